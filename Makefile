@@ -1,0 +1,80 @@
+# runts: `make demo` sets up, builds and runs the example bundle;
+# `make test` builds and runs every test. Both work on a fresh Debian 12
+# machine with Node 20, as root, installing what is missing.
+
+PREFIX ?= /usr/local
+NODE := $(shell command -v node)
+NPM ?= npm
+TSC := node_modules/.bin/tsc
+SRC := $(shell find src -name '*.ts')
+SCHEMAS := $(wildcard schemas/*.json)
+
+.PHONY: all build deps native install uninstall demo test test-unit test-e2e check-schemas bench clean
+
+all: build
+
+build: bin/runts bin/runts-init build/validators.cjs build/version.json
+
+# npm ci only when the lock file changed since the last install.
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+	@command -v busybox >/dev/null 2>&1 && [ -x /bin/busybox ] || { \
+	  echo "installing busybox-static (the example rootfs)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q busybox-static; }
+
+build/.tsc: node_modules/.installed $(SRC) tsconfig.json
+	$(TSC) -p tsconfig.json
+	@touch $@
+
+build/validators.cjs: node_modules/.installed scripts/build-validators.mjs $(SCHEMAS)
+	@mkdir -p build
+	node scripts/build-validators.mjs $@
+
+build/version.json: package.json $(SRC)
+	@mkdir -p build
+	@printf '{"version":"%s","commit":"%s"}\n' \
+	  "$$(node -p 'require("./package.json").version')" \
+	  "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > $@
+
+bin/runts: bin/runts.in build/.tsc
+	sed 's|@NODE@|$(NODE)|' bin/runts.in > $@
+	chmod 755 $@
+
+native: bin/runts-init
+bin/runts-init: $(wildcard native/*.c native/*.h) native/Makefile
+	$(MAKE) -C native
+
+install: build
+	rm -rf $(DESTDIR)$(PREFIX)/lib/runts
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin
+	cp -r bin build package.json $(DESTDIR)$(PREFIX)/lib/runts/
+	cd $(DESTDIR)$(PREFIX)/lib/runts && mkdir node_modules && \
+	  for m in $$(node -e 'const l=require("$(CURDIR)/package-lock.json").packages; for (const [k,v] of Object.entries(l)) if (k && !v.dev) console.log(k)'); do \
+	    mkdir -p $$(dirname $$m) && cp -r $(CURDIR)/$$m $$m; done
+	ln -sf $(PREFIX)/lib/runts/bin/runts $(DESTDIR)$(PREFIX)/bin/runts
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin/runts
+
+bundles/busybox/config.json: bin/runts scripts/make-bundle.sh
+	rm -rf bundles/busybox/rootfs bundles/busybox/config.json
+	scripts/make-bundle.sh bundles/busybox
+
+demo: deps build bundles/busybox/config.json
+	@echo "== runts run demo (bundles/busybox)"
+	bin/runts run --bundle bundles/busybox runts-demo-$$$$
+
+test: deps build
+	node scripts/run-tests.mjs
+
+check-schemas: node_modules/.installed
+	node scripts/check-schemas.mjs
+
+bench: deps build
+	node bench/bench.mjs
+
+clean:
+	rm -rf build bin/runts bin/runts-init

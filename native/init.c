@@ -1,0 +1,1385 @@
+/*
+ * runts-init: the native half of runts.
+ *
+ * The runtime (TypeScript) decides everything; this program only carries out
+ * an ordered list of instructions ("the plan") that it reads from the sync
+ * socket, and reports back on that socket. It knows nothing of OCI or JSON.
+ * The contract is docs/init-protocol.md; keep the two in step.
+ *
+ * Design rules:
+ *  - single-threaded, no signal handlers, one interpreter loop for all ops
+ *    (the `fork` op merely splits stage 0 from stage 1);
+ *  - every failure is reported as one `error ...` line, then exit 1;
+ *  - every fd the init opens itself is O_CLOEXEC, and container paths are
+ *    resolved with openat2(RESOLVE_IN_ROOT) and acted on through
+ *    /proc/self/fd/N, so a symlink in the rootfs cannot redirect us.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <grp.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* Linux >= 6.3; avoids the "memfd without MFD_EXEC" warning */
+#endif
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define MAX_PLAN (64u << 20)  /* sanity cap on the plan size */
+#define MAX_LINE (16u << 20)  /* sanity cap on a sync reply */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* ------------------------------------------------------------------------ */
+/* State                                                                    */
+
+static int sync_fd = -1;    /* the socket to the runtime (CLOEXEC) */
+static int root_fd = -1;    /* O_PATH dir set by `root`; closed at pivot/chroot */
+static int barrier_fd = -1; /* O_PATH fifo set by `open-barrier` */
+static char *payload;       /* payload of the last `ok <payload>` reply */
+static size_t payload_len;
+
+/* One instruction: f[0] is the op, f[1] the label, f[2..n-1] the args. Every
+ * field is NUL-terminated in place; len[] keeps the true length because the
+ * seccomp program and `write` contents may hold NUL bytes. */
+struct op {
+	uint32_t n;
+	char **f;
+	uint32_t *len;
+};
+
+#define LABEL(o) ((o)->f[1])
+#define NARGS(o) ((int)(o)->n - 2)
+#define ARG(o, i) ((o)->f[2 + (i)])
+#define ARGLEN(o, i) ((o)->len[2 + (i)])
+
+/* ------------------------------------------------------------------------ */
+/* Messages                                                                 */
+
+/* Writes all of buf to the socket; if the runtime is gone there is nobody to
+ * tell, so just exit. MSG_NOSIGNAL: no SIGPIPE death. */
+static void send_all(const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(sync_fd, buf, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(1);
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Sends one protocol line. Newlines inside the text (from a label, say) are
+ * turned into spaces so that one message stays one line. */
+__attribute__((format(printf, 1, 2))) static void send_line(const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		_exit(1);
+	for (char *p = s; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	if (sync_fd < 0) { /* no socket (yet): stderr is all we have */
+		dprintf(2, "runts-init: %s\n", s);
+		_exit(1);
+	}
+	s[n] = '\n'; /* overwrites the NUL; length is n + 1 */
+	send_all(s, (size_t)n + 1);
+	free(s);
+}
+
+static const char *errname(int err)
+{
+	const char *s = strerrorname_np(err);
+	return s ? s : "EUNKNOWN";
+}
+
+/* Exit 1 after discarding unread input: closing a unix socket with data
+ * still queued (an unread plan, say) makes the runtime's next read fail with
+ * ECONNRESET instead of a clean EOF. */
+static _Noreturn void drain_and_exit(void)
+{
+	char buf[4096];
+	if (sync_fd >= 0 && fcntl(sync_fd, F_SETFL, O_NONBLOCK) == 0)
+		while (read(sync_fd, buf, sizeof buf) > 0)
+			;
+	_exit(1);
+}
+
+/* `error <label>: <ERRNO>: <text>` and exit 1. text NULL = strerror(err). */
+static _Noreturn void fail_text(const char *label, int err, const char *text)
+{
+	send_line("error %s: %s: %s", label, errname(err), text ? text : strerror(err));
+	drain_and_exit();
+}
+
+static _Noreturn void fail(const char *label, int err)
+{
+	fail_text(label, err, NULL);
+}
+
+/* `error <label>: <free text>` (hook outcomes that are not an errno). */
+__attribute__((format(printf, 2, 3))) static _Noreturn void fail_msg(const char *label,
+								      const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		_exit(1);
+	send_line("error %s: %s", label, s);
+	drain_and_exit();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+
+/* Strict decimal unsigned parse: the whole string, no sign, no overflow. */
+static int parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return (errno || *end) ? -1 : 0;
+}
+
+static unsigned long long num(const struct op *o, int i)
+{
+	unsigned long long v;
+	if (parse_u64(ARG(o, i), &v) < 0)
+		fail_text(LABEL(o), EINVAL, "bad number");
+	return v;
+}
+
+/* "" means NULL for optional mount(2) arguments. */
+static const char *opt(const char *s)
+{
+	return *s ? s : NULL;
+}
+
+static const char *fdpath(int fd, char buf[32])
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+static void xclose(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Reads one reply line, byte by byte: the init must never consume bytes
+ * beyond the line (a forked child shares the socket). NULL on EOF/error. */
+static char *read_line(size_t *len)
+{
+	size_t cap = 256, n = 0;
+	char *s = malloc(cap);
+	for (;;) {
+		char c;
+		ssize_t r = read(sync_fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || !s) {
+			free(s);
+			return NULL;
+		}
+		if (c == '\n')
+			break;
+		if (n + 1 >= cap) {
+			if (cap >= MAX_LINE) {
+				free(s);
+				return NULL;
+			}
+			cap *= 2;
+			s = realloc(s, cap);
+			if (!s)
+				return NULL;
+		}
+		s[n++] = c;
+	}
+	s[n] = '\0';
+	*len = n;
+	return s;
+}
+
+/* Every disposition back to default and nothing blocked, so the container's
+ * program (or a hook) starts from a clean signal state. */
+static void reset_signals(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	sigset_t none;
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL); /* EINVAL for glibc-reserved ones */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Builds a NULL-terminated vector from "count, then count fields" starting at
+ * argument *i; *i moves past it. */
+static char **take_list(const struct op *o, int *i)
+{
+	unsigned long long c;
+	if (*i >= NARGS(o) || parse_u64(ARG(o, *i), &c) < 0 ||
+	    c > (unsigned long long)(NARGS(o) - *i - 1))
+		fail_text(LABEL(o), EINVAL, "bad argument list");
+	(*i)++;
+	char **v = calloc(c + 1, sizeof *v);
+	if (!v)
+		fail(LABEL(o), ENOMEM);
+	for (unsigned long long k = 0; k < c; k++)
+		v[k] = ARG(o, *i + (int)k);
+	*i += (int)c;
+	return v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* In-root path resolution                                                  */
+
+/* Opens path (O_PATH | extra) inside the root: the `root` dir before pivot,
+ * "/" after it. Symlinks and ".." cannot leave the root, /proc magic links
+ * are refused. Returns the fd or -errno. */
+static int in_root(const char *path, int extra)
+{
+	int base = root_fd, tmp = -1;
+	if (base < 0) {
+		tmp = base = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (base < 0)
+			return -errno;
+	}
+	struct open_how how = {
+		.flags = (uint64_t)(O_PATH | O_CLOEXEC | extra),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd, tries = 0;
+	/* EAGAIN: a concurrent rename raced a ".." lookup; just retry. */
+	do
+		fd = (int)syscall(SYS_openat2, base, path, &how, sizeof how);
+	while (fd < 0 && errno == EAGAIN && ++tries < 64);
+	int err = errno;
+	if (tmp >= 0)
+		close(tmp);
+	return fd < 0 ? -err : fd;
+}
+
+static int in_root_or_fail(const char *label, const char *path, int extra)
+{
+	int fd = in_root(path, extra);
+	if (fd < 0)
+		fail(label, -fd);
+	return fd;
+}
+
+/* Returns an O_PATH fd on the in-root directory path, creating each missing
+ * component with mode. Each prefix is re-resolved in the root, and the new
+ * directory is made with mkdirat() relative to the already-resolved parent:
+ * mkdirat never follows a symlink, so nothing is created outside the root. */
+static int mkdirs_fd(const char *label, const char *path, mode_t mode)
+{
+	char *p = strdup(path);
+	if (!p)
+		fail(label, ENOMEM);
+	int dir = in_root_or_fail(label, "/", O_DIRECTORY);
+	char *s = p;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		char *e = s + strcspn(s, "/");
+		char save = *e;
+		*e = '\0'; /* p is now the prefix up to and including this component */
+		int fd = in_root(p, O_DIRECTORY);
+		if (fd == -ENOENT) {
+			if (mkdirat(dir, s, mode) < 0 && errno != EEXIST)
+				fail(label, errno);
+			fd = in_root(p, O_DIRECTORY);
+		}
+		if (fd < 0)
+			fail(label, -fd);
+		close(dir);
+		dir = fd;
+		*e = save;
+		s = e;
+	}
+	free(p);
+	return dir;
+}
+
+/* Splits an in-root path into its parent (created if missing, mode 0755)
+ * and last component. The component must be a real name. */
+static int parent_fd(const char *label, const char *path, char **base)
+{
+	char *d = strdup(path);
+	if (!d)
+		fail(label, ENOMEM);
+	size_t n = strlen(d);
+	while (n > 1 && d[n - 1] == '/')
+		d[--n] = '\0';
+	char *slash = strrchr(d, '/');
+	char *b = slash ? slash + 1 : d;
+	if (!*b || !strcmp(b, ".") || !strcmp(b, ".."))
+		fail_text(label, EINVAL, "path has no last component");
+	*base = strdup(b);
+	*b = '\0'; /* d is now the parent ("" = the root) */
+	int fd = mkdirs_fd(label, d, 0755);
+	free(d);
+	return fd;
+}
+
+/* Mount flags of the mount under fd that a bind remount must repeat: in a
+ * user namespace the kernel locks nosuid/nodev/noexec and the atime mode of
+ * mounts inherited from the parent, and refuses (EPERM) to clear them. */
+static unsigned long current_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	else if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	else
+		f |= MS_STRICTATIME; /* neither flag shown: strictatime */
+	return f;
+}
+
+#define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)
+
+/* flags with the current nosuid/nodev/noexec added and atime replaced. */
+static unsigned long with_locked(unsigned long flags, int fd)
+{
+	return (flags & ~(unsigned long)ATIME_FLAGS) | current_flags(fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stage 0 ops                                                              */
+
+static int ns_flag(const char *type)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} t[] = {
+		{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},	   {"pid", CLONE_NEWPID},
+		{"net", CLONE_NEWNET},	 {"ipc", CLONE_NEWIPC},	   {"uts", CLONE_NEWUTS},
+		{"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (!strcmp(type, t[i].name))
+			return t[i].flag;
+	return 0;
+}
+
+static void op_setns(const struct op *o)
+{
+	int flag = ns_flag(ARG(o, 1));
+	if (!flag)
+		fail_text(LABEL(o), EINVAL, "unknown namespace type");
+	int fd = open(ARG(o, 0), O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, flag) < 0)
+		fail(LABEL(o), errno);
+	close(fd);
+}
+
+static void op_unshare(const struct op *o)
+{
+	int flags = 0;
+	char *save, *list = strdup(ARG(o, 0));
+	if (!list)
+		fail(LABEL(o), ENOMEM);
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int f = ns_flag(t);
+		if (!f)
+			fail_text(LABEL(o), EINVAL, "unknown namespace type");
+		flags |= f;
+	}
+	free(list);
+	if (unshare(flags) < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_become_root(const struct op *o)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_write(const struct op *o)
+{
+	/* One write(2): files like uid_map or timens_offsets need it whole. */
+	int fd = open(ARG(o, 0), O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail(LABEL(o), errno);
+	ssize_t w = write(fd, ARG(o, 1), ARGLEN(o, 1));
+	if (w < 0)
+		fail(LABEL(o), errno);
+	if ((size_t)w != ARGLEN(o, 1))
+		fail_text(LABEL(o), EIO, "short write");
+	close(fd);
+}
+
+static void op_fork(const struct op *o)
+{
+	/* The child waits on this pipe until the parent has sent `pid` (and
+	 * exited), so `pid` always comes before anything the child says. */
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail(LABEL(o), errno);
+	pid_t pid = fork();
+	if (pid < 0)
+		fail(LABEL(o), errno);
+	if (pid > 0) {
+		char line[32];
+		int n = snprintf(line, sizeof line, "pid %d\n", (int)pid);
+		if (send(sync_fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+			/* Nobody would know of the child: it must not go on. */
+			kill(pid, SIGKILL);
+			_exit(1);
+		}
+		_exit(0); /* closes p[1]: releases the child */
+	}
+	close(p[1]);
+	char c;
+	while (read(p[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+}
+
+static void op_sync(const struct op *o)
+{
+	size_t n;
+	send_line("sync %s", ARG(o, 0));
+	char *line = read_line(&n);
+	if (!line)
+		_exit(1); /* runtime gone: never hang, never go on alone */
+	if (!strcmp(line, "ok")) {
+		free(line);
+	} else if (!strncmp(line, "ok ", 3)) {
+		free(payload);
+		payload = line; /* keep the whole line; the payload starts at +3 */
+		payload_len = n - 3;
+	} else if (!strcmp(line, "abort")) {
+		drain_and_exit();
+	} else {
+		fail_text(LABEL(o), EPROTO, "unexpected reply to sync");
+	}
+}
+
+static void op_notify(const struct op *o)
+{
+	send_line("notify %s", ARG(o, 0));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stage 1 ops: mounts and files                                            */
+
+static void op_setsid(const struct op *o)
+{
+	if (setsid() < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_mount_host(const struct op *o)
+{
+	if (mount(opt(ARG(o, 0)), ARG(o, 1), opt(ARG(o, 2)), num(o, 3), opt(ARG(o, 4))) < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_root(const struct op *o)
+{
+	xclose(&root_fd);
+	root_fd = open(ARG(o, 0), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_mkdirs(const struct op *o)
+{
+	int fd = mkdirs_fd(LABEL(o), ARG(o, 0), (mode_t)num(o, 1));
+	close(fd);
+}
+
+static void op_mkfile(const struct op *o)
+{
+	char *base;
+	mode_t mode = (mode_t)num(o, 1);
+	int dir = parent_fd(LABEL(o), ARG(o, 0), &base);
+	/* O_EXCL|O_NOFOLLOW: never write through whatever is already there. */
+	int fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 && errno != EEXIST)
+		fail(LABEL(o), errno);
+	if (fd >= 0)
+		close(fd);
+	close(dir);
+	free(base);
+}
+
+static void op_mount(const struct op *o)
+{
+	char p[32];
+	int fd = in_root_or_fail(LABEL(o), ARG(o, 1), 0);
+	if (mount(opt(ARG(o, 0)), fdpath(fd, p), opt(ARG(o, 2)), num(o, 3), opt(ARG(o, 4))) < 0)
+		fail(LABEL(o), errno);
+	close(fd);
+}
+
+static void op_remount(const struct op *o)
+{
+	char p[32];
+	int fd = in_root_or_fail(LABEL(o), ARG(o, 0), 0);
+	unsigned long flags = MS_REMOUNT | num(o, 1);
+	/* As asked first (real root may clear flags); on EPERM, once more with
+	 * the flags the kernel may have locked (user namespace). */
+	if (mount(NULL, fdpath(fd, p), NULL, flags, NULL) < 0) {
+		unsigned long again = with_locked(flags, fd);
+		if (errno != EPERM || again == flags ||
+		    mount(NULL, fdpath(fd, p), NULL, again, NULL) < 0)
+			fail(LABEL(o), errno);
+	}
+	close(fd);
+}
+
+static void op_propagate(const struct op *o)
+{
+	char p[32];
+	int fd = in_root_or_fail(LABEL(o), ARG(o, 0), 0);
+	if (mount(NULL, fdpath(fd, p), NULL, num(o, 1), NULL) < 0)
+		fail(LABEL(o), errno);
+	close(fd);
+}
+
+static void op_setattr(const struct op *o)
+{
+	struct mount_attr attr = {
+		.attr_set = num(o, 1),
+		.attr_clr = num(o, 2),
+		.propagation = num(o, 3),
+	};
+	unsigned int flags = AT_EMPTY_PATH | (num(o, 4) ? AT_RECURSIVE : 0);
+	int fd = in_root_or_fail(LABEL(o), ARG(o, 0), 0);
+	if (syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr) < 0)
+		fail(LABEL(o), errno);
+	close(fd);
+}
+
+static void op_mknod(const struct op *o)
+{
+	char *base;
+	mode_t type;
+	switch (ARG(o, 1)[0] && !ARG(o, 1)[1] ? ARG(o, 1)[0] : '?') {
+	case 'c': type = S_IFCHR; break;
+	case 'b': type = S_IFBLK; break;
+	case 'p': type = S_IFIFO; break;
+	default: fail_text(LABEL(o), EINVAL, "bad node type");
+	}
+	dev_t dev = makedev((unsigned)num(o, 2), (unsigned)num(o, 3));
+	mode_t mode = (mode_t)num(o, 4);
+	uid_t uid = (uid_t)num(o, 5);
+	gid_t gid = (gid_t)num(o, 6);
+	int dir = parent_fd(LABEL(o), ARG(o, 0), &base);
+	if (mknodat(dir, base, type | (mode & 07777), type == S_IFIFO ? 0 : dev) < 0) {
+		struct stat st;
+		if (errno != EEXIST)
+			fail(LABEL(o), errno);
+		/* Something is there: keep it only if it is the same kind. */
+		if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			fail(LABEL(o), errno);
+		if ((st.st_mode & S_IFMT) != type)
+			fail(LABEL(o), EEXIST);
+	} else {
+		/* mknod's mode went through the umask: set it exactly. Both calls
+		 * act on the node we just made (never a symlink). */
+		if (fchownat(dir, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(dir, base, mode & 07777, 0) < 0)
+			fail(LABEL(o), errno);
+	}
+	close(dir);
+	free(base);
+}
+
+static void op_bind_dev(const struct op *o)
+{
+	char *base, p[32];
+	int dir = parent_fd(LABEL(o), ARG(o, 1), &base);
+	int fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0 && errno != EEXIST)
+		fail(LABEL(o), errno);
+	xclose(&fd);
+	close(dir);
+	free(base);
+	fd = in_root_or_fail(LABEL(o), ARG(o, 1), 0);
+	if (mount(ARG(o, 0), fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
+		fail(LABEL(o), errno);
+	close(fd);
+}
+
+static void op_symlink(const struct op *o)
+{
+	char *base;
+	int dir = parent_fd(LABEL(o), ARG(o, 1), &base);
+	if (symlinkat(ARG(o, 0), dir, base) < 0) {
+		struct stat st;
+		if (errno != EEXIST)
+			fail(LABEL(o), errno);
+		if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+			fail(LABEL(o), EEXIST);
+	}
+	close(dir);
+	free(base);
+}
+
+static void op_mask(const struct op *o)
+{
+	char p[32], q[32];
+	struct stat st;
+	int fd = in_root(ARG(o, 0), 0);
+	if (fd == -ENOENT)
+		return;
+	if (fd < 0)
+		fail(LABEL(o), -fd);
+	if (fstat(fd, &st) < 0)
+		fail(LABEL(o), errno);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fdpath(fd, p), "tmpfs",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			fail(LABEL(o), errno);
+	} else {
+		/* Bind the container's /dev/null, but only once we have checked
+		 * that what we hold is really the null device: a planted symlink
+		 * or file there must not become writable over a masked path
+		 * (CVE-2025-31133). We mount the fd we checked, not a path. */
+		struct stat ns;
+		int null = in_root("/dev/null", 0);
+		if (null < 0)
+			fail_text(LABEL(o), -null, "cannot open /dev/null");
+		if (fstat(null, &ns) < 0)
+			fail(LABEL(o), errno);
+		if (!S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))
+			fail_text(LABEL(o), EPERM, "/dev/null is not the null device (char 1:3)");
+		if (mount(fdpath(null, q), fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
+			fail(LABEL(o), errno);
+		close(null);
+	}
+	close(fd);
+}
+
+static void op_readonly(const struct op *o)
+{
+	char p[32];
+	int fd = in_root(ARG(o, 0), 0);
+	if (fd == -ENOENT)
+		return;
+	if (fd < 0)
+		fail(LABEL(o), -fd);
+	if (mount(fdpath(fd, p), fdpath(fd, p), NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail(LABEL(o), errno);
+	close(fd);
+	/* The old fd still names the mount underneath: reopen to get the new
+	 * bind mount on top, and remount that one read-only, repeating its
+	 * current flags so a locked one is never dropped. */
+	fd = in_root_or_fail(LABEL(o), ARG(o, 0), 0);
+	unsigned long flags = with_locked(MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, fd);
+	if (mount(NULL, fdpath(fd, p), NULL, flags, NULL) < 0)
+		fail(LABEL(o), errno);
+	close(fd);
+}
+
+static void need_root(const struct op *o)
+{
+	if (root_fd < 0)
+		fail_text(LABEL(o), EINVAL, "no root set");
+}
+
+static void op_pivot_root(const struct op *o)
+{
+	need_root(o);
+	if (fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		fail(LABEL(o), errno);
+	/* The old root is now stacked on "/". Make it a slave so the detach does
+	 * not propagate back to the host, then drop it. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		fail(LABEL(o), errno);
+	/* No fd on a host directory may outlive this (CVE-2024-21626). */
+	xclose(&root_fd);
+}
+
+static void op_chroot(const struct op *o)
+{
+	need_root(o);
+	if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		fail(LABEL(o), errno);
+	xclose(&root_fd);
+}
+
+static void op_chdir(const struct op *o)
+{
+	char buf[PATH_MAX];
+	if (chdir(ARG(o, 0)) < 0)
+		fail(LABEL(o), errno);
+	/* Defence in depth: the cwd must be reachable from our root; getcwd
+	 * fails with ENOENT for a directory outside it. */
+	if (!getcwd(buf, sizeof buf))
+		fail_text(LABEL(o), errno, "working directory is outside the root");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stage 1 ops: process attributes                                          */
+
+static void op_hostname(const struct op *o)
+{
+	if (sethostname(ARG(o, 0), ARGLEN(o, 0)) < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_domainname(const struct op *o)
+{
+	if (setdomainname(ARG(o, 0), ARGLEN(o, 0)) < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_sysctl(const struct op *o)
+{
+	/* "net.ipv4.ip_forward" -> net/ipv4/ip_forward; a key that already
+	 * holds a '/' is taken as a path (as sysctl(8) does: eth0.1). */
+	char *key = strdup(ARG(o, 0));
+	if (!key)
+		fail(LABEL(o), ENOMEM);
+	if (!strchr(key, '/'))
+		for (char *c = key; *c; c++)
+			if (*c == '.')
+				*c = '/';
+	/* Only ever write into a real procfs, beneath /proc/sys, without
+	 * crossing a mount or following any link: a bind mount or symlink
+	 * planted there cannot redirect the write. */
+	struct statfs sf;
+	int dir = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fstatfs(dir, &sf) < 0)
+		fail(LABEL(o), errno);
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		fail_text(LABEL(o), EXDEV, "/proc/sys is not procfs");
+	struct open_how how = {
+		.flags = O_WRONLY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, dir, key, &how, sizeof how);
+	if (fd < 0)
+		fail(LABEL(o), errno);
+	ssize_t w = write(fd, ARG(o, 1), ARGLEN(o, 1));
+	if (w < 0)
+		fail(LABEL(o), errno);
+	close(fd);
+	close(dir);
+	free(key);
+}
+
+static rlim_t rlim_arg(const struct op *o, int i)
+{
+	return strcmp(ARG(o, i), "-1") ? (rlim_t)num(o, i) : RLIM_INFINITY;
+}
+
+static void op_rlimit(const struct op *o)
+{
+	struct rlimit r = {.rlim_cur = rlim_arg(o, 1), .rlim_max = rlim_arg(o, 2)};
+	if (prlimit(0, (int)num(o, 0), &r, NULL) < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_umask(const struct op *o)
+{
+	umask((mode_t)num(o, 0));
+}
+
+static void op_user(const struct op *o)
+{
+	uid_t uid = (uid_t)num(o, 0);
+	gid_t gid = (gid_t)num(o, 1);
+	const char *list = ARG(o, 2);
+	size_t n = 0;
+	gid_t *groups = calloc(ARGLEN(o, 2) / 2 + 1, sizeof *groups);
+	if (!groups)
+		fail(LABEL(o), ENOMEM);
+	while (*list) {
+		char *end;
+		unsigned long long g;
+		errno = 0;
+		g = strtoull(list, &end, 10);
+		if (errno || end == list || (*end && *end != ',') || g > UINT32_MAX)
+			fail_text(LABEL(o), EINVAL, "bad group list");
+		groups[n++] = (gid_t)g;
+		list = *end ? end + 1 : end;
+	}
+	/* KEEPCAPS: keep the permitted set across the uid change; the `caps`
+	 * op decides what remains. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		fail(LABEL(o), errno);
+	/* setgroups is denied in a user namespace with setgroups=deny; that
+	 * is harmless when no groups are wanted. */
+	if (setgroups(n, groups) < 0 && !(errno == EPERM && n == 0))
+		fail(LABEL(o), errno);
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		fail(LABEL(o), errno);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		fail(LABEL(o), errno);
+	free(groups);
+}
+
+static int last_cap(void)
+{
+	char buf[16] = {0};
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t r = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (r > 0)
+			return atoi(buf);
+	}
+	/* No /proc: probe the bounding set until the kernel says EINVAL. */
+	int c = 0;
+	while (prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) >= 0)
+		c++;
+	return c;
+}
+
+static void op_caps(const struct op *o)
+{
+	int last = last_cap();
+	uint64_t known = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+	/* Bits for caps this kernel does not have are ignored. */
+	uint64_t bset = num(o, 0), eff = num(o, 1) & known, perm = num(o, 2) & known;
+	uint64_t inh = num(o, 3) & known, amb = num(o, 4) & known;
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+
+	/* `user` ran first and cleared the effective set; dropping from the
+	 * bounding set needs CAP_SETPCAP effective, so raise effective to
+	 * permitted (always allowed) for the moment. */
+	if (syscall(SYS_capget, &h, d) < 0)
+		fail(LABEL(o), errno);
+	d[0].effective = d[0].permitted;
+	d[1].effective = d[1].permitted;
+	if (syscall(SYS_capset, &h, d) < 0)
+		fail(LABEL(o), errno);
+
+	for (int c = 0; c <= last; c++)
+		if (!((bset >> c) & 1) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			fail(LABEL(o), errno);
+
+	d[0].effective = (uint32_t)eff;
+	d[1].effective = (uint32_t)(eff >> 32);
+	d[0].permitted = (uint32_t)perm;
+	d[1].permitted = (uint32_t)(perm >> 32);
+	d[0].inheritable = (uint32_t)inh;
+	d[1].inheritable = (uint32_t)(inh >> 32);
+	if (syscall(SYS_capset, &h, d) < 0)
+		fail(LABEL(o), errno);
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		fail(LABEL(o), errno);
+	for (int c = 0; c <= last && c < 64; c++)
+		if (((amb >> c) & 1) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			fail(LABEL(o), errno);
+}
+
+static void op_no_new_privs(const struct op *o)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_seccomp(const struct op *o)
+{
+	uint32_t len = ARGLEN(o, 0);
+	if (len == 0 || len % sizeof(struct sock_filter))
+		fail_text(LABEL(o), EINVAL, "program size is not a multiple of 8");
+	/* Copy: the field is not necessarily aligned for struct sock_filter. */
+	struct sock_filter *insns = malloc(len);
+	if (!insns)
+		fail(LABEL(o), ENOMEM);
+	memcpy(insns, ARG(o, 0), len);
+	if (len / sizeof *insns > USHRT_MAX)
+		fail(LABEL(o), E2BIG);
+	struct sock_fprog prog = {.len = (unsigned short)(len / sizeof *insns), .filter = insns};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		fail(LABEL(o), errno);
+	free(insns);
+}
+
+static void op_personality(const struct op *o)
+{
+	if (personality((unsigned long)num(o, 0)) < 0)
+		fail(LABEL(o), errno);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stage 1 ops: barrier, hooks, exec                                        */
+
+static void op_open_barrier(const struct op *o)
+{
+	/* O_PATH: does not block and does not count as a writer; the real
+	 * open happens in wait-barrier, after pivot, through /proc/self/fd. */
+	xclose(&barrier_fd);
+	barrier_fd = open(ARG(o, 0), O_PATH | O_CLOEXEC);
+	if (barrier_fd < 0)
+		fail(LABEL(o), errno);
+}
+
+static void op_wait_barrier(const struct op *o)
+{
+	char p[32];
+	if (barrier_fd < 0)
+		fail_text(LABEL(o), EINVAL, "no barrier opened");
+	int fd = open(fdpath(barrier_fd, p), O_WRONLY | O_CLOEXEC); /* blocks for the reader */
+	if (fd < 0)
+		fail(LABEL(o), errno);
+	ssize_t w;
+	do
+		w = write(fd, "0", 1);
+	while (w < 0 && errno == EINTR);
+	if (w != 1)
+		fail(LABEL(o), w < 0 ? errno : EIO);
+	close(fd);
+	xclose(&barrier_fd);
+}
+
+static void op_hook(const struct op *o)
+{
+	int i = 2;
+	if (NARGS(o) < 4)
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	unsigned long long timeout = num(o, 0);
+	const char *path = ARG(o, 1);
+	char **argv = take_list(o, &i);
+	char **envp = take_list(o, &i);
+	if (i != NARGS(o))
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	char *fallback[] = {(char *)path, NULL};
+	if (!argv[0])
+		argv = fallback;
+
+	int in[2], ep[2]; /* stdin of the hook; exec-error report */
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0)
+		fail(LABEL(o), errno);
+	pid_t pid = fork();
+	if (pid < 0)
+		fail(LABEL(o), errno);
+	if (pid == 0) {
+		/* dup2 onto 0 clears CLOEXEC; everything from 3 up is closed by
+		 * the exec (ep[1] stays usable until then). */
+		if (dup2(in[0], 0) < 0 || close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+			goto bad;
+		reset_signals();
+		execve(path, argv, envp);
+	bad:;
+		int e = errno;
+		if (write(ep[1], &e, sizeof e) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(in[0]);
+	close(ep[1]);
+
+	/* Feed the payload and wait for the exit, both under one deadline.
+	 * Non-blocking pipe: a hook that does not read cannot stall us. */
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 || fcntl(in[1], F_SETFL, O_NONBLOCK) < 0) {
+		kill(pid, SIGKILL);
+		fail(LABEL(o), errno);
+	}
+	const char *data = payload ? payload + 3 : "";
+	size_t left = payload ? payload_len : 0;
+	if (!left)
+		xclose(&in[1]);
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)timeout;
+	for (;;) {
+		struct pollfd pf[2] = {{pidfd, POLLIN, 0}, {in[1], POLLOUT, 0}};
+		int ms = -1;
+		if (timeout) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long long d = (end.tv_sec - now.tv_sec) * 1000LL +
+				      (end.tv_nsec - now.tv_nsec) / 1000000;
+			if (d <= 0) {
+				kill(pid, SIGKILL);
+				waitpid(pid, NULL, 0);
+				fail_msg(LABEL(o), "timed out after %llus", timeout);
+			}
+			ms = d > INT_MAX ? INT_MAX : (int)d;
+		}
+		int r = poll(pf, in[1] >= 0 ? 2 : 1, ms);
+		if (r < 0 && errno != EINTR) {
+			kill(pid, SIGKILL);
+			fail(LABEL(o), errno);
+		}
+		if (r > 0 && pf[1].revents) {
+			ssize_t w = write(in[1], data, left);
+			if (w > 0) {
+				data += w;
+				left -= (size_t)w;
+			}
+			/* Done, or the hook closed its stdin (EPIPE; SIGPIPE is
+			 * ignored): stop writing either way. */
+			if (!left || (w < 0 && errno != EAGAIN && errno != EINTR))
+				xclose(&in[1]);
+		}
+		if (r > 0 && pf[0].revents)
+			break;
+	}
+	xclose(&in[1]);
+	close(pidfd);
+
+	int st, e;
+	if (waitpid(pid, &st, 0) < 0)
+		fail(LABEL(o), errno);
+	if (read(ep[0], &e, sizeof e) == (ssize_t)sizeof e)
+		fail(LABEL(o), e); /* the exec itself failed */
+	close(ep[0]);
+	if (WIFSIGNALED(st))
+		fail_msg(LABEL(o), "killed by signal %d (SIG%s)", WTERMSIG(st),
+			 sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+	if (WEXITSTATUS(st))
+		fail_msg(LABEL(o), "exited with status %d", WEXITSTATUS(st));
+	if (argv != fallback)
+		free(argv);
+	free(envp);
+}
+
+static void op_exec(const struct op *o)
+{
+	int i = 2;
+	if (NARGS(o) < 4)
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	unsigned long long nfds = num(o, 0);
+	const char *path = ARG(o, 1);
+	char **argv = take_list(o, &i);
+	char **envp = take_list(o, &i);
+	if (i != NARGS(o))
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	char *fallback[] = {(char *)path, NULL};
+	if (!argv[0])
+		argv = fallback;
+	if (nfds > (unsigned long long)INT_MAX - 3 || (unsigned long long)sync_fd < 3 + nfds)
+		fail_text(LABEL(o), EBADF, "the sync fd is among the preserved fds");
+
+	/* Preserved fds are inherited as they are; every other fd above 2
+	 * (sync socket, anything stray) is closed by the execve itself. Marking
+	 * instead of closing keeps the socket to report an exec failure. */
+	for (int fd = 3; fd < 3 + (int)nfds; fd++)
+		if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
+			fail(LABEL(o), errno);
+	if (close_range(3 + (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		fail(LABEL(o), errno);
+	reset_signals();
+
+	if (strchr(path, '/')) {
+		execve(path, argv, envp);
+		fail(LABEL(o), errno);
+	}
+
+	/* Bare name: search the PATH of the container's env (as execvpe would,
+	 * but not the init's own environment). */
+	const char *search = DEFAULT_PATH;
+	for (char **e = envp; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			search = *e + 5;
+	int seen_eacces = 0;
+	size_t plen = strlen(path);
+	for (const char *d = search;; d++) {
+		const char *colon = strchrnul(d, ':');
+		size_t dlen = (size_t)(colon - d);
+		char *full = malloc(dlen + plen + 3);
+		if (!full)
+			fail(LABEL(o), ENOMEM);
+		if (dlen == 0) /* an empty entry is the current directory */
+			sprintf(full, "./%s", path);
+		else
+			sprintf(full, "%.*s/%s", (int)dlen, d, path);
+		execve(full, argv, envp);
+		free(full);
+		if (errno == EACCES)
+			seen_eacces = 1;
+		else if (errno != ENOENT && errno != ENOTDIR)
+			fail(LABEL(o), errno);
+		d = colon;
+		if (!*d)
+			break;
+	}
+	if (seen_eacces)
+		fail(LABEL(o), EACCES);
+	fail_text(LABEL(o), ENOENT, "executable file not found in $PATH");
+}
+
+/* ------------------------------------------------------------------------ */
+/* The interpreter                                                          */
+
+static const struct {
+	const char *name;
+	int nargs; /* -1: checked by the op itself */
+	void (*fn)(const struct op *);
+} ops[] = {
+	/* stage 0 */
+	{"setns", 2, op_setns},
+	{"unshare", 1, op_unshare},
+	{"become-root", 0, op_become_root},
+	{"write", 2, op_write},
+	{"fork", 0, op_fork},
+	{"sync", 1, op_sync},
+	{"notify", 1, op_notify},
+	/* stage 1 */
+	{"setsid", 0, op_setsid},
+	{"mount-host", 5, op_mount_host},
+	{"root", 1, op_root},
+	{"mkdirs", 2, op_mkdirs},
+	{"mkfile", 2, op_mkfile},
+	{"mount", 5, op_mount},
+	{"remount", 2, op_remount},
+	{"propagate", 2, op_propagate},
+	{"setattr", 5, op_setattr},
+	{"mknod", 7, op_mknod},
+	{"bind-dev", 2, op_bind_dev},
+	{"symlink", 2, op_symlink},
+	{"mask", 1, op_mask},
+	{"readonly", 1, op_readonly},
+	{"pivot-root", 0, op_pivot_root},
+	{"chroot", 0, op_chroot},
+	{"chdir", 1, op_chdir},
+	{"hostname", 1, op_hostname},
+	{"domainname", 1, op_domainname},
+	{"sysctl", 2, op_sysctl},
+	{"rlimit", 3, op_rlimit},
+	{"umask", 1, op_umask},
+	{"user", 3, op_user},
+	{"caps", 5, op_caps},
+	{"no-new-privs", 0, op_no_new_privs},
+	{"seccomp", 1, op_seccomp},
+	{"personality", 1, op_personality},
+	{"open-barrier", 1, op_open_barrier},
+	{"wait-barrier", 0, op_wait_barrier},
+	{"hook", -1, op_hook},
+	{"exec", -1, op_exec},
+};
+
+/* Reads a u32le at *p and advances. It then overwrites the first byte of
+ * that (consumed) header with NUL: fields are packed back to back with the
+ * headers, so that byte is exactly the end of the previous field, and this
+ * is how every field gets its terminator in place. */
+static int take_u32(char *buf, size_t total, size_t *p, uint32_t *v)
+{
+	if (total - *p < 4)
+		return -1;
+	const unsigned char *b = (const unsigned char *)buf + *p;
+	*v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	buf[*p] = '\0';
+	*p += 4;
+	return 0;
+}
+
+static _Noreturn void bad_plan(void)
+{
+	fail_text("plan", EPROTO, "malformed plan");
+}
+
+static void run_plan(void)
+{
+	unsigned char hdr[4];
+	if (read_full(sync_fd, hdr, 4) < 0)
+		_exit(1);
+	uint32_t total = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+			 (uint32_t)hdr[3] << 24;
+	if (total > MAX_PLAN)
+		bad_plan();
+	char *buf = malloc((size_t)total + 1); /* +1: terminator of the last field */
+	/* Every header is at least 4 bytes, which bounds the counts. */
+	char **fields = malloc(((size_t)total / 4 + 1) * sizeof *fields);
+	uint32_t *lens = malloc(((size_t)total / 4 + 1) * sizeof *lens);
+	struct op *plan = malloc(((size_t)total / 8 + 1) * sizeof *plan);
+	if (!buf || !fields || !lens || !plan)
+		fail("plan", ENOMEM);
+	if (read_full(sync_fd, buf, total) < 0)
+		_exit(1);
+
+	size_t p = 0, nf = 0, nops = 0;
+	while (p < total) {
+		uint32_t n, len;
+		if (take_u32(buf, total, &p, &n) < 0 || n < 2 || n > (total - p) / 4)
+			bad_plan();
+		plan[nops] = (struct op){n, fields + nf, lens + nf};
+		for (uint32_t k = 0; k < n; k++) {
+			if (take_u32(buf, total, &p, &len) < 0 || len > total - p)
+				bad_plan();
+			fields[nf] = buf + p;
+			lens[nf++] = len;
+			p += len;
+		}
+		nops++;
+	}
+	buf[total] = '\0';
+
+	for (size_t k = 0; k < nops; k++) {
+		const struct op *o = &plan[k];
+		size_t j = 0;
+		while (j < sizeof ops / sizeof ops[0] && strcmp(ops[j].name, o->f[0]))
+			j++;
+		if (j == sizeof ops / sizeof ops[0])
+			fail_text(LABEL(o), EINVAL, "unknown op");
+		if (ops[j].nargs >= 0 && NARGS(o) != ops[j].nargs)
+			fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+		ops[j].fn(o);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Start-up                                                                 */
+
+/* Are we running from a sealed memfd already? */
+static int self_sealed(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int seals = fcntl(fd, F_GET_SEALS);
+	close(fd);
+	return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+/* CVE-2019-5736: run from a sealed in-memory copy of ourselves, so that a
+ * container process opening /proc/<pid>/exe can never write to the binary
+ * on the host. */
+static void ensure_cloned(char **argv)
+{
+	const char *label = "clone self";
+	const char *cloned = getenv("_RUNTS_CLONED");
+	if (self_sealed())
+		return;
+	if (cloned && !strcmp(cloned, "1"))
+		fail_text(label, EPERM, "re-executed copy is not a sealed memfd");
+
+	int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (exe < 0)
+		fail(label, errno);
+	int mfd = memfd_create("runts-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (mfd < 0 && errno == EINVAL) /* kernel < 6.3: no MFD_EXEC */
+		mfd = memfd_create("runts-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		fail(label, errno);
+	for (;;) {
+		ssize_t n = sendfile(mfd, exe, NULL, 1 << 20);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail(label, errno);
+		if (n == 0)
+			break;
+	}
+	close(exe);
+	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
+		fail(label, errno);
+	if (setenv("_RUNTS_CLONED", "1", 1) < 0)
+		fail(label, errno);
+	fexecve(mfd, argv, environ);
+	fail(label, errno);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	unsigned long long fd;
+	const char *s = getenv("_RUNTS_SYNC");
+	if (!s || parse_u64(s, &fd) < 0 || fd < 3 || fd > INT_MAX) {
+		dprintf(2, "runts-init: _RUNTS_SYNC is not set to an fd: this program is "
+			   "started by runts\n");
+		return 1;
+	}
+	sync_fd = (int)fd;
+	ensure_cloned(argv);
+
+	/* We are the sealed copy now. Blocking I/O on the socket (a spawner
+	 * may hand us a non-blocking end), and close-on-exec so that it never
+	 * reaches the container. */
+	int fl = fcntl(sync_fd, F_GETFL);
+	if (fl < 0 || fcntl(sync_fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+	    fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		dprintf(2, "runts-init: _RUNTS_SYNC: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Not needed any more. (Hooks and the program get the env from their
+	 * op, never ours; this just keeps ours from leaking by mistake.) */
+	unsetenv("_RUNTS_CLONED");
+	unsetenv("_RUNTS_SYNC");
+	/* A reader that goes away (fifo, hook stdin) must give EPIPE, not
+	 * kill us; reset_signals() restores the default before any exec. */
+	signal(SIGPIPE, SIG_IGN);
+
+	run_plan();
+	return 0; /* a plan without `exec` ends here */
+}

@@ -1,0 +1,111 @@
+// The container's cgroup: one directory per hierarchy, created before the
+// container's process runs, removed by delete. Only directories runts made
+// are ever removed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RuntsError } from '../errors';
+import { detectLayout, Layout } from './layout';
+
+export interface CgroupRecord {
+  path: string; // the cgroup path inside each hierarchy, e.g. /runts/abc
+  dirs: string[]; // the container's directory in each hierarchy
+  created: string[]; // directories runts created, parents first
+}
+
+// The spec leaves relative paths to the runtime: runts puts them, and the
+// default (no cgroupsPath), under /runts.
+export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): string {
+  if (!cgroupsPath) return `/runts/${id}`;
+  const p = cgroupsPath.startsWith('/') ? cgroupsPath : `/runts/${cgroupsPath}`;
+  const norm = path.posix.normalize(p);
+  if (norm === '/' ) throw new RuntsError('/linux/cgroupsPath: must name a cgroup below the root; got "/"');
+  return norm;
+}
+
+function mkdirTracked(dir: string, created: string[], hierarchyRoot: string, cpuset: boolean): void {
+  if (fs.existsSync(dir)) return;
+  const parent = path.dirname(dir);
+  if (parent.length > hierarchyRoot.length) mkdirTracked(parent, created, hierarchyRoot, cpuset);
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // made by a concurrent create
+    throw err;
+  }
+  created.push(dir);
+  if (cpuset) {
+    // A new v1 cpuset cgroup starts empty and refuses tasks until it has cpus and mems.
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      const cur = fs.readFileSync(path.join(dir, f), 'utf8').trim();
+      if (!cur) fs.writeFileSync(path.join(dir, f), fs.readFileSync(path.join(parent, f), 'utf8').trim());
+    }
+  }
+}
+
+export function createCgroup(cgPath: string, layout: Layout = detectLayout()): CgroupRecord {
+  const record: CgroupRecord = { path: cgPath, dirs: [], created: [] };
+  try {
+    for (const h of layout.hierarchies) {
+      const dir = path.join(h.mountpoint, cgPath);
+      const isCpuset = h.version === 1 && h.controllers.includes('cpuset');
+      mkdirTracked(dir, record.created, h.mountpoint, isCpuset);
+      record.dirs.push(dir);
+    }
+  } catch (err) {
+    removeCgroup(record);
+    throw new RuntsError(`create cgroup ${cgPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return record;
+}
+
+export function joinCgroup(record: CgroupRecord, pid: number): void {
+  for (const dir of record.dirs) {
+    try {
+      fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
+    } catch (err) {
+      throw new RuntsError(`join cgroup ${dir}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
+}
+
+export function cgroupPids(record: CgroupRecord): number[] {
+  for (const dir of record.dirs) {
+    try {
+      return fs
+        .readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      /* try the next hierarchy */
+    }
+  }
+  return [];
+}
+
+// rmdir the container's own directories, the ones runts created. Parents
+// (such as /runts) stay: other containers may be using them, and removing
+// them would race with a concurrent create. A cgroup whose last process is
+// still exiting reports EBUSY for a moment: retry briefly.
+export function removeCgroup(record: CgroupRecord): string[] {
+  const failed: string[] = [];
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (const dir of record.dirs.filter((d) => record.created.includes(d))) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        fs.rmdirSync(dir);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code === 'EBUSY' && attempt < 400) {
+          Atomics.wait(sleeper, 0, 0, 5);
+          continue;
+        }
+        failed.push(`${dir}: ${code}`);
+        break;
+      }
+    }
+  }
+  return failed;
+}

@@ -1,0 +1,18 @@
+// What every command shares: the global options and the container ID argument.
+export interface GlobalArgs {
+  root: string;
+  log?: string;
+  logFormat?: string;
+  debug?: boolean;
+  systemdCgroup?: boolean;
+}
+
+export interface IdArgs extends GlobalArgs {
+  id: string;
+}
+
+export const idPositional = {
+  describe: 'the container ID',
+  type: 'string',
+  demandOption: true,
+} as const;

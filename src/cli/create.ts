@@ -1,0 +1,51 @@
+import type { Argv } from 'yargs';
+import { idPositional, IdArgs } from './common';
+
+export const createOptions = (y: Argv) =>
+  y
+    .positional('id', idPositional)
+    .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle (the directory with config.json)' })
+    .option('pid-file', { type: 'string', describe: 'write the container process pid to this file' })
+    .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master when process.terminal is true' })
+    .option('no-pivot', { type: 'boolean', default: false, describe: 'chroot instead of pivot_root (for a rootfs on a ramdisk)' })
+    .option('no-new-keyring', { type: 'boolean', default: false, describe: 'keep the caller\'s session keyring' })
+    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass fds 3..3+N-1 to the container process' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print the instructions the bundle compiles to, and do nothing' });
+
+export interface CreateArgs extends IdArgs {
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+  dryRun: boolean;
+}
+
+export function toCreateOptions(a: CreateArgs) {
+  return {
+    root: a.root,
+    id: a.id,
+    bundle: a.bundle,
+    pidFile: a.pidFile,
+    consoleSocket: a.consoleSocket,
+    noPivot: a.noPivot,
+    noNewKeyring: a.noNewKeyring,
+    preserveFds: a.preserveFds,
+    systemdCgroup: a.systemdCgroup,
+  };
+}
+
+export const command = {
+  command: 'create <id>',
+  describe: 'create a container, its process waiting at the start barrier',
+  builder: createOptions,
+  handler: async (a: CreateArgs) => {
+    const c = require('../container/create') as typeof import('../container/create');
+    if (a.dryRun) {
+      process.stdout.write(c.dryRun(toCreateOptions(a)));
+      return;
+    }
+    await c.create(toCreateOptions(a));
+  },
+};

@@ -1,0 +1,19 @@
+import type { Argv } from 'yargs';
+import type { GlobalArgs } from './common';
+
+export const command = {
+  command: 'list',
+  aliases: ['ls'],
+  describe: 'list the containers under --root',
+  builder: (y: Argv) =>
+    y
+      .option('format', { alias: 'f', choices: ['table', 'json'], default: 'table', describe: 'output format' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the IDs' }),
+  handler: (a: GlobalArgs & { format: string; quiet: boolean }) => {
+    const l = require('../container/list') as typeof import('../container/list');
+    const entries = l.listContainers(a.root);
+    if (a.quiet) process.stdout.write(entries.map((e) => e.id + '\n').join(''));
+    else if (a.format === 'json') process.stdout.write(JSON.stringify(entries) + '\n');
+    else process.stdout.write(l.formatTable(entries));
+  },
+};

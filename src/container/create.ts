@@ -1,0 +1,194 @@
+// create: validate, compile, launch the init, and leave the container's
+// process waiting at the start barrier. A failure at any step removes
+// everything this create made: process, cgroup, state directory.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RuntsError } from '../errors';
+import { loadBundleConfig } from '../spec/load';
+import type { Config, State } from '../spec/types';
+import { compile } from '../plan/compile';
+import { formatPlan, Instruction } from '../plan/instructions';
+import { hostFacts } from '../plan/facts';
+import { createCgroup, joinCgroup, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups';
+import { detectLayout } from '../cgroups/layout';
+import { launchInit, Launched } from './launch';
+import { runHooks } from './hooks';
+import { debug } from '../log';
+import { barrierPath, containerDir, lockContainer, Saved, SPEC_VERSION, writeSaved } from './state';
+import { readStat } from '../sys/proc';
+import { getLibc } from '../sys/libc';
+import { namespacesOf } from '../plan/compile';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  systemdCgroup?: boolean;
+  dryRun?: boolean;
+}
+
+export interface Created {
+  saved: Saved;
+  launched: Launched;
+}
+
+function checkOptions(config: Config, opts: CreateOptions): void {
+  if (config.process?.terminal && !opts.consoleSocket) {
+    throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
+  }
+  if (config.process?.terminal) throw new RuntsError('config.json: /process/terminal: terminals are not supported yet');
+  if (opts.systemdCgroup && !fs.existsSync('/run/systemd/system')) {
+    throw new RuntsError('--systemd-cgroup: systemd is not running on this host; use the cgroupfs manager (drop the flag)');
+  }
+}
+
+function writeMaps(pid: number, config: Config): void {
+  const fmt = (m: { containerID: number; hostID: number; size: number }[] = []) =>
+    m.map((x) => `${x.containerID} ${x.hostID} ${x.size}`).join('\n') + '\n';
+  const write = (file: string, content: string) => {
+    try {
+      fs.writeFileSync(`/proc/${pid}/${file}`, content);
+    } catch (err) {
+      throw new RuntsError(`create: write ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  };
+  write('uid_map', fmt(config.linux?.uidMappings));
+  write('gid_map', fmt(config.linux?.gidMappings));
+}
+
+export function dryRun(opts: CreateOptions): string {
+  const { config, bundle } = loadBundleConfig(opts.bundle);
+  checkOptions(config, opts);
+  const dir = containerDir(opts.root, opts.id);
+  const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id);
+  const layout = detectLayout();
+  const record: CgroupRecord = { path: cgPath, dirs: layout.hierarchies.map((h) => path.join(h.mountpoint, cgPath)), created: [] };
+  const rootfs = path.resolve(bundle, config.root!.path);
+  const plan = compile({ config, bundle, barrier: barrierPath(dir), noPivot: opts.noPivot, preserveFds: opts.preserveFds, facts: hostFacts(rootfs, record), debug });
+  const head = `# runts create ${opts.id}: ${plan.length} instructions for the native init\n# cgroup ${cgPath} in: ${record.dirs.join(' ') || '(none)'}\n`;
+  return head + formatPlan(plan);
+}
+
+export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' | number)[]): Promise<Created> {
+  const { config, bundle } = loadBundleConfig(opts.bundle);
+  checkOptions(config, opts);
+  const dir = containerDir(opts.root, opts.id);
+  fs.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntsError(`container "${opts.id}" already exists`);
+    throw new RuntsError(`create state directory ${dir}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+
+  let cgroup: CgroupRecord | undefined;
+  let launched: Launched | undefined;
+  let containerPid: number | undefined;
+  let lock: number | undefined;
+  try {
+    lock = lockContainer(dir);
+    const libc = getLibc();
+    if (libc.mkfifo(barrierPath(dir), 0o622) !== 0) throw new RuntsError(`create: mkfifo ${barrierPath(dir)}: errno ${libc.errno()}`);
+    cgroup = createCgroup(resolveCgroupPath(config.linux?.cgroupsPath, opts.id));
+    const rootfs = path.resolve(bundle, config.root!.path);
+    const plan: Instruction[] = compile({
+      config,
+      bundle,
+      barrier: barrierPath(dir),
+      noPivot: opts.noPivot,
+      preserveFds: opts.preserveFds,
+      facts: hostFacts(rootfs, cgroup),
+      debug,
+    });
+    const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'creating', pid, bundle, annotations: config.annotations ?? {} });
+    const record = cgroup;
+    launched = await launchInit(plan, { preserveFds: opts.preserveFds ?? 0, stdio }, {
+      spawned: (stage0) => joinCgroup(record, stage0),
+      sync: (name, ctx) => {
+        if (name === 'usermap') {
+          writeMaps(ctx.stage0Pid, config);
+          return '';
+        }
+        if (name === 'createRuntime') {
+          if (!ctx.pid) throw new RuntsError('create: the init asked for hooks before it had a pid');
+          containerPid = ctx.pid;
+          const s = state(ctx.pid);
+          runHooks('prestart', config.hooks?.prestart, s);
+          runHooks('createRuntime', config.hooks?.createRuntime, s);
+          return JSON.stringify(s);
+        }
+        throw new RuntsError(`create: the init asked for an unknown sync "${name}"`);
+      },
+    }).catch((err: Error & { pid?: number }) => {
+      containerPid = err.pid ?? containerPid;
+      throw new RuntsError(err.message.startsWith('create') ? err.message : `create: ${err.message}`);
+    });
+    containerPid = launched.pid;
+    const stat = readStat(launched.pid);
+    if (!stat) throw new RuntsError('create: the container process exited before it was ready');
+    const { created } = namespacesOf(config);
+    const saved: Saved = {
+      ociVersion: SPEC_VERSION,
+      id: opts.id,
+      pid: launched.pid,
+      startTime: stat.startTime,
+      bundle,
+      annotations: config.annotations ?? {},
+      created: new Date().toISOString(),
+      rootfs,
+      hooks: { poststart: config.hooks?.poststart, poststop: config.hooks?.poststop },
+      cgroup,
+      pidNamespace: created.has('pid'),
+      owner: String(process.getuid?.() ?? 0),
+    };
+    writeSaved(dir, saved);
+    if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
+    return { saved, launched };
+  } catch (err) {
+    cleanupFailedCreate(dir, containerPid, cgroup);
+    throw err;
+  } finally {
+    if (lock !== undefined) fs.closeSync(lock);
+  }
+}
+
+function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
+  try {
+    fs.writeFileSync(tmp, String(pid));
+    fs.renameSync(tmp, abs);
+  } catch (err) {
+    throw new RuntsError(`write --pid-file ${abs}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+}
+
+function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined): void {
+  if (pid) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  if (cgroup) {
+    // Whatever is still in a cgroup this create made was started by it; a
+    // cgroup that existed before may hold others' processes: never touch those.
+    for (const dir of cgroup.dirs.filter((d) => cgroup.created.includes(d))) {
+      try {
+        for (const p of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+          process.kill(Number(p), 'SIGKILL');
+        }
+      } catch {
+        /* nothing there */
+      }
+    }
+    removeCgroup(cgroup);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,82 @@
+// delete: only a stopped container, unless --force kills it first. Removes
+// its cgroup and state, then runs the poststop hooks.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RuntsError } from '../errors';
+import { warn } from '../log';
+import { cgroupPids, removeCgroup } from '../cgroups';
+import { isAlive } from '../sys/proc';
+import { runHooks } from './hooks';
+import { containerDir, lockContainer, readSaved, Saved, stateFile, statusOf, toState } from './state';
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function killAndWait(saved: Saved): void {
+  const targets = new Set<number>([saved.pid]);
+  // Without its own pid namespace, killing the first process does not end the others.
+  if (saved.cgroup && saved.cgroup.dirs.every((d) => saved.cgroup!.created.includes(d))) {
+    for (const p of cgroupPids(saved.cgroup)) targets.add(p);
+  }
+  // A frozen cgroup must thaw for SIGKILL to be acted on.
+  thaw(saved);
+  for (const pid of targets) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+  for (let i = 0; i < 2000 && isAlive(saved.pid, saved.startTime); i++) Atomics.wait(sleeper, 0, 0, 5);
+}
+
+function thaw(saved: Saved): void {
+  for (const dir of saved.cgroup?.dirs ?? []) {
+    try {
+      if (dir.includes('/freezer/')) fs.writeFileSync(path.join(dir, 'freezer.state'), 'THAWED');
+      else if (fs.existsSync(path.join(dir, 'cgroup.freeze'))) fs.writeFileSync(path.join(dir, 'cgroup.freeze'), '0');
+    } catch {
+      /* no freezer */
+    }
+  }
+}
+
+export function deleteContainer(root: string, id: string, force: boolean): void {
+  const dir = containerDir(root, id);
+  if (!fs.existsSync(dir)) throw new RuntsError(`container "${id}" does not exist`);
+  const lock = lockContainer(dir);
+  try {
+    if (!fs.existsSync(stateFile(dir))) {
+      // A create that died before writing state: nothing runs, only the directory is left.
+      if (!force) throw new RuntsError(`container "${id}" has no state (a create was interrupted); use --force to remove it`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+    const saved = readSaved(root, id);
+    const status = statusOf(saved, dir);
+    if (status !== 'stopped') {
+      if (!force) throw new RuntsError(`cannot delete container "${id}": it is ${status}, not stopped (use --force to kill it first)`);
+      killAndWait(saved);
+    }
+    if (saved.cgroup) {
+      // Processes that outlived PID 1 (no pid namespace) go too.
+      if (saved.cgroup.dirs.every((d) => saved.cgroup!.created.includes(d))) {
+        for (const p of cgroupPids(saved.cgroup)) {
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      }
+      for (const f of removeCgroup(saved.cgroup)) warn(`delete: cannot remove cgroup ${f}`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      runHooks('poststop', saved.hooks?.poststop, toState(saved, 'stopped'));
+    } catch (err) {
+      warn((err as Error).message);
+    }
+  } finally {
+    fs.closeSync(lock);
+  }
+}

@@ -1,0 +1,39 @@
+// Hooks run by the runtime process itself (prestart, createRuntime,
+// poststart, poststop): in the runtime's namespaces, the state on stdin.
+// createContainer and startContainer run inside the container, by the init.
+import { spawnSync } from 'node:child_process';
+import { RuntsError } from '../errors';
+import type { Hook, State } from '../spec/types';
+
+export function hookEnv(env: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of env ?? []) {
+    const eq = e.indexOf('=');
+    if (eq > 0) out[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  return out;
+}
+
+// Runs each hook in order; the first failure is thrown as a RuntsError.
+export function runHooks(kind: string, hooks: Hook[] | undefined, state: State): void {
+  (hooks ?? []).forEach((h, i) => {
+    const args = h.args ?? [h.path];
+    const res = spawnSync(h.path, args.slice(1), {
+      argv0: args[0],
+      env: hookEnv(h.env),
+      input: JSON.stringify(state),
+      stdio: 'pipe', // kept out of the container's stdio; stderr goes into the error
+      timeout: h.timeout ? h.timeout * 1000 : undefined,
+      killSignal: 'SIGKILL',
+    });
+    const label = `${kind} hook ${i} (${h.path})`;
+    const code = (res.error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ETIMEDOUT') throw new RuntsError(`${label}: timed out after ${h.timeout}s`);
+    if (res.error && code !== 'EPIPE') throw new RuntsError(`${label}: ${code ?? res.error.message}`);
+    if (res.signal) throw new RuntsError(`${label}: killed by ${res.signal}`);
+    if (res.status !== 0) {
+      const said = String(res.stderr ?? '').trim().split('\n').pop();
+      throw new RuntsError(`${label}: exited with status ${res.status}${said ? ': ' + said : ''}`);
+    }
+  });
+}

@@ -1,0 +1,42 @@
+// kill: a signal to the container's process, or with --all to every
+// process in its cgroup.
+import { RuntsError } from '../errors';
+import { SIGNALS } from '../spec/tables';
+import { cgroupPids } from '../cgroups';
+import { containerDir, readSaved, statusOf } from './state';
+
+export function parseSignal(text: string | number | undefined): number {
+  if (text === undefined || text === '') return SIGNALS.SIGTERM;
+  const s = String(text).toUpperCase();
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const name = s.startsWith('SIG') ? s : 'SIG' + s;
+    if (name in SIGNALS) return SIGNALS[name];
+    const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name) ?? /^SIGRTMAX(?:-(\d+))?$/.exec(name);
+    if (rt) return name.startsWith('SIGRTMIN') ? 34 + Number(rt[1] ?? 0) : 64 - Number(rt[1] ?? 0);
+  }
+  throw new RuntsError(`invalid signal ${JSON.stringify(String(text))}`);
+}
+
+function send(pid: number, sig: number): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw new RuntsError(`kill ${pid}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+}
+
+export function kill(root: string, id: string, signal: string | undefined, all: boolean): void {
+  const sig = parseSignal(signal);
+  const dir = containerDir(root, id);
+  const saved = readSaved(root, id);
+  const status = statusOf(saved, dir);
+  if (status === 'stopped') throw new RuntsError(`cannot kill container "${id}": it is stopped`);
+  if (all && saved.cgroup) {
+    for (const pid of cgroupPids(saved.cgroup)) send(pid, sig);
+  } else {
+    send(saved.pid, sig);
+  }
+}

@@ -1,0 +1,111 @@
+// A container's state on disk: <root>/<id>/state.json (written by temp file
+// and rename), lock (serialises commands on one id), barrier (the start fifo).
+// Status is always derived from the live process, never trusted from the file.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RuntsError } from '../errors';
+import { checkContainerId } from '../spec/semantic';
+import type { Hooks, State } from '../spec/types';
+import type { CgroupRecord } from '../cgroups';
+import { isAlive } from '../sys/proc';
+
+export const SPEC_VERSION = '1.3.0';
+
+// What runts keeps about a container: the spec's state plus what later
+// commands need. Copied from config.json at create, so later edits of the
+// bundle don't affect a created container.
+export interface Saved {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  startTime: string;
+  bundle: string;
+  annotations?: Record<string, string>;
+  created: string; // ISO time
+  rootfs: string;
+  hooks?: Hooks;
+  cgroup?: CgroupRecord;
+  pidNamespace: boolean; // does the container own its pid namespace (then killing PID 1 ends all)
+  sharedPidNs?: boolean;
+  owner: string;
+}
+
+export function containerDir(root: string, id: string): string {
+  const bad = checkContainerId(id);
+  if (bad) throw new RuntsError(bad);
+  return path.join(root, id);
+}
+
+export function stateFile(dir: string): string {
+  return path.join(dir, 'state.json');
+}
+
+export function barrierPath(dir: string): string {
+  return path.join(dir, 'barrier');
+}
+
+export function writeSaved(dir: string, saved: Saved): void {
+  const tmp = path.join(dir, `.state.json.${process.pid}`);
+  fs.writeFileSync(tmp, JSON.stringify(saved));
+  fs.renameSync(tmp, stateFile(dir));
+}
+
+export function readSaved(root: string, id: string): Saved {
+  const dir = containerDir(root, id);
+  let text: string;
+  try {
+    text = fs.readFileSync(stateFile(dir), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError(`container "${id}" does not exist`);
+    throw new RuntsError(`container "${id}": cannot read state: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  try {
+    return JSON.parse(text) as Saved;
+  } catch {
+    throw new RuntsError(`container "${id}": state file is corrupt`);
+  }
+}
+
+export function isFrozen(saved: Saved): boolean {
+  for (const dir of saved.cgroup?.dirs ?? []) {
+    try {
+      if (dir.includes('/freezer/')) return fs.readFileSync(path.join(dir, 'freezer.state'), 'utf8').trim() === 'FROZEN';
+      if (fs.existsSync(path.join(dir, 'cgroup.freeze'))) {
+        return fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim() === '1';
+      }
+    } catch {
+      /* no freezer there */
+    }
+  }
+  return false;
+}
+
+export function statusOf(saved: Saved, dir: string): State['status'] {
+  if (!isAlive(saved.pid, saved.startTime)) return 'stopped';
+  if (fs.existsSync(barrierPath(dir))) return 'created';
+  if (isFrozen(saved)) return 'paused';
+  return 'running';
+}
+
+export function toState(saved: Saved, status: State['status']): State {
+  const state: State = { ociVersion: SPEC_VERSION, id: saved.id, status, bundle: saved.bundle };
+  if (status !== 'stopped') state.pid = saved.pid;
+  state.annotations = saved.annotations ?? {};
+  return state;
+}
+
+// Serialise commands that change one container. flock is released by the
+// kernel when the process exits, so a crashed command never leaves it held.
+export function lockContainer(dir: string): number {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { getLibc, LOCK_EX } = require('../sys/libc') as typeof import('../sys/libc');
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError(`container "${path.basename(dir)}" does not exist`);
+    throw err;
+  }
+  if (getLibc().flock(fd, LOCK_EX) !== 0) throw new RuntsError(`lock ${dir}: errno ${getLibc().errno()}`);
+  return fd;
+}

@@ -1,0 +1,63 @@
+// The runts command line: global options, then one thin module per command
+// (src/cli/). A user error prints one line and exits 1, never a stack trace.
+import yargs from 'yargs';
+import { configureLog, error } from './log';
+import { RuntsError, describe } from './errors';
+
+const COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec'];
+
+function versionText(): string {
+  let info = { version: 'unknown', commit: 'unknown' };
+  try {
+    info = require('./version.json');
+  } catch {
+    /* built without version.json */
+  }
+  return `runts version ${info.version}\ncommit: ${info.commit}\nspec: 1.3.0\nnode: ${process.version}\n`;
+}
+
+function fail(msg: string): never {
+  error(msg);
+  process.exit(1);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--version') || argv.includes('-v')) {
+    const first = argv.find((a) => !a.startsWith('-'));
+    if (!first) {
+      process.stdout.write(versionText());
+      return;
+    }
+  }
+  let y = yargs(argv)
+    .scriptName('runts')
+    .usage('runts [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.')
+    .option('root', { type: 'string', default: '/run/runts', describe: 'directory for container state', global: true })
+    .option('log', { type: 'string', describe: 'append log lines to this file', global: true })
+    .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log line format', global: true })
+    .option('debug', { type: 'boolean', default: false, describe: 'log debug messages', global: true })
+    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use systemd to manage cgroups', global: true })
+    .option('rootless', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true })
+    .option('criu', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true })
+    .middleware((a) => configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean }))
+    .version(false)
+    .help('help')
+    .alias('help', 'h')
+    .strictCommands()
+    .strictOptions()
+    .demandCommand(1, 'a command is required (see runts --help)')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      fail(msg);
+    });
+  for (const name of COMMANDS) y = y.command(require(`./cli/${name}`).command);
+  try {
+    await y.parseAsync();
+  } catch (err) {
+    if (err instanceof RuntsError) fail(err.message);
+    const e = err as Error;
+    if (process.argv.includes('--debug')) process.stderr.write(`${e.stack}\n`);
+    fail(`internal error: ${describe(err)}`);
+  }
+}

@@ -1,0 +1,291 @@
+// config.json + facts of the host -> the ordered instructions the native init
+// carries out (docs/init-protocol.md). Pure: no I/O beyond the facts it is
+// given, so it is unit-tested without root and printed by --dry-run.
+import * as path from 'node:path';
+import { RuntsError } from '../errors';
+import type { Config, Mount, Namespace } from '../spec/types';
+import { CAPABILITIES, NAMESPACES, RLIMITS } from '../spec/tables';
+import { Instruction, ins } from './instructions';
+import { MS, parseMountOptions, propagationFlag } from './mountflags';
+
+export interface CgroupMountSource {
+  name: string; // directory under the cgroup mount in the container ("" on a pure v2 host)
+  hostDir: string; // the container's cgroup directory on the host
+}
+
+export interface HostFacts {
+  hasKcore: boolean;
+  cgroupMounts: CgroupMountSource[];
+  // What a bind source on the host is; decides whether the target is a file or a directory.
+  sourceKind: (hostPath: string) => 'dir' | 'file' | 'missing';
+  // HOME for a uid, from the container's own /etc/passwd.
+  homeOf: (uid: number) => string | undefined;
+}
+
+export interface CompileInput {
+  config: Config;
+  bundle: string;
+  barrier: string; // host path of the start fifo
+  noPivot?: boolean;
+  preserveFds?: number;
+  facts: HostFacts;
+  debug?: (msg: string) => void;
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+// The devices every container has (runtime-spec config-linux.md "Default Devices").
+export const DEFAULT_DEVICES = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
+];
+
+function capMask(names: string[] | undefined): bigint {
+  let mask = 0n;
+  for (const n of names ?? []) {
+    const bit = CAPABILITIES.indexOf(n);
+    if (bit >= 0) mask |= 1n << BigInt(bit);
+  }
+  return mask;
+}
+
+function clean(p: string): string {
+  return path.posix.normalize('/' + p);
+}
+
+export function namespacesOf(config: Config): { joined: Namespace[]; created: Set<Namespace['type']> } {
+  const list = config.linux?.namespaces ?? [];
+  return {
+    joined: list.filter((n) => n.path),
+    created: new Set(list.filter((n) => !n.path).map((n) => n.type)),
+  };
+}
+
+export function compile(input: CompileInput): Instruction[] {
+  const { config, facts } = input;
+  const linux = config.linux ?? {};
+  const proc = config.process;
+  if (!proc || !proc.args?.length) throw new RuntsError('config.json: /process/args: must not be empty');
+  if (!config.root) throw new RuntsError('config.json: /root: is required on Linux');
+  const rootfs = path.resolve(input.bundle, config.root.path);
+  const { joined, created } = namespacesOf(config);
+  const hasMountNs = created.has('mount') || joined.some((n) => n.type === 'mount');
+  if (!hasMountNs) throw new RuntsError('config.json: /linux/namespaces: runts needs a mount namespace (new or joined) to set up the root filesystem');
+  const userNs = created.has('user') || joined.some((n) => n.type === 'user');
+  const plan: Instruction[] = [];
+  const add = (i: Instruction) => plan.push(i);
+
+  // --- Stage 0: namespaces. The user namespace first (the others are then
+  // owned by it), the mount namespace last among the joined ones (a path
+  // opened after joining it would resolve in the container's mounts).
+  const joinOrder = [...joined].sort((a, b) => rank(a.type) - rank(b.type));
+  for (const ns of joinOrder.filter((n) => n.type === 'user')) {
+    add(ins('setns', `join user namespace ${ns.path}`, ns.path!, 'user'));
+  }
+  if (created.has('user')) {
+    add(ins('unshare', 'create user namespace', 'user'));
+    add(ins('sync', 'write id mappings', 'usermap'));
+  }
+  if (userNs) add(ins('become-root', 'become root in the user namespace'));
+  for (const ns of joinOrder.filter((n) => n.type !== 'user')) {
+    add(ins('setns', `join ${ns.type} namespace ${ns.path}`, ns.path!, NAMESPACES[ns.type].op));
+  }
+  const others = [...created].filter((t) => t !== 'user').sort((a, b) => rank(a) - rank(b));
+  if (others.length) {
+    add(ins('unshare', `create ${others.join(', ')} namespaces`, others.map((t) => NAMESPACES[t].op).join(',')));
+  }
+  if (linux.timeOffsets && created.has('time')) {
+    const clockIds: Record<string, number> = { monotonic: 1, boottime: 7 };
+    const lines = Object.entries(linux.timeOffsets).map(([clock, o]) => {
+      if (!(clock in clockIds)) throw new RuntsError(`config.json: /linux/timeOffsets/${clock}: must be monotonic or boottime`);
+      return `${clockIds[clock]} ${o.secs ?? 0} ${o.nanosecs ?? 0}`;
+    });
+    add(ins('write', 'set time namespace offsets', '/proc/self/timens_offsets', lines.join('\n') + '\n'));
+  }
+  add(ins('fork', 'start the container process'));
+
+  // --- Stage 1: the container's process.
+  add(ins('setsid', 'new session'));
+
+  // The root filesystem: nothing propagates back to the host while we build it.
+  const propName = linux.rootfsPropagation;
+  const initialProp = propName === 'private' || propName === 'rprivate' ? MS.PRIVATE : MS.SLAVE;
+  add(ins('mount-host', 'make / ' + (initialProp === MS.PRIVATE ? 'rprivate' : 'rslave'), '', '/', '', MS.REC | initialProp, ''));
+  add(ins('mount-host', `bind the rootfs ${rootfs} onto itself`, rootfs, rootfs, '', MS.BIND | MS.REC, ''));
+  add(ins('root', `open the rootfs ${rootfs}`, rootfs));
+
+  let devBound = false;
+  let devptsMounted = false;
+  (config.mounts ?? []).forEach((m, i) => {
+    const d = clean(m.destination);
+    if (d === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind'))) devBound = true;
+    if (d === '/dev/pts' && m.type === 'devpts') devptsMounted = true;
+    compileMount(m, i, input, created, userNs).forEach(add);
+  });
+
+  // Devices: the spec's defaults, then linux.devices. In a user namespace
+  // mknod is refused, so they are bound from the host instead.
+  if (!devBound) {
+    // A device in linux.devices replaces a default of the same path.
+    const devices = new Map<string, { type: string; major?: number; minor?: number; fileMode?: number; uid?: number; gid?: number }>();
+    for (const d of DEFAULT_DEVICES) devices.set(d.path, { ...d, fileMode: 0o666, uid: 0, gid: 0 });
+    for (const d of linux.devices ?? []) devices.set(clean(d.path), d);
+    for (const [p, dev] of devices) {
+      const type = dev.type === 'u' ? 'c' : dev.type;
+      if (userNs && type !== 'p') {
+        add(ins('bind-dev', `bind device ${p}`, p, p));
+      } else {
+        add(ins('mknod', `create device ${p}`, p, type, dev.major ?? 0, dev.minor ?? 0, dev.fileMode ?? 0o666, dev.uid ?? 0, dev.gid ?? 0));
+      }
+    }
+    const links: [string, string][] = [
+      ['/proc/self/fd', '/dev/fd'],
+      ['/proc/self/fd/0', '/dev/stdin'],
+      ['/proc/self/fd/1', '/dev/stdout'],
+      ['/proc/self/fd/2', '/dev/stderr'],
+    ];
+    if (facts.hasKcore) links.push(['/proc/kcore', '/dev/core']);
+    if (devptsMounted) links.push(['pts/ptmx', '/dev/ptmx']);
+    for (const [target, link] of links) add(ins('symlink', `symlink ${link} -> ${target}`, target, link));
+  }
+
+  const cwd = clean(proc.cwd);
+  add(ins('mkdirs', `create the working directory ${cwd}`, cwd, 0o755));
+
+  const hooks = config.hooks ?? {};
+  add(ins('sync', 'run createRuntime hooks', 'createRuntime'));
+  (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h)));
+
+  add(ins('open-barrier', 'open the start barrier', input.barrier));
+  if (input.noPivot) add(ins('chroot', 'chroot into the rootfs'));
+  else add(ins('pivot-root', 'pivot_root into the rootfs'));
+  if (propName && propName !== 'slave' && propName !== 'rslave') {
+    add(ins('propagate', `make / ${propName}`, '/', propagationFlag(propName)!));
+  }
+
+  for (const p of linux.maskedPaths ?? []) add(ins('mask', `mask ${p}`, clean(p)));
+  for (const p of linux.readonlyPaths ?? []) add(ins('readonly', `make ${p} read-only`, clean(p)));
+  if (config.root.readonly) add(ins('remount', 'make the root read-only', '/', MS.BIND | MS.RDONLY | MS.REC));
+
+  if (config.hostname !== undefined && created.has('uts')) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
+  if (config.domainname !== undefined && created.has('uts')) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) add(ins('sysctl', `set sysctl ${key}=${value}`, key, value));
+
+  if (proc.oomScoreAdj !== undefined) {
+    add(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
+  }
+  for (const r of proc.rlimits ?? []) {
+    add(ins('rlimit', `set ${r.type} ${r.soft}:${r.hard}`, RLIMITS[r.type], limit(r.soft), limit(r.hard)));
+  }
+
+  // Privileges, in runc's order: no_new_privs, the user (keeping caps
+  // across setuid), the working directory as that user, then the caps.
+  if (proc.noNewPrivileges) add(ins('no-new-privs', 'set no_new_privs'));
+  if (proc.user.umask !== undefined) add(ins('umask', `set umask ${proc.user.umask.toString(8)}`, proc.user.umask));
+  add(ins('user', `set user ${proc.user.uid}:${proc.user.gid}`, proc.user.uid, proc.user.gid, (proc.user.additionalGids ?? []).join(',')));
+  add(ins('chdir', `chdir to ${cwd}`, cwd));
+  const caps = proc.capabilities ?? {};
+  const [bounding, effective, permitted, inheritable] = [caps.bounding, caps.effective, caps.permitted, caps.inheritable].map(capMask);
+  // The kernel raises an ambient cap only if it is permitted and inheritable;
+  // like runc, runts drops the others with a warning rather than failing.
+  const wanted = capMask(caps.ambient);
+  const ambient = wanted & permitted & inheritable;
+  if (wanted !== ambient) {
+    const dropped = CAPABILITIES.filter((_, bit) => (wanted & ~ambient) & (1n << BigInt(bit)));
+    input.debug?.(`ambient capabilities not in both the permitted and inheritable sets are not raised: ${dropped.join(', ')}`);
+  }
+  add(ins('caps', 'set capabilities', ...[bounding, effective, permitted, inheritable, ambient].map(String)));
+
+  add(ins('notify', 'report ready', 'ready'));
+  add(ins('wait-barrier', 'wait for start'));
+  (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h)));
+
+  const env = [...(proc.env ?? [])];
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${facts.homeOf(proc.user.uid) ?? '/'}`);
+  const preserve = input.preserveFds ?? 0;
+  add(ins('exec', `exec ${JSON.stringify(proc.args[0])}`, preserve, proc.args[0], proc.args.length, ...proc.args, env.length, ...env));
+  return plan;
+}
+
+// -1 means unlimited to the init.
+function limit(n: number): string {
+  return n >= Number.MAX_SAFE_INTEGER || n === 2 ** 64 - 1 ? '-1' : String(n);
+}
+
+function rank(t: Namespace['type']): number {
+  return ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'].indexOf(t);
+}
+
+function hookIns(kind: string, i: number, h: { path: string; args?: string[]; env?: string[]; timeout?: number }): Instruction {
+  const args = h.args ?? [h.path];
+  const env = h.env ?? [];
+  return ins('hook', `${kind} hook ${i} (${h.path})`, h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env);
+}
+
+function compileMount(m: Mount, i: number, input: CompileInput, created: Set<string>, userNs: boolean): Instruction[] {
+  const out: Instruction[] = [];
+  const dest = clean(m.destination);
+  const opts = parseMountOptions(m.options);
+  if (opts.idmap !== 'none' || m.uidMappings || m.gidMappings) {
+    throw new RuntsError(`config.json: /mounts/${i}/options: idmapped mounts are not supported yet`);
+  }
+  let type = m.type ?? '';
+  let source = m.source ?? '';
+  let flags = opts.flags;
+  const data = opts.data.join(',');
+  const isBind = type === 'bind' || (flags & MS.BIND) !== 0;
+
+  // sysfs needs its own network namespace when in a user namespace: bind the host's instead.
+  if (type === 'sysfs' && userNs && !created.has('network')) {
+    type = 'bind';
+    source = '/sys';
+    flags |= MS.BIND | MS.REC;
+  }
+
+  if (type === 'cgroup' || type === 'cgroup2') return compileCgroupMount(dest, flags, input);
+
+  if (isBind || type === 'bind') {
+    const hostSource = path.resolve(input.bundle, source);
+    const kind = input.facts.sourceKind(hostSource);
+    if (kind === 'missing') throw new RuntsError(`config.json: /mounts/${i}/source: no such file or directory: ${hostSource}`);
+    out.push(kind === 'file' ? ins('mkfile', `create mount point ${dest}`, dest, 0o644) : ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
+    out.push(ins('mount', `bind ${hostSource} on ${dest}`, hostSource, dest, '', MS.BIND | (flags & MS.REC), ''));
+    const extra = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    if (extra) out.push(ins('remount', `remount ${dest} with its options`, dest, MS.BIND | extra | (flags & MS.REC)));
+  } else {
+    out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
+    out.push(ins('mount', `mount ${type || source} on ${dest}`, source, dest, type, flags, data));
+  }
+  for (const p of opts.propagation) out.push(ins('propagate', `set propagation of ${dest}`, dest, p));
+  if (opts.attrSet || opts.attrClr) out.push(ins('setattr', `set recursive attributes of ${dest}`, dest, opts.attrSet, opts.attrClr, 0, 1));
+  return out;
+}
+
+// A cgroup mount shows the container's own cgroups: on v1 and hybrid hosts a
+// tmpfs with one directory per hierarchy, each bound from the container's
+// cgroup on the host; on a v2 host the container's cgroup itself.
+function compileCgroupMount(dest: string, flags: number, input: CompileInput): Instruction[] {
+  const out: Instruction[] = [];
+  const ro = flags & MS.RDONLY;
+  const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC);
+  const sources = input.facts.cgroupMounts;
+  out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
+  if (sources.length === 1 && sources[0].name === '') {
+    out.push(ins('mount', `bind the container's cgroup on ${dest}`, sources[0].hostDir, dest, '', MS.BIND, ''));
+    out.push(ins('remount', `remount ${dest} with its options`, dest, MS.BIND | base | ro));
+    return out;
+  }
+  out.push(ins('mount', `mount tmpfs on ${dest}`, 'tmpfs', dest, 'tmpfs', base, 'mode=755'));
+  for (const s of sources) {
+    const sub = `${dest}/${s.name}`;
+    out.push(ins('mkdirs', `create mount point ${sub}`, sub, 0o755));
+    out.push(ins('mount', `bind the container's cgroup on ${sub}`, s.hostDir, sub, '', MS.BIND, ''));
+    out.push(ins('remount', `remount ${sub} with its options`, sub, MS.BIND | base | ro));
+  }
+  if (ro) out.push(ins('remount', `make ${dest} read-only`, dest, base | MS.RDONLY));
+  return out;
+}

@@ -1,0 +1,46 @@
+// The facts of this host that the compiler needs, gathered for real.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CgroupRecord } from '../cgroups';
+import type { CgroupMountSource, HostFacts } from './compile';
+
+function cgroupMountSources(record: CgroupRecord | undefined): CgroupMountSource[] {
+  if (!record) return [];
+  return record.dirs.map((dir) => {
+    const mountpoint = dir.slice(0, dir.length - record.path.length);
+    // A single v2 hierarchy at /sys/fs/cgroup is mounted as is; others by their directory name.
+    const single = record.dirs.length === 1 && !mountpoint.endsWith('/unified');
+    return { name: single ? '' : path.basename(mountpoint), hostDir: dir };
+  });
+}
+
+// Reads <rootfs>/etc/passwd without following a link out of the rootfs.
+function homeFrom(rootfs: string, uid: number): string | undefined {
+  try {
+    const file = fs.realpathSync(path.join(rootfs, 'etc/passwd'));
+    const root = fs.realpathSync(rootfs);
+    if (!file.startsWith(root + '/')) return undefined;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 6 && Number(f[2]) === uid && f[2] !== '') return f[5] || undefined;
+    }
+  } catch {
+    /* no passwd file: HOME=/ */
+  }
+  return undefined;
+}
+
+export function hostFacts(rootfs: string, cgroup: CgroupRecord | undefined): HostFacts {
+  return {
+    hasKcore: fs.existsSync('/proc/kcore'),
+    cgroupMounts: cgroupMountSources(cgroup),
+    sourceKind: (p) => {
+      try {
+        return fs.statSync(p).isDirectory() ? 'dir' : 'file';
+      } catch {
+        return 'missing';
+      }
+    },
+    homeOf: (uid) => homeFrom(rootfs, uid),
+  };
+}
