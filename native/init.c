@@ -85,19 +85,20 @@ struct op {
 /* ------------------------------------------------------------------------ */
 /* Messages                                                                 */
 
-/* Writes all of buf to the socket; if the runtime is gone there is nobody to
- * tell, so just exit. MSG_NOSIGNAL: no SIGPIPE death. */
-static void send_all(const char *buf, size_t n)
+/* Writes all of buf to the socket. Returns -1 if the runtime is gone (after
+ * `notify ready` it is: create has returned). MSG_NOSIGNAL: no SIGPIPE death. */
+static int send_all(const char *buf, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = send(sync_fd, buf, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			_exit(1);
+			return -1;
 		buf += w;
 		n -= (size_t)w;
 	}
+	return 0;
 }
 
 /* Sends one protocol line. Newlines inside the text (from a label, say) are
@@ -119,7 +120,12 @@ __attribute__((format(printf, 1, 2))) static void send_line(const char *fmt, ...
 		_exit(1);
 	}
 	s[n] = '\n'; /* overwrites the NUL; length is n + 1 */
-	send_all(s, (size_t)n + 1);
+	if (send_all(s, (size_t)n + 1) < 0) {
+		/* Nobody listens any more (a failure after start): the
+		 * container's stderr is the only place left to say it. */
+		dprintf(2, "runts-init: %.*s", n + 1, s);
+		_exit(1);
+	}
 	free(s);
 }
 
@@ -534,6 +540,12 @@ static void op_sync(const struct op *o)
 static void op_notify(const struct op *o)
 {
 	send_line("notify %s", ARG(o, 0));
+	/* After `ready` the runtime stops listening (create has returned):
+	 * later failures go to the container's stderr instead. */
+	if (!strcmp(ARG(o, 0), "ready")) {
+		close(sync_fd);
+		sync_fd = -1;
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1179,6 +1191,39 @@ static void op_exec(const struct op *o)
 	fail_text(LABEL(o), ENOENT, "executable file not found in $PATH");
 }
 
+/* `lookup`: fails now, while create can still report it, if the program
+ * cannot be found on the container's PATH (exec searches again later). */
+static void op_lookup(const struct op *o)
+{
+	const char *path = ARG(o, 0), *search = ARG(o, 1);
+	if (strchr(path, '/')) {
+		if (access(path, X_OK) < 0)
+			fail(LABEL(o), errno);
+		return;
+	}
+	size_t plen = strlen(path);
+	for (const char *d = search;; d++) {
+		const char *colon = strchrnul(d, ':');
+		size_t dlen = (size_t)(colon - d);
+		char *full = malloc(dlen + plen + 3);
+		if (!full)
+			fail(LABEL(o), ENOMEM);
+		if (dlen == 0)
+			sprintf(full, "./%s", path);
+		else
+			sprintf(full, "%.*s/%s", (int)dlen, d, path);
+		struct stat st;
+		int ok = stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0;
+		free(full);
+		if (ok)
+			return;
+		d = colon;
+		if (!*d)
+			break;
+	}
+	fail_text(LABEL(o), ENOENT, "executable file not found in $PATH");
+}
+
 /* ------------------------------------------------------------------------ */
 /* The interpreter                                                          */
 
@@ -1226,6 +1271,7 @@ static const struct {
 	{"open-barrier", 1, op_open_barrier},
 	{"wait-barrier", 0, op_wait_barrier},
 	{"hook", -1, op_hook},
+	{"lookup", 2, op_lookup},
 	{"exec", -1, op_exec},
 };
 

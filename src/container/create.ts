@@ -14,7 +14,7 @@ import { detectLayout } from '../cgroups/layout';
 import { launchInit, Launched } from './launch';
 import { runHooks } from './hooks';
 import { debug } from '../log';
-import { barrierPath, containerDir, lockContainer, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, detachHostMounts, lockContainer, Saved, SPEC_VERSION, writeSaved } from './state';
 import { readStat } from '../sys/proc';
 import { getLibc } from '../sys/libc';
 import { namespacesOf } from '../plan/compile';
@@ -78,9 +78,11 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   const { config, bundle } = loadBundleConfig(opts.bundle);
   checkOptions(config, opts);
   const dir = containerDir(opts.root, opts.id);
-  fs.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+  // 0711: the container's user must reach the barrier fifo; nobody may list.
+  fs.mkdirSync(opts.root, { recursive: true, mode: 0o711 });
+  if ((fs.statSync(opts.root).mode & 0o011) !== 0o011) fs.chmodSync(opts.root, 0o711);
   try {
-    fs.mkdirSync(dir, { mode: 0o700 });
+    fs.mkdirSync(dir, { mode: 0o711 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntsError(`container "${opts.id}" already exists`);
     throw new RuntsError(`create state directory ${dir}: ${(err as NodeJS.ErrnoException).code}`);
@@ -93,7 +95,9 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   try {
     lock = lockContainer(dir);
     const libc = getLibc();
+    // Writable by the container's user: the init opens it after dropping to that user.
     if (libc.mkfifo(barrierPath(dir), 0o622) !== 0) throw new RuntsError(`create: mkfifo ${barrierPath(dir)}: errno ${libc.errno()}`);
+    fs.chmodSync(barrierPath(dir), 0o622); // not narrowed by the umask
     cgroup = createCgroup(resolveCgroupPath(config.linux?.cgroupsPath, opts.id));
     const rootfs = path.resolve(bundle, config.root!.path);
     const plan: Instruction[] = compile({
@@ -105,7 +109,10 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       facts: hostFacts(rootfs, cgroup),
       debug,
     });
-    const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'creating', pid, bundle, annotations: config.annotations ?? {} });
+    // The hooks of create see the container as created (as runtime-tools expects).
+    const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
+    const { created, joined } = namespacesOf(config);
+    const hostMounts = created.has('mount') || joined.some((n) => n.type === 'mount') ? undefined : rootfs;
     const record = cgroup;
     launched = await launchInit(plan, { preserveFds: opts.preserveFds ?? 0, stdio }, {
       spawned: (stage0) => joinCgroup(record, stage0),
@@ -131,7 +138,6 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     containerPid = launched.pid;
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
-    const { created } = namespacesOf(config);
     const saved: Saved = {
       ociVersion: SPEC_VERSION,
       id: opts.id,
@@ -144,13 +150,14 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       hooks: { poststart: config.hooks?.poststart, poststop: config.hooks?.poststop },
       cgroup,
       pidNamespace: created.has('pid'),
+      hostMounts,
       owner: String(process.getuid?.() ?? 0),
     };
     writeSaved(dir, saved);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     return { saved, launched };
   } catch (err) {
-    cleanupFailedCreate(dir, containerPid, cgroup);
+    cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
     throw err;
   } finally {
     if (lock !== undefined) fs.closeSync(lock);
@@ -168,7 +175,13 @@ function writePidFile(file: string, pid: number): void {
   }
 }
 
-function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined): void {
+function hostMountsOf(config: Config, bundle: string): string | undefined {
+  const { created, joined } = namespacesOf(config);
+  if (created.has('mount') || joined.some((n) => n.type === 'mount')) return undefined;
+  return path.resolve(bundle, config.root!.path);
+}
+
+function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined, hostMounts: string | undefined): void {
   if (pid) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -190,5 +203,6 @@ function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: Cgrou
     }
     removeCgroup(cgroup);
   }
+  if (hostMounts) detachHostMounts(hostMounts);
   fs.rmSync(dir, { recursive: true, force: true });
 }

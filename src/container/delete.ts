@@ -7,7 +7,7 @@ import { warn } from '../log';
 import { cgroupPids, removeCgroup } from '../cgroups';
 import { isAlive } from '../sys/proc';
 import { runHooks } from './hooks';
-import { containerDir, lockContainer, readSaved, Saved, stateFile, statusOf, toState } from './state';
+import { containerDir, detachHostMounts, lockContainer, readSaved, Saved, stateFile, statusOf, toState } from './state';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -70,6 +70,7 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
       }
       for (const f of removeCgroup(saved.cgroup)) warn(`delete: cannot remove cgroup ${f}`);
     }
+    if (saved.hostMounts) detachHostMounts(saved.hostMounts);
     fs.rmSync(dir, { recursive: true, force: true });
     try {
       runHooks('poststop', saved.hooks?.poststop, toState(saved, 'stopped'));

@@ -26,7 +26,9 @@ export interface Saved {
   hooks?: Hooks;
   cgroup?: CgroupRecord;
   pidNamespace: boolean; // does the container own its pid namespace (then killing PID 1 ends all)
-  sharedPidNs?: boolean;
+  // Set when the container has no mount namespace of its own: its mounts
+  // live in the host's under this path, and delete must detach them.
+  hostMounts?: string;
   owner: string;
 }
 
@@ -64,6 +66,17 @@ export function readSaved(root: string, id: string): Saved {
   } catch {
     throw new RuntsError(`container "${id}": state file is corrupt`);
   }
+}
+
+// Lazily detach every mount runts made under a rootfs in the host's mount
+// namespace (containers without a mount namespace). Only the mount stacked
+// on the rootfs by create is removed, with whatever is below it.
+export function detachHostMounts(rootfs: string): void {
+  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === rootfs);
+  if (!mounted) return;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { getLibc, MNT_DETACH } = require('../sys/libc') as typeof import('../sys/libc');
+  getLibc().umount2(rootfs, MNT_DETACH);
 }
 
 export function isFrozen(saved: Saved): boolean {

@@ -73,8 +73,10 @@ export function compile(input: CompileInput): Instruction[] {
   if (!config.root) throw new RuntsError('config.json: /root: is required on Linux');
   const rootfs = path.resolve(input.bundle, config.root.path);
   const { joined, created } = namespacesOf(config);
+  // Without a mount namespace of its own the container's mounts are made in
+  // the runtime's: runts then leaves the host's / alone, always chroots, and
+  // delete detaches the whole tree under the rootfs (see ownsMounts).
   const hasMountNs = created.has('mount') || joined.some((n) => n.type === 'mount');
-  if (!hasMountNs) throw new RuntsError('config.json: /linux/namespaces: runts needs a mount namespace (new or joined) to set up the root filesystem');
   const userNs = created.has('user') || joined.some((n) => n.type === 'user');
   const plan: Instruction[] = [];
   const add = (i: Instruction) => plan.push(i);
@@ -114,7 +116,7 @@ export function compile(input: CompileInput): Instruction[] {
   // The root filesystem: nothing propagates back to the host while we build it.
   const propName = linux.rootfsPropagation;
   const initialProp = propName === 'private' || propName === 'rprivate' ? MS.PRIVATE : MS.SLAVE;
-  add(ins('mount-host', 'make / ' + (initialProp === MS.PRIVATE ? 'rprivate' : 'rslave'), '', '/', '', MS.REC | initialProp, ''));
+  if (hasMountNs) add(ins('mount-host', 'make / ' + (initialProp === MS.PRIVATE ? 'rprivate' : 'rslave'), '', '/', '', MS.REC | initialProp, ''));
   add(ins('mount-host', `bind the rootfs ${rootfs} onto itself`, rootfs, rootfs, '', MS.BIND | MS.REC, ''));
   add(ins('root', `open the rootfs ${rootfs}`, rootfs));
 
@@ -161,9 +163,9 @@ export function compile(input: CompileInput): Instruction[] {
   (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h)));
 
   add(ins('open-barrier', 'open the start barrier', input.barrier));
-  if (input.noPivot) add(ins('chroot', 'chroot into the rootfs'));
+  if (input.noPivot || !hasMountNs) add(ins('chroot', 'chroot into the rootfs'));
   else add(ins('pivot-root', 'pivot_root into the rootfs'));
-  if (propName && propName !== 'slave' && propName !== 'rslave') {
+  if (hasMountNs && propName && propName !== 'slave' && propName !== 'rslave') {
     add(ins('propagate', `make / ${propName}`, '/', propagationFlag(propName)!));
   }
 
@@ -200,12 +202,16 @@ export function compile(input: CompileInput): Instruction[] {
   }
   add(ins('caps', 'set capabilities', ...[bounding, effective, permitted, inheritable, ambient].map(String)));
 
+  const env = [...(proc.env ?? [])];
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${facts.homeOf(proc.user.uid) ?? '/'}`);
+  // A missing program fails create, not start (as with runc).
+  const search = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
+  add(ins('lookup', `exec ${JSON.stringify(proc.args[0])}`, proc.args[0], search));
+
   add(ins('notify', 'report ready', 'ready'));
   add(ins('wait-barrier', 'wait for start'));
   (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h)));
 
-  const env = [...(proc.env ?? [])];
-  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${facts.homeOf(proc.user.uid) ?? '/'}`);
   const preserve = input.preserveFds ?? 0;
   add(ins('exec', `exec ${JSON.stringify(proc.args[0])}`, preserve, proc.args[0], proc.args.length, ...proc.args, env.length, ...env));
   return plan;

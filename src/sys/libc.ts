@@ -11,6 +11,7 @@ export interface Libc {
   };
   mkfifo: (path: string, mode: number) => number;
   kill: (pid: number, sig: number) => number;
+  umount2: (target: string, flags: number) => number;
   errno: () => number;
 }
 
@@ -28,6 +29,7 @@ export function getLibc(): Libc {
     waitpid: lib.func('int waitpid(int, _Out_ uint8_t *status, int)') as unknown as Libc['waitpid'],
     mkfifo: lib.func('int mkfifo(const char *, uint32_t)'),
     kill: lib.func('int kill(int, int)'),
+    umount2: lib.func('int umount2(const char *, int)'),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -35,6 +37,7 @@ export function getLibc(): Libc {
 
 export const PR_SET_CHILD_SUBREAPER = 36;
 export const LOCK_EX = 2;
+export const MNT_DETACH = 2;
 
 // Decode a wait status as the shell does: the exit code, or 128+signal.
 export function exitCodeOf(status: number): number {
