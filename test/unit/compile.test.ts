@@ -1,0 +1,194 @@
+// The config-to-instructions compiler, without root: what a bundle compiles
+// to, in what order, with what arguments.
+import t from 'tap';
+import { compile, HostFacts, CompileInput } from '../../src/plan/compile';
+import { encodePlan, formatPlan, Instruction } from '../../src/plan/instructions';
+import { defaultSpec } from '../../src/spec/default';
+import { parseMountOptions, MS } from '../../src/plan/mountflags';
+import type { Config } from '../../src/spec/types';
+import { parseSignal } from '../../src/container/kill';
+
+const facts: HostFacts = {
+  hasKcore: true,
+  cgroupMounts: [
+    { name: 'memory', hostDir: '/sys/fs/cgroup/memory/runts/c1' },
+    { name: 'unified', hostDir: '/sys/fs/cgroup/unified/runts/c1' },
+  ],
+  sourceKind: (p) => (p.endsWith('.txt') ? 'file' : p.includes('missing') ? 'missing' : 'dir'),
+  homeOf: (uid) => (uid === 0 ? '/root' : undefined),
+};
+
+function config(edit: (c: Config) => void = () => {}): Config {
+  const c = defaultSpec();
+  c.process!.terminal = false;
+  edit(c);
+  return c;
+}
+
+function plan(c: Config, extra: Partial<CompileInput> = {}): Instruction[] {
+  return compile({ config: c, bundle: '/b', barrier: '/run/runts/c1/barrier', facts, ...extra });
+}
+
+const ops = (p: Instruction[]) => p.map((i) => i.op);
+const find = (p: Instruction[], op: string, pred: (i: Instruction) => boolean = () => true) => p.filter((i) => i.op === op && pred(i));
+const indexOf = (p: Instruction[], op: string) => p.findIndex((i) => i.op === op);
+
+t.test('the default spec: namespaces first, then fork, mounts, pivot, privileges, barrier, exec', async (t) => {
+  const p = plan(config());
+  t.same(p[0], { op: 'unshare', label: 'create ipc, uts, network, pid, cgroup, mount namespaces', args: ['ipc,uts,net,pid,cgroup,mnt'] });
+  t.equal(p[1].op, 'fork');
+  const order = ['fork', 'setsid', 'mount-host', 'root', 'mount', 'mknod', 'symlink', 'sync', 'open-barrier', 'pivot-root', 'mask', 'readonly', 'hostname', 'rlimit', 'no-new-privs', 'user', 'chdir', 'caps', 'lookup', 'notify', 'wait-barrier', 'exec'];
+  let last = -1;
+  for (const op of order) {
+    const i = indexOf(p, op);
+    t.ok(i > last, `${op} comes after the step before it`);
+    last = i;
+  }
+  t.equal(p[p.length - 1].op, 'exec');
+  t.same(p[p.length - 1].args.slice(0, 4), ['0', 'sh', '1', 'sh']);
+  t.ok(p[p.length - 1].args.includes('HOME=/root'), 'HOME from the container passwd');
+});
+
+t.test('the rootfs is made rslave, bound onto itself and opened', async (t) => {
+  const p = plan(config());
+  const [slave, bind] = find(p, 'mount-host');
+  t.same(slave.args, ['', '/', '', String(MS.REC | MS.SLAVE), '']);
+  t.same(bind.args, ['/b/rootfs', '/b/rootfs', '', String(MS.BIND | MS.REC), '']);
+  t.same(find(p, 'root')[0].args, ['/b/rootfs']);
+});
+
+t.test('mounts: flags and data split, bind mounts remounted with their flags', async (t) => {
+  const p = plan(config((c) => {
+    c.mounts = [
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid', 'rprivate'] },
+      { destination: '/etc/motd', source: '/host/motd.txt', options: ['bind'] },
+      { destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['rro', 'rnoexec'] },
+    ];
+  }));
+  const dev = find(p, 'mount', (i) => i.args[1] === '/dev')[0];
+  t.same(dev.args, ['tmpfs', '/dev', 'tmpfs', String(MS.NOSUID | MS.STRICTATIME), 'mode=755,size=65536k']);
+  const data = find(p, 'mount', (i) => i.args[1] === '/data')[0];
+  t.same(data.args, ['/b/data', '/data', '', String(MS.BIND | MS.REC), ''], 'bind source resolved against the bundle');
+  t.same(find(p, 'remount', (i) => i.args[0] === '/data')[0].args, ['/data', String(MS.BIND | MS.RDONLY | MS.NOSUID | MS.REC)]);
+  t.same(find(p, 'propagate', (i) => i.args[0] === '/data')[0].args, ['/data', String(MS.PRIVATE | MS.REC)]);
+  t.same(find(p, 'mkfile', (i) => i.args[0] === '/etc/motd').length, 1, 'a file bind source gets a file mount point');
+  t.same(find(p, 'setattr', (i) => i.args[0] === '/x')[0].args, ['/x', '9', '0', '0', '1']);
+});
+
+t.test('a missing bind source names its pointer', async (t) => {
+  t.throws(() => plan(config((c) => c.mounts!.push({ destination: '/m', type: 'bind', source: '/missing' }))), /\/mounts\/7\/source: no such file or directory: \/missing/);
+});
+
+t.test('mount options table', async (t) => {
+  const o = parseMountOptions(['ro', 'rw', 'noexec', 'exec', 'nodev', 'relatime', 'rslave', 'size=1m', 'rnosuid', 'idmap']);
+  t.equal(o.flags, MS.NODEV | MS.RELATIME);
+  t.same(o.propagation, [MS.SLAVE | MS.REC]);
+  t.same(o.data, ['size=1m']);
+  t.equal(o.attrSet, 2);
+  t.equal(o.idmap, 'idmap');
+});
+
+t.test('cgroup mount: a tmpfs with the container cgroup of each hierarchy bound read-only', async (t) => {
+  const p = plan(config());
+  t.ok(find(p, 'mount', (i) => i.args[1] === '/sys/fs/cgroup' && i.args[2] === 'tmpfs').length);
+  const mem = find(p, 'mount', (i) => i.args[1] === '/sys/fs/cgroup/memory')[0];
+  t.same(mem.args, ['/sys/fs/cgroup/memory/runts/c1', '/sys/fs/cgroup/memory', '', String(MS.BIND), '']);
+  const v2 = compile({ config: config(), bundle: '/b', barrier: '/x', facts: { ...facts, cgroupMounts: [{ name: '', hostDir: '/sys/fs/cgroup/runts/c1' }] } });
+  t.same(find(v2, 'mount', (i) => i.args[1] === '/sys/fs/cgroup')[0].args, ['/sys/fs/cgroup/runts/c1', '/sys/fs/cgroup', '', String(MS.BIND), ''], 'v2: the cgroup itself');
+});
+
+t.test('devices: defaults plus linux.devices; bound from the host in a user namespace', async (t) => {
+  const p = plan(config((c) => (c.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0 }])));
+  t.same(find(p, 'mknod').map((i) => i.args[0]), ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fuse']);
+  t.same(find(p, 'mknod', (i) => i.args[0] === '/dev/fuse')[0].args, ['/dev/fuse', 'c', '10', '229', '384', '0', '0']);
+  t.same(find(p, 'symlink').map((i) => i.args[1]), ['/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/core', '/dev/ptmx']);
+  const u = plan(config((c) => {
+    c.linux!.namespaces!.push({ type: 'user' });
+    c.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    c.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  }));
+  t.equal(find(u, 'mknod').length, 0);
+  t.equal(find(u, 'bind-dev').length, 6);
+});
+
+t.test('user namespace: created first, maps written by the runtime, then root inside', async (t) => {
+  const p = plan(config((c) => {
+    c.linux!.namespaces!.push({ type: 'user' });
+    c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  }));
+  t.same(ops(p).slice(0, 5), ['unshare', 'sync', 'become-root', 'unshare', 'fork']);
+  t.same(p[0].args, ['user']);
+  t.same(p[1].args, ['usermap']);
+});
+
+t.test('namespaces joined by path: user first, mount last', async (t) => {
+  const p = plan(config((c) => {
+    c.linux!.namespaces = [{ type: 'mount', path: '/proc/9/ns/mnt' }, { type: 'network', path: '/proc/9/ns/net' }, { type: 'user', path: '/proc/9/ns/user' }, { type: 'pid' }];
+  }));
+  t.same(p.slice(0, 5).map((i) => [i.op, ...i.args]), [
+    ['setns', '/proc/9/ns/user', 'user'],
+    ['become-root'],
+    ['setns', '/proc/9/ns/net', 'net'],
+    ['setns', '/proc/9/ns/mnt', 'mnt'],
+    ['unshare', 'pid'],
+  ]);
+});
+
+t.test('no mount namespace: host / left alone and chroot instead of pivot_root', async (t) => {
+  const p = plan(config((c) => (c.linux!.namespaces = [])));
+  t.equal(find(p, 'mount-host', (i) => i.args[1] === '/').length, 0);
+  t.equal(find(p, 'pivot-root').length, 0);
+  t.equal(find(p, 'chroot').length, 1);
+  t.equal(find(p, 'unshare').length, 0);
+});
+
+t.test('--no-pivot chroots; rootfsPropagation is applied to / after pivot', async (t) => {
+  t.equal(find(plan(config(), { noPivot: true }), 'chroot').length, 1);
+  const p = plan(config((c) => (c.linux!.rootfsPropagation = 'rshared')));
+  const after = p.slice(indexOf(p, 'pivot-root'));
+  t.same(find(after, 'propagate')[0].args, ['/', String(MS.SHARED | MS.REC)]);
+});
+
+t.test('process: rlimits, oom score, user, capabilities and hooks', async (t) => {
+  const p = plan(config((c) => {
+    c.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 200 }, { type: 'RLIMIT_CORE', soft: 0, hard: 0 }];
+    c.process!.oomScoreAdj = 500;
+    c.process!.user = { uid: 1000, gid: 1000, umask: 0o27, additionalGids: [5, 6] };
+    c.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL', 'CAP_CHOWN'] };
+    c.hooks = { createContainer: [{ path: '/h', args: ['h', '1'], env: ['A=1'], timeout: 5 }], startContainer: [{ path: '/s' }] };
+  }));
+  t.same(find(p, 'rlimit').map((i) => i.args), [['7', '100', '200'], ['4', '0', '0']]);
+  t.same(find(p, 'write', (i) => i.args[0] === '/proc/self/oom_score_adj')[0].args, ['/proc/self/oom_score_adj', '500']);
+  t.same(find(p, 'user')[0].args, ['1000', '1000', '5,6']);
+  t.same(find(p, 'umask')[0].args, ['23']);
+  // CAP_KILL is bit 5, CAP_CHOWN bit 0; ambient keeps only what is permitted and inheritable.
+  t.same(find(p, 'caps')[0].args, ['33', '32', '32', '32', '32']);
+  t.same(find(p, 'hook')[0].args, ['5', '/h', '2', 'h', '1', '1', 'A=1']);
+  t.ok(indexOf(p, 'hook') < indexOf(p, 'pivot-root'), 'createContainer hooks before pivot_root');
+  const start = find(p, 'hook')[1];
+  t.ok(p.indexOf(start) > indexOf(p, 'wait-barrier'), 'startContainer hooks after the barrier');
+  t.ok(find(p, 'exec')[0].args.includes('HOME=/'), 'HOME=/ for a uid without a passwd entry');
+});
+
+t.test('the encoding is length-prefixed records; the printed form names each op', async (t) => {
+  const p = [{ op: 'hostname', label: 'set hostname', args: ['x y'] }, { op: 'seccomp', label: 'bpf', args: [Buffer.from([1, 2, 3, 4, 5, 6, 7, 8])] }];
+  const b = encodePlan(p);
+  t.equal(b.readUInt32LE(0), b.length - 4);
+  t.equal(b.readUInt32LE(4), 3);
+  t.equal(b.readUInt32LE(8), 8);
+  t.equal(b.subarray(12, 20).toString(), 'hostname');
+  t.equal(formatPlan(p), '  1  hostname "x y"\n  2  seccomp <8 bytes>\n');
+});
+
+t.test('signals by name, with or without SIG, or by number', async (t) => {
+  t.equal(parseSignal('KILL'), 9);
+  t.equal(parseSignal('SIGTERM'), 15);
+  t.equal(parseSignal('usr1'), 10);
+  t.equal(parseSignal('9'), 9);
+  t.equal(parseSignal(undefined), 15);
+  t.equal(parseSignal('RTMIN+2'), 36);
+  t.throws(() => parseSignal('SIGNOPE'), /invalid signal "SIGNOPE"/);
+  t.throws(() => parseSignal('99'), /invalid signal/);
+});
