@@ -262,7 +262,8 @@ function probe(rt) {
   const id = newId('probe');
   rt.ids.add(id);
   const r = rtSync(rt, ['run', '--bundle', BUNDLE_TRUE, id], { capture: 'file' });
-  deleteForce(rt, id);
+  if (fs.existsSync(path.join(rt.root, id))) deleteForce(rt, id);
+  else rt.ids.delete(id);
   if (r.ok) {
     rt.active = true;
     rt.status = 'ok';

@@ -13,7 +13,7 @@ import { createCgroup, joinCgroup, removeCgroup, resolveCgroupPath, CgroupRecord
 import { detectLayout } from '../cgroups/layout';
 import { launchInit, Launched } from './launch';
 import { runHooks } from './hooks';
-import { debug } from '../log';
+import { debug, warn } from '../log';
 import { barrierPath, containerDir, detachHostMounts, lockContainer, Saved, SPEC_VERSION, writeSaved } from './state';
 import { readStat } from '../sys/proc';
 import { getLibc } from '../sys/libc';
@@ -37,7 +37,27 @@ export interface Created {
   launched: Launched;
 }
 
+// Fields runts does not carry out yet. Those that protect the host fail
+// closed (refused); the rest are reported and left out.
+function checkUnsupported(config: Config): void {
+  const p = config.process;
+  const linux = config.linux ?? {};
+  const refuse = (pointer: string, what: string) => {
+    throw new RuntsError(`config.json: ${pointer}: ${what} is not supported by runts yet; refusing to run without it`);
+  };
+  if (linux.seccomp) refuse('/linux/seccomp', 'seccomp');
+  if (p?.apparmorProfile) refuse('/process/apparmorProfile', 'AppArmor (and this host has no AppArmor)');
+  if (p?.selinuxLabel) refuse('/process/selinuxLabel', 'SELinux (and this host has no SELinux)');
+  if (linux.mountLabel) refuse('/linux/mountLabel', 'SELinux mount labels (and this host has no SELinux)');
+  const ignored: string[] = [];
+  const resources = Object.keys(linux.resources ?? {}).filter((k) => k !== 'devices');
+  if (resources.length) ignored.push(...resources.map((k) => `/linux/resources/${k}`));
+  for (const k of ['ioPriority', 'scheduler', 'execCPUAffinity'] as const) if (p?.[k]) ignored.push(`/process/${k}`);
+  if (ignored.length) warn(`not applied yet: ${ignored.join(', ')}`);
+}
+
 function checkOptions(config: Config, opts: CreateOptions): void {
+  checkUnsupported(config);
   if (config.process?.terminal && !opts.consoleSocket) {
     throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
   }

@@ -180,6 +180,11 @@ export function compile(input: CompileInput): Instruction[] {
   if (proc.oomScoreAdj !== undefined) {
     add(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
   }
+  if (linux.personality) {
+    const domains: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+    if (!(linux.personality.domain in domains)) throw new RuntsError(`config.json: /linux/personality/domain: must be LINUX or LINUX32; got ${JSON.stringify(linux.personality.domain)}`);
+    add(ins('personality', `set personality ${linux.personality.domain}`, domains[linux.personality.domain]));
+  }
   for (const r of proc.rlimits ?? []) {
     add(ins('rlimit', `set ${r.type} ${r.soft}:${r.hard}`, RLIMITS[r.type], limit(r.soft), limit(r.hard)));
   }
