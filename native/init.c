@@ -44,6 +44,9 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/ioctl.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/magic.h>
@@ -65,6 +68,7 @@
 static int sync_fd = -1;    /* the socket to the runtime (CLOEXEC) */
 static int root_fd = -1;    /* O_PATH dir set by `root`; closed at pivot/chroot */
 static int barrier_fd = -1; /* O_PATH fifo set by `open-barrier` */
+static int console_fd = -1; /* connected --console-socket, set by `console-connect` */
 static char *payload;       /* payload of the last `ok <payload>` reply */
 static size_t payload_len;
 
@@ -1224,6 +1228,85 @@ static void op_lookup(const struct op *o)
 	fail_text(LABEL(o), ENOENT, "executable file not found in $PATH");
 }
 
+/* `console-connect`: connect to the engine's --console-socket while its
+ * host path is still reachable (before pivot_root). */
+static void op_console_connect(const struct op *o)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (ARGLEN(o, 0) >= sizeof addr.sun_path)
+		fail_text(LABEL(o), ENAMETOOLONG, "console socket path too long");
+	memcpy(addr.sun_path, ARG(o, 0), ARGLEN(o, 0));
+	console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (console_fd < 0)
+		fail(LABEL(o), errno);
+	if (connect(console_fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+		fail(LABEL(o), errno);
+}
+
+/* `console rows cols uid gid`: a pty from the container's own devpts
+ * (opened after pivot_root), its master handed to the console socket with
+ * SCM_RIGHTS (payload: the slave's name, as runc sends), the slave made the
+ * controlling terminal and stdio 0/1/2, and bound over /dev/console. */
+static void op_console(const struct op *o)
+{
+	if (console_fd < 0)
+		fail_text(LABEL(o), EINVAL, "no console socket connected");
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		fail(LABEL(o), errno);
+	int unlock = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		fail(LABEL(o), errno);
+	unsigned int n;
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		fail(LABEL(o), errno);
+	/* TIOCGPTPEER opens the slave from the master itself: no path lookup
+	 * that a container could redirect. */
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		fail(LABEL(o), errno);
+	struct winsize ws = {.ws_row = (unsigned short)num(o, 0), .ws_col = (unsigned short)num(o, 1)};
+	if ((ws.ws_row || ws.ws_col) && ioctl(master, TIOCSWINSZ, &ws) < 0)
+		fail(LABEL(o), errno);
+	if (fchown(slave, (uid_t)num(o, 2), (gid_t)num(o, 3)) < 0 && errno != EINVAL)
+		fail(LABEL(o), errno);
+
+	char name[64];
+	int namelen = snprintf(name, sizeof name, "/dev/pts/%u", n);
+	struct iovec iov = {.iov_base = name, .iov_len = (size_t)namelen};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(console_fd, &msg, MSG_NOSIGNAL) < 0)
+		fail(LABEL(o), errno);
+	close(master);
+	xclose(&console_fd);
+
+	/* /dev/console is the pty too (an empty file to bind over if missing). */
+	int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	if (fd >= 0 || errno == EEXIST) {
+		char p[32];
+		if (mount(fdpath(slave, p), "/dev/console", NULL, MS_BIND, NULL) < 0)
+			fail(LABEL(o), errno);
+	}
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		fail(LABEL(o), errno);
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			fail(LABEL(o), errno);
+	close(slave);
+}
+
 /* ------------------------------------------------------------------------ */
 /* The interpreter                                                          */
 
@@ -1272,6 +1355,8 @@ static const struct {
 	{"wait-barrier", 0, op_wait_barrier},
 	{"hook", -1, op_hook},
 	{"lookup", 2, op_lookup},
+	{"console-connect", 1, op_console_connect},
+	{"console", 4, op_console},
 	{"exec", -1, op_exec},
 };
 

@@ -61,7 +61,6 @@ function checkOptions(config: Config, opts: CreateOptions): void {
   if (config.process?.terminal && !opts.consoleSocket) {
     throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
   }
-  if (config.process?.terminal) throw new RuntsError('config.json: /process/terminal: terminals are not supported yet');
   if (opts.systemdCgroup && !fs.existsSync('/run/systemd/system')) {
     throw new RuntsError('--systemd-cgroup: systemd is not running on this host; use the cgroupfs manager (drop the flag)');
   }
@@ -89,7 +88,7 @@ export function dryRun(opts: CreateOptions): string {
   const layout = detectLayout();
   const record: CgroupRecord = { path: cgPath, dirs: layout.hierarchies.map((h) => path.join(h.mountpoint, cgPath)), created: [] };
   const rootfs = path.resolve(bundle, config.root!.path);
-  const plan = compile({ config, bundle, barrier: barrierPath(dir), noPivot: opts.noPivot, preserveFds: opts.preserveFds, facts: hostFacts(rootfs, record), debug });
+  const plan = compile({ config, bundle, barrier: barrierPath(dir), noPivot: opts.noPivot, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, facts: hostFacts(rootfs, record), debug });
   const head = `# runts create ${opts.id}: ${plan.length} instructions for the native init\n# cgroup ${cgPath} in: ${record.dirs.join(' ') || '(none)'}\n`;
   return head + formatPlan(plan);
 }
@@ -126,6 +125,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       barrier: barrierPath(dir),
       noPivot: opts.noPivot,
       preserveFds: opts.preserveFds,
+      consoleSocket: opts.consoleSocket,
       facts: hostFacts(rootfs, cgroup),
       debug,
     });

@@ -28,6 +28,7 @@ export interface CompileInput {
   barrier: string; // host path of the start fifo
   noPivot?: boolean;
   preserveFds?: number;
+  consoleSocket?: string; // with process.terminal: where the pty master goes
   facts: HostFacts;
   debug?: (msg: string) => void;
 }
@@ -162,6 +163,11 @@ export function compile(input: CompileInput): Instruction[] {
   add(ins('sync', 'run createRuntime hooks', 'createRuntime'));
   (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h)));
 
+  const terminal = !!proc.terminal;
+  if (terminal) {
+    if (!input.consoleSocket) throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
+    add(ins('console-connect', `connect to the console socket ${input.consoleSocket}`, path.resolve(input.consoleSocket)));
+  }
   add(ins('open-barrier', 'open the start barrier', input.barrier));
   if (input.noPivot || !hasMountNs) add(ins('chroot', 'chroot into the rootfs'));
   else add(ins('pivot-root', 'pivot_root into the rootfs'));
@@ -177,6 +183,10 @@ export function compile(input: CompileInput): Instruction[] {
   if (config.domainname !== undefined && created.has('uts')) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) add(ins('sysctl', `set sysctl ${key}=${value}`, key, value));
 
+  if (terminal) {
+    const size = proc.consoleSize ?? { height: 0, width: 0 };
+    add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid));
+  }
   if (proc.oomScoreAdj !== undefined) {
     add(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
   }
