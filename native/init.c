@@ -1009,8 +1009,20 @@ static void op_open_barrier(const struct op *o)
 		fail(LABEL(o), errno);
 }
 
+/* As PID 1 of its pid namespace the waiting init would ignore every signal
+ * it has no handler for, so `runts kill <created container>` would do
+ * nothing: while it waits, the signals that terminate by default end it. */
+static void on_terminating_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
 static void op_wait_barrier(const struct op *o)
 {
+	static const int terminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
+	struct sigaction sa = {.sa_handler = on_terminating_signal};
+	for (size_t i = 0; i < sizeof terminating / sizeof *terminating; i++)
+		sigaction(terminating[i], &sa, NULL);
 	char p[32];
 	if (barrier_fd < 0)
 		fail_text(LABEL(o), EINVAL, "no barrier opened");
@@ -1228,6 +1240,15 @@ static void op_lookup(const struct op *o)
 	fail_text(LABEL(o), ENOENT, "executable file not found in $PATH");
 }
 
+/* `keyring name`: a new session keyring, so the container does not share
+ * the caller's keys (KEYCTL_JOIN_SESSION_KEYRING = 1). Kernels or seccomp
+ * policies without keyctl answer ENOSYS: nothing to share then either. */
+static void op_keyring(const struct op *o)
+{
+	if (syscall(SYS_keyctl, 1, ARG(o, 0), 0, 0, 0) < 0 && errno != ENOSYS)
+		fail(LABEL(o), errno);
+}
+
 /* `console-connect`: connect to the engine's --console-socket while its
  * host path is still reachable (before pivot_root). */
 static void op_console_connect(const struct op *o)
@@ -1355,6 +1376,7 @@ static const struct {
 	{"wait-barrier", 0, op_wait_barrier},
 	{"hook", -1, op_hook},
 	{"lookup", 2, op_lookup},
+	{"keyring", 1, op_keyring},
 	{"console-connect", 1, op_console_connect},
 	{"console", 4, op_console},
 	{"exec", -1, op_exec},

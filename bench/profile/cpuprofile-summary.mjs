@@ -10,6 +10,10 @@ if (!file) {
   process.exit(2);
 }
 const top = Number(process.argv[process.argv.indexOf('--top') + 1]) || 15;
+// --inclusive REGEX: also the inclusive time (self + callees) of functions whose
+// "name url" matches, e.g. --inclusive 'cacheHelpMessage|parseAsync'.
+const inclArg = process.argv.indexOf('--inclusive');
+const inclusiveRe = inclArg > 0 ? new RegExp(process.argv[inclArg + 1]) : undefined;
 const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const self = new Map(); // node id -> microseconds
@@ -48,6 +52,20 @@ for (const [id, us] of self) {
   const key = `${cf.functionName || '(anonymous)'} ${(cf.url || '').replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/(build|bin)\//, '$1/')}:${cf.lineNumber + 1}`;
   funcs.set(key, (funcs.get(key) ?? 0) + us);
 }
+const parentOf = new Map();
+for (const n of prof.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+const labelOf = (cf) => `${cf.functionName || '(anonymous)'} ${(cf.url || '').replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/(build|bin)\//, '$1/')}:${cf.lineNumber + 1}`;
+const inclusive = new Map();
+if (inclusiveRe) {
+  for (const [id, us] of self) {
+    const keys = new Set();
+    for (let p = id; p !== undefined; p = parentOf.get(p)) {
+      const key = labelOf(byId.get(p).callFrame);
+      if (inclusiveRe.test(key)) keys.add(key);
+    }
+    for (const k of keys) inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+  }
+}
 const ms = (us) => (us / 1000).toFixed(1).padStart(7);
 const pct = (us) => ((100 * us) / total).toFixed(0).padStart(3) + '%';
 console.log(`${file}: ${(total / 1000).toFixed(1)} ms profiled, ${prof.samples.length} samples`);
@@ -55,3 +73,7 @@ console.log('self time by area:');
 for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1])) console.log(`${ms(us)} ms ${pct(us)}  ${a}`);
 console.log(`top ${top} functions by self time:`);
 for (const [f, us] of [...funcs].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`${ms(us)} ms ${pct(us)}  ${f}`);
+if (inclusiveRe) {
+  console.log(`inclusive time of functions matching ${inclusiveRe}:`);
+  for (const [f, us] of [...inclusive].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`${ms(us)} ms ${pct(us)}  ${f}`);
+}

@@ -88,7 +88,7 @@ export function dryRun(opts: CreateOptions): string {
   const layout = detectLayout();
   const record: CgroupRecord = { path: cgPath, dirs: layout.hierarchies.map((h) => path.join(h.mountpoint, cgPath)), created: [] };
   const rootfs = path.resolve(bundle, config.root!.path);
-  const plan = compile({ config, bundle, barrier: barrierPath(dir), noPivot: opts.noPivot, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, facts: hostFacts(rootfs, record), debug });
+  const plan = compile({ config, bundle, barrier: barrierPath(dir), noPivot: opts.noPivot, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring, id: opts.id, facts: hostFacts(rootfs, record), debug });
   const head = `# runts create ${opts.id}: ${plan.length} instructions for the native init\n# cgroup ${cgPath} in: ${record.dirs.join(' ') || '(none)'}\n`;
   return head + formatPlan(plan);
 }
@@ -126,6 +126,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       noPivot: opts.noPivot,
       preserveFds: opts.preserveFds,
       consoleSocket: opts.consoleSocket,
+      noNewKeyring: opts.noNewKeyring,
+      id: opts.id,
       facts: hostFacts(rootfs, cgroup),
       debug,
     });

@@ -27,6 +27,8 @@ export interface CompileInput {
   bundle: string;
   barrier: string; // host path of the start fifo
   noPivot?: boolean;
+  noNewKeyring?: boolean;
+  id?: string; // names the session keyring
   preserveFds?: number;
   consoleSocket?: string; // with process.terminal: where the pty master goes
   facts: HostFacts;
@@ -113,6 +115,7 @@ export function compile(input: CompileInput): Instruction[] {
 
   // --- Stage 1: the container's process.
   add(ins('setsid', 'new session'));
+  if (!input.noNewKeyring) add(ins('keyring', 'create a session keyring', `_ses.${input.id ?? 'runts'}`));
 
   // The root filesystem: nothing propagates back to the host while we build it.
   const propName = linux.rootfsPropagation;
