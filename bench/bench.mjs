@@ -86,6 +86,19 @@ const CONCURRENT = 50;
 
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+// CPU time (user + system) of this process's reaped children, in ms, from
+// /proc/self/stat (cutime + cstime, in clock ticks of 10 ms): a command's
+// own CPU, and that of the children it waited for, once we have reaped it.
+const TICK_MS = 10;
+function childCpuMs() {
+  try {
+    const text = fs.readFileSync('/proc/self/stat', 'latin1');
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[13]) + Number(rest[14])) * TICK_MS;
+  } catch {
+    return NaN;
+  }
+}
 const firstLine = (s) => String(s ?? '').trim().split('\n').filter(Boolean).pop() ?? '';
 
 function which(name, fallbacks) {
@@ -147,6 +160,7 @@ function rtSync(rt, args, { capture = 'pipe', timeout = 60000 } = {}) {
     file = path.join(LOGS, `${rt.name}.log`);
     fd = fs.openSync(file, 'w');
   }
+  const c0 = childCpuMs();
   const t0 = nowMs();
   const r = spawnSync(rt.bin, ['--root', rt.root, ...args], {
     stdio: capture === 'file' ? ['ignore', fd, fd] : ['ignore', 'pipe', 'pipe'],
@@ -155,6 +169,7 @@ function rtSync(rt, args, { capture = 'pipe', timeout = 60000 } = {}) {
     killSignal: 'SIGKILL',
   });
   const ms = nowMs() - t0;
+  const cpu = childCpuMs() - c0;
   let out = r.stdout ?? '';
   let err = r.stderr ?? '';
   if (fd !== undefined) {
@@ -163,7 +178,7 @@ function rtSync(rt, args, { capture = 'pipe', timeout = 60000 } = {}) {
   }
   const ok = r.status === 0 && !r.error;
   const why = ok ? '' : r.error ? r.error.code ?? r.error.message : r.signal ? `killed by ${r.signal}` : `exit ${r.status}: ${firstLine(err) || '(no message)'}`;
-  return { ok, ms, out, err, why };
+  return { ok, ms, cpu, out, err, why };
 }
 
 // The same, asynchronously (the concurrent rows).
@@ -286,14 +301,18 @@ function addRow(key, label, unit = 'ms') {
 // drift in the host's load hits every runtime alike.
 function measure(row, runtimes, { iterations = N, warmup = WARMUP, once }) {
   const samples = new Map(runtimes.map((rt) => [rt, []]));
+  const cpu = new Map(runtimes.map((rt) => [rt, []]));
   const dead = new Set();
   for (let i = -warmup; i < iterations; i++) {
     const order = runtimes.map((_, k) => runtimes[(k + i + warmup) % runtimes.length]);
     for (const rt of order) {
       if (dead.has(rt)) continue;
       try {
-        const ms = once(rt, i);
-        if (i >= 0) samples.get(rt).push(ms);
+        const r = once(rt, i);
+        if (i >= 0) {
+          samples.get(rt).push(r.ms);
+          cpu.get(rt).push(r.cpu);
+        }
       } catch (err) {
         if (!(err instanceof BenchError)) throw err;
         dead.add(rt);
@@ -302,20 +321,36 @@ function measure(row, runtimes, { iterations = N, warmup = WARMUP, once }) {
       }
     }
   }
-  for (const rt of runtimes) if (!dead.has(rt)) row.values[rt.name] = stats(samples.get(rt));
+  for (const rt of runtimes) {
+    if (dead.has(rt)) continue;
+    row.values[rt.name] = stats(samples.get(rt));
+    row.values[rt.name].cpuMeanMs = meanCpu(cpu.get(rt));
+  }
+}
+
+// Ticks are 10 ms: only the mean over many commands says something.
+function meanCpu(xs) {
+  const ok = xs.filter((x) => Number.isFinite(x));
+  return ok.length ? Math.round((10 * ok.reduce((a, b) => a + b, 0)) / ok.length) / 10 : undefined;
 }
 
 function rowFloor() {
   const row = addRow('node', 'node -e 0 (floor)');
   const samples = [];
+  const cpu = [];
   for (let i = -WARMUP; i < N; i++) {
+    const c0 = childCpuMs();
     const t0 = nowMs();
     const r = spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
     const ms = nowMs() - t0;
     if (r.status !== 0) throw new BenchError('node -e 0 failed');
-    if (i >= 0) samples.push(ms);
+    if (i >= 0) {
+      samples.push(ms);
+      cpu.push(childCpuMs() - c0);
+    }
   }
   row.values.node = stats(samples);
+  row.values.node.cpuMeanMs = meanCpu(cpu);
   return row.values.node.median;
 }
 
@@ -329,7 +364,7 @@ function rowRun(active) {
       // A foreground run deletes its container; make sure, untimed.
       if (fs.existsSync(path.join(rt.root, id))) deleteForce(rt, id);
       else rt.ids.delete(id);
-      return r.ms;
+      return r;
     },
   });
 }
@@ -342,6 +377,7 @@ function rowsLifecycle(active) {
     total: addRow('lifecycle', 'create+start+delete'),
   };
   const parts = new Map(active.map((rt) => [rt, { create: [], start: [], delete: [], total: [] }]));
+  const cpus = new Map(active.map((rt) => [rt, { create: [], start: [], delete: [], total: [] }]));
   const dead = new Set();
   for (let i = -WARMUP; i < N; i++) {
     for (let k = 0; k < active.length; k++) {
@@ -360,6 +396,11 @@ function rowsLifecycle(active) {
           p.start.push(s.ms);
           p.delete.push(d.ms);
           p.total.push(c.ms + s.ms + d.ms);
+          const q = cpus.get(rt);
+          q.create.push(c.cpu);
+          q.start.push(s.cpu);
+          q.delete.push(d.cpu);
+          q.total.push(c.cpu + s.cpu + d.cpu);
         }
       } catch (err) {
         if (!(err instanceof BenchError)) throw err;
@@ -371,7 +412,10 @@ function rowsLifecycle(active) {
   }
   for (const rt of active) {
     if (dead.has(rt)) continue;
-    for (const [k, r] of Object.entries(rows)) r.values[rt.name] = stats(parts.get(rt)[k]);
+    for (const [k, r] of Object.entries(rows)) {
+      r.values[rt.name] = stats(parts.get(rt)[k]);
+      r.values[rt.name].cpuMeanMs = meanCpu(cpus.get(rt)[k]);
+    }
   }
 }
 
@@ -397,8 +441,8 @@ function rowsRunning(active) {
         log(err.message);
       }
     }
-    measure(state, ready, { once: (rt) => must(rt, 'state', rtSync(rt, ['state', running.get(rt)])).ms });
-    measure(kill, ready, { once: (rt) => must(rt, 'kill CONT', rtSync(rt, ['kill', running.get(rt), 'CONT'])).ms });
+    measure(state, ready, { once: (rt) => must(rt, 'state', rtSync(rt, ['state', running.get(rt)])) });
+    measure(kill, ready, { once: (rt) => must(rt, 'kill CONT', rtSync(rt, ['kill', running.get(rt), 'CONT'])) });
     // exec may not exist (yet): one try decides, and a failure is a result.
     const canExec = [];
     for (const rt of ready) {
@@ -406,7 +450,7 @@ function rowsRunning(active) {
       if (r.ok) canExec.push(rt);
       else exec.values[rt.name] = { unsupported: firstLine(r.err) || r.why };
     }
-    measure(exec, canExec, { once: (rt) => must(rt, 'exec', rtSync(rt, ['exec', running.get(rt), '/bin/true'], { capture: 'file' })).ms });
+    measure(exec, canExec, { once: (rt) => must(rt, 'exec', rtSync(rt, ['exec', running.get(rt), '/bin/true'], { capture: 'file' })) });
     // Still running after all those signals and execs?
     for (const rt of ready) {
       const st = stateOf(rt, running.get(rt));
@@ -438,7 +482,7 @@ function rowList(active) {
         const r = must(rt, 'list', rtSync(rt, ['list']));
         const lines = r.out.trim().split('\n').length - 1; // minus the header
         if (lines !== LIST_COUNT) throw new BenchError(`${rt.name} list: ${lines} containers listed, expected ${LIST_COUNT}`);
-        return r.ms;
+        return r;
       },
     });
   } finally {
@@ -566,9 +610,11 @@ async function rowConcurrent(active) {
     const up = [];
     const down = [];
     const check = { failures: [], leaks: [], notRunning: [] };
+    const cpu = [];
     for (let i = -HEAVY_WARMUP; i < HEAVY; i++) {
       const ids = Array.from({ length: CONCURRENT }, () => newId('par'));
       for (const id of ids) rt.ids.add(id);
+      const c0 = childCpuMs();
       const t0 = nowMs();
       const ups = await Promise.all(
         ids.map(async (id) => {
@@ -598,6 +644,7 @@ async function rowConcurrent(active) {
         return d.ok ? '' : `delete ${id}: ${d.why}`;
       }));
       const t3 = nowMs();
+      const c1 = childCpuMs() - c0; // includes the untimed list
       const failures = [...ups, ...downs].filter(Boolean);
       const leaks = leaksOf(rt, ids);
       const leaked = [...leaks.stateDirs.map((d) => `state dir ${d}`), ...leaks.cgroupDirs.map((d) => `cgroup ${d}`), ...leaks.mounts.map((m) => `mount ${m}`)];
@@ -605,6 +652,7 @@ async function rowConcurrent(active) {
         up.push(t1 - t0);
         down.push(t3 - t2);
         whole.push(t1 - t0 + (t3 - t2));
+        cpu.push(c1);
       }
       check.failures.push(...failures);
       check.leaks.push(...leaked);
@@ -613,6 +661,7 @@ async function rowConcurrent(active) {
       if (leaked.length) log(`  first leak: ${leaked[0]}`);
     }
     row.values[rt.name] = stats(whole);
+    row.values[rt.name].cpuMeanMs = meanCpu(cpu);
     phase1.values[rt.name] = stats(up);
     phase2.values[rt.name] = stats(down);
     row.checks[rt.name] = {
@@ -741,6 +790,22 @@ function tableOf(floor, showCrun) {
   return lines.map((l) => l.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ')).join('\n');
 }
 
+// CPU (user + system, mean per command) next to wall time: what limits a
+// host running many commands at once.
+function cpuTableOf() {
+  const names = RUNTIMES.filter((r) => r.active).map((r) => r.name);
+  const head = ['row', ...names.map((n) => `${n} cpu ms`)];
+  const lines = [head];
+  for (const r of ROWS) {
+    if (r.unit !== 'ms' || r.key.startsWith('concurrent.')) continue;
+    const cols = r.key === 'node' ? [fmt(r.values.node?.cpuMeanMs, 0), ...names.slice(1).map(() => '')] : names.map((n) => fmt(r.values[n]?.cpuMeanMs, 0));
+    if (cols.every((c) => c === '-' || c === '')) continue;
+    lines.push([r.label, ...cols]);
+  }
+  const widths = head.map((_, c) => Math.max(...lines.map((l) => l[c].length)));
+  return lines.map((l) => l.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ')).join('\n');
+}
+
 function targets(floor) {
   const get = (key, rt) => ROWS.find((r) => r.key === key)?.values[rt]?.median;
   const out = [];
@@ -804,6 +869,10 @@ async function main() {
   report.push('');
   report.push(table);
   report.push('');
+  const cpuTable = cpuTableOf();
+  report.push('CPU per command, user + system, mean (clock ticks of 10 ms; the concurrent row: all its commands):');
+  report.push(cpuTable);
+  report.push('');
   for (const rt of RUNTIMES) if (!rt.active) report.push(`${rt.name}: ${rt.status}`);
   const exec = ROWS.find((r) => r.key === 'exec');
   for (const [name, v] of Object.entries(exec.values)) if (v?.unsupported !== undefined) report.push(`exec, ${name}: not supported (${v.unsupported})`);
@@ -826,6 +895,7 @@ async function main() {
     rows: ROWS,
     targets: goals,
     table,
+    cpuTable,
   };
   fs.mkdirSync(path.dirname(OPTS.json), { recursive: true });
   fs.writeFileSync(OPTS.json, JSON.stringify(result, null, 2) + '\n');

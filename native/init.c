@@ -972,21 +972,29 @@ static void op_no_new_privs(const struct op *o)
 		fail(LABEL(o), errno);
 }
 
+/* `seccomp flags bpf`: the filter compiled by the runtime (libseccomp). With
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER the kernel returns the notification fd,
+ * kept in listener_fd for `seccomp-listener`. */
+static int listener_fd = -1;
 static void op_seccomp(const struct op *o)
 {
-	uint32_t len = ARGLEN(o, 0);
+	unsigned long long flags = num(o, 0);
+	uint32_t len = ARGLEN(o, 1);
 	if (len == 0 || len % sizeof(struct sock_filter))
 		fail_text(LABEL(o), EINVAL, "program size is not a multiple of 8");
 	/* Copy: the field is not necessarily aligned for struct sock_filter. */
 	struct sock_filter *insns = malloc(len);
 	if (!insns)
 		fail(LABEL(o), ENOMEM);
-	memcpy(insns, ARG(o, 0), len);
+	memcpy(insns, ARG(o, 1), len);
 	if (len / sizeof *insns > USHRT_MAX)
 		fail(LABEL(o), E2BIG);
 	struct sock_fprog prog = {.len = (unsigned short)(len / sizeof *insns), .filter = insns};
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)flags, &prog);
+	if (r < 0)
 		fail(LABEL(o), errno);
+	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+		listener_fd = (int)r;
 	free(insns);
 }
 
@@ -1311,11 +1319,12 @@ static void op_console(const struct op *o)
 	close(master);
 	xclose(&console_fd);
 
-	/* /dev/console is the pty too (an empty file to bind over if missing). */
-	int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* /dev/console is the pty too (an empty file to bind over if missing),
+	 * for a container's first process; not for exec. */
+	int fd = num(o, 4) ? open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
 	if (fd >= 0)
 		close(fd);
-	if (fd >= 0 || errno == EEXIST) {
+	if (num(o, 4) && (fd >= 0 || errno == EEXIST)) {
 		char p[32];
 		if (mount(fdpath(slave, p), "/dev/console", NULL, MS_BIND, NULL) < 0)
 			fail(LABEL(o), errno);
@@ -1370,7 +1379,7 @@ static const struct {
 	{"user", 3, op_user},
 	{"caps", 5, op_caps},
 	{"no-new-privs", 0, op_no_new_privs},
-	{"seccomp", 1, op_seccomp},
+	{"seccomp", 2, op_seccomp},
 	{"personality", 1, op_personality},
 	{"open-barrier", 1, op_open_barrier},
 	{"wait-barrier", 0, op_wait_barrier},
@@ -1378,7 +1387,7 @@ static const struct {
 	{"lookup", 2, op_lookup},
 	{"keyring", 1, op_keyring},
 	{"console-connect", 1, op_console_connect},
-	{"console", 4, op_console},
+	{"console", 5, op_console},
 	{"exec", -1, op_exec},
 };
 

@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { configureLog, error } from './log';
 import { RuntsError, describe } from './errors';
 
-const COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec'];
+const COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec', 'exec'];
 
 function versionText(): string {
   let info = { version: 'unknown', commit: 'unknown' };
@@ -29,6 +29,8 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
   }
+  // exec's command is everything after the container ID, options included.
+  if (argv.includes('exec')) argv = (require('./cli/exec') as typeof import('./cli/exec')).splitExecArgs(argv);
   let y = yargs(argv)
     .scriptName('runts')
     .usage('runts [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.')

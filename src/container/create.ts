@@ -175,6 +175,9 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       hostMounts,
       owner: String(process.getuid?.() ?? 0),
     };
+    // exec reads the container's process defaults from here, never from the bundle,
+    // so later edits of the bundle don't reach a created container.
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     writeSaved(dir, saved);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     return { saved, launched };
@@ -186,7 +189,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   }
 }
 
-function writePidFile(file: string, pid: number): void {
+export function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
   try {

@@ -3,7 +3,7 @@
 // given, so it is unit-tested without root and printed by --dry-run.
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
-import type { Config, Mount, Namespace } from '../spec/types';
+import type { Config, Mount, Namespace, Process } from '../spec/types';
 import { CAPABILITIES, NAMESPACES, RLIMITS } from '../spec/tables';
 import { Instruction, ins } from './instructions';
 import { MS, parseMountOptions, propagationFlag } from './mountflags';
@@ -33,6 +33,7 @@ export interface CompileInput {
   consoleSocket?: string; // with process.terminal: where the pty master goes
   facts: HostFacts;
   debug?: (msg: string) => void;
+  seccomp?: SeccompProgram; // compiled by src/seccomp from linux.seccomp
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -188,7 +189,7 @@ export function compile(input: CompileInput): Instruction[] {
 
   if (terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
-    add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid));
+    add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 1));
   }
   if (proc.oomScoreAdj !== undefined) {
     add(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
@@ -198,41 +199,70 @@ export function compile(input: CompileInput): Instruction[] {
     if (!(linux.personality.domain in domains)) throw new RuntsError(`config.json: /linux/personality/domain: must be LINUX or LINUX32; got ${JSON.stringify(linux.personality.domain)}`);
     add(ins('personality', `set personality ${linux.personality.domain}`, domains[linux.personality.domain]));
   }
-  for (const r of proc.rlimits ?? []) {
-    add(ins('rlimit', `set ${r.type} ${r.soft}:${r.hard}`, RLIMITS[r.type], limit(r.soft), limit(r.hard)));
-  }
+  plan.push(...withSeccomp(processSteps(proc, cwd, input.debug), proc, input.seccomp));
+  const { lookup, exec } = execSteps(proc, facts, input.preserveFds ?? 0, proc.noNewPrivileges ? input.seccomp : undefined);
+  add(lookup);
+  add(ins('notify', 'report ready', 'ready'));
+  add(ins('wait-barrier', 'wait for start'));
+  (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h)));
+  plan.push(...exec);
+  return plan;
+}
 
-  // Privileges, in runc's order: no_new_privs, the user (keeping caps
-  // across setuid), the working directory as that user, then the caps.
-  if (proc.noNewPrivileges) add(ins('no-new-privs', 'set no_new_privs'));
-  if (proc.user.umask !== undefined) add(ins('umask', `set umask ${proc.user.umask.toString(8)}`, proc.user.umask));
-  add(ins('user', `set user ${proc.user.uid}:${proc.user.gid}`, proc.user.uid, proc.user.gid, (proc.user.additionalGids ?? []).join(',')));
-  add(ins('chdir', `chdir to ${cwd}`, cwd));
+// The process's limits and privileges, shared by create and exec, in runc's
+// order: rlimits, no_new_privs, the user (keeping caps across setuid), the
+// working directory as that user, then the capabilities.
+export function processSteps(proc: Process, cwd: string, debug?: (msg: string) => void): Instruction[] {
+  const out: Instruction[] = [];
+  for (const r of proc.rlimits ?? []) {
+    out.push(ins('rlimit', `set ${r.type} ${r.soft}:${r.hard}`, RLIMITS[r.type], limit(r.soft), limit(r.hard)));
+  }
+  if (proc.noNewPrivileges) out.push(ins('no-new-privs', 'set no_new_privs'));
+  if (proc.user.umask !== undefined) out.push(ins('umask', `set umask ${proc.user.umask.toString(8)}`, proc.user.umask));
+  out.push(ins('user', `set user ${proc.user.uid}:${proc.user.gid}`, proc.user.uid, proc.user.gid, (proc.user.additionalGids ?? []).join(',')));
+  out.push(ins('chdir', `chdir to ${cwd}`, cwd));
   const caps = proc.capabilities ?? {};
   const [bounding, effective, permitted, inheritable] = [caps.bounding, caps.effective, caps.permitted, caps.inheritable].map(capMask);
   // The kernel raises an ambient cap only if it is permitted and inheritable;
-  // like runc, runts drops the others with a warning rather than failing.
+  // like runc, runts leaves the others out rather than failing.
   const wanted = capMask(caps.ambient);
   const ambient = wanted & permitted & inheritable;
   if (wanted !== ambient) {
     const dropped = CAPABILITIES.filter((_, bit) => (wanted & ~ambient) & (1n << BigInt(bit)));
-    input.debug?.(`ambient capabilities not in both the permitted and inheritable sets are not raised: ${dropped.join(', ')}`);
+    debug?.(`ambient capabilities not in both the permitted and inheritable sets are not raised: ${dropped.join(', ')}`);
   }
-  add(ins('caps', 'set capabilities', ...[bounding, effective, permitted, inheritable, ambient].map(String)));
+  out.push(ins('caps', 'set capabilities', ...[bounding, effective, permitted, inheritable, ambient].map(String)));
+  return out;
+}
 
+// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: then (as in
+// runc) it is loaded before the user and capabilities are dropped, and it
+// must allow the init's remaining steps. With no_new_privs it waits until
+// right before exec (execSteps).
+export function withSeccomp(steps: Instruction[], proc: Process, seccomp?: SeccompProgram): Instruction[] {
+  if (!seccomp || proc.noNewPrivileges) return steps;
+  const at = steps.findIndex((i) => i.op === 'user');
+  return [...steps.slice(0, at), ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf), ...steps.slice(at)];
+}
+
+export interface SeccompProgram {
+  bpf: Buffer;
+  flags: number;
+}
+
+// The program: looked up first (a missing one fails create or exec while it
+// can still be reported), then exec'd with its environment. A seccomp filter
+// is loaded as late as possible, right before exec, so the runtime's own
+// steps are never filtered (needs no_new_privs or CAP_SYS_ADMIN).
+export function execSteps(proc: Process, facts: Pick<HostFacts, 'homeOf'>, preserve: number, seccomp?: SeccompProgram): { lookup: Instruction; exec: Instruction[] } {
+  const args = proc.args!;
   const env = [...(proc.env ?? [])];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${facts.homeOf(proc.user.uid) ?? '/'}`);
-  // A missing program fails create, not start (as with runc).
   const search = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
-  add(ins('lookup', `exec ${JSON.stringify(proc.args[0])}`, proc.args[0], search));
-
-  add(ins('notify', 'report ready', 'ready'));
-  add(ins('wait-barrier', 'wait for start'));
-  (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h)));
-
-  const preserve = input.preserveFds ?? 0;
-  add(ins('exec', `exec ${JSON.stringify(proc.args[0])}`, preserve, proc.args[0], proc.args.length, ...proc.args, env.length, ...env));
-  return plan;
+  const exec: Instruction[] = [];
+  if (seccomp) exec.push(ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf));
+  exec.push(ins('exec', `exec ${JSON.stringify(args[0])}`, preserve, args[0], args.length, ...args, env.length, ...env));
+  return { lookup: ins('lookup', `exec ${JSON.stringify(args[0])}`, args[0], search), exec };
 }
 
 // -1 means unlimited to the init.

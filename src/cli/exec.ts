@@ -1,0 +1,93 @@
+import type { Argv } from 'yargs';
+import { idPositional, IdArgs } from './common';
+
+// Options of exec that take a value: everything after the container ID is
+// the command, so main.ts splits the arguments there (see splitExecArgs).
+export const VALUE_OPTIONS = ['--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g', '--process', '-p', '--pid-file', '--cap', '-c', '--apparmor', '--process-label', '--preserve-fds', '--root', '--log', '--log-format'];
+
+// ["exec", "-t", "id", "ls", "-l"] -> ["exec", "-t", "id", "--", "ls", "-l"]
+export function splitExecArgs(argv: string[]): string[] {
+  const at = argv.indexOf('exec');
+  for (let i = at + 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return argv;
+    if (VALUE_OPTIONS.includes(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];
+  }
+  return argv;
+}
+
+type ExecArgs = IdArgs & {
+  '--'?: string[];
+  command?: string[];
+  process?: string;
+  tty: boolean;
+  consoleSocket?: string;
+  detach: boolean;
+  pidFile?: string;
+  env?: string[];
+  cwd?: string;
+  user?: string;
+  additionalGids?: number[];
+  cap?: string[];
+  noNewPrivs: boolean;
+  apparmor?: string;
+  processLabel?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+  dryRun: boolean;
+};
+
+export const command = {
+  command: 'exec <id> [command..]',
+  describe: 'run a new process in a running container',
+  builder: (y: Argv) =>
+    y
+      .positional('id', idPositional)
+      .positional('command', { type: 'string', array: true, describe: 'the program and its arguments' })
+      .option('process', { alias: 'p', type: 'string', describe: 'a runtime-spec process JSON file (- for stdin) instead of a command' })
+      .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'allocate a terminal' })
+      .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master' })
+      .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the process' })
+      .option('pid-file', { type: 'string', describe: 'write the process pid to this file' })
+      .option('env', { alias: 'e', type: 'string', array: true, describe: 'set KEY=value (repeatable)' })
+      .option('cwd', { type: 'string', describe: 'working directory in the container' })
+      .option('user', { alias: 'u', type: 'string', describe: 'uid[:gid]' })
+      .option('additional-gids', { alias: 'g', type: 'number', array: true, describe: 'additional group ids' })
+      .option('cap', { alias: 'c', type: 'string', array: true, describe: 'add a capability (repeatable)' })
+      .option('no-new-privs', { type: 'boolean', default: false, describe: 'set no_new_privs' })
+      .option('apparmor', { type: 'string', describe: 'AppArmor profile' })
+      .option('process-label', { type: 'string', describe: 'SELinux label' })
+      .option('preserve-fds', { type: 'number', default: 0, describe: 'pass fds 3..3+N-1 to the process' })
+      .option('ignore-paused', { type: 'boolean', default: false, describe: 'exec even into a paused container' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the instructions, do nothing' })
+      .parserConfiguration({ 'populate--': true }),
+  handler: async (a: ExecArgs) => {
+    const { exec } = require('../container/exec') as typeof import('../container/exec');
+    process.exitCode = await exec({
+      root: a.root,
+      id: a.id,
+      command: [...(a.command ?? []), ...(a['--'] ?? [])].map(String),
+      processFile: a.process,
+      tty: a.tty,
+      consoleSocket: a.consoleSocket,
+      detach: a.detach,
+      pidFile: a.pidFile,
+      env: a.env,
+      cwd: a.cwd,
+      user: a.user,
+      additionalGids: a.additionalGids,
+      caps: a.cap,
+      noNewPrivs: a.noNewPrivs,
+      apparmor: a.apparmor,
+      processLabel: a.processLabel,
+      preserveFds: a.preserveFds,
+      ignorePaused: a.ignorePaused,
+      dryRun: a.dryRun,
+    });
+  },
+};

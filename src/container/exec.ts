@@ -1,0 +1,183 @@
+// exec: a new process in a running container: every namespace of the
+// container, its cgroup, its root, and the process settings of config.json
+// unless overridden. Never PID 1, and gone when the container is deleted.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RuntsError } from '../errors';
+import type { Config, Process } from '../spec/types';
+import { compileExec } from '../plan/exec';
+import { formatPlan } from '../plan/instructions';
+import { launchInit } from './launch';
+import { joinCgroup } from '../cgroups';
+import { containerDir, readSaved, statusOf } from './state';
+import { becomeSubreaper, forwardSignals, waitExit } from './foreground';
+import { CAPABILITIES } from '../spec/tables';
+import { writePidFile } from './create';
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  command: string[];
+  processFile?: string;
+  tty?: boolean;
+  consoleSocket?: string;
+  detach?: boolean;
+  pidFile?: string;
+  env?: string[];
+  cwd?: string;
+  user?: string;
+  additionalGids?: number[];
+  caps?: string[];
+  noNewPrivs?: boolean;
+  apparmor?: string;
+  processLabel?: string;
+  preserveFds?: number;
+  ignorePaused?: boolean;
+  dryRun?: boolean;
+}
+
+function loadProcessFile(file: string): Process {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { parseJson, loadValidators, formatSchemaError, pickSchemaError } = require('../spec/load') as typeof import('../spec/load');
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new RuntsError(`--process ${file}: cannot read: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  const doc = parseJson(text, 'process.json');
+  // The process object is validated as the /process of a config.
+  const wrapper = { ociVersion: '1.3.0', process: doc };
+  const { validateConfig } = loadValidators();
+  if (!validateConfig(wrapper)) {
+    const e = pickSchemaError(validateConfig.errors ?? []);
+    throw new RuntsError(`process.json: ${formatSchemaError(wrapper, e).replace(/^\/process/, '') || '/'}`);
+  }
+  return doc as Process;
+}
+
+function envKey(e: string): string {
+  return e.slice(0, e.indexOf('='));
+}
+
+function buildProcess(config: Config, opts: ExecOptions): Process {
+  if (opts.processFile) {
+    const p = loadProcessFile(opts.processFile);
+    if (opts.tty !== undefined && opts.tty) p.terminal = true;
+    return p;
+  }
+  const base = config.process!;
+  if (!opts.command.length) throw new RuntsError('exec: a command is required (or --process FILE)');
+  const p: Process = JSON.parse(JSON.stringify(base));
+  p.args = opts.command;
+  p.terminal = !!opts.tty;
+  delete p.consoleSize;
+  if (opts.env?.length) {
+    const env = new Map((p.env ?? []).map((e) => [envKey(e), e]));
+    for (const e of opts.env) {
+      if (!e.includes('=')) throw new RuntsError(`--env ${JSON.stringify(e)}: must be KEY=value`);
+      env.set(envKey(e), e);
+    }
+    p.env = [...env.values()];
+  }
+  if (opts.cwd) {
+    if (!opts.cwd.startsWith('/')) throw new RuntsError(`--cwd ${JSON.stringify(opts.cwd)}: must be an absolute path`);
+    p.cwd = opts.cwd;
+  }
+  if (opts.user) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(opts.user);
+    if (!m) throw new RuntsError(`--user ${JSON.stringify(opts.user)}: must be uid[:gid] (numbers; names are never resolved from the host)`);
+    p.user = { ...p.user, uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : p.user.gid };
+  }
+  if (opts.additionalGids?.length) p.user = { ...p.user, additionalGids: opts.additionalGids };
+  for (const cap of opts.caps ?? []) {
+    const name = cap.toUpperCase().startsWith('CAP_') ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`;
+    if (!CAPABILITIES.includes(name)) throw new RuntsError(`--cap ${JSON.stringify(cap)}: unknown capability`);
+    const caps = (p.capabilities ??= {});
+    for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
+      const list = (caps[set] ??= []);
+      if (!list.includes(name)) list.push(name);
+    }
+  }
+  if (opts.noNewPrivs) p.noNewPrivileges = true;
+  if (opts.apparmor) p.apparmorProfile = opts.apparmor;
+  if (opts.processLabel) p.selinuxLabel = opts.processLabel;
+  return p;
+}
+
+// The namespaces of the container that the runtime is not already in
+// (setns into one's own user namespace is refused).
+function namespacesToJoin(pid: number): string[] {
+  const out: string[] = [];
+  for (const t of ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'time', 'mnt']) {
+    try {
+      const theirs = fs.statSync(`/proc/${pid}/ns/${t}`).ino;
+      const ours = fs.statSync(`/proc/self/ns/${t}`).ino;
+      if (theirs !== ours) out.push(t);
+    } catch {
+      /* a namespace type this kernel lacks */
+    }
+  }
+  return out;
+}
+
+function homeIn(pid: number, uid: number): string | undefined {
+  // The container's /etc/passwd, through its root as the kernel sees it.
+  try {
+    for (const line of fs.readFileSync(`/proc/${pid}/root/etc/passwd`, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 6 && f[2] !== '' && Number(f[2]) === uid) return f[5] || undefined;
+    }
+  } catch {
+    /* none */
+  }
+  return undefined;
+}
+
+export async function exec(opts: ExecOptions): Promise<number> {
+  const dir = containerDir(opts.root, opts.id);
+  const saved = readSaved(opts.root, opts.id);
+  const status = statusOf(saved, dir);
+  if (status === 'stopped') throw new RuntsError(`cannot exec in container "${opts.id}": it is stopped`);
+  if (status === 'paused' && !opts.ignorePaused) throw new RuntsError(`cannot exec in container "${opts.id}": it is paused (use --ignore-paused)`);
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Config;
+  const proc = buildProcess(config, opts);
+  if (proc.apparmorProfile) throw new RuntsError('exec: AppArmor is not available on this host; refusing to run without the profile');
+  if (proc.selinuxLabel) throw new RuntsError('exec: SELinux is not available on this host; refusing to run without the label');
+  if (proc.terminal && !opts.consoleSocket) {
+    throw new RuntsError(opts.detach ? 'exec: --tty with --detach needs --console-socket' : 'exec: --tty without --console-socket is not supported yet');
+  }
+  if (config.linux?.seccomp) throw new RuntsError('exec: the container has a seccomp filter, which runts cannot load yet');
+  const plan = compileExec({
+    pid: saved.pid,
+    namespaces: namespacesToJoin(saved.pid),
+    process: proc,
+    preserveFds: opts.preserveFds ?? 0,
+    consoleSocket: opts.consoleSocket && path.resolve(opts.consoleSocket),
+    homeOf: (uid) => homeIn(saved.pid, uid),
+  });
+  if (opts.dryRun) {
+    process.stdout.write(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + formatPlan(plan));
+    return 0;
+  }
+  if (!opts.detach) becomeSubreaper();
+  const launched = await launchInit(plan, { preserveFds: opts.preserveFds ?? 0 }, {
+    spawned: (stage0) => {
+      if (saved.cgroup) joinCgroup(saved.cgroup, stage0);
+    },
+    sync: (name) => {
+      throw new RuntsError(`exec: the init asked for an unknown sync "${name}"`);
+    },
+  }).catch(async (err: Error & { pid?: number }) => {
+    // In the foreground the failed process became our child: reap it.
+    if (!opts.detach && err.pid) await waitExit(err.pid);
+    throw new RuntsError(`exec: ${err.message}`);
+  });
+  if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
+  if (opts.detach) return 0;
+  await launched.exited;
+  const stop = forwardSignals(launched.pid);
+  const code = await waitExit(launched.pid);
+  stop();
+  return code;
+}

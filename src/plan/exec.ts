@@ -1,0 +1,40 @@
+// `runts exec`: the instructions that put a new process into a running
+// container: join each of its namespaces (the user namespace first, the mount
+// namespace last, since it changes what paths mean), fork into its pid
+// namespace, then the same limits, privileges and exec as its first process.
+import type { Process } from '../spec/types';
+import { Instruction, ins } from './instructions';
+import { execSteps, processSteps, SeccompProgram, withSeccomp } from './compile';
+
+export interface ExecInput {
+  pid: number; // the container's first process, whose namespaces are joined
+  namespaces: string[]; // /proc/<pid>/ns entries that differ from the runtime's own
+  process: Process;
+  preserveFds: number;
+  consoleSocket?: string;
+  seccomp?: SeccompProgram;
+  homeOf: (uid: number) => string | undefined;
+}
+
+const ORDER = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'time', 'mnt'];
+
+export function compileExec(input: ExecInput): Instruction[] {
+  const plan: Instruction[] = [];
+  const proc = input.process;
+  // The console socket is a host path: connect before joining the mount namespace.
+  if (proc.terminal) plan.push(ins('console-connect', `connect to the console socket ${input.consoleSocket}`, input.consoleSocket!));
+  for (const type of ORDER.filter((t) => input.namespaces.includes(t))) {
+    const p = `/proc/${input.pid}/ns/${type}`;
+    plan.push(ins('setns', `join the container's ${type} namespace`, p, type));
+  }
+  plan.push(ins('fork', 'start the process'));
+  plan.push(ins('setsid', 'new session'));
+  if (proc.terminal) {
+    const size = proc.consoleSize ?? { height: 0, width: 0 };
+    plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 0));
+  }
+  plan.push(...withSeccomp(processSteps(proc, proc.cwd), proc, input.seccomp));
+  const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds, proc.noNewPrivileges ? input.seccomp : undefined);
+  plan.push(lookup, ins('notify', 'report ready', 'ready'), ...exec);
+  return plan;
+}
