@@ -12,6 +12,7 @@ import { hostFacts } from '../plan/facts';
 import { createCgroup, joinCgroup, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups';
 import { detectLayout } from '../cgroups/layout';
 import { launchInit, Launched } from './launch';
+import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, warn } from '../log';
 import { barrierPath, containerDir, detachHostMounts, lockContainer, Saved, SPEC_VERSION, writeSaved } from './state';
@@ -30,11 +31,15 @@ export interface CreateOptions {
   preserveFds?: number;
   systemdCgroup?: boolean;
   dryRun?: boolean;
+  // run in the foreground: with process.terminal and no --console-socket,
+  // runts takes the terminal itself and joins it to its own.
+  foregroundTerminal?: boolean;
 }
 
 export interface Created {
   saved: Saved;
   launched: Launched;
+  terminal?: ForegroundTerminal;
 }
 
 // Fields runts does not carry out yet. Those that protect the host fail
@@ -58,7 +63,7 @@ function checkUnsupported(config: Config): void {
 
 function checkOptions(config: Config, opts: CreateOptions): void {
   checkUnsupported(config);
-  if (config.process?.terminal && !opts.consoleSocket) {
+  if (config.process?.terminal && !opts.consoleSocket && !opts.foregroundTerminal) {
     throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
   }
   if (opts.systemdCgroup && !fs.existsSync('/run/systemd/system')) {
@@ -107,6 +112,11 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     throw new RuntsError(`create state directory ${dir}: ${(err as NodeJS.ErrnoException).code}`);
   }
 
+  let terminal: ForegroundTerminal | undefined;
+  if (config.process?.terminal && !opts.consoleSocket && opts.foregroundTerminal) {
+    terminal = new ForegroundTerminal(opts.root);
+    opts = { ...opts, consoleSocket: terminal.socketPath };
+  }
   let cgroup: CgroupRecord | undefined;
   let launched: Launched | undefined;
   let containerPid: number | undefined;
@@ -180,8 +190,9 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     writeSaved(dir, saved);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
-    return { saved, launched };
+    return { saved, launched, terminal };
   } catch (err) {
+    terminal?.close();
     cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
     throw err;
   } finally {

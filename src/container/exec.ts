@@ -9,7 +9,9 @@ import { compileExec } from '../plan/exec';
 import { formatPlan } from '../plan/instructions';
 import { launchInit } from './launch';
 import { joinCgroup } from '../cgroups';
-import { containerDir, readSaved, statusOf } from './state';
+import { containerDir, readSaved, Saved, statusOf } from './state';
+import { ForegroundTerminal } from './terminal';
+import type { Instruction } from '../plan/instructions';
 import { becomeSubreaper, forwardSignals, waitExit } from './foreground';
 import { CAPABILITIES } from '../spec/tables';
 import { writePidFile } from './create';
@@ -144,22 +146,31 @@ export async function exec(opts: ExecOptions): Promise<number> {
   const proc = buildProcess(config, opts);
   if (proc.apparmorProfile) throw new RuntsError('exec: AppArmor is not available on this host; refusing to run without the profile');
   if (proc.selinuxLabel) throw new RuntsError('exec: SELinux is not available on this host; refusing to run without the label');
-  if (proc.terminal && !opts.consoleSocket) {
-    throw new RuntsError(opts.detach ? 'exec: --tty with --detach needs --console-socket' : 'exec: --tty without --console-socket is not supported yet');
-  }
+  if (proc.terminal && !opts.consoleSocket && opts.detach) throw new RuntsError('exec: --tty with --detach needs --console-socket');
   if (config.linux?.seccomp) throw new RuntsError('exec: the container has a seccomp filter, which runts cannot load yet');
-  const plan = compileExec({
-    pid: saved.pid,
-    namespaces: namespacesToJoin(saved.pid),
-    process: proc,
-    preserveFds: opts.preserveFds ?? 0,
-    consoleSocket: opts.consoleSocket && path.resolve(opts.consoleSocket),
-    homeOf: (uid) => homeIn(saved.pid, uid),
-  });
-  if (opts.dryRun) {
-    process.stdout.write(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + formatPlan(plan));
-    return 0;
+  // A terminal in the foreground without --console-socket: runts takes it itself.
+  const terminal = proc.terminal && !opts.consoleSocket && !opts.dryRun ? new ForegroundTerminal(opts.root) : undefined;
+  const consoleSocket = terminal?.socketPath ?? (opts.consoleSocket && path.resolve(opts.consoleSocket));
+  try {
+    const plan = compileExec({
+      pid: saved.pid,
+      namespaces: namespacesToJoin(saved.pid),
+      process: proc,
+      preserveFds: opts.preserveFds ?? 0,
+      consoleSocket,
+      homeOf: (uid: number) => homeIn(saved.pid, uid),
+    });
+    if (opts.dryRun) {
+      process.stdout.write(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + formatPlan(plan));
+      return 0;
+    }
+    return await launchAndWait(opts, saved, plan, terminal);
+  } finally {
+    terminal?.close();
   }
+}
+
+async function launchAndWait(opts: ExecOptions, saved: Saved, plan: Instruction[], terminal?: ForegroundTerminal): Promise<number> {
   if (!opts.detach) becomeSubreaper();
   const launched = await launchInit(plan, { preserveFds: opts.preserveFds ?? 0 }, {
     spawned: (stage0) => {
@@ -177,7 +188,9 @@ export async function exec(opts: ExecOptions): Promise<number> {
   if (opts.detach) return 0;
   await launched.exited;
   const stop = forwardSignals(launched.pid);
+  terminal?.attach();
   const code = await waitExit(launched.pid);
+  await terminal?.drain();
   stop();
   return code;
 }

@@ -14,19 +14,20 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
   }
   // Stage 0 of the init exits right after the fork: its child must come to us.
   becomeSubreaper();
-  const { saved, launched } = await create(opts);
+  const { saved, launched, terminal } = await create({ ...opts, foregroundTerminal: true });
   await launched.exited;
   const stopForwarding = forwardSignals(saved.pid);
   try {
+    terminal?.attach();
     start(opts.root, opts.id);
-  } catch (err) {
+    const code = await waitExit(saved.pid);
+    await terminal?.drain();
+    return code;
+  } finally {
+    stopForwarding();
+    terminal?.close();
     deleteQuietly(opts.root, opts.id);
-    throw err;
   }
-  const code = await waitExit(saved.pid);
-  stopForwarding();
-  deleteQuietly(opts.root, opts.id);
-  return code;
 }
 
 function deleteQuietly(root: string, id: string): void {
