@@ -1248,6 +1248,54 @@ static void op_lookup(const struct op *o)
 	fail_text(LABEL(o), ENOENT, "executable file not found in $PATH");
 }
 
+/* `ioprio class level` (class 1 RT, 2 BE, 3 IDLE), for this process. */
+static void op_ioprio(const struct op *o)
+{
+	unsigned long long cls = num(o, 0), level = num(o, 1);
+	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)((cls << 13) | level)) < 0)
+		fail(LABEL(o), errno);
+}
+
+/* `scheduler policy nice priority flags runtime deadline period` through
+ * sched_setattr (the only call that covers SCHED_DEADLINE). nice is signed. */
+struct runts_sched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+static void op_scheduler(const struct op *o)
+{
+	struct runts_sched_attr a = {.size = sizeof a};
+	a.policy = (uint32_t)num(o, 0);
+	a.nice = (int32_t)strtol(ARG(o, 1), NULL, 10);
+	a.priority = (uint32_t)num(o, 2);
+	a.flags = num(o, 3);
+	a.runtime = num(o, 4);
+	a.deadline = num(o, 5);
+	a.period = num(o, 6);
+	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+		fail(LABEL(o), errno);
+}
+
+/* `cpu-affinity cpus` (a comma list of cpu numbers). */
+static void op_cpu_affinity(const struct op *o)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	for (char *p = ARG(o, 0); *p;) {
+		char *end;
+		unsigned long cpu = strtoul(p, &end, 10);
+		if (end == p || cpu >= CPU_SETSIZE)
+			fail_text(LABEL(o), EINVAL, "bad cpu list");
+		CPU_SET(cpu, &set);
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (sched_setaffinity(0, sizeof set, &set) < 0)
+		fail(LABEL(o), errno);
+}
+
 /* `keyring name`: a new session keyring, so the container does not share
  * the caller's keys (KEYCTL_JOIN_SESSION_KEYRING = 1). Kernels or seccomp
  * policies without keyctl answer ENOSYS: nothing to share then either. */
@@ -1386,6 +1434,9 @@ static const struct {
 	{"hook", -1, op_hook},
 	{"lookup", 2, op_lookup},
 	{"keyring", 1, op_keyring},
+	{"ioprio", 2, op_ioprio},
+	{"scheduler", 7, op_scheduler},
+	{"cpu-affinity", 1, op_cpu_affinity},
 	{"console-connect", 1, op_console_connect},
 	{"console", 5, op_console},
 	{"exec", -1, op_exec},

@@ -57,7 +57,6 @@ function checkUnsupported(config: Config): void {
   const ignored: string[] = [];
   const resources = Object.keys(linux.resources ?? {}).filter((k) => k !== 'devices');
   if (resources.length) ignored.push(...resources.map((k) => `/linux/resources/${k}`));
-  for (const k of ['ioPriority', 'scheduler', 'execCPUAffinity'] as const) if (p?.[k]) ignored.push(`/process/${k}`);
   if (ignored.length) warn(`not applied yet: ${ignored.join(', ')}`);
 }
 

@@ -214,6 +214,14 @@ export function compile(input: CompileInput): Instruction[] {
 // working directory as that user, then the capabilities.
 export function processSteps(proc: Process, cwd: string, debug?: (msg: string) => void): Instruction[] {
   const out: Instruction[] = [];
+  if (proc.execCPUAffinity?.initial) out.push(ins('cpu-affinity', `set initial CPU affinity ${proc.execCPUAffinity.initial}`, cpuList(proc.execCPUAffinity.initial, '/process/execCPUAffinity/initial')));
+  if (proc.ioPriority) {
+    const classes: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+    const cls = classes[proc.ioPriority.class];
+    if (!cls) throw new RuntsError(`config.json: /process/ioPriority/class: must be one of ${Object.keys(classes).join(', ')}; got ${JSON.stringify(proc.ioPriority.class)}`);
+    out.push(ins('ioprio', `set I/O priority ${proc.ioPriority.class} ${proc.ioPriority.priority ?? 0}`, cls, proc.ioPriority.priority ?? 0));
+  }
+  if (proc.scheduler) out.push(schedulerStep(proc.scheduler));
   for (const r of proc.rlimits ?? []) {
     out.push(ins('rlimit', `set ${r.type} ${r.soft}:${r.hard}`, RLIMITS[r.type], limit(r.soft), limit(r.hard)));
   }
@@ -260,9 +268,41 @@ export function execSteps(proc: Process, facts: Pick<HostFacts, 'homeOf'>, prese
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${facts.homeOf(proc.user.uid) ?? '/'}`);
   const search = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
   const exec: Instruction[] = [];
+  if (proc.execCPUAffinity?.final) exec.push(ins('cpu-affinity', `set final CPU affinity ${proc.execCPUAffinity.final}`, cpuList(proc.execCPUAffinity.final, '/process/execCPUAffinity/final')));
   if (seccomp) exec.push(ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf));
   exec.push(ins('exec', `exec ${JSON.stringify(args[0])}`, preserve, args[0], args.length, ...args, env.length, ...env));
   return { lookup: ins('lookup', `exec ${JSON.stringify(args[0])}`, args[0], search), exec };
+}
+
+// "0-3,7" -> "0,1,2,3,7"
+export function cpuList(spec: string, pointer: string): string {
+  const cpus: number[] = [];
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1])) || Number(m[2] ?? m[1]) >= 8192) {
+      throw new RuntsError(`config.json: ${pointer}: must be a CPU list like 0-3,7; got ${JSON.stringify(spec)}`);
+    }
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) cpus.push(c);
+  }
+  if (!cpus.length) throw new RuntsError(`config.json: ${pointer}: must name at least one CPU; got ${JSON.stringify(spec)}`);
+  return cpus.join(',');
+}
+
+const SCHED_POLICIES: Record<string, number> = { SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6 };
+const SCHED_FLAGS: Record<string, number> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04, SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+
+function schedulerStep(s: NonNullable<Process['scheduler']>): Instruction {
+  const policy = SCHED_POLICIES[s.policy];
+  if (policy === undefined) throw new RuntsError(`config.json: /process/scheduler/policy: must be one of ${Object.keys(SCHED_POLICIES).join(', ')}; got ${JSON.stringify(s.policy)}`);
+  let flags = 0;
+  (s.flags ?? []).forEach((f, i) => {
+    if (!(f in SCHED_FLAGS)) throw new RuntsError(`config.json: /process/scheduler/flags/${i}: must be one of ${Object.keys(SCHED_FLAGS).join(', ')}; got ${JSON.stringify(f)}`);
+    flags |= SCHED_FLAGS[f];
+  });
+  return ins('scheduler', `set scheduler ${s.policy}`, policy, String(s.nice ?? 0), s.priority ?? 0, flags, s.runtime ?? 0, s.deadline ?? 0, s.period ?? 0);
 }
 
 // -1 means unlimited to the init.
