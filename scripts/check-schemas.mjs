@@ -191,7 +191,29 @@ function judge(validate, doc) {
   return { valid, why: valid ? '' : describeErrors(validate.errors) };
 }
 
+// `check-schemas.mjs --doc KIND FILE`: one document (what runts printed, say)
+// against the upstream schema of KIND (config, state, features) and ours.
+function checkOneDocument(kind, file) {
+  const upstreamDir = findUpstreamSchemaDir();
+  const data = JSON.parse(readFileSync(file, 'utf8'));
+  const sets = [['ours', loadOurs().validators]];
+  if (upstreamDir) sets.push(['upstream', loadUpstream(upstreamDir).validators]);
+  let bad = 0;
+  for (const [name, validators] of sets) {
+    const validate = validators[kind];
+    if (!validate) throw new Error(`unknown kind ${kind}`);
+    if (validate(data)) console.log(`${name}: valid`);
+    else {
+      bad++;
+      console.log(`${name}: INVALID: ${describeErrors(validate.errors)}`);
+    }
+  }
+  return bad ? 1 : 0;
+}
+
 function main() {
+  const docAt = process.argv.indexOf('--doc');
+  if (docAt >= 0) return checkOneDocument(process.argv[docAt + 1], process.argv[docAt + 2]);
   const upstreamDir = findUpstreamSchemaDir();
   if (!upstreamDir) {
     console.error(`check-schemas: ${rel(upstreamRoot)} exists but holds no config-schema.json (looked in schema/ and at the top)`);

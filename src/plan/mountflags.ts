@@ -30,6 +30,7 @@ const FLAGS: Record<string, [number, number]> = {
   lazytime: [MS.LAZYTIME, 0], nolazytime: [0, MS.LAZYTIME],
   nosymfollow: [MS.NOSYMFOLLOW, 0], symfollow: [0, MS.NOSYMFOLLOW],
   silent: [MS.SILENT, 0], loud: [0, MS.SILENT],
+  defaults: [0, 0],
   bind: [MS.BIND, 0], rbind: [MS.BIND | MS.REC, 0],
 };
 
