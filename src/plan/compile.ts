@@ -179,13 +179,14 @@ export function compile(input: CompileInput): Instruction[] {
     add(ins('propagate', `make / ${propName}`, '/', propagationFlag(propName)!));
   }
 
+  // sysctls before readonlyPaths: /proc/sys is usually one of them.
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) add(ins('sysctl', `set sysctl ${key}=${value}`, key, value));
   for (const p of linux.maskedPaths ?? []) add(ins('mask', `mask ${p}`, clean(p)));
   for (const p of linux.readonlyPaths ?? []) add(ins('readonly', `make ${p} read-only`, clean(p)));
   if (config.root.readonly) add(ins('remount', 'make the root read-only', '/', MS.BIND | MS.RDONLY | MS.REC));
 
   if (config.hostname !== undefined && created.has('uts')) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
   if (config.domainname !== undefined && created.has('uts')) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
-  for (const [key, value] of Object.entries(linux.sysctl ?? {})) add(ins('sysctl', `set sysctl ${key}=${value}`, key, value));
 
   if (terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
