@@ -3,13 +3,16 @@
 // lets it run) on one busybox bundle, built in a temporary directory and
 // removed at the end. See docs/performance.md.
 //
-//   node bench/bench.mjs [--iterations N] [--heavy N] [--warmup N] [--json out.json]
+//   node bench/bench.mjs [--iterations N] [--heavy N] [--warmup N] [--json out.json] [--in-place]
 //
 // --iterations  samples per light row (default 20)
 // --heavy       samples for the heavy rows: 50 concurrent containers, RSS
 //               (default max(1, ceil(N/5)), at most 5)
 // --warmup      unmeasured runs before each light row (default 2; heavy rows 1)
 // --json        where to write the results (default bench/results/latest.json)
+// --in-place    run bin/runts where it is; by default the benchmark runs a copy
+//               of bin/ and build/ made at its start (node_modules linked), so
+//               that a rebuild during the run cannot mix two builds
 //
 // Timings are wall-clock milliseconds of the whole command as a child of this
 // process (spawn + exec + the runtime + exit), medians over the samples. They
@@ -27,7 +30,7 @@ const REPO = path.resolve(HERE, '..');
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const opts = { iterations: 20, heavy: undefined, warmup: 2, json: path.join(HERE, 'results', 'latest.json') };
+  const opts = { iterations: 20, heavy: undefined, warmup: 2, json: path.join(HERE, 'results', 'latest.json'), inPlace: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -56,6 +59,9 @@ function parseArgs(argv) {
       case '--json':
         opts.json = path.resolve(value());
         break;
+      case '--in-place':
+        opts.inPlace = true;
+        break;
       case '--help':
       case '-h':
         usage();
@@ -70,7 +76,7 @@ function parseArgs(argv) {
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: node bench/bench.mjs [--iterations N] [--heavy N] [--warmup N] [--json out.json]\n');
+  process.stderr.write('usage: node bench/bench.mjs [--iterations N] [--heavy N] [--warmup N] [--json out.json] [--in-place]\n');
   process.exit(msg ? 2 : 0);
 }
 
@@ -84,7 +90,13 @@ const CONCURRENT = 50;
 
 // ---------------------------------------------------------------- helpers
 
-const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+const log = (msg) => {
+  try {
+    process.stderr.write(`bench: ${msg}\n`);
+  } catch {
+    /* stderr gone: keep going, cleanup matters more */
+  }
+};
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 // CPU time (user + system) of this process's reaped children, in ms, from
 // /proc/self/stat (cutime + cstime, in clock ticks of 10 ms): a command's
@@ -192,6 +204,8 @@ function rtAsync(rt, args, { capture = 'pipe', timeout = 120000 } = {}) {
     }
     const t0 = nowMs();
     const child = spawn(rt.bin, ['--root', rt.root, ...args], { stdio: capture === 'file' ? ['ignore', fd, fd] : ['ignore', 'ignore', 'pipe'] });
+    inFlight.add(child);
+    child.once('exit', () => inFlight.delete(child));
     if (fd !== undefined) fs.closeSync(fd);
     let err = '';
     child.stderr?.on('data', (d) => (err += d));
@@ -211,6 +225,11 @@ function rtAsync(rt, args, { capture = 'pipe', timeout = 120000 } = {}) {
 }
 
 class BenchError extends Error {}
+
+// The rows run commands synchronously; between two of them they yield to the
+// event loop, where a SIGINT handler can run (and clean up).
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const inFlight = new Set(); // async children, killed on a signal
 const must = (rt, what, r) => {
   if (!r.ok) throw new BenchError(`${rt.name} ${what}: ${r.why}`);
   return r;
@@ -239,6 +258,23 @@ function stateOf(rt, id) {
 }
 
 // ---------------------------------------------------------------- setup
+
+// The runts under test: a private copy of bin/ and build/ (see --in-place).
+function snapshotRunts() {
+  const git = (...a) => spawnSync('git', ['-C', REPO, ...a], { encoding: 'utf8' }).stdout?.trim() || undefined;
+  const info = { source: REPO, commit: git('rev-parse', '--short', 'HEAD'), dirty: !!git('status', '--porcelain', '--', 'src', 'native', 'schemas', 'scripts', 'bin/runts.in') };
+  const runts = byName('runts');
+  if (!fs.existsSync(runts.bin)) throw new BenchError(`${runts.bin} is missing: run make build first`);
+  if (OPTS.inPlace) return { ...info, copy: null };
+  const snap = path.join(TMP, 'runts');
+  for (const d of ['bin', 'build']) fs.cpSync(path.join(REPO, d), path.join(snap, d), { recursive: true });
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(snap, 'package.json'));
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(snap, 'node_modules'));
+  runts.bin = path.join(snap, 'bin', 'runts');
+  const v = spawnSync(runts.bin, ['--version'], { encoding: 'utf8' });
+  if (v.status !== 0) throw new BenchError(`the copy of runts does not run: ${firstLine(v.stderr)}`);
+  return { ...info, copy: snap };
+}
 
 function buildBundle() {
   fs.mkdirSync(LOGS, { recursive: true });
@@ -299,7 +335,7 @@ function addRow(key, label, unit = 'ms') {
 
 // Interleave the runtimes sample by sample (rotating who goes first) so that
 // drift in the host's load hits every runtime alike.
-function measure(row, runtimes, { iterations = N, warmup = WARMUP, once }) {
+async function measure(row, runtimes, { iterations = N, warmup = WARMUP, once }) {
   const samples = new Map(runtimes.map((rt) => [rt, []]));
   const cpu = new Map(runtimes.map((rt) => [rt, []]));
   const dead = new Set();
@@ -307,6 +343,7 @@ function measure(row, runtimes, { iterations = N, warmup = WARMUP, once }) {
     const order = runtimes.map((_, k) => runtimes[(k + i + warmup) % runtimes.length]);
     for (const rt of order) {
       if (dead.has(rt)) continue;
+      await tick();
       try {
         const r = once(rt, i);
         if (i >= 0) {
@@ -354,9 +391,9 @@ function rowFloor() {
   return row.values.node.median;
 }
 
-function rowRun(active) {
+async function rowRun(active) {
   const row = addRow('run', 'run /bin/true');
-  measure(row, active, {
+  await measure(row, active, {
     once: (rt) => {
       const id = newId('run');
       rt.ids.add(id);
@@ -369,7 +406,7 @@ function rowRun(active) {
   });
 }
 
-function rowsLifecycle(active) {
+async function rowsLifecycle(active) {
   const rows = {
     create: addRow('create', 'create (detached sleep)'),
     start: addRow('start', 'start'),
@@ -383,6 +420,7 @@ function rowsLifecycle(active) {
     for (let k = 0; k < active.length; k++) {
       const rt = active[(k + i + WARMUP) % active.length];
       if (dead.has(rt)) continue;
+      await tick();
       const id = newId('life');
       rt.ids.add(id);
       try {
@@ -420,7 +458,7 @@ function rowsLifecycle(active) {
 }
 
 // state, kill and exec against one running container per runtime.
-function rowsRunning(active) {
+async function rowsRunning(active) {
   const state = addRow('state', 'state (running)');
   const kill = addRow('kill', 'kill CONT (running)');
   const exec = addRow('exec', 'exec /bin/true');
@@ -441,8 +479,8 @@ function rowsRunning(active) {
         log(err.message);
       }
     }
-    measure(state, ready, { once: (rt) => must(rt, 'state', rtSync(rt, ['state', running.get(rt)])) });
-    measure(kill, ready, { once: (rt) => must(rt, 'kill CONT', rtSync(rt, ['kill', running.get(rt), 'CONT'])) });
+    await measure(state, ready, { once: (rt) => must(rt, 'state', rtSync(rt, ['state', running.get(rt)])) });
+    await measure(kill, ready, { once: (rt) => must(rt, 'kill CONT', rtSync(rt, ['kill', running.get(rt), 'CONT'])) });
     // exec may not exist (yet): one try decides, and a failure is a result.
     const canExec = [];
     for (const rt of ready) {
@@ -450,7 +488,7 @@ function rowsRunning(active) {
       if (r.ok) canExec.push(rt);
       else exec.values[rt.name] = { unsupported: firstLine(r.err) || r.why };
     }
-    measure(exec, canExec, { once: (rt) => must(rt, 'exec', rtSync(rt, ['exec', running.get(rt), '/bin/true'], { capture: 'file' })) });
+    await measure(exec, canExec, { once: (rt) => must(rt, 'exec', rtSync(rt, ['exec', running.get(rt), '/bin/true'], { capture: 'file' })) });
     // Still running after all those signals and execs?
     for (const rt of ready) {
       const st = stateOf(rt, running.get(rt));
@@ -461,7 +499,7 @@ function rowsRunning(active) {
   }
 }
 
-function rowList(active) {
+async function rowList(active) {
   const row = addRow('list', `list (${LIST_COUNT} created)`);
   const made = new Map(active.map((rt) => [rt, []]));
   const ready = [];
@@ -469,7 +507,10 @@ function rowList(active) {
     for (const rt of active) {
       log(`list: creating ${LIST_COUNT} ${rt.name} containers`);
       try {
-        for (let k = 0; k < LIST_COUNT; k++) made.get(rt).push(createSleeper(rt, 'ls'));
+        for (let k = 0; k < LIST_COUNT; k++) {
+          await tick();
+          made.get(rt).push(createSleeper(rt, 'ls'));
+        }
         ready.push(rt);
       } catch (err) {
         if (!(err instanceof BenchError)) throw err;
@@ -477,7 +518,7 @@ function rowList(active) {
         log(err.message);
       }
     }
-    measure(row, ready, {
+    await measure(row, ready, {
       once: (rt) => {
         const r = must(rt, 'list', rtSync(rt, ['list']));
         const lines = r.out.trim().split('\n').length - 1; // minus the header
@@ -519,7 +560,7 @@ function cgroupProcs(pid) {
   return [pid];
 }
 
-function rowRss(active) {
+async function rowRss(active) {
   const row = addRow('rss', 'RSS between create and start', 'MiB');
   row.detail = {};
   for (const rt of active) {
@@ -527,6 +568,7 @@ function rowRss(active) {
     const detail = [];
     try {
       for (let i = -HEAVY_WARMUP; i < HEAVY; i++) {
+        await tick();
         const id = createSleeper(rt, 'rss');
         try {
           const st = stateOf(rt, id);
@@ -741,9 +783,22 @@ function cleanup() {
   fs.rmSync(TMP, { recursive: true, force: true });
 }
 
+// A closed stdout or stderr (`| head`) must not kill the run before cleanup.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+process.on('uncaughtException', (err) => {
+  try {
+    log(`internal error: ${err?.stack ?? err}`);
+  } catch {
+    /* nowhere to say it */
+  }
+  cleanup();
+  process.exit(1);
+});
+
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     log(`${sig}: cleaning up`);
+    for (const child of inFlight) child.kill('SIGKILL');
     cleanup();
     process.exit(130);
   });
@@ -835,10 +890,12 @@ function targets(floor) {
 
 async function main() {
   const started = new Date();
+  const loadBefore = os.loadavg();
   const runts = byName('runts');
-  if (!fs.existsSync(runts.bin)) throw new BenchError(`${runts.bin} is missing: run make build first`);
+  const under = snapshotRunts();
   if (process.getuid?.() !== 0) log('warning: not root: creating containers will fail');
   log(`workspace ${TMP}; ${N} iterations (${HEAVY} for heavy rows), ${WARMUP} warm-up`);
+  log(`runts from ${under.source} at ${under.commit ?? '?'}${under.dirty ? ' (with uncommitted changes)' : ''}${under.copy ? ', run from a copy' : ''}`);
   const bundle = buildBundle();
   for (const rt of RUNTIMES) probe(rt);
   for (const rt of RUNTIMES) log(`${rt.name}: ${rt.bin ?? '(not installed)'}: ${rt.status}`);
@@ -848,15 +905,17 @@ async function main() {
   log('node -e 0');
   const floor = rowFloor();
   log('run /bin/true');
-  rowRun(active);
+  await rowRun(active);
   log('create / start / delete');
-  rowsLifecycle(active);
+  await rowsLifecycle(active);
   log('state / kill / exec');
-  rowsRunning(active);
+  await rowsRunning(active);
   log(`list with ${LIST_COUNT} containers`);
-  rowList(active);
+  await rowList(active);
   log('RSS between create and start');
-  rowRss(active);
+  await rowRss(active);
+  // The concurrent row loads the host itself: judge others' load before it.
+  const loadMid = os.loadavg();
   log(`${CONCURRENT} concurrent containers`);
   await rowConcurrent(active);
 
@@ -865,6 +924,10 @@ async function main() {
   const goals = targets(floor);
   const report = [];
   report.push(`runts benchmark, ${started.toISOString()} (${os.hostname()}, ${os.cpus().length} CPUs, Linux ${os.release()}, node ${process.version})`);
+  // A serial benchmark keeps about one CPU busy: more than that is others' work.
+  const busy = Math.max(loadBefore[0], loadMid[0]) > 1.5;
+  report.push(`load average ${loadBefore[0].toFixed(1)} at the start, ${loadMid[0].toFixed(1)} before the concurrent row${busy ? ' -- other work shared the CPUs: treat the numbers with care' : ''}`);
+  report.push(`runts ${under.commit ?? '?'}${under.dirty ? ' + uncommitted changes' : ''}; ${RUNTIMES.filter((r) => r.active && r.name !== 'runts').map((r) => versionOf(r)?.split(';')[0]).join(', ')}`);
   report.push(`medians of ${N} runs (${HEAVY} for RSS and the ${CONCURRENT}-container row), milliseconds unless noted; node floor ${fmt(floor)} ms`);
   report.push('');
   report.push(table);
@@ -887,9 +950,10 @@ async function main() {
 
   const result = {
     date: started.toISOString(),
-    host: { hostname: os.hostname(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, kernel: os.release(), node: process.version, memTotalMiB: Math.round(os.totalmem() / 2 ** 20) },
+    host: { loadavg: { start: loadBefore, beforeConcurrent: loadMid, end: os.loadavg() }, hostname: os.hostname(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, kernel: os.release(), node: process.version, memTotalMiB: Math.round(os.totalmem() / 2 ** 20) },
     options: { iterations: N, heavy: HEAVY, warmup: WARMUP, heavyWarmup: HEAVY_WARMUP, listCount: LIST_COUNT, concurrent: CONCURRENT },
     bundle: { ...bundle, process: { run: ['/bin/true'], detached: ['sleep', '1000000'] } },
+    runts: under,
     runtimes: Object.fromEntries(RUNTIMES.map((rt) => [rt.name, { bin: rt.bin ?? null, version: versionOf(rt) ?? null, status: rt.status }])),
     floorMs: floor,
     rows: ROWS,

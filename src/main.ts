@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { configureLog, error } from './log';
 import { RuntsError, describe } from './errors';
 
-const COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec', 'exec', 'features'];
+const COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec', 'exec', 'features', 'update', 'pause', 'resume', 'ps', 'events'];
 
 function versionText(): string {
   let info = { version: 'unknown', commit: 'unknown' };

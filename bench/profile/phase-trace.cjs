@@ -10,29 +10,36 @@ const stamp = (mark) => {
   if (out) fs.appendFileSync(out, JSON.stringify({ mark, ns: String(process.hrtime.bigint()) }) + '\n');
 };
 stamp('preload (node booted)');
-// In the order a command meets them; each is stamped once, when its first
-// require() returns.
+// In the order a command meets them: [pattern, label, when] where when is
+// 'after' (its first require() returned), 'every' (each command module, after;
+// phases.mjs keeps the last of a run) or 'before' (its first require() begins).
 const want = [
-  [/\/build\/main\.js$/, 'build/main.js + yargs loaded'],
-  [/\/build\/cli\/spec\.js$/, 'all 8 build/cli/* loaded (yargs set up)'],
-  [/\/build\/container\/(state|list|kill|run|create|start|delete)\.js$/, 'yargs parsed, command module loaded'],
-  [/\/build\/validators\.cjs$/, 'validators.cjs loaded'],
-  [/\/node_modules\/koffi\/index\.c?js$/, 'koffi loaded'],
+  [/\/build\/main\.js$/, 'build/main.js + yargs loaded', 'after'],
+  [/\/build\/cli\/(?!common)[^/]+\.js$/, 'build/cli/* loaded (yargs set up)', 'every'],
+  [/\/build\/container\/[^/]+\.js$/, 'yargs parsed: the handler requires its module', 'before'],
+  [/\/build\/validators\.cjs$/, 'validators.cjs loaded', 'after'],
+  [/\/node_modules\/koffi\/index\.c?js$/, 'koffi loaded', 'after'],
 ];
 const origLoad = Module._load;
+const seen = new Set();
 Module._load = function (request, parent, isMain) {
-  const res = origLoad.apply(this, arguments);
   let file;
   try {
     file = Module._resolveFilename(request, parent, isMain);
   } catch {
-    return res;
+    return origLoad.apply(this, arguments);
   }
-  for (const w of want) {
-    if (!w.done && w[0].test(file)) {
-      w.done = true;
-      stamp(w[1]);
-    }
+  if (seen.has(file)) return origLoad.apply(this, arguments);
+  seen.add(file);
+  const hits = want.filter((w) => !w.done && w[0].test(file));
+  for (const w of hits.filter((h) => h[2] === 'before')) {
+    w.done = true;
+    stamp(w[1]);
+  }
+  const res = origLoad.apply(this, arguments);
+  for (const w of hits.filter((h) => h[2] !== 'before')) {
+    if (w[2] === 'after') w.done = true;
+    stamp(w[1]);
   }
   return res;
 };

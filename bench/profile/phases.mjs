@@ -26,10 +26,11 @@ try {
     const file = path.join(tmp, `p${i + 2}`);
     const args = cmd.slice(1).map((a) => a.replace('{id}', `ph${process.pid}-${i + 2}`));
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ['-r', process.env.PT||path.join(here, 'phase-trace.cjs'), cmd[0], ...args], { stdio: 'ignore', env: { ...process.env, PHASE_TRACE_OUT: file } });
+    const r = spawnSync(process.execPath, ['-r', path.join(here, 'phase-trace.cjs'), cmd[0], ...args], { stdio: 'ignore', env: { ...process.env, PHASE_TRACE_OUT: file } });
     const t1 = process.hrtime.bigint();
     if (r.status !== 0) throw new Error(`${cmd.join(' ')}: status ${r.status}`);
-    const marks = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // A mark stamped several times in a row (one per command module) counts once, at its last.
+    const marks = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m, k, all) => all[k + 1]?.mark !== m.mark);
     if (i >= 0) runs.push([{ mark: 'spawned by the parent', ns: String(t0) }, ...marks, { mark: 'exited (seen by the parent)', ns: String(t1) }]);
   }
 } finally {

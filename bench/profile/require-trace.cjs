@@ -57,6 +57,7 @@ process.on('exit', () => {
     requireMsTotal: round(loads.reduce((s, l) => s + l.self, 0)),
     byPackage,
     slowestInclusive: [...loads].sort((a, b) => b.ms - a.ms).slice(0, 12).map((l) => `${round(l.ms)} ms ${short(l.file)}`),
+    files: loads.map((l) => short(l.file)),
     slowestSelf: [...loads].sort((a, b) => b.self - a.self).slice(0, 12).map((l) => `${round(l.self)} ms ${short(l.file)}`),
   };
   const text = JSON.stringify(out, null, 2) + '\n';

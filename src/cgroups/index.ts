@@ -109,3 +109,10 @@ export function removeCgroup(record: CgroupRecord): string[] {
   }
   return failed;
 }
+
+export { applyResources } from './apply';
+export type { ApplyOptions } from './apply';
+export type { LinuxResources } from './resources';
+export { freeze, thaw, isFrozenCgroup } from './freezer';
+export { collectStats, oomKillCount, allPids, toJson } from './stats';
+export { signalAll } from './signal';

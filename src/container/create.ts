@@ -9,7 +9,7 @@ import type { Config, State } from '../spec/types';
 import { compile } from '../plan/compile';
 import { formatPlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { createCgroup, joinCgroup, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups';
+import { applyResources, createCgroup, joinCgroup, removeCgroup, resolveCgroupPath, CgroupRecord, LinuxResources } from '../cgroups';
 import { detectLayout } from '../cgroups/layout';
 import { launchInit, Launched } from './launch';
 import { ForegroundTerminal } from './terminal';
@@ -55,8 +55,6 @@ function checkUnsupported(config: Config): void {
   if (p?.selinuxLabel) refuse('/process/selinuxLabel', 'SELinux (and this host has no SELinux)');
   if (linux.mountLabel) refuse('/linux/mountLabel', 'SELinux mount labels (and this host has no SELinux)');
   const ignored: string[] = [];
-  const resources = Object.keys(linux.resources ?? {}).filter((k) => k !== 'devices');
-  if (resources.length) ignored.push(...resources.map((k) => `/linux/resources/${k}`));
   if (ignored.length) warn(`not applied yet: ${ignored.join(', ')}`);
 }
 
@@ -127,6 +125,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     if (libc.mkfifo(barrierPath(dir), 0o622) !== 0) throw new RuntsError(`create: mkfifo ${barrierPath(dir)}: errno ${libc.errno()}`);
     fs.chmodSync(barrierPath(dir), 0o622); // not narrowed by the umask
     cgroup = createCgroup(resolveCgroupPath(config.linux?.cgroupsPath, opts.id));
+    applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
     const rootfs = path.resolve(bundle, config.root!.path);
     const plan: Instruction[] = compile({
       config,

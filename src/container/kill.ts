@@ -1,8 +1,8 @@
 // kill: a signal to the container's process, or with --all to every
-// process in its cgroup.
+// process in its cgroup (frozen meanwhile, then thawed, as runc does).
 import { RuntsError } from '../errors';
 import { SIGNALS } from '../spec/tables';
-import { cgroupPids } from '../cgroups';
+import { signalAll } from '../cgroups';
 import { containerDir, readSaved, statusOf } from './state';
 
 export function parseSignal(text: string | number | undefined): number {
@@ -35,7 +35,8 @@ export function kill(root: string, id: string, signal: string | undefined, all: 
   const status = statusOf(saved, dir);
   if (status === 'stopped') throw new RuntsError(`cannot kill container "${id}": it is stopped`);
   if (all && saved.cgroup) {
-    for (const pid of cgroupPids(saved.cgroup)) send(pid, sig);
+    // Frozen while it is signalled, so no process forks past the signal.
+    signalAll(saved.cgroup, sig, send);
   } else {
     send(saved.pid, sig);
   }

@@ -79,18 +79,13 @@ export function detachHostMounts(rootfs: string): void {
   getLibc().umount2(rootfs, MNT_DETACH);
 }
 
+// Paused: the container's cgroup frozen by its freezer (v1 freezer.state
+// where a v1 freezer hierarchy exists, else v2 cgroup.freeze).
 export function isFrozen(saved: Saved): boolean {
-  for (const dir of saved.cgroup?.dirs ?? []) {
-    try {
-      if (dir.includes('/freezer/')) return fs.readFileSync(path.join(dir, 'freezer.state'), 'utf8').trim() === 'FROZEN';
-      if (fs.existsSync(path.join(dir, 'cgroup.freeze'))) {
-        return fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim() === '1';
-      }
-    } catch {
-      /* no freezer there */
-    }
-  }
-  return false;
+  if (!saved.cgroup) return false;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { isFrozenCgroup } = require('../cgroups/freezer') as typeof import('../cgroups/freezer');
+  return isFrozenCgroup(saved.cgroup);
 }
 
 export function statusOf(saved: Saved, dir: string): State['status'] {

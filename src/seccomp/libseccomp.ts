@@ -1,0 +1,138 @@
+// libseccomp.so.2 (and the few libc calls seccomp compilation needs) through
+// koffi. Loaded on first use only: a container without linux.seccomp never
+// pays for it, nor needs libseccomp installed.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type * as Koffi from 'koffi';
+import { RuntsError } from '../errors';
+
+// An opaque scmp_filter_ctx as koffi hands it back.
+export type Ctx = object;
+
+// struct scmp_arg_cmp, with BigInt data.
+export interface ArgCmp {
+  arg: number;
+  op: number;
+  datum_a: bigint;
+  datum_b: bigint;
+}
+
+export interface Libseccomp {
+  koffi: typeof Koffi;
+  init: (defAction: number) => Ctx | null;
+  release: (ctx: Ctx) => void;
+  archAdd: (ctx: Ctx, token: number) => number;
+  archNative: () => number;
+  archResolve: (name: string) => number;
+  resolveName: (name: string) => number;
+  resolveNameArch: (token: number, name: string) => number;
+  ruleAdd: (ctx: Ctx, action: number, syscall: number, count: number, args: ArgCmp[] | null) => number;
+  attrSet: (ctx: Ctx, attr: number, value: number) => number;
+  exportBpf: (ctx: Ctx, fd: number) => number;
+  version: () => { major: number; minor: number; micro: number };
+  memfdCreate: (name: string, flags: number) => number;
+  // Raw seccomp(2): only used to probe which filter flags the kernel knows.
+  seccompProbe: (flags: number) => number;
+  errno: () => number;
+}
+
+// enum scmp_filter_attr
+export const SCMP_FLTATR_CTL_NNP = 3;
+export const SCMP_FLTATR_CTL_TSYNC = 4;
+export const SCMP_FLTATR_CTL_OPTIMIZE = 8;
+
+// libseccomp returns __NR_SCMP_ERROR for a name it does not know at all.
+// Other negative numbers are its pseudo syscalls (a name that exists on
+// another architecture only, e.g. socketcall on x86_64): valid in rules.
+export const NR_SCMP_ERROR = -1;
+
+let lib: Libseccomp | undefined;
+
+export function getLibseccomp(): Libseccomp {
+  if (lib) return lib;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const koffi = require('koffi') as typeof Koffi;
+  let so: Koffi.LibraryHandle;
+  try {
+    so = koffi.load('libseccomp.so.2');
+  } catch (err) {
+    throw new RuntsError(`seccomp: cannot load libseccomp.so.2 (is libseccomp2 installed?): ${(err as Error).message}`);
+  }
+  const libc = koffi.load('libc.so.6');
+  const ctxType = koffi.pointer('runts_scmp_filter_ctx', koffi.opaque());
+  const argCmp = koffi.struct('runts_scmp_arg_cmp', {
+    arg: 'unsigned int',
+    op: 'int',
+    datum_a: 'uint64_t',
+    datum_b: 'uint64_t',
+  });
+  const verType = koffi.struct('runts_scmp_version', { major: 'unsigned int', minor: 'unsigned int', micro: 'unsigned int' });
+  const ruleAdd = so.func('seccomp_rule_add_array', 'int', [ctxType, 'uint32_t', 'int', 'unsigned int', koffi.pointer(argCmp)]);
+  const version = so.func('seccomp_version', koffi.pointer(verType), []);
+  const resolveName = so.func('int seccomp_syscall_resolve_name(const char *)');
+  const syscall = libc.func('long syscall(long, ...)');
+  let sysSeccomp: number | undefined;
+
+  lib = {
+    koffi,
+    init: so.func('seccomp_init', ctxType, ['uint32_t']),
+    release: so.func('seccomp_release', 'void', [ctxType]),
+    archAdd: so.func('seccomp_arch_add', 'int', [ctxType, 'uint32_t']),
+    archNative: so.func('uint32_t seccomp_arch_native(void)'),
+    archResolve: so.func('uint32_t seccomp_arch_resolve_name(const char *)'),
+    resolveName,
+    resolveNameArch: so.func('int seccomp_syscall_resolve_name_arch(uint32_t, const char *)'),
+    ruleAdd: (ctx, action, nr, count, args) => ruleAdd(ctx, action >>> 0, nr, count, count > 0 ? args : null),
+    attrSet: so.func('seccomp_attr_set', 'int', [ctxType, 'int', 'uint32_t']),
+    exportBpf: so.func('seccomp_export_bpf', 'int', [ctxType, 'int']),
+    version: () => koffi.decode(version(), verType) as { major: number; minor: number; micro: number },
+    memfdCreate: libc.func('int memfd_create(const char *, unsigned int)'),
+    seccompProbe: (flags) => {
+      const nr = (sysSeccomp ??= resolveName('seccomp'));
+      if (nr < 0) return -1;
+      // SECCOMP_SET_MODE_FILTER with a NULL program: the kernel checks the
+      // flags first (EINVAL if unknown), then fails to read the program
+      // (EFAULT). Nothing is ever installed. libseccomp probes the same way.
+      return Number(syscall(nr, 'unsigned int', 1, 'unsigned int', flags, 'void *', null));
+    },
+    errno: () => koffi.errno(),
+  };
+  return lib;
+}
+
+const MFD_CLOEXEC = 1;
+
+// seccomp_export_bpf writes to an fd; read the program back from an
+// in-memory file (a pipe could fill up and block on a large filter).
+export function exportBpf(l: Libseccomp, ctx: Ctx): Buffer {
+  let fd = l.memfdCreate('runts-seccomp', MFD_CLOEXEC);
+  let tmp: string | undefined;
+  if (fd < 0) {
+    // No memfd (very old kernel or a sandbox): an unlinked temporary file.
+    tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runts-seccomp-')), 'bpf');
+    fd = fs.openSync(tmp, 'w+', 0o600);
+  }
+  try {
+    const rc = l.exportBpf(ctx, fd);
+    if (rc < 0) throw new RuntsError(`seccomp: exporting the filter failed: ${errnoText(-rc)}`);
+    const size = fs.fstatSync(fd).size;
+    const out = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(fd, out, got, size - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return out.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+    if (tmp) fs.rmSync(path.dirname(tmp), { recursive: true, force: true });
+  }
+}
+
+// "EINVAL" for 22, as the rest of runts names errnos.
+export function errnoText(errno: number): string {
+  for (const [name, value] of Object.entries(os.constants.errno)) if (value === errno) return name;
+  return `errno ${errno}`;
+}

@@ -1,0 +1,681 @@
+// End-to-end tests of the container lifecycle: bin/runts against the real
+// kernel, as root. What a test believes is what /proc and the cgroup
+// filesystems say, not what runts reports about itself.
+import t from 'tap';
+import type { Test } from 'tap';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  cgroupDirs,
+  isAlive,
+  isOneLineError,
+  makeBundle,
+  newId,
+  nsLink,
+  procCmdline,
+  procExe,
+  procsInCgroup,
+  procStatus,
+  remember,
+  runts,
+  runtsAsync,
+  spawnHelper,
+  state,
+  stateDir,
+  statusField,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './lib';
+
+type T = Test;
+
+const NAMESPACES = ['pid', 'mnt', 'net', 'ipc', 'uts', 'cgroup'];
+
+// A process that exits 0 on SIGTERM (PID 1 of a pid namespace ignores
+// signals it has no handler for, so a plain `sleep` would not) and reports
+// the other catchable signals it gets on its stdout.
+const TRAPPER = [
+  'sh',
+  '-c',
+  'for s in HUP USR1 USR2; do trap "echo got-$s" $s; done; trap "echo got-TERM; exit 0" TERM; echo ready; while :; do sleep 0.05; done',
+];
+
+function created(t: T, bundle: string, id: string, extra: string[] = []): number {
+  const r = runts(['create', '--bundle', bundle, ...extra, id]);
+  t.equal(r.status, 0, `create ${id} exits 0`, { stderr: r.stderr });
+  const s = state(id);
+  if (!s?.pid) throw new Error(`create ${id}: no pid in state (${r.stderr.trim()})`);
+  return remember(s.pid);
+}
+
+function started(t: T, id: string): void {
+  const r = runts(['start', id]);
+  t.equal(r.status, 0, `start ${id} exits 0`, { stderr: r.stderr });
+}
+
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+// Nothing of the container is left: its state directory, its cgroup
+// directories in every hierarchy, any live process in its cgroup, the pid.
+async function assertGone(t: T, id: string, pid?: number): Promise<void> {
+  const dir = path.join(stateDir(), id);
+  const cg = `/runts/${id}`;
+  await waitFor(() => procsInCgroup(cg).length === 0 && (pid === undefined || !isAlive(pid)), 3000);
+  t.notOk(fs.existsSync(dir), `no state directory ${dir}`);
+  for (const d of cgroupDirs(id)) t.notOk(fs.existsSync(d), `no cgroup directory ${d}`);
+  t.same(procsInCgroup(cg), [], `no live process in cgroup ${cg}`);
+  if (pid !== undefined) t.notOk(isAlive(pid), `process ${pid} is gone`);
+}
+
+// ---------------------------------------------------------------- the lifecycle
+
+t.test('create, start, kill, delete: what the kernel sees at each step', async (t) => {
+  const b = makeBundle(t, { args: TRAPPER, edit: (c) => (c.annotations = { 'org.example.e2e': 'yes' }) });
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+
+  // state: the runtime-spec fields
+  const s = state(id)!;
+  t.match(s, { id, status: 'created', pid, bundle: fs.realpathSync(b.dir), annotations: { 'org.example.e2e': 'yes' } }, 'state after create');
+  t.match(s.ociVersion, /^1\.\d+\.\d+/, 'ociVersion is a runtime-spec version');
+  for (const k of ['ociVersion', 'id', 'status', 'pid', 'bundle', 'annotations']) t.ok(k in s, `state has ${k}`);
+
+  // the process exists, in new namespaces
+  t.ok(isAlive(pid), `process ${pid} exists`);
+  for (const ns of NAMESPACES) {
+    const mine = nsLink('self', ns);
+    const its = nsLink(pid, ns);
+    t.ok(its, `/proc/${pid}/ns/${ns} readable`);
+    t.not(its, mine, `${ns} namespace differs from the host's (${its} vs ${mine})`);
+  }
+
+  // only the native init waits: a sealed memfd copy of runts-init, small
+  t.match(procExe(pid), /memfd:runts-init/, '/proc/<pid>/exe is the memfd copy of runts-init');
+  t.match(procCmdline(pid)[0], /runts-init$/, 'cmdline is runts-init');
+  const rss = Number(/^(\d+) kB$/.exec(statusField(pid, 'VmRSS') ?? '')?.[1]);
+  t.ok(rss > 0 && rss < 4096, `VmRSS of the waiting init is small (${rss} kB < 4 MiB)`);
+
+  // its cgroup: /runts/<id> in every hierarchy, holding just this process
+  const cgLines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+  t.ok(cgLines.length > 0 && cgLines.every((l) => l.endsWith(`:/runts/${id}`)), `/proc/${pid}/cgroup is /runts/${id} everywhere`, { cgLines });
+  for (const d of cgroupDirs(id)) {
+    t.ok(fs.existsSync(d), `cgroup directory ${d} exists`);
+    const procs = readFile(path.join(d, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
+    t.same(procs, [pid], `${d}/cgroup.procs holds only the container's process`);
+  }
+
+  // start: the same process execs the program
+  started(t, id);
+  t.match(state(id), { status: 'running', pid }, 'state after start: running, same pid');
+  t.ok(await waitFor(() => !/runts-init/.test(procExe(pid) ?? '')), 'the process has exec()ed the program');
+  t.equal(procCmdline(pid)[0], 'sh', 'cmdline is the container program');
+  t.not(procStatus(pid)?.State?.[0], 'Z', 'the program is running');
+
+  // kill (default SIGTERM): the program traps it and exits
+  const k = runts(['kill', id]);
+  t.equal(k.status, 0, 'kill exits 0', { stderr: k.stderr });
+  t.ok(await waitFor(() => !isAlive(pid)), 'the process exits on SIGTERM');
+  t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'state becomes stopped');
+
+  // delete: state, cgroups and process gone
+  const d = runts(['delete', id]);
+  t.equal(d.status, 0, 'delete exits 0', { stderr: d.stderr });
+  await assertGone(t, id, pid);
+  t.equal(runts(['state', id]).status, 1, 'state after delete fails');
+});
+
+t.test('kill: default SIGTERM, names with and without SIG, numbers', async (t) => {
+  const b = makeBundle(t, { args: TRAPPER });
+  const sleeper = makeBundle(t);
+  const id = newId(t);
+  const cr = runts(['create', '--bundle', b.dir, id]);
+  t.equal(cr.status, 0, 'create exits 0', { stderr: cr.stderr });
+  const pid = remember(state(id)!.pid!);
+  started(t, id);
+  const out = () => readFile(cr.outFile); // the container's stdout is the one create was given
+  t.ok(await waitFor(() => out().includes('ready')), 'the container is ready');
+
+  for (const [sig, seen] of [['USR1', 'got-USR1'], ['SIGUSR2', 'got-USR2'], ['1', 'got-HUP']]) {
+    const r = runts(['kill', id, sig]);
+    t.equal(r.status, 0, `kill ${sig} exits 0`, { stderr: r.stderr });
+    t.ok(await waitFor(() => out().includes(seen)), `the process received ${sig} (printed ${seen})`);
+  }
+  t.ok(isAlive(pid), 'still running after the trapped signals');
+  const bad = runts(['kill', id, 'NOSUCHSIG']);
+  t.equal(bad.status, 1, 'an unknown signal name: exit 1');
+  t.ok(isOneLineError(bad.stderr), 'one line of error', { stderr: bad.stderr });
+  t.ok(isAlive(pid), 'an unknown signal does nothing');
+
+  const r = runts(['kill', id]);
+  t.equal(r.status, 0, 'kill with no signal exits 0');
+  t.ok(await waitFor(() => out().includes('got-TERM')), 'the default signal is SIGTERM');
+  t.ok(await waitFor(() => !isAlive(pid)), 'the process exited');
+  t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'state: stopped');
+
+  for (const sig of ['KILL', 'SIGKILL', '9']) {
+    const sid = newId(t);
+    const spid = created(t, sleeper.dir, sid);
+    started(t, sid);
+    const k = runts(['kill', sid, sig]);
+    t.equal(k.status, 0, `kill ${sig} exits 0`, { stderr: k.stderr });
+    t.ok(await waitFor(() => !isAlive(spid)), `kill ${sig}: the process is gone`);
+    t.ok(await waitFor(() => state(sid)?.status === 'stopped'), `kill ${sig}: state stopped`);
+  }
+});
+
+// ---------------------------------------------------------------- errors on the lifecycle
+
+t.test('start on a running container: an error, and no effect', async (t) => {
+  const b = makeBundle(t);
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  started(t, id);
+  t.ok(await waitFor(() => procCmdline(pid)[0] === 'sleep'), 'running sleep');
+  const r = runts(['start', id]);
+  t.equal(r.status, 1, 'second start: exit 1');
+  t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
+  t.match(r.stderr, /running/, 'the error says it is running');
+  t.match(state(id), { status: 'running', pid }, 'still running, same pid');
+  t.ok(isAlive(pid), 'the process is alive');
+  t.same(procCmdline(pid), ['sleep', '30'], 'the process is unchanged');
+});
+
+t.test('commands on an unknown ID: exit 1, one line naming it, no stack trace', async (t) => {
+  const id = newId(t); // never created
+  const cmds = [['start', id], ['state', id], ['kill', id], ['kill', id, 'KILL'], ['delete', id]];
+  const results = await Promise.all(cmds.map((cmd) => runtsAsync(cmd).done)); // independent: run them together
+  for (const [i, cmd] of cmds.entries()) {
+    const r = results[i];
+    t.equal(r.status, 1, `${cmd.join(' ')}: exit 1`);
+    t.ok(isOneLineError(r.stderr), `${cmd.join(' ')}: one line, no stack trace`, { stderr: r.stderr });
+    t.match(r.stderr, id, `${cmd.join(' ')}: the error names the ID`);
+    t.equal(r.stdout, '', `${cmd.join(' ')}: nothing on stdout`);
+  }
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory was made');
+});
+
+t.test('delete on a running container without --force: an error, the container still runs', async (t) => {
+  const b = makeBundle(t);
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  started(t, id);
+  const r = runts(['delete', id]);
+  t.equal(r.status, 1, 'delete: exit 1');
+  t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
+  t.match(r.stderr, /running/, 'the error says it is running');
+  t.ok(isAlive(pid), 'the process is alive');
+  t.match(state(id), { status: 'running', pid }, 'state: still running');
+  t.ok(fs.existsSync(path.join(stateDir(), id)), 'state directory kept');
+  for (const d of cgroupDirs(id)) t.ok(fs.existsSync(d), `cgroup ${d} kept`);
+});
+
+t.test('delete --force kills, then deletes (running and created containers)', async (t) => {
+  const b = makeBundle(t);
+  const running = newId(t);
+  const rpid = created(t, b.dir, running);
+  started(t, running);
+  const r = runts(['delete', '--force', running]);
+  t.equal(r.status, 0, 'delete --force of a running container exits 0', { stderr: r.stderr });
+  await assertGone(t, running, rpid);
+
+  const waiting = newId(t);
+  const wpid = created(t, b.dir, waiting);
+  const w = runts(['delete', '-f', waiting]);
+  t.equal(w.status, 0, 'delete -f of a created container exits 0', { stderr: w.stderr });
+  await assertGone(t, waiting, wpid);
+});
+
+t.test('delete of a container without its own pid namespace: no process of it remains', async (t) => {
+  // Killing the first process does not end its children here; delete must end them all.
+  const b = makeBundle(t, {
+    args: ['sh', '-c', 'sleep 31 & sleep 32 & exec sleep 33'],
+    edit: (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'pid')),
+  });
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  started(t, id);
+  t.ok(await waitFor(() => procsInCgroup(`/runts/${id}`).length === 3), 'three processes in its cgroup');
+  const children = procsInCgroup(`/runts/${id}`).filter((p) => p !== pid).map(remember);
+  const k = runts(['kill', id, 'KILL']);
+  t.equal(k.status, 0, 'kill KILL exits 0');
+  t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'stopped once its process is gone');
+  t.ok(children.every(isAlive), 'kill without --all signals only the first process: its children outlive it');
+  const d = runts(['delete', id]);
+  t.equal(d.status, 0, 'delete exits 0', { stderr: d.stderr });
+  await assertGone(t, id, pid);
+  for (const c of children) t.notOk(isAlive(c), `child ${c} is gone`);
+});
+
+t.test('kill on a stopped container: an error; delete of a stopped one needs no --force', async (t) => {
+  const b = makeBundle(t, { args: ['true'] });
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  started(t, id);
+  t.ok(await waitFor(() => !isAlive(pid)), 'the program exited');
+  t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'state: stopped');
+  const r = runts(['kill', id, 'KILL']);
+  t.equal(r.status, 1, 'kill: exit 1');
+  t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
+  t.match(r.stderr, /stopped/, 'the error says it is stopped');
+  const d = runts(['delete', id]);
+  t.equal(d.status, 0, 'delete exits 0', { stderr: d.stderr });
+  await assertGone(t, id, pid);
+});
+
+t.test('create with an ID already in use: an error, the first container unaffected', async (t) => {
+  const first = makeBundle(t);
+  const second = makeBundle(t, { args: ['sleep', '31'] });
+  const id = newId(t);
+  const pid = created(t, first.dir, id);
+  const before = state(id);
+  const r = runts(['create', '--bundle', second.dir, id]);
+  t.equal(r.status, 1, 'second create: exit 1');
+  t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
+  t.match(r.stderr, /already exists/, 'the error says the ID exists');
+  t.match(r.stderr, id, 'the error names the ID');
+  t.same(state(id), before, 'state unchanged');
+  t.ok(isAlive(pid), 'the first process is alive');
+  t.match(procExe(pid), /memfd:runts-init/, 'still waiting in the init');
+  for (const d of cgroupDirs(id)) {
+    t.same(readFile(path.join(d, 'cgroup.procs')).split('\n').filter(Boolean).map(Number), [pid], `${d} still holds the first process only`);
+  }
+  started(t, id);
+  t.ok(await waitFor(() => procCmdline(pid).join(' ') === 'sleep 30'), 'the first container starts its own program');
+  t.match(state(id), { status: 'running', pid, bundle: fs.realpathSync(first.dir) }, 'and runs from its own bundle');
+});
+
+t.test('invalid container IDs are rejected by every command', async (t) => {
+  const b = makeBundle(t);
+  const root = stateDir();
+  const entriesBefore = fs.readdirSync(root).sort();
+  const outside = [path.resolve(root, '../x'), path.join(root, 'a'), path.join(root, '.hidden')];
+  const cgOutside = cgroupDirs('x').map((d) => path.join(path.dirname(path.dirname(d)), 'x')); // /runts/../x
+  const existedBefore = new Set([...outside, ...cgOutside].filter((p) => fs.existsSync(p)));
+  const cmds = ['../x', '.hidden', 'a/b'].flatMap((id) =>
+    [['create', '--bundle', b.dir, id], ['run', '--bundle', b.dir, id], ['start', id], ['state', id], ['kill', id], ['delete', '--force', id]],
+  );
+  const results = await Promise.all(cmds.map((cmd) => runtsAsync(cmd).done)); // independent: run them together
+  for (const [i, cmd] of cmds.entries()) {
+    const r = results[i];
+    const what = `${cmd[0]} ${JSON.stringify(cmd[cmd.length - 1])}`;
+    t.equal(r.status, 1, `${what}: exit 1`);
+    t.ok(isOneLineError(r.stderr), `${what}: one line of error`, { stderr: r.stderr });
+    t.match(r.stderr, /invalid/, `${what}: says the ID is invalid`);
+  }
+  t.same(fs.readdirSync(root).sort(), entriesBefore, 'nothing was made under --root');
+  for (const p of [...outside, ...cgOutside]) if (!existedBefore.has(p)) t.notOk(fs.existsSync(p), `nothing made at ${p}`);
+});
+
+// ---------------------------------------------------------------- run
+
+t.test('run: exits with the container process exit status, leaves nothing', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'echo hello-from-run; exit 7'] });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.status, 7, 'run exits 7', { stderr: r.stderr });
+  t.equal(r.stdout, 'hello-from-run\n', "the container's stdout is run's stdout");
+  await assertGone(t, id);
+});
+
+t.test('run: 128+signal when the container process is killed', async (t) => {
+  // PID 1 of a pid namespace cannot kill itself (the kernel drops signals it
+  // sends to itself without a handler, even SIGKILL), so the process that
+  // kills itself runs without a pid namespace of its own.
+  const noPidNs = (c: Record<string, any>) => (c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'pid'));
+  for (const [sig, code] of [[9, 137], [15, 143]]) {
+    const b = makeBundle(t, { args: ['sh', '-c', `kill -${sig} $$; sleep 5`], edit: noPidNs });
+    const id = newId(t);
+    const r = runts(['run', '--bundle', b.dir, id]);
+    t.equal(r.status, code, `sh -c 'kill -${sig} $$': run exits ${code}`, { stderr: r.stderr });
+    await assertGone(t, id);
+  }
+
+  // And in a pid namespace, killed from outside with runts kill while run waits.
+  const b = makeBundle(t);
+  const id = newId(t);
+  const { done } = runtsAsync(['run', '--bundle', b.dir, id]);
+  t.ok(await waitFor(() => state(id)?.status === 'running', 10000), 'the container runs');
+  const pid = state(id)?.pid;
+  if (pid) remember(pid);
+  t.ok(await waitFor(() => pid !== undefined && procCmdline(pid)[0] === 'sleep'), 'running sleep');
+  const k = runts(['kill', id, 'KILL']);
+  t.equal(k.status, 0, 'kill KILL exits 0', { stderr: k.stderr });
+  const r = await done;
+  t.equal(r.status, 137, 'run exits 137', { stderr: r.stderr });
+  await assertGone(t, id, pid);
+});
+
+t.test('run --detach: returns while the container runs', async (t) => {
+  const b = makeBundle(t);
+  const id = newId(t);
+  const t0 = Date.now();
+  const r = runts(['run', '--detach', '--bundle', b.dir, id]);
+  t.equal(r.status, 0, 'run --detach exits 0', { stderr: r.stderr });
+  t.ok(Date.now() - t0 < 10000, 'and does not wait for the container');
+  const s = state(id);
+  t.match(s, { status: 'running' }, 'state: running');
+  const pid = remember(s!.pid!);
+  t.ok(await waitFor(() => procCmdline(pid).join(' ') === 'sleep 30'), 'the process runs the program');
+  t.ok(isAlive(pid), 'the process is alive');
+  t.not(nsLink(pid, 'pid'), nsLink('self', 'pid'), 'in its own pid namespace');
+});
+
+// ---------------------------------------------------------------- options and config
+
+t.test('--pid-file: the host pid of the container process', async (t) => {
+  const b = makeBundle(t);
+  const dir = tempDir(t);
+  const id = newId(t);
+  const pidFile = path.join(dir, 'container.pid');
+  const pid = created(t, b.dir, id, ['--pid-file', pidFile]);
+  const text = readFile(pidFile);
+  t.match(text, /^\d+\n?$/, 'the pid file holds a number');
+  t.equal(Number(text), pid, "it is the state's pid");
+  t.ok(isAlive(pid), 'a live process');
+  t.not(nsLink(pid, 'pid'), nsLink('self', 'pid'), 'in a new pid namespace: the host pid, not 1');
+  t.match(readFile(`/proc/${pid}/cgroup`), `:/runts/${id}`, "in the container's cgroup");
+  t.match(procExe(pid), /memfd:runts-init/, 'the waiting init');
+
+  // relative to the working directory, and with run --detach
+  const id2 = newId(t);
+  const r = runts(['run', '-d', '--pid-file', 'rel.pid', '--bundle', b.dir, id2], { cwd: dir });
+  t.equal(r.status, 0, 'run -d --pid-file rel.pid exits 0', { stderr: r.stderr });
+  const pid2 = remember(Number(readFile(path.join(dir, 'rel.pid'))));
+  t.equal(pid2, state(id2)?.pid, 'the relative pid file is in the working directory and holds the pid');
+  t.ok(await waitFor(() => procCmdline(pid2).join(' ') === 'sleep 30'), 'that pid runs the program');
+});
+
+t.test('hostname: set in the container, not on the host', async (t) => {
+  const name = `e2e-host-${Math.random().toString(36).slice(2, 8)}`;
+  const hostBefore = os.hostname();
+  const b = makeBundle(t, { args: ['hostname'], edit: (c) => (c.hostname = name) });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.status, 0, 'run exits 0', { stderr: r.stderr });
+  t.equal(r.stdout.trim(), name, 'hostname inside the container');
+  t.equal(os.hostname(), hostBefore, 'the host keeps its hostname');
+});
+
+t.test('joining a network namespace by path', async (t) => {
+  const helper = spawnHelper(t, 'unshare', ['--net', '--uts', 'sleep', '1000']);
+  const hpid = remember(helper.pid!);
+  t.ok(await waitFor(() => procCmdline(hpid)[0] === 'sleep' && nsLink(hpid, 'net') !== nsLink('self', 'net')), 'helper in its own net namespace');
+  const target = nsLink(hpid, 'net');
+  const b = makeBundle(t, {
+    edit: (c) => (c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: `/proc/${hpid}/ns/net` } : n))),
+  });
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  t.equal(nsLink(pid, 'net'), target, "the container's net namespace is the helper's");
+  t.not(nsLink(pid, 'uts'), nsLink(hpid, 'uts'), 'the other namespaces are its own (uts is not the helper’s)');
+  t.not(nsLink(pid, 'uts'), nsLink('self', 'uts'), '(nor the host’s)');
+  started(t, id);
+  t.ok(await waitFor(() => procCmdline(pid)[0] === 'sleep'), 'it runs');
+  t.equal(nsLink(pid, 'net'), target, 'still in that namespace after start');
+  const d = runts(['delete', '--force', id]);
+  t.equal(d.status, 0, 'delete --force exits 0', { stderr: d.stderr });
+  await assertGone(t, id, pid);
+  t.ok(isAlive(hpid), 'the namespace owner is left alone');
+  t.equal(nsLink(hpid, 'net'), target, 'and its namespace is unchanged');
+});
+
+// ---------------------------------------------------------------- hooks
+
+// A hook that appends its name to <dir>/order, its mount namespace to
+// <dir>/<name>.mnt and its stdin to <dir>/<name>.json.
+function hook(name: string, dir: string, before = ''): Record<string, unknown> {
+  return {
+    path: '/bin/sh',
+    args: ['sh', '-c', `${before}readlink /proc/self/ns/mnt > ${dir}/${name}.mnt; cat > ${dir}/${name}.json; echo ${name} >> ${dir}/order`],
+    env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
+  };
+}
+
+t.test('hooks: each kind runs, in order, where it should, with the state on stdin', async (t) => {
+  const H = tempDir(t, 'runts-e2e-hooks-');
+  const b = makeBundle(t, {
+    mkdirs: ['hooks'],
+    edit: (c) => {
+      c.hooks = {
+        prestart: [hook('prestart', H)],
+        createRuntime: [hook('createRuntime', H)],
+        createContainer: [hook('createContainer', H)], // host /bin/sh, host path: before pivot_root
+        startContainer: [hook('startContainer', '/hooks')], // the rootfs' /bin/sh, after pivot_root
+        poststart: [hook('poststart', H)],
+        poststop: [hook('poststop', H)],
+      };
+      c.mounts.push({ destination: '/hooks', type: 'bind', source: H, options: ['rbind', 'rw'] });
+    },
+  });
+  const order = () => readFile(path.join(H, 'order')).split('\n').filter(Boolean);
+  const json = (name: string) => JSON.parse(readFile(path.join(H, `${name}.json`)) || 'null');
+  const mnt = (name: string) => readFile(path.join(H, `${name}.mnt`)).trim();
+  const bundle = fs.realpathSync(b.dir);
+  const hostMnt = nsLink('self', 'mnt');
+
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  const containerMnt = nsLink(pid, 'mnt');
+  t.same(order(), ['prestart', 'createRuntime', 'createContainer'], 'create ran prestart, createRuntime, createContainer, in that order');
+  for (const name of ['prestart', 'createRuntime', 'createContainer']) {
+    t.match(json(name), { id, pid, bundle, status: 'created' }, `${name} got the state on stdin`);
+  }
+  t.equal(mnt('prestart'), hostMnt, "prestart ran in the runtime's mount namespace");
+  t.equal(mnt('createRuntime'), hostMnt, "createRuntime ran in the runtime's mount namespace");
+  t.equal(mnt('createContainer'), containerMnt, "createContainer ran in the container's mount namespace");
+
+  started(t, id);
+  t.ok(await waitFor(() => order().length >= 5), 'start ran two more hooks');
+  t.same(order().slice(0, 3), ['prestart', 'createRuntime', 'createContainer'], 'after the create hooks');
+  t.same(order().slice(3).sort(), ['poststart', 'startContainer'], 'startContainer and poststart ran');
+  t.match(json('startContainer'), { id, pid, bundle }, 'startContainer got the state on stdin');
+  t.match(json('poststart'), { id, pid, bundle, status: 'running' }, 'poststart got the state on stdin');
+  t.equal(mnt('startContainer'), containerMnt, "startContainer ran in the container's mount namespace");
+  t.equal(mnt('poststart'), hostMnt, "poststart ran in the runtime's mount namespace");
+
+  const d = runts(['delete', '--force', id]);
+  t.equal(d.status, 0, 'delete exits 0', { stderr: d.stderr });
+  t.equal(order()[order().length - 1], 'poststop', 'poststop ran last');
+  t.equal(order().length, 6, 'each hook ran once');
+  t.match(json('poststop'), { id, bundle, status: 'stopped' }, 'poststop got the state on stdin');
+  t.equal(mnt('poststop'), hostMnt, "poststop ran in the runtime's mount namespace");
+});
+
+t.test('hooks: poststart runs after the program is executed (after startContainer), before start returns', async (t) => {
+  // runtime-spec lifecycle: startContainer hooks, then the user program is
+  // run, then the poststart hooks, and start returns after them. A slow
+  // startContainer hook makes a wrong order visible every time.
+  const H = tempDir(t, 'runts-e2e-hooks-');
+  const b = makeBundle(t, {
+    mkdirs: ['hooks'],
+    edit: (c) => {
+      c.hooks = { startContainer: [hook('startContainer', '/hooks', 'sleep 0.3; ')], poststart: [hook('poststart', H)] };
+      c.mounts.push({ destination: '/hooks', type: 'bind', source: H, options: ['rbind', 'rw'] });
+    },
+  });
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  const r = runts(['start', id]);
+  t.equal(r.status, 0, 'start exits 0', { stderr: r.stderr });
+  const exeAtReturn = procExe(pid);
+  const orderAtReturn = readFile(path.join(H, 'order')).split('\n').filter(Boolean);
+  t.notMatch(exeAtReturn, /runts-init/, 'when start returns, the program has been executed');
+  t.same(orderAtReturn, ['startContainer', 'poststart'], 'startContainer ran before poststart, both before start returned');
+});
+
+t.test('a failing prestart, createRuntime or createContainer hook fails create and leaves nothing behind', async (t) => {
+  for (const kind of ['prestart', 'createRuntime', 'createContainer']) {
+    await t.test(kind, async (t) => {
+      const H = tempDir(t, 'runts-e2e-hooks-');
+      const b = makeBundle(t, {
+        edit: (c) => (c.hooks = { [kind]: [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${H}/state.json; echo hook-says-no >&2; exit 3`] }] }),
+      });
+      const id = newId(t);
+      const r = runts(['create', '--bundle', b.dir, id]);
+      t.equal(r.status, 1, 'create exits 1');
+      t.match(r.stderr, `${kind} hook 0`, 'the error names the hook');
+      t.match(r.stderr, /exited with status 3/, 'and how it failed');
+      t.notMatch(r.stderr, /\n\s+at .+:\d+/, 'no stack trace');
+      const seen = JSON.parse(readFile(path.join(H, 'state.json')) || '{}');
+      t.match(seen, { id, status: 'created' }, 'the hook ran and got the state');
+      t.type(seen.pid, 'number', 'with a pid');
+      await assertGone(t, id, seen.pid);
+      t.equal(runts(['state', id]).status, 1, 'no such container afterwards');
+    });
+  }
+});
+
+t.test('a failing startContainer hook makes start fail and stops the container', async (t) => {
+  // runtime-spec lifecycle step 7: if a startContainer hook fails, the
+  // runtime MUST generate an error, stop the container, and go on to delete.
+  const b = makeBundle(t, { edit: (c) => (c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }) });
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  const r = runts(['start', id]);
+  t.equal(r.status, 1, 'start exits 1');
+  t.match(r.stderr, /^runts: .*startContainer hook 0/m, 'runts reports the failed hook');
+  t.ok(await waitFor(() => !isAlive(pid)), 'the container process is gone');
+  t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'state: stopped');
+  const d = runts(['delete', id]);
+  t.equal(d.status, 0, 'delete exits 0', { stderr: d.stderr });
+  await assertGone(t, id, pid);
+});
+
+t.test('a failing poststart or poststop hook only warns', async (t) => {
+  const fail = { path: '/bin/sh', args: ['sh', '-c', 'echo hook-says-no >&2; exit 3'] };
+  const b = makeBundle(t, { edit: (c) => (c.hooks = { poststart: [fail], poststop: [fail] }) });
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  const s = runts(['start', id]);
+  t.equal(s.status, 0, 'start exits 0');
+  t.match(s.stderr, /warning.*poststart hook 0/, 'start warns about the poststart hook');
+  t.ok(await waitFor(() => procCmdline(pid)[0] === 'sleep'), 'the container runs');
+  t.match(state(id), { status: 'running' }, 'state: running');
+  const d = runts(['delete', '--force', id]);
+  t.equal(d.status, 0, 'delete exits 0');
+  t.match(d.stderr, /warning.*poststop hook 0/, 'delete warns about the poststop hook');
+  await assertGone(t, id, pid);
+});
+
+// ---------------------------------------------------------------- bad configs and failing steps
+
+t.test('bad config: not JSON: the error names line and column', async (t) => {
+  const b = makeBundle(t);
+  fs.writeFileSync(b.configPath, '{\n  "ociVersion": "1.3.0",\n  "root": {path: "rootfs"}\n}\n');
+  const id = newId(t);
+  const r = runts(['create', '--bundle', b.dir, id]);
+  t.equal(r.status, 1, 'create exits 1');
+  t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
+  t.match(r.stderr, /config\.json/, 'names config.json');
+  t.match(r.stderr, /line 3, column 12/, 'names line 3, column 12');
+  await assertGone(t, id);
+});
+
+t.test('bad config: a schema error names the JSON pointer', async (t) => {
+  const b = makeBundle(t, { edit: (c) => (c.linux.namespaces[2].type = 'netwrk') });
+  const id = newId(t);
+  const r = runts(['create', '--bundle', b.dir, id]);
+  t.equal(r.status, 1, 'create exits 1');
+  t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
+  t.match(r.stderr, '/linux/namespaces/2/type', 'names /linux/namespaces/2/type');
+  t.match(r.stderr, 'must be one of', 'says what is allowed');
+  t.match(r.stderr, 'netwrk', 'quotes the bad value');
+  await assertGone(t, id);
+});
+
+t.test('bad config: a missing root path is named', async (t) => {
+  const b = makeBundle(t, { edit: (c) => delete c.root.path });
+  const id = newId(t);
+  const r = runts(['create', '--bundle', b.dir, id]);
+  t.equal(r.status, 1, 'create exits 1');
+  t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
+  t.match(r.stderr, '/root/path', 'names /root/path');
+  await assertGone(t, id);
+});
+
+t.test('a failing step in the init fails create, names the step, and leaves nothing behind', async (t) => {
+  const b = makeBundle(t, { edit: (c) => c.mounts.push({ destination: '/x', type: 'nonexistentfs', source: 'none' }) });
+  const id = newId(t);
+  const r = runts(['create', '--bundle', b.dir, id]);
+  t.equal(r.status, 1, 'create exits 1');
+  t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
+  t.match(r.stderr, 'mount nonexistentfs on /x: ENODEV', 'names the step and the errno');
+  await assertGone(t, id);
+  const run = runts(['run', '--bundle', b.dir, id]);
+  t.equal(run.status, 1, 'run fails the same way');
+  t.match(run.stderr, 'mount nonexistentfs on /x: ENODEV', 'with the same message');
+  await assertGone(t, id);
+});
+
+// ---------------------------------------------------------------- user namespace
+
+t.test('user namespace: the mappings are in place, the process is uid 100000 on the host', async (t) => {
+  const b = makeBundle(t, {
+    edit: (c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    },
+  });
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  const map = (f: string) => readFile(`/proc/${pid}/${f}`).trim().split(/\s+/).map(Number);
+  t.same(map('uid_map'), [0, 100000, 65536], '/proc/<pid>/uid_map');
+  t.same(map('gid_map'), [0, 100000, 65536], '/proc/<pid>/gid_map');
+  t.not(nsLink(pid, 'user'), nsLink('self', 'user'), 'a user namespace of its own');
+  t.same(statusField(pid, 'Uid')?.split(/\s+/), ['100000', '100000', '100000', '100000'], 'Uid on the host: 100000');
+  t.same(statusField(pid, 'Gid')?.split(/\s+/), ['100000', '100000', '100000', '100000'], 'Gid on the host: 100000');
+  started(t, id);
+  t.ok(await waitFor(() => procCmdline(pid).join(' ') === 'sleep 30'), 'the program runs');
+  t.same(statusField(pid, 'Uid')?.split(/\s+/), ['100000', '100000', '100000', '100000'], 'the program is uid 100000 on the host');
+
+  writeConfig(b, (c) => (c.process.args = ['id', '-u']));
+  const id2 = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id2]);
+  t.equal(r.status, 0, 'run exits 0', { stderr: r.stderr });
+  t.equal(r.stdout.trim(), '0', 'and it is uid 0 inside');
+});
+
+// ---------------------------------------------------------------- list
+
+t.test('list: table, --format json and -q show the containers', async (t) => {
+  const b = makeBundle(t);
+  const bundle = fs.realpathSync(b.dir);
+  const a = newId(t);
+  const apid = created(t, b.dir, a);
+  const c = newId(t);
+  const r = runts(['run', '-d', '--bundle', b.dir, c]);
+  t.equal(r.status, 0, 'run -d exits 0', { stderr: r.stderr });
+  const cpid = remember(state(c)!.pid!);
+
+  const table = runts(['list']);
+  t.equal(table.status, 0, 'list exits 0');
+  const lines = table.stdout.trim().split('\n');
+  t.same(lines[0].split(/\s+/), ['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], 'table header');
+  const row = (id: string) => lines.find((l) => l.split(/\s+/)[0] === id)?.split(/\s+/);
+  t.same(row(a)?.slice(0, 4), [a, String(apid), 'created', bundle], `row for ${a}`);
+  t.same(row(c)?.slice(0, 4), [c, String(cpid), 'running', bundle], `row for ${c}`);
+
+  const json = runts(['list', '--format', 'json']);
+  t.equal(json.status, 0, 'list --format json exits 0');
+  const entries = JSON.parse(json.stdout) as { id: string; pid: number; status: string; bundle: string }[];
+  t.match(entries.find((e) => e.id === a), { id: a, pid: apid, status: 'created', bundle }, `json entry for ${a}`);
+  t.match(entries.find((e) => e.id === c), { id: c, pid: cpid, status: 'running', bundle }, `json entry for ${c}`);
+  for (const e of entries.filter((e) => e.id === a || e.id === c)) t.ok(isAlive(e.pid), `pid ${e.pid} of ${e.id} is alive`);
+
+  const q = runts(['list', '-q']);
+  t.equal(q.status, 0, 'list -q exits 0');
+  const ids = q.stdout.split('\n').filter(Boolean);
+  t.ok(ids.includes(a) && ids.includes(c), '-q lists both IDs, one a line', { ids });
+
+  runts(['delete', '--force', a]);
+  t.notOk(runts(['list', '-q']).stdout.split('\n').includes(a), 'a deleted container is no longer listed');
+});
