@@ -69,6 +69,7 @@ static int sync_fd = -1;    /* the socket to the runtime (CLOEXEC) */
 static int root_fd = -1;    /* O_PATH dir set by `root`; closed at pivot/chroot */
 static int barrier_fd = -1; /* O_PATH fifo set by `open-barrier` */
 static int console_fd = -1; /* connected --console-socket, set by `console-connect` */
+static int start_fd = -1;   /* the barrier fifo's write end after `wait-barrier`: runts start reads it */
 static char *payload;       /* payload of the last `ok <payload>` reply */
 static size_t payload_len;
 
@@ -119,7 +120,9 @@ __attribute__((format(printf, 1, 2))) static void send_line(const char *fmt, ...
 	for (char *p = s; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	if (sync_fd < 0) { /* no socket (yet): stderr is all we have */
+	if (sync_fd < 0) { /* no socket (any more): stderr, and start if it listens */
+		if (start_fd >= 0)
+			dprintf(start_fd, "%s\n", s);
 		dprintf(2, "runts-init: %s\n", s);
 		_exit(1);
 	}
@@ -270,6 +273,27 @@ static char *read_line(size_t *len)
 
 /* Every disposition back to default and nothing blocked, so the container's
  * program (or a hook) starts from a clean signal state. */
+/* Marks every fd from `first` up close-on-exec. close_range first; where a
+ * seccomp profile denies it (ENOSYS, EPERM), one fcntl per open fd. */
+static int cloexec_from(int first)
+{
+	if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EPERM && errno != EINVAL)
+		return -1;
+	int max = getdtablesize();
+	for (int fd = first; fd < max; fd++) {
+		if (fcntl(fd, F_GETFD) < 0) {
+			if (errno == EBADF)
+				continue;
+			return -1;
+		}
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void reset_signals(void)
 {
 	struct sigaction sa = {.sa_handler = SIG_DFL};
@@ -1043,7 +1067,11 @@ static void op_wait_barrier(const struct op *o)
 	while (w < 0 && errno == EINTR);
 	if (w != 1)
 		fail(LABEL(o), w < 0 ? errno : EIO);
-	close(fd);
+	/* The write end stays open (close-on-exec) until the program is
+	 * exec'd: `runts start` reads until EOF, so it returns only once the
+	 * startContainer hooks ran and exec happened, and a failure on the way
+	 * is written here for start to report. */
+	start_fd = fd;
 	xclose(&barrier_fd);
 }
 
@@ -1071,7 +1099,7 @@ static void op_hook(const struct op *o)
 	if (pid == 0) {
 		/* dup2 onto 0 clears CLOEXEC; everything from 3 up is closed by
 		 * the exec (ep[1] stays usable until then). */
-		if (dup2(in[0], 0) < 0 || close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		if (dup2(in[0], 0) < 0 || cloexec_from(3) < 0)
 			goto bad;
 		reset_signals();
 		execve(path, argv, envp);
@@ -1173,7 +1201,7 @@ static void op_exec(const struct op *o)
 	for (int fd = 3; fd < 3 + (int)nfds; fd++)
 		if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
 			fail(LABEL(o), errno);
-	if (close_range(3 + (unsigned)nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	if (cloexec_from(3 + (int)nfds) < 0)
 		fail(LABEL(o), errno);
 	reset_signals();
 

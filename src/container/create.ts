@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import { loadBundleConfig } from '../spec/load';
 import type { Config, State } from '../spec/types';
-import { compile } from '../plan/compile';
+import { compile, SeccompProgram } from '../plan/compile';
 import { formatPlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
 import { applyResources, createCgroup, joinCgroup, removeCgroup, resolveCgroupPath, CgroupRecord, LinuxResources } from '../cgroups';
@@ -50,7 +50,7 @@ function checkUnsupported(config: Config): void {
   const refuse = (pointer: string, what: string) => {
     throw new RuntsError(`config.json: ${pointer}: ${what} is not supported by runts yet; refusing to run without it`);
   };
-  if (linux.seccomp) refuse('/linux/seccomp', 'seccomp');
+  if (linux.seccomp?.listenerPath || linux.seccomp?.listenerMetadata) refuse('/linux/seccomp/listenerPath', 'a seccomp notification listener');
   if (p?.apparmorProfile) refuse('/process/apparmorProfile', 'AppArmor (and this host has no AppArmor)');
   if (p?.selinuxLabel) refuse('/process/selinuxLabel', 'SELinux (and this host has no SELinux)');
   if (linux.mountLabel) refuse('/linux/mountLabel', 'SELinux mount labels (and this host has no SELinux)');
@@ -82,6 +82,14 @@ function writeMaps(pid: number, config: Config): void {
   write('gid_map', fmt(config.linux?.gidMappings));
 }
 
+// linux.seccomp compiled to BPF by libseccomp (loaded only when there is one).
+export function seccompOf(config: Config): SeccompProgram | undefined {
+  if (!config.linux?.seccomp) return undefined;
+  const { compileSeccomp } = require('../seccomp') as typeof import('../seccomp');
+  const { bpf, flags } = compileSeccomp(config.linux.seccomp, warn);
+  return { bpf, flags };
+}
+
 export function dryRun(opts: CreateOptions): string {
   const { config, bundle } = loadBundleConfig(opts.bundle);
   checkOptions(config, opts);
@@ -90,7 +98,7 @@ export function dryRun(opts: CreateOptions): string {
   const layout = detectLayout();
   const record: CgroupRecord = { path: cgPath, dirs: layout.hierarchies.map((h) => path.join(h.mountpoint, cgPath)), created: [] };
   const rootfs = path.resolve(bundle, config.root!.path);
-  const plan = compile({ config, bundle, barrier: barrierPath(dir), noPivot: opts.noPivot, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring, id: opts.id, facts: hostFacts(rootfs, record), debug });
+  const plan = compile({ config, bundle, barrier: barrierPath(dir), noPivot: opts.noPivot, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring, id: opts.id, facts: hostFacts(rootfs, record), debug, seccomp: seccompOf(config) });
   const head = `# runts create ${opts.id}: ${plan.length} instructions for the native init\n# cgroup ${cgPath} in: ${record.dirs.join(' ') || '(none)'}\n`;
   return head + formatPlan(plan);
 }
@@ -136,6 +144,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       consoleSocket: opts.consoleSocket,
       noNewKeyring: opts.noNewKeyring,
       id: opts.id,
+      seccomp: seccompOf(config),
       facts: hostFacts(rootfs, cgroup),
       debug,
     });

@@ -14,7 +14,7 @@ import { ForegroundTerminal } from './terminal';
 import type { Instruction } from '../plan/instructions';
 import { becomeSubreaper, forwardSignals, waitExit } from './foreground';
 import { CAPABILITIES } from '../spec/tables';
-import { writePidFile } from './create';
+import { seccompOf, writePidFile } from './create';
 
 export interface ExecOptions {
   root: string;
@@ -147,7 +147,8 @@ export async function exec(opts: ExecOptions): Promise<number> {
   if (proc.apparmorProfile) throw new RuntsError('exec: AppArmor is not available on this host; refusing to run without the profile');
   if (proc.selinuxLabel) throw new RuntsError('exec: SELinux is not available on this host; refusing to run without the label');
   if (proc.terminal && !opts.consoleSocket && opts.detach) throw new RuntsError('exec: --tty with --detach needs --console-socket');
-  if (config.linux?.seccomp) throw new RuntsError('exec: the container has a seccomp filter, which runts cannot load yet');
+  // The container's filter applies to exec'd processes too (as in runc).
+  const seccomp = seccompOf(config);
   // A terminal in the foreground without --console-socket: runts takes it itself.
   const terminal = proc.terminal && !opts.consoleSocket && !opts.dryRun ? new ForegroundTerminal(opts.root) : undefined;
   const consoleSocket = terminal?.socketPath ?? (opts.consoleSocket && path.resolve(opts.consoleSocket));
@@ -158,6 +159,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       process: proc,
       preserveFds: opts.preserveFds ?? 0,
       consoleSocket,
+      seccomp,
       homeOf: (uid: number) => homeIn(saved.pid, uid),
     });
     if (opts.dryRun) {

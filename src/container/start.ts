@@ -16,8 +16,11 @@ export function start(root: string, id: string): void {
     const saved = readSaved(root, id);
     const status = statusOf(saved, dir);
     if (status !== 'created') throw new RuntsError(`cannot start container "${id}": it is ${status}, not created`);
-    releaseBarrier(dir, saved.pid, saved.startTime, id);
-    fs.unlinkSync(barrierPath(dir));
+    try {
+      releaseBarrier(dir, saved.pid, saved.startTime, id);
+    } finally {
+      fs.rmSync(barrierPath(dir), { force: true });
+    }
     try {
       runHooks('poststart', saved.hooks?.poststart, toState(saved, 'running'));
     } catch (err) {
@@ -30,22 +33,39 @@ export function start(root: string, id: string): void {
 
 // A non-blocking open never hangs on a dead init; the init's blocked open
 // then completes and it writes one byte. EOF while the init lives means it
-// has not reached the barrier yet: wait for it.
+// has not reached the barrier yet: wait for it. After the byte, the init
+// keeps the write end open until it execs the program (close-on-exec), so
+// reading on to EOF waits for the startContainer hooks and the exec; a
+// failure on the way arrives as an "error ..." line.
 function releaseBarrier(dir: string, pid: number, startTime: string, id: string): void {
   const fd = fs.openSync(barrierPath(dir), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
-    const buf = Buffer.alloc(1);
+    const buf = Buffer.alloc(4096);
+    let released = false;
+    let said = '';
     for (;;) {
-      let n = 0;
+      let n = -1;
       try {
-        n = fs.readSync(fd, buf, 0, 1, null);
+        n = fs.readSync(fd, buf, 0, buf.length, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       }
-      if (n === 1) return;
-      if (!isAlive(pid, startTime)) throw new RuntsError(`cannot start container "${id}": its process exited`);
+      if (n > 0) {
+        const text = buf.subarray(0, n).toString();
+        if (!released) {
+          released = true;
+          said += text.slice(1);
+        } else said += text;
+        continue;
+      }
+      if (n === 0) {
+        if (released) break; // exec happened (or the process died: see below)
+        if (!isAlive(pid, startTime)) throw new RuntsError(`cannot start container "${id}": its process exited`);
+      }
       Atomics.wait(sleeper, 0, 0, 1);
     }
+    const error = said.split('\n').find((l) => l.startsWith('error '));
+    if (error) throw new RuntsError(`start: ${error.slice(6)}`);
   } finally {
     fs.closeSync(fd);
   }

@@ -201,8 +201,12 @@ export function compile(input: CompileInput): Instruction[] {
     add(ins('personality', `set personality ${linux.personality.domain}`, domains[linux.personality.domain]));
   }
   plan.push(...withSeccomp(processSteps(proc, cwd, input.debug), proc, input.seccomp));
-  const { lookup, exec } = execSteps(proc, facts, input.preserveFds ?? 0, proc.noNewPrivileges ? input.seccomp : undefined);
+  const { lookup, exec } = execSteps(proc, facts, input.preserveFds ?? 0);
   add(lookup);
+  // With no_new_privs the filter is loaded after everything that needs
+  // privileges, and before ready so that create still reports a failure; the
+  // barrier, the startContainer hooks and exec then run under it (as in runc).
+  if (proc.noNewPrivileges && input.seccomp) add(seccompStep(input.seccomp));
   add(ins('notify', 'report ready', 'ready'));
   add(ins('wait-barrier', 'wait for start'));
   (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h)));
@@ -251,7 +255,11 @@ export function processSteps(proc: Process, cwd: string, debug?: (msg: string) =
 export function withSeccomp(steps: Instruction[], proc: Process, seccomp?: SeccompProgram): Instruction[] {
   if (!seccomp || proc.noNewPrivileges) return steps;
   const at = steps.findIndex((i) => i.op === 'user');
-  return [...steps.slice(0, at), ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf), ...steps.slice(at)];
+  return [...steps.slice(0, at), seccompStep(seccomp), ...steps.slice(at)];
+}
+
+export function seccompStep(seccomp: SeccompProgram): Instruction {
+  return ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf);
 }
 
 export interface SeccompProgram {
@@ -260,17 +268,14 @@ export interface SeccompProgram {
 }
 
 // The program: looked up first (a missing one fails create or exec while it
-// can still be reported), then exec'd with its environment. A seccomp filter
-// is loaded as late as possible, right before exec, so the runtime's own
-// steps are never filtered (needs no_new_privs or CAP_SYS_ADMIN).
-export function execSteps(proc: Process, facts: Pick<HostFacts, 'homeOf'>, preserve: number, seccomp?: SeccompProgram): { lookup: Instruction; exec: Instruction[] } {
+// can still be reported), then exec'd with its environment.
+export function execSteps(proc: Process, facts: Pick<HostFacts, 'homeOf'>, preserve: number): { lookup: Instruction; exec: Instruction[] } {
   const args = proc.args!;
   const env = [...(proc.env ?? [])];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${facts.homeOf(proc.user.uid) ?? '/'}`);
   const search = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
   const exec: Instruction[] = [];
   if (proc.execCPUAffinity?.final) exec.push(ins('cpu-affinity', `set final CPU affinity ${proc.execCPUAffinity.final}`, cpuList(proc.execCPUAffinity.final, '/process/execCPUAffinity/final')));
-  if (seccomp) exec.push(ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf));
   exec.push(ins('exec', `exec ${JSON.stringify(args[0])}`, preserve, args[0], args.length, ...args, env.length, ...env));
   return { lookup: ins('lookup', `exec ${JSON.stringify(args[0])}`, args[0], search), exec };
 }

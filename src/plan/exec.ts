@@ -4,7 +4,7 @@
 // namespace, then the same limits, privileges and exec as its first process.
 import type { Process } from '../spec/types';
 import { Instruction, ins } from './instructions';
-import { execSteps, processSteps, SeccompProgram, withSeccomp } from './compile';
+import { execSteps, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
 
 export interface ExecInput {
   pid: number; // the container's first process, whose namespaces are joined
@@ -34,7 +34,9 @@ export function compileExec(input: ExecInput): Instruction[] {
     plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 0));
   }
   plan.push(...withSeccomp(processSteps(proc, proc.cwd), proc, input.seccomp));
-  const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds, proc.noNewPrivileges ? input.seccomp : undefined);
-  plan.push(lookup, ins('notify', 'report ready', 'ready'), ...exec);
+  const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds);
+  plan.push(lookup);
+  if (proc.noNewPrivileges && input.seccomp) plan.push(seccompStep(input.seccomp));
+  plan.push(ins('notify', 'report ready', 'ready'), ...exec);
   return plan;
 }
