@@ -45,6 +45,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(false)
     .help('help')
     .alias('help', 'h')
+    .parserConfiguration({ 'boolean-negation': false })
     .strictCommands()
     .strictOptions()
     .demandCommand(1, 'a command is required (see runts --help)')

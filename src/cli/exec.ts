@@ -21,6 +21,11 @@ export function splitExecArgs(argv: string[]): string[] {
   return argv;
 }
 
+// Repeatable options (not yargs arrays, which would swallow the container ID).
+function list<T>(v: T | T[] | undefined): T[] | undefined {
+  return v === undefined ? undefined : Array.isArray(v) ? v : [v];
+}
+
 type ExecArgs = IdArgs & {
   '--'?: string[];
   command?: string[];
@@ -29,11 +34,11 @@ type ExecArgs = IdArgs & {
   consoleSocket?: string;
   detach: boolean;
   pidFile?: string;
-  env?: string[];
+  env?: string | string[];
   cwd?: string;
   user?: string;
-  additionalGids?: number[];
-  cap?: string[];
+  additionalGids?: number | number[];
+  cap?: string | string[];
   noNewPrivs: boolean;
   apparmor?: string;
   processLabel?: string;
@@ -54,18 +59,18 @@ export const command = {
       .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master' })
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the process' })
       .option('pid-file', { type: 'string', describe: 'write the process pid to this file' })
-      .option('env', { alias: 'e', type: 'string', array: true, describe: 'set KEY=value (repeatable)' })
+      .option('env', { alias: 'e', type: 'string', describe: 'set KEY=value (repeatable)' })
       .option('cwd', { type: 'string', describe: 'working directory in the container' })
       .option('user', { alias: 'u', type: 'string', describe: 'uid[:gid]' })
-      .option('additional-gids', { alias: 'g', type: 'number', array: true, describe: 'additional group ids' })
-      .option('cap', { alias: 'c', type: 'string', array: true, describe: 'add a capability (repeatable)' })
+      .option('additional-gids', { alias: 'g', type: 'number', describe: 'additional group ids' })
+      .option('cap', { alias: 'c', type: 'string', describe: 'add a capability (repeatable)' })
       .option('no-new-privs', { type: 'boolean', default: false, describe: 'set no_new_privs' })
       .option('apparmor', { type: 'string', describe: 'AppArmor profile' })
       .option('process-label', { type: 'string', describe: 'SELinux label' })
       .option('preserve-fds', { type: 'number', default: 0, describe: 'pass fds 3..3+N-1 to the process' })
       .option('ignore-paused', { type: 'boolean', default: false, describe: 'exec even into a paused container' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the instructions, do nothing' })
-      .parserConfiguration({ 'populate--': true }),
+      .parserConfiguration({ 'populate--': true, 'boolean-negation': false }),
   handler: async (a: ExecArgs) => {
     const { exec } = require('../container/exec') as typeof import('../container/exec');
     process.exitCode = await exec({
@@ -77,11 +82,11 @@ export const command = {
       consoleSocket: a.consoleSocket,
       detach: a.detach,
       pidFile: a.pidFile,
-      env: a.env,
+      env: list(a.env),
       cwd: a.cwd,
       user: a.user,
-      additionalGids: a.additionalGids,
-      caps: a.cap,
+      additionalGids: list(a.additionalGids)?.map(Number),
+      caps: list(a.cap),
       noNewPrivs: a.noNewPrivs,
       apparmor: a.apparmor,
       processLabel: a.processLabel,

@@ -172,7 +172,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       },
     }).catch((err: Error & { pid?: number }) => {
       containerPid = err.pid ?? containerPid;
-      throw new RuntsError(err.message.startsWith('create') ? err.message : `create: ${err.message}`);
+      throw new RuntsError(err.message.startsWith('create: ') ? err.message : `create: ${err.message}`);
     });
     containerPid = launched.pid;
     const stat = readStat(launched.pid);

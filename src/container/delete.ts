@@ -42,7 +42,12 @@ function thaw(saved: Saved): void {
 
 export function deleteContainer(root: string, id: string, force: boolean): void {
   const dir = containerDir(root, id);
-  if (!fs.existsSync(dir)) throw new RuntsError(`container "${id}" does not exist`);
+  if (!fs.existsSync(dir)) {
+    // As runc: --force on a container that is already gone is not an error
+    // (engines clean up with it unconditionally).
+    if (force) return;
+    throw new RuntsError(`container "${id}" does not exist`);
+  }
   const lock = lockContainer(dir);
   try {
     if (!fs.existsSync(stateFile(dir))) {
