@@ -1014,6 +1014,18 @@ static void op_seccomp(const struct op *o)
 	if (len / sizeof *insns > USHRT_MAX)
 		fail(LABEL(o), E2BIG);
 	struct sock_fprog prog = {.len = (unsigned short)(len / sizeof *insns), .filter = insns};
+	/* Without no_new_privs the load needs CAP_SYS_ADMIN effective; after
+	 * `user` the effective set is empty, so raise it to the permitted set
+	 * (always allowed; `caps` sets the final sets afterwards). */
+	if (!prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)) {
+		struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+		struct __user_cap_data_struct d[2];
+		if (syscall(SYS_capget, &h, d) == 0) {
+			d[0].effective = d[0].permitted;
+			d[1].effective = d[1].permitted;
+			syscall(SYS_capset, &h, d);
+		}
+	}
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)flags, &prog);
 	if (r < 0)
 		fail(LABEL(o), errno);

@@ -248,13 +248,14 @@ export function processSteps(proc: Process, cwd: string, debug?: (msg: string) =
   return out;
 }
 
-// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: then (as in
-// runc) it is loaded before the user and capabilities are dropped, and it
-// must allow the init's remaining steps. With no_new_privs it waits until
-// right before exec (execSteps).
+// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: then it is
+// loaded after the user and the working directory are set (so a profile
+// that denies getcwd or setuid cannot break them) but before the capability
+// sets are cut down; it must allow the init's remaining steps. With
+// no_new_privs it is loaded after everything privileged (compile, exec).
 export function withSeccomp(steps: Instruction[], proc: Process, seccomp?: SeccompProgram): Instruction[] {
   if (!seccomp || proc.noNewPrivileges) return steps;
-  const at = steps.findIndex((i) => i.op === 'user');
+  const at = steps.findIndex((i) => i.op === 'caps');
   return [...steps.slice(0, at), seccompStep(seccomp), ...steps.slice(at)];
 }
 
