@@ -1,10 +1,21 @@
 // The runts command line: global options, then one thin module per command
 // (src/cli/). A user error prints one line and exits 1, never a stack trace.
-import yargs from 'yargs';
+import type { Argv } from 'yargs';
 import { configureLog, error } from './log';
 import { RuntsError, describe } from './errors';
+import { COMMAND_FILES, fastParse } from './cli/fast';
 
-const COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec', 'exec', 'features', 'update', 'pause', 'resume', 'ps', 'events'];
+// The options every command takes (runc's global options).
+function globalOptions(y: Argv): Argv {
+  return y
+    .option('root', { type: 'string', default: '/run/runts', describe: 'directory for container state', global: true })
+    .option('log', { type: 'string', describe: 'append log lines to this file', global: true })
+    .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log line format', global: true })
+    .option('debug', { type: 'boolean', default: false, describe: 'log debug messages', global: true })
+    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use systemd to manage cgroups', global: true })
+    .option('rootless', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true })
+    .option('criu', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true });
+}
 
 function versionText(): string {
   let info = { version: 'unknown', commit: 'unknown' };
@@ -29,18 +40,34 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
   }
+  try {
+    const fast = fastParse(argv, globalOptions);
+    if (fast) {
+      const a = fast.args;
+      configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
+      await fast.module.handler(a);
+      return;
+    }
+  } catch (err) {
+    report(err);
+  }
+  await parseWithYargs(argv);
+}
+
+function report(err: unknown): never {
+  if (err instanceof RuntsError) fail(err.message);
+  const e = err as Error;
+  if (process.argv.includes('--debug')) process.stderr.write(`${e.stack}\n`);
+  fail(`internal error: ${describe(err)}`);
+}
+
+async function parseWithYargs(argv: string[]): Promise<void> {
   // exec's command is everything after the container ID, options included.
   if (argv.includes('exec')) argv = (require('./cli/exec') as typeof import('./cli/exec')).splitExecArgs(argv);
-  let y = yargs(argv)
+  const yargs = require('yargs') as typeof import('yargs');
+  let y = globalOptions(yargs(argv)
     .scriptName('runts')
-    .usage('runts [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.')
-    .option('root', { type: 'string', default: '/run/runts', describe: 'directory for container state', global: true })
-    .option('log', { type: 'string', describe: 'append log lines to this file', global: true })
-    .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log line format', global: true })
-    .option('debug', { type: 'boolean', default: false, describe: 'log debug messages', global: true })
-    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use systemd to manage cgroups', global: true })
-    .option('rootless', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true })
-    .option('criu', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true })
+    .usage('runts [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.'))
     .middleware((a) => configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean }))
     .version(false)
     .help('help')
@@ -54,13 +81,10 @@ export async function main(argv: string[]): Promise<void> {
       if (err) throw err;
       fail(msg);
     });
-  for (const name of COMMANDS) y = y.command(require(`./cli/${name}`).command);
+  for (const file of new Set(Object.values(COMMAND_FILES))) y = y.command(require(`./cli/${file}`).command);
   try {
     await y.parseAsync();
   } catch (err) {
-    if (err instanceof RuntsError) fail(err.message);
-    const e = err as Error;
-    if (process.argv.includes('--debug')) process.stderr.write(`${e.stack}\n`);
-    fail(`internal error: ${describe(err)}`);
+    report(err);
   }
 }
