@@ -69,6 +69,7 @@ static int sync_fd = -1;    /* the socket to the runtime (CLOEXEC) */
 static int root_fd = -1;    /* O_PATH dir set by `root`; closed at pivot/chroot */
 static int barrier_fd = -1; /* O_PATH fifo set by `open-barrier` */
 static int console_fd = -1; /* connected --console-socket, set by `console-connect` */
+static int listener_fd = -1; /* seccomp notification fd, from `seccomp` with NEW_LISTENER */
 static int start_fd = -1;   /* the barrier fifo's write end after `wait-barrier`: runts start reads it */
 static char *payload;       /* payload of the last `ok <payload>` reply */
 static size_t payload_len;
@@ -999,7 +1000,6 @@ static void op_no_new_privs(const struct op *o)
 /* `seccomp flags bpf`: the filter compiled by the runtime (libseccomp). With
  * SECCOMP_FILTER_FLAG_NEW_LISTENER the kernel returns the notification fd,
  * kept in listener_fd for `seccomp-listener`. */
-static int listener_fd = -1;
 static void op_seccomp(const struct op *o)
 {
 	unsigned long long flags = num(o, 0);
@@ -1345,6 +1345,54 @@ static void op_keyring(const struct op *o)
 		fail(LABEL(o), errno);
 }
 
+/* `seccomp-listener-connect path`: connect to the seccomp agent's socket
+ * while its host path is reachable (before pivot_root or setns). */
+static int agent_fd = -1;
+static void op_seccomp_listener_connect(const struct op *o)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (ARGLEN(o, 0) >= sizeof addr.sun_path)
+		fail_text(LABEL(o), ENAMETOOLONG, "listener path too long");
+	memcpy(addr.sun_path, ARG(o, 0), ARGLEN(o, 0));
+	agent_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (agent_fd < 0 || connect(agent_fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+		fail(LABEL(o), errno);
+}
+
+/* `seccomp-listener`: hands the notification fd of the last `seccomp`
+ * (SECCOMP_FILTER_FLAG_NEW_LISTENER) to the connected agent, with the
+ * container process state (runtime-spec seccomp state) as the message,
+ * which the runtime supplies in reply to `sync seccomp-state`. */
+static void op_seccomp_listener(const struct op *o)
+{
+	if (listener_fd < 0 || agent_fd < 0)
+		fail_text(LABEL(o), EINVAL, "no seccomp notification fd or agent");
+	size_t n;
+	send_line("sync seccomp-state");
+	char *line = read_line(&n);
+	if (!line)
+		_exit(1);
+	if (strncmp(line, "ok ", 3))
+		fail_text(LABEL(o), EPROTO, "unexpected reply to sync");
+	struct iovec iov = {.iov_base = line + 3, .iov_len = n - 3};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
+	if (sendmsg(agent_fd, &msg, MSG_NOSIGNAL) < 0)
+		fail(LABEL(o), errno);
+	xclose(&agent_fd);
+	xclose(&listener_fd);
+	free(line);
+}
+
 /* `console-connect`: connect to the engine's --console-socket while its
  * host path is still reachable (before pivot_root). */
 static void op_console_connect(const struct op *o)
@@ -1478,6 +1526,8 @@ static const struct {
 	{"scheduler", 7, op_scheduler},
 	{"cpu-affinity", 1, op_cpu_affinity},
 	{"console-connect", 1, op_console_connect},
+	{"seccomp-listener-connect", 1, op_seccomp_listener_connect},
+	{"seccomp-listener", 0, op_seccomp_listener},
 	{"console", 5, op_console},
 	{"exec", -1, op_exec},
 };

@@ -50,7 +50,6 @@ function checkUnsupported(config: Config): void {
   const refuse = (pointer: string, what: string) => {
     throw new RuntsError(`config.json: ${pointer}: ${what} is not supported by runts yet; refusing to run without it`);
   };
-  if (linux.seccomp?.listenerPath || linux.seccomp?.listenerMetadata) refuse('/linux/seccomp/listenerPath', 'a seccomp notification listener');
   if (p?.apparmorProfile) refuse('/process/apparmorProfile', 'AppArmor (and this host has no AppArmor)');
   if (p?.selinuxLabel) refuse('/process/selinuxLabel', 'SELinux (and this host has no SELinux)');
   if (linux.mountLabel) refuse('/linux/mountLabel', 'SELinux mount labels (and this host has no SELinux)');
@@ -86,8 +85,13 @@ function writeMaps(pid: number, config: Config): void {
 export function seccompOf(config: Config): SeccompProgram | undefined {
   if (!config.linux?.seccomp) return undefined;
   const { compileSeccomp } = require('../seccomp') as typeof import('../seccomp');
-  const { bpf, flags } = compileSeccomp(config.linux.seccomp, warn);
-  return { bpf, flags };
+  const { bpf, flags, notify } = compileSeccomp(config.linux.seccomp, warn);
+  return { bpf, flags, listenerPath: notify ? config.linux.seccomp.listenerPath : undefined };
+}
+
+// The seccomp state a notification listener receives with the fd (runtime-spec config-linux.md).
+export function seccompState(config: Config, state: State, pid = state.pid): string {
+  return JSON.stringify({ ociVersion: SPEC_VERSION, fds: ['seccompFd'], pid, metadata: config.linux?.seccomp?.listenerMetadata ?? '', state });
 }
 
 export function dryRun(opts: CreateOptions): string {
@@ -168,6 +172,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
           runHooks('createRuntime', config.hooks?.createRuntime, s);
           return JSON.stringify(s);
         }
+        if (name === 'seccomp-state' && ctx.pid) return seccompState(config, state(ctx.pid));
         throw new RuntsError(`create: the init asked for an unknown sync "${name}"`);
       },
     }).catch((err: Error & { pid?: number }) => {

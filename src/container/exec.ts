@@ -9,12 +9,12 @@ import { compileExec } from '../plan/exec';
 import { formatPlan } from '../plan/instructions';
 import { launchInit } from './launch';
 import { joinCgroup } from '../cgroups';
-import { containerDir, readSaved, Saved, statusOf } from './state';
+import { containerDir, readSaved, Saved, SPEC_VERSION, statusOf } from './state';
 import { ForegroundTerminal } from './terminal';
 import type { Instruction } from '../plan/instructions';
 import { becomeSubreaper, forwardSignals, waitExit } from './foreground';
 import { CAPABILITIES } from '../spec/tables';
-import { seccompOf, writePidFile } from './create';
+import { seccompOf, seccompState, writePidFile } from './create';
 
 export interface ExecOptions {
   root: string;
@@ -166,19 +166,22 @@ export async function exec(opts: ExecOptions): Promise<number> {
       process.stdout.write(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + formatPlan(plan));
       return 0;
     }
-    return await launchAndWait(opts, saved, plan, terminal);
+    return await launchAndWait(opts, saved, config, plan, terminal);
   } finally {
     terminal?.close();
   }
 }
 
-async function launchAndWait(opts: ExecOptions, saved: Saved, plan: Instruction[], terminal?: ForegroundTerminal): Promise<number> {
+async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], terminal?: ForegroundTerminal): Promise<number> {
   if (!opts.detach) becomeSubreaper();
   const launched = await launchInit(plan, { preserveFds: opts.preserveFds ?? 0 }, {
     spawned: (stage0) => {
       if (saved.cgroup) joinCgroup(saved.cgroup, stage0);
     },
-    sync: (name) => {
+    sync: (name, ctx) => {
+      if (name === 'seccomp-state' && ctx.pid) {
+        return seccompState(config, { ociVersion: SPEC_VERSION, id: saved.id, status: 'running', pid: saved.pid, bundle: saved.bundle, annotations: saved.annotations ?? {} }, ctx.pid);
+      }
       throw new RuntsError(`exec: the init asked for an unknown sync "${name}"`);
     },
   }).catch(async (err: Error & { pid?: number }) => {

@@ -172,6 +172,7 @@ export function compile(input: CompileInput): Instruction[] {
     if (!input.consoleSocket) throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
     add(ins('console-connect', `connect to the console socket ${input.consoleSocket}`, path.resolve(input.consoleSocket)));
   }
+  if (input.seccomp?.listenerPath) add(listenerConnect(input.seccomp.listenerPath));
   add(ins('open-barrier', 'open the start barrier', input.barrier));
   if (input.noPivot || !hasMountNs) add(ins('chroot', 'chroot into the rootfs'));
   else add(ins('pivot-root', 'pivot_root into the rootfs'));
@@ -206,7 +207,7 @@ export function compile(input: CompileInput): Instruction[] {
   // With no_new_privs the filter is loaded after everything that needs
   // privileges, and before ready so that create still reports a failure; the
   // barrier, the startContainer hooks and exec then run under it (as in runc).
-  if (proc.noNewPrivileges && input.seccomp) add(seccompStep(input.seccomp));
+  if (proc.noNewPrivileges && input.seccomp) plan.push(...seccompStep(input.seccomp));
   add(ins('notify', 'report ready', 'ready'));
   add(ins('wait-barrier', 'wait for start'));
   (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h)));
@@ -256,16 +257,24 @@ export function processSteps(proc: Process, cwd: string, debug?: (msg: string) =
 export function withSeccomp(steps: Instruction[], proc: Process, seccomp?: SeccompProgram): Instruction[] {
   if (!seccomp || proc.noNewPrivileges) return steps;
   const at = steps.findIndex((i) => i.op === 'caps');
-  return [...steps.slice(0, at), seccompStep(seccomp), ...steps.slice(at)];
+  return [...steps.slice(0, at), ...seccompStep(seccomp), ...steps.slice(at)];
 }
 
-export function seccompStep(seccomp: SeccompProgram): Instruction {
-  return ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf);
+// The agent's socket is a host path: connected to before the root changes.
+export function listenerConnect(listenerPath: string): Instruction {
+  return ins('seccomp-listener-connect', `connect to the seccomp agent ${listenerPath}`, listenerPath);
+}
+
+export function seccompStep(seccomp: SeccompProgram): Instruction[] {
+  const steps = [ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf)];
+  if (seccomp.listenerPath) steps.push(ins('seccomp-listener', `hand the seccomp notification fd to ${seccomp.listenerPath}`));
+  return steps;
 }
 
 export interface SeccompProgram {
   bpf: Buffer;
   flags: number;
+  listenerPath?: string; // SCMP_ACT_NOTIFY: where the notification fd goes
 }
 
 // The program: looked up first (a missing one fails create or exec while it

@@ -4,7 +4,7 @@
 // namespace, then the same limits, privileges and exec as its first process.
 import type { Process } from '../spec/types';
 import { Instruction, ins } from './instructions';
-import { execSteps, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
+import { execSteps, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
 
 export interface ExecInput {
   pid: number; // the container's first process, whose namespaces are joined
@@ -23,6 +23,7 @@ export function compileExec(input: ExecInput): Instruction[] {
   const proc = input.process;
   // The console socket is a host path: connect before joining the mount namespace.
   if (proc.terminal) plan.push(ins('console-connect', `connect to the console socket ${input.consoleSocket}`, input.consoleSocket!));
+  if (input.seccomp?.listenerPath) plan.push(listenerConnect(input.seccomp.listenerPath));
   for (const type of ORDER.filter((t) => input.namespaces.includes(t))) {
     const p = `/proc/${input.pid}/ns/${type}`;
     plan.push(ins('setns', `join the container's ${type} namespace`, p, type));
@@ -36,7 +37,7 @@ export function compileExec(input: ExecInput): Instruction[] {
   plan.push(...withSeccomp(processSteps(proc, proc.cwd), proc, input.seccomp));
   const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds);
   plan.push(lookup);
-  if (proc.noNewPrivileges && input.seccomp) plan.push(seccompStep(input.seccomp));
+  if (proc.noNewPrivileges && input.seccomp) plan.push(...seccompStep(input.seccomp));
   plan.push(ins('notify', 'report ready', 'ready'), ...exec);
   return plan;
 }

@@ -201,3 +201,25 @@ t.test('an unknown seccomp action or flag is a validation error naming it', asyn
   t.match(r.stderr, /\/linux\/seccomp\/flags\/0/);
   t.notOk(fs.existsSync(path.join(stateDir(), id)), 'nothing left behind');
 });
+
+t.test(`seccomp SCMP_ACT_NOTIFY: the listener gets the fd and the state, and answers${hasPython() ? '' : ' # SKIP no python3'}`, { skip: !hasPython() && 'no python3' }, async (t) => {
+  const dir = tempDir(t);
+  const sock = path.join(dir, 'agent.sock');
+  const stateFile = path.join(dir, 'state.json');
+  const agent = spawn('python3', [path.join(HERE, 'seccomp-listener.py'), sock, stateFile, '28', '8'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => agent.kill('SIGKILL'));
+  let out = '';
+  agent.stdout.on('data', (d) => (out += d));
+  t.ok(await waitFor(() => out.includes('listening')), 'agent listening');
+  const b = makeBundle(t, { args: ['sh', '-c', 'mkdir /tmp/zz; echo rc=$?'], edit: (c) => {
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: sock, listenerMetadata: 'hello', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }] };
+  } });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id], { timeout: 20000 });
+  t.equal(r.status, 0, 'run', { stderr: r.stderr });
+  t.match(r.stderr, /No space left on device/, 'mkdir got the errno the agent answered (ENOSPC)');
+  t.ok(await waitFor(() => /syscall \d+ from \d+/.test(out)), 'the agent saw the notification');
+  const st = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  t.match(st, { ociVersion: '1.3.0', fds: ['seccompFd'], metadata: 'hello', state: { id } }, 'the seccomp state came with the fd');
+  t.type(st.pid, 'number');
+});
