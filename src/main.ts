@@ -34,8 +34,8 @@ function fail(msg: string): never {
 
 export async function main(argv: string[]): Promise<void> {
   if (argv.includes('--version') || argv.includes('-v')) {
-    const first = argv.find((a) => !a.startsWith('-'));
-    if (!first) {
+    // `runts [global options] --version`, not an option of a command.
+    if (!argv.some((a) => a in COMMAND_FILES)) {
       process.stdout.write(versionText());
       return;
     }

@@ -27,7 +27,7 @@ export function features(seccomp?: Record<string, unknown>): Record<string, unkn
         v2: layout.hierarchies.some((h) => h.version === 2),
         systemd: false,
         systemdUser: false,
-        rdma: false,
+        rdma: true,
       },
       seccomp: seccomp ?? { enabled: false },
       // runts applies no LSM labels yet: configs asking for them are refused.

@@ -1,0 +1,59 @@
+// What runts prints for others to read: the config of `runts spec`, the
+// state of `runts state` and the features document, each checked against
+// the upstream runtime-spec schemas (../shared/runtime-spec) and ours.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { makeBundle, newId, REPO, runts, tempDir } from './lib';
+
+const upstream = fs.existsSync(path.resolve(REPO, '..', 'shared', 'runtime-spec', 'state-schema.json'));
+const suffix = upstream ? '' : ' (ours only: ../shared/runtime-spec is not here)';
+
+function check(t: any, kind: string, doc: string) {
+  const file = path.join(tempDir(t), `${kind}.json`);
+  fs.writeFileSync(file, doc);
+  const r = spawnSync('node', [path.join(REPO, 'scripts', 'check-schemas.mjs'), '--doc', kind, file], { encoding: 'utf8' });
+  t.equal(r.status, 0, `${kind} validates`, { out: r.stdout });
+  t.match(r.stdout, /ours: valid/);
+  if (upstream) t.match(r.stdout, /upstream: valid/);
+}
+
+t.test(`runts spec writes a valid config${suffix}`, async (t) => {
+  const dir = tempDir(t);
+  t.equal(runts(['spec'], { cwd: dir }).status, 0);
+  check(t, 'config', fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const again = runts(['spec'], { cwd: dir });
+  t.equal(again.status, 1, 'an existing config.json is not overwritten');
+  const rootless = tempDir(t);
+  t.equal(runts(['spec', '--rootless', '--bundle', rootless]).status, 0);
+  const c = JSON.parse(fs.readFileSync(path.join(rootless, 'config.json'), 'utf8'));
+  t.ok(c.linux.namespaces.some((n: any) => n.type === 'user'), '--rootless has a user namespace');
+  t.ok(c.linux.uidMappings.length, 'and id mappings');
+  check(t, 'config', JSON.stringify(c));
+});
+
+t.test(`runts state prints a valid state for created and running containers${suffix}`, async (t) => {
+  const b = makeBundle(t);
+  const id = newId(t);
+  t.equal(runts(['create', '--bundle', b.dir, id]).status, 0);
+  check(t, 'state', runts(['state', id]).stdout);
+  t.equal(runts(['start', id]).status, 0);
+  check(t, 'state', runts(['state', id]).stdout);
+});
+
+t.test(`runts features prints a valid features document, with seccomp${suffix}`, async (t) => {
+  const r = runts(['features']);
+  t.equal(r.status, 0);
+  check(t, 'features', r.stdout);
+  const f = JSON.parse(r.stdout);
+  t.equal(f.ociVersionMax, '1.3.0');
+  t.ok(f.linux.seccomp.enabled, 'seccomp enabled');
+  t.ok(f.linux.seccomp.actions.includes('SCMP_ACT_NOTIFY'), 'with the notify action');
+  t.ok(f.linux.namespaces.includes('time'));
+});
+
+t.test('runts --version names runts, the spec version and the commit', async (t) => {
+  const r = runts(['--version']);
+  t.match(r.stdout, /^runts version \d+\.\d+\.\d+\ncommit: \S+\nspec: 1\.3\.0/);
+});
