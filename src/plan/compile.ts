@@ -85,6 +85,18 @@ export function compile(input: CompileInput): Instruction[] {
   const plan: Instruction[] = [];
   const add = (i: Instruction) => plan.push(i);
 
+  // Idmapped mounts need a user namespace with each mount's mappings, made
+  // while the init is still in the runtime's user namespace.
+  const idmaps = new Map<number, number>(); // mount index -> idmap namespace index
+  (config.mounts ?? []).forEach((m, i) => {
+    const opts = parseMountOptions(m.options);
+    if (opts.idmap === 'none' && !m.uidMappings && !m.gidMappings) return;
+    if (!m.uidMappings?.length || !m.gidMappings?.length) throw new RuntsError(`config.json: /mounts/${i}: an idmapped mount needs both uidMappings and gidMappings`);
+    const fmt = (ms: { containerID: number; hostID: number; size: number }[]) => ms.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+    add(ins('idmap-userns', `make the id mapping of mount ${m.destination}`, fmt(m.uidMappings), fmt(m.gidMappings)));
+    idmaps.set(i, idmaps.size);
+  });
+
   // --- Stage 0: namespaces. The user namespace first (the others are then
   // owned by it), the mount namespace last among the joined ones (a path
   // opened after joining it would resolve in the container's mounts).
@@ -131,7 +143,7 @@ export function compile(input: CompileInput): Instruction[] {
     const d = clean(m.destination);
     if (d === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind'))) devBound = true;
     if (d === '/dev/pts' && m.type === 'devpts') devptsMounted = true;
-    compileMount(m, i, input, created, userNs).forEach(add);
+    compileMount(m, i, input, created, userNs, idmaps.get(i)).forEach(add);
   });
 
   // Devices: the spec's defaults, then linux.devices. In a user namespace
@@ -336,13 +348,10 @@ function hookIns(kind: string, i: number, h: { path: string; args?: string[]; en
   return ins('hook', `${kind} hook ${i} (${h.path})`, h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env);
 }
 
-function compileMount(m: Mount, i: number, input: CompileInput, created: Set<string>, userNs: boolean): Instruction[] {
+function compileMount(m: Mount, i: number, input: CompileInput, created: Set<string>, userNs: boolean, idmap?: number): Instruction[] {
   const out: Instruction[] = [];
   const dest = clean(m.destination);
   const opts = parseMountOptions(m.options);
-  if (opts.idmap !== 'none' || m.uidMappings || m.gidMappings) {
-    throw new RuntsError(`config.json: /mounts/${i}/options: idmapped mounts are not supported yet`);
-  }
   let type = m.type ?? '';
   let source = m.source ?? '';
   let flags = opts.flags;
@@ -363,10 +372,16 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
     const kind = input.facts.sourceKind(hostSource);
     if (kind === 'missing') throw new RuntsError(`config.json: /mounts/${i}/source: no such file or directory: ${hostSource}`);
     out.push(kind === 'file' ? ins('mkfile', `create mount point ${dest}`, dest, 0o644) : ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
-    out.push(ins('mount', `bind ${hostSource} on ${dest}`, hostSource, dest, '', MS.BIND | (flags & MS.REC), ''));
+    if (idmap !== undefined) {
+      const recursive = opts.idmap === 'ridmap' || (flags & MS.REC) !== 0;
+      out.push(ins('idmap-mount', `bind ${hostSource} on ${dest}, idmapped`, hostSource, dest, recursive ? 1 : 0, idmap));
+    } else {
+      out.push(ins('mount', `bind ${hostSource} on ${dest}`, hostSource, dest, '', MS.BIND | (flags & MS.REC), ''));
+    }
     const extra = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
     if (extra) out.push(ins('remount', `remount ${dest} with its options`, dest, MS.BIND | extra | (flags & MS.REC)));
   } else {
+    if (idmap !== undefined) throw new RuntsError(`config.json: /mounts/${i}/options: only bind mounts can be idmapped`);
     out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
     out.push(ins('mount', `mount ${type || source} on ${dest}`, source, dest, type, flags, data));
   }

@@ -28,6 +28,11 @@ export function compileExec(input: ExecInput): Instruction[] {
     const p = `/proc/${input.pid}/ns/${type}`;
     plan.push(ins('setns', `join the container's ${type} namespace`, p, type));
   }
+  // A container without a mount namespace of its own is chrooted into its
+  // rootfs: an exec'd process must be too.
+  if (!input.namespaces.includes('mnt')) {
+    plan.push(ins('root', "open the container's root", `/proc/${input.pid}/root`), ins('chroot', "chroot into the container's root"));
+  }
   plan.push(ins('fork', 'start the process'));
   plan.push(ins('setsid', 'new session'));
   if (proc.terminal) {

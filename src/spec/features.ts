@@ -34,7 +34,7 @@ export function features(seccomp?: Record<string, unknown>): Record<string, unkn
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
     },
     annotations: {
       'org.opencontainers.runtime-spec.features': '1.3.0',
