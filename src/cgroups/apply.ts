@@ -87,6 +87,11 @@ class Ctx {
 
   raise(err: string, file: string, value: string, field: string): never {
     if (err === 'ENOENT') this.fail(`${this.ptr(field)}: not supported on this host (no cgroup file ${file})`);
+    // Per-device files (blkio.*_device, io.max, ...) refuse a device the host does not have.
+    if (err === 'ENODEV') {
+      const dev = /^(\d+:\d+)\b/.exec(value)?.[1];
+      this.fail(`${this.ptr(field)}: ${dev ? `no block device ${dev} on this host` : 'no such device on this host'} (cgroup ${file}: write ${JSON.stringify(value)}: ENODEV)`);
+    }
     this.fail(`cgroup ${file}: write ${JSON.stringify(value)}: ${err}`);
   }
 

@@ -353,6 +353,9 @@ t.test('errors name the file and the value, or the field', async (t) => {
   t.throws(() => apply(env, { memory: { limit: 1024 } }, { io: refusing('memory.limit_in_bytes', '1024', 'EINVAL') }), { message: 'create: cgroup memory.limit_in_bytes: write "1024": EINVAL' });
   t.throws(() => apply(env, { pids: { limit: 5 } }, { io: refusing('pids.max', '5', 'EINVAL'), op: 'update' }), { message: 'update: cgroup pids.max: write "5": EINVAL' });
   t.throws(() => apply(env, { blockIO: { leafWeight: 300 } }), { message: 'create: /linux/resources/blockIO/leafWeight: not supported on this host (no cgroup file blkio.leaf_weight)' });
+  t.throws(() => apply(env, { blockIO: { throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 102400 }] } }, { io: refusing('blkio.throttle.read_bps_device', '8:0 102400', 'ENODEV') }), {
+    message: 'create: /linux/resources/blockIO/throttleReadBpsDevice/0: no block device 8:0 on this host (cgroup blkio.throttle.read_bps_device: write "8:0 102400": ENODEV)',
+  });
   t.throws(() => apply(env, { network: { classID: 1 } }), { message: 'create: /linux/resources/network/classID: the net_cls cgroup controller is not mounted on this host' });
   t.throws(() => apply(env, { network: { priorities: [{ name: 'eth0', priority: 1 }] } }), { message: 'create: /linux/resources/network/priorities: the net_prio cgroup controller is not mounted on this host' });
   t.throws(() => apply(env, { rdma: { mlx4_0: { hcaHandles: 2 } } }), { message: 'create: /linux/resources/rdma: the rdma cgroup controller is not available on this host' });
