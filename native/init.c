@@ -15,6 +15,7 @@
  *    /proc/self/fd/N, so a symlink in the rootfs cannot redirect us.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -703,6 +704,107 @@ static void op_idmap_mount(const struct op *o)
 		fail(LABEL(o), errno);
 	close(target);
 	close(tree);
+}
+
+/* `mount-copyup`: a mount (a tmpfs, for podman's tmpcopyup) that starts
+ * with a copy of what the directory under it held. An fd opened on the
+ * directory before the mount keeps seeing the hidden contents. */
+static int copy_tree(int src, int dst, int depth)
+{
+	if (depth > 64)
+		return ELOOP;
+	int again = dup(src);
+	DIR *d = again < 0 ? NULL : fdopendir(again);
+	if (!d)
+		return errno;
+	struct dirent *e;
+	int err = 0;
+	while (!err && (e = readdir(d))) {
+		const char *n = e->d_name;
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(src, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			err = errno;
+			break;
+		}
+		mode_t perm = st.st_mode & 07777;
+		if (S_ISDIR(st.st_mode)) {
+			int in = -1, out = -1;
+			if (mkdirat(dst, n, 0700) < 0 ||
+			    (in = openat(src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			    (out = openat(dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				err = errno;
+			else
+				err = copy_tree(in, out, depth + 1);
+			if (in >= 0)
+				close(in);
+			if (out >= 0)
+				close(out);
+		} else if (S_ISREG(st.st_mode)) {
+			int in = openat(src, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			int out = in < 0 ? -1 : openat(dst, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			char buf[65536];
+			ssize_t r;
+			if (in < 0 || out < 0)
+				err = errno;
+			while (!err && (r = read(in, buf, sizeof buf)) != 0) {
+				if (r < 0 || write(out, buf, (size_t)r) != r)
+					err = errno ? errno : EIO;
+			}
+			if (in >= 0)
+				close(in);
+			if (out >= 0)
+				close(out);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t len = readlinkat(src, n, target, sizeof target - 1);
+			if (len < 0)
+				err = errno;
+			else {
+				target[len] = 0;
+				if (symlinkat(target, dst, n) < 0)
+					err = errno;
+			}
+		} else if (mknodat(dst, n, st.st_mode, st.st_rdev) < 0 && errno != EPERM) {
+			err = errno;
+		}
+		if (!err && fchownat(dst, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM && errno != EINVAL)
+			err = errno;
+		if (!err && !S_ISLNK(st.st_mode) && fchmodat(dst, n, perm, 0) < 0 && errno != ENOENT)
+			err = errno;
+	}
+	closedir(d);
+	return err;
+}
+
+static void op_mount_copyup(const struct op *o)
+{
+	char p[32];
+	int target = in_root_or_fail(LABEL(o), ARG(o, 1), 0);
+	int orig = open(fdpath(target, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (orig < 0)
+		fail(LABEL(o), errno);
+	if (mount(opt(ARG(o, 0)), fdpath(target, p), opt(ARG(o, 2)), num(o, 3), opt(ARG(o, 4))) < 0)
+		fail(LABEL(o), errno);
+	close(target);
+	int top = in_root_or_fail(LABEL(o), ARG(o, 1), 0); /* now the new mount */
+	int dst = open(fdpath(top, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dst < 0)
+		fail(LABEL(o), errno);
+	struct stat st;
+	if (fstat(orig, &st) == 0) {
+		if (fchown(dst, st.st_uid, st.st_gid) < 0 && errno != EPERM && errno != EINVAL)
+			fail(LABEL(o), errno);
+		if (fchmod(dst, st.st_mode & 07777) < 0)
+			fail(LABEL(o), errno);
+	}
+	int err = copy_tree(orig, dst, 0);
+	if (err)
+		fail_text(LABEL(o), err, "copying the directory's contents into the new mount");
+	close(orig);
+	close(dst);
+	close(top);
 }
 
 static void op_remount(const struct op *o)
@@ -1597,6 +1699,7 @@ static const struct {
 	{"hook", -1, op_hook},
 	{"lookup", 2, op_lookup},
 	{"keyring", 1, op_keyring},
+	{"mount-copyup", 5, op_mount_copyup},
 	{"idmap-userns", 2, op_idmap_userns},
 	{"idmap-mount", 4, op_idmap_mount},
 	{"ioprio", 2, op_ioprio},

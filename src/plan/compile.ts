@@ -153,6 +153,9 @@ export function compile(input: CompileInput): Instruction[] {
     const devices = new Map<string, { type: string; major?: number; minor?: number; fileMode?: number; uid?: number; gid?: number }>();
     for (const d of DEFAULT_DEVICES) devices.set(d.path, { ...d, fileMode: 0o666, uid: 0, gid: 0 });
     for (const d of linux.devices ?? []) devices.set(clean(d.path), d);
+    // With a devpts of its own, /dev/ptmx is its ptmx (a symlink), as in
+    // runc, even when the host's ptmx node is listed (podman --privileged).
+    if (devptsMounted) devices.delete('/dev/ptmx');
     for (const [p, dev] of devices) {
       const type = dev.type === 'u' ? 'c' : dev.type;
       if (userNs && type !== 'p') {
@@ -169,7 +172,7 @@ export function compile(input: CompileInput): Instruction[] {
     ];
     if (facts.hasKcore) links.push(['/proc/kcore', '/dev/core']);
     if (devptsMounted) links.push(['pts/ptmx', '/dev/ptmx']);
-    for (const [target, link] of links) add(ins('symlink', `symlink ${link} -> ${target}`, target, link));
+    for (const [target, link] of links) if (!devices.has(link)) add(ins('symlink', `symlink ${link} -> ${target}`, target, link));
   }
 
   const cwd = clean(proc.cwd);
@@ -383,7 +386,8 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
   } else {
     if (idmap !== undefined) throw new RuntsError(`config.json: /mounts/${i}/options: only bind mounts can be idmapped`);
     out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
-    out.push(ins('mount', `mount ${type || source} on ${dest}`, source, dest, type, flags, data));
+    if (opts.copyUp && type === 'tmpfs') out.push(ins('mount-copyup', `mount ${type} on ${dest}, copying what it covers`, source, dest, type, flags, data));
+    else out.push(ins('mount', `mount ${type || source} on ${dest}`, source, dest, type, flags, data));
   }
   for (const p of opts.propagation) out.push(ins('propagate', `set propagation of ${dest}`, dest, p));
   if (opts.attrSet || opts.attrClr) out.push(ins('setattr', `set recursive attributes of ${dest}`, dest, opts.attrSet, opts.attrClr, 0, 1));

@@ -60,11 +60,12 @@ export interface MountOptions {
   attrSet: number; // mount_setattr, recursive
   attrClr: number;
   idmap: 'none' | 'idmap' | 'ridmap';
+  copyUp: boolean; // tmpcopyup (podman): the new tmpfs starts with a copy of what it covers
   data: string[]; // everything else, handed to the filesystem
 }
 
 export function parseMountOptions(options: string[] = []): MountOptions {
-  const out: MountOptions = { flags: 0, propagation: [], attrSet: 0, attrClr: 0, idmap: 'none', data: [] };
+  const out: MountOptions = { flags: 0, propagation: [], attrSet: 0, attrClr: 0, idmap: 'none', copyUp: false, data: [] };
   for (const opt of options) {
     if (opt in FLAGS) {
       const [set, clr] = FLAGS[opt];
@@ -75,6 +76,8 @@ export function parseMountOptions(options: string[] = []): MountOptions {
       const [set, clr] = RECURSIVE[opt];
       out.attrSet = (out.attrSet & ~clr) | set;
       out.attrClr |= clr;
+    } else if (opt === 'tmpcopyup') {
+      out.copyUp = true;
     } else if (opt === 'idmap' || opt === 'ridmap') {
       out.idmap = opt;
     } else {

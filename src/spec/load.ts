@@ -110,7 +110,23 @@ export function pickSchemaError(errors: SchemaError[]): SchemaError {
   return errors.reduce((best, e) => (weight(e) > weight(best) ? e : best));
 }
 
+// podman (like docker) writes a device's whole st_mode into fileMode, file
+// type bits included (8630 = S_IFCHR|0666); runc and crun accept that. When
+// the type bits are exactly those of the device's own type, they are
+// dropped before validation, so the schema (as upstream's) still sees 0..0777.
+const TYPE_BITS: Record<string, number> = { c: 0o020000, u: 0o020000, b: 0o060000, p: 0o010000 };
+function normalizeDeviceModes(doc: unknown): void {
+  const devices = (doc as { linux?: { devices?: unknown } })?.linux?.devices;
+  if (!Array.isArray(devices)) return;
+  for (const d of devices as { type?: string; fileMode?: unknown }[]) {
+    if (!d || typeof d.fileMode !== 'number' || typeof d.type !== 'string') continue;
+    const bits = TYPE_BITS[d.type];
+    if (bits && (d.fileMode & 0o170000) === bits) d.fileMode &= 0o7777;
+  }
+}
+
 export function validateConfigDoc(doc: unknown, what = 'config.json'): Config {
+  normalizeDeviceModes(doc);
   const { validateConfig } = loadValidators();
   if (!validateConfig(doc)) {
     const errors = validateConfig.errors ?? [];

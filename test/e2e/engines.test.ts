@@ -69,7 +69,7 @@ function ensureTools(pkgs: string[], cmds: string[]): string | undefined {
 
 const NOT_ROOT = process.getuid?.() !== 0 ? 'needs root' : undefined;
 const PODMAN_SKIP = NOT_ROOT ?? ensureTools(['podman', 'conmon'], ['podman', 'conmon', 'unshare']);
-const CTRD_SKIP = NOT_ROOT ?? ensureTools(['containerd'], ['containerd', 'ctr', 'containerd-shim-runc-v2', 'unshare']);
+const CTRD_SKIP = NOT_ROOT ?? ensureTools(['containerd'], ['containerd', 'ctr', 'containerd-shim-runc-v2', 'unshare', 'setpriv']);
 
 // ---------------------------------------------------------------- host facts
 
@@ -271,8 +271,8 @@ let pm: Podman | undefined;
 let pmSetupError: Error | undefined;
 
 function podmanSetup(): Podman {
+  if (pmSetupError) throw pmSetupError; // pm may be half set up: teardown still needs it
   if (pm) return pm;
-  if (pmSetupError) throw pmSetupError;
   try {
     pm = podmanSetupOnce();
     return pm;
@@ -486,8 +486,8 @@ function makeOciTar(rootfs: string, out: string, name: string, workDir: string):
 }
 
 async function ctrdSetup(): Promise<Ctrd> {
+  if (cdSetupError) throw cdSetupError; // cd may be half set up: teardown still needs it
   if (cd) return cd;
-  if (cdSetupError) throw cdSetupError;
   try {
     return await ctrdSetupOnce();
   } catch (e) {
@@ -528,12 +528,15 @@ async function ctrdSetupOnce(): Promise<Ctrd> {
     ].join('\n'),
   );
   const log = fs.openSync(path.join(base, 'containerd.log'), 'w');
-  // unshare execs sh, which execs containerd: the child's pid is the daemon's.
+  // unshare execs sh, which execs setpriv, which execs containerd: the
+  // child's pid is the daemon's, and it gets SIGKILL if this process dies
+  // without a teardown (a tap timeout).
   const daemon = spawn(
     'unshare',
-    ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o mode=0755 runts-e2e /run && exec containerd --config "$0"', config],
+    ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o mode=0755 runts-e2e /run && exec setpriv --pdeathsig KILL containerd --config "$0"', config],
     { stdio: ['ignore', log, log] },
   );
+  daemon.unref(); // it must not keep the test process alive: teardown kills it
   fs.closeSync(log);
   const c: Ctrd = {
     base, sock, daemon,
@@ -566,16 +569,16 @@ function ctrRuntimeFlags(): string[] {
 function ctrTeardown(): void {
   const c = cd;
   if (!c) return;
-  cd = undefined;
   if (c.daemon.exitCode === null && c.daemon.signalCode === null) {
-    for (const id of ctr(['containers', 'list', '--quiet']).stdout.split('\n').filter(Boolean)) {
-      ctr(['tasks', 'kill', '--signal', 'SIGKILL', id]);
-      ctr(['tasks', 'delete', '--force', id]);
-      ctr(['containers', 'delete', id]);
+    for (const id of ctr(['containers', 'list', '--quiet'], { timeout: 10000 }).stdout.split('\n').filter(Boolean)) {
+      ctr(['tasks', 'kill', '--signal', 'SIGKILL', id], { timeout: 10000 });
+      ctr(['tasks', 'delete', '--force', id], { timeout: 10000 });
+      ctr(['containers', 'delete', id], { timeout: 10000 });
     }
-    ctr(['images', 'remove', c.image]);
-    ctr(['namespaces', 'remove', c.ns]);
+    ctr(['images', 'remove', c.image], { timeout: 10000 });
+    ctr(['namespaces', 'remove', c.ns], { timeout: 10000 });
   }
+  cd = undefined;
   // Our shims (they outlive the daemon), our daemon, whatever is in our cgroups.
   killAll(procsWithCmdline(['containerd-shim', c.sock]));
   try {
@@ -597,10 +600,16 @@ function ctrRunDetached(t: T, flags: string[], cmd: string[]): { id: string; pid
   const log = path.join(cd!.logDir, `${id}.log`);
   const r = ctr(['run', '--detach', ...ctrRuntimeFlags(), '--log-uri', `file://${log}`, ...flags, cd!.image, id, ...cmd]);
   t.equal(r.status, 0, 'ctr run --detach', { stderr: r.stderr });
-  t.teardown(() => {
+  t.teardown(async () => {
     if (!cd) return;
-    ctr(['tasks', 'kill', '--signal', 'SIGKILL', id]);
-    ctr(['tasks', 'delete', '--force', id]);
+    // Kill, wait for the shim to see the exit, delete: a plain sequence that
+    // does not depend on what `tasks delete --force` does with a task that
+    // has exited (see the test of that below).
+    if (tasks().get(id)?.status === 'RUNNING' || tasks().get(id)?.status === 'PAUSED') {
+      ctr(['tasks', 'kill', '--all', '--signal', 'SIGKILL', id]);
+      await waitFor(() => tasks().get(id)?.status !== 'RUNNING', 5000, 50);
+    }
+    if (tasks().has(id) && ctr(['tasks', 'delete', id]).status !== 0) ctr(['tasks', 'delete', '--force', id]);
     ctr(['containers', 'delete', id]);
   });
   return { id, pid: remember(taskPid(id) ?? 0), log };
@@ -639,15 +648,18 @@ const ctrdTest = (name: string, fn: (t: T) => Promise<void>) =>
     await fn(t);
   });
 
-t.teardown(() => {
-  podmanTeardown();
-  ctrTeardown();
-});
+function teardownAll(): void {
+  for (const fn of [podmanTeardown, ctrTeardown]) {
+    try {
+      fn();
+    } catch (e) {
+      console.error(`# engines teardown: ${(e as Error).message}`);
+    }
+  }
+}
+t.teardown(teardownAll);
 // A crash that never reaches tap's teardown still must not leave a daemon running.
-process.once('exit', () => {
-  podmanTeardown();
-  ctrTeardown();
-});
+process.once('exit', teardownAll);
 
 // ================================================================ podman scenarios
 
@@ -688,7 +700,7 @@ podmanTest('exec: exit status, stdio, stdin, env, user; it joins the container',
   t.equal(r.stdout, 'from-stdin\ndone\n', 'stdin reaches the process');
   r = podman(['exec', '-e', 'FOO=bar', '-u', '1000:1000', '-w', '/tmp', id, 'sh', '-c', 'echo $FOO $(id -u) $(id -g) $(pwd)']);
   t.equal(r.stdout.trim(), 'bar 1000 1000 /tmp', 'env, user, workdir applied', { stderr: r.stderr });
-  r = podman(['exec', id, 'sh', '-c', 'readlink /proc/1/ns/pid /proc/self/ns/pid /proc/1/ns/mnt /proc/self/ns/mnt; cat /proc/1/cmdline | tr "\\0" " "']);
+  r = podman(['exec', id, 'sh', '-c', 'for f in /proc/1/ns/pid /proc/self/ns/pid /proc/1/ns/mnt /proc/self/ns/mnt; do readlink $f; done; tr "\\0" " " < /proc/1/cmdline']);
   const [pid1, pidSelf, mnt1, mntSelf, cmd1] = r.stdout.trim().split('\n');
   t.equal(pidSelf, pid1, 'same pid namespace as PID 1');
   t.equal(mntSelf, mnt1, 'same mount namespace as PID 1');
@@ -813,6 +825,7 @@ podmanTest('run --read-only (with its default tmpfs on /tmp, /var/tmp, /run)', a
   t.match(r.stdout, /^root=1$/m, 'the root filesystem refuses writes');
   t.match(r.stdout, /^tmp=0$/m, '/tmp, /run and /var/tmp are writable');
   t.match(r.stdout, /^\S+ \/ \S+ ro[,\s]/m, '/ is mounted ro');
+  await podmanNothingLeft(t, r.id);
 });
 
 podmanTest('run --read-only --read-only-tmpfs=false', async (t) => {
@@ -822,6 +835,55 @@ podmanTest('run --read-only --read-only-tmpfs=false', async (t) => {
   t.match(r.stdout, /^tmp=1$/m, 'so does /tmp');
   t.match(r.stdout, /^\S+ \/ \S+ ro[,\s]/m, '/ is mounted ro');
   await podmanNothingLeft(t, r.id);
+});
+
+podmanTest('--tmpfs /scratch:size=1m', async (t) => {
+  // podman adds "tmpcopyup" to the options of a --tmpfs mount, as it does for --read-only's.
+  const r = podmanRunRm(t, ['--tmpfs', '/scratch:size=1m'], ['sh', '-c', 'echo x > /scratch/f && cat /scratch/f; grep " /scratch " /proc/mounts']);
+  t.equal(r.status, 0, 'the container runs', { stderr: r.stderr });
+  t.match(r.stdout, /^x$/m, 'the tmpfs is writable');
+  t.match(r.stdout, /^\S+ \/scratch tmpfs \S*size=1024k/m, 'a 1 MiB tmpfs on /scratch');
+  await podmanNothingLeft(t, r.id);
+});
+
+podmanTest('bind volumes (ro and rw), --hostname, --workdir, --env', async (t) => {
+  const dir = tempDir(t, 'runts-e2e-vol-');
+  fs.writeFileSync(path.join(dir, 'f'), 'from-host\n');
+  let r = podmanRunRm(t, ['-v', `${dir}:/data:ro`, '--hostname', 'engine-host', '--workdir', '/tmp', '-e', 'A=b'], [
+    'sh', '-c', 'cat /data/f; hostname; pwd; echo $A; touch /data/x 2>/dev/null; echo ro=$?',
+  ]);
+  t.equal(r.status, 0, 'runs', { stderr: r.stderr });
+  t.same(r.stdout.trim().split('\n'), ['from-host', 'engine-host', '/tmp', 'b', 'ro=1'], 'volume content, hostname, workdir, env; a :ro volume refuses writes');
+  r = podmanRunRm(t, ['-v', `${dir}:/data`], ['sh', '-c', 'echo from-container > /data/g']);
+  t.equal(r.status, 0, 'a rw volume', { stderr: r.stderr });
+  t.equal(readTrim(path.join(dir, 'g')), 'from-container', 'its writes reach the host');
+});
+
+podmanTest('--device and --privileged (device nodes in config.json carry their file type bits)', async (t) => {
+  // podman writes linux.devices[].fileMode as st_mode, e.g. 0o20666 for a
+  // character device: runc and crun take it.
+  let r = podmanRunRm(t, ['--device', '/dev/null:/dev/mynull'], ['sh', '-c', 'ls -ln /dev/mynull; echo hi > /dev/mynull && echo written']);
+  t.equal(r.status, 0, '--device runs', { stderr: r.stderr });
+  t.match(r.stdout, /^crw-rw-rw-\s+1\s+0\s+0\s+1,\s+3 .*\/dev\/mynull$/m, 'a character device 1:3, mode 0666');
+  t.match(r.stdout, /^written$/m, 'usable (the device cgroup allows it)');
+  r = podmanRunRm(t, ['--privileged'], ['sh', '-c', 'grep CapEff /proc/self/status; test -c /dev/loop-control && echo has-host-devices']);
+  t.equal(r.status, 0, '--privileged runs', { stderr: r.stderr });
+  t.equal(capBits(statusLine(r.stdout, 'CapEff')), capBits(procStatus(process.pid)?.CapBnd), 'every capability of the host\'s bounding set');
+  if (fs.existsSync('/dev/loop-control')) t.match(r.stdout, /has-host-devices/, 'the host\'s devices');
+});
+
+podmanTest('seccomp: podman\'s default profile, a custom one, unconfined', async (t) => {
+  let r = podmanRunRm(t, [], ['grep', '-E', '^Seccomp:', '/proc/self/status']);
+  t.equal(statusLine(r.stdout, 'Seccomp'), '2', 'a filter by default', { stderr: r.stderr });
+  const dir = tempDir(t, 'runts-e2e-seccomp-');
+  const profile = path.join(dir, 'profile.json');
+  fs.writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+  r = podmanRunRm(t, ['--security-opt', `seccomp=${profile}`], ['sh', '-c', 'mkdir /tmp/d; echo mkdir=$?']);
+  t.equal(r.status, 0, 'runs with a custom profile', { stderr: r.stderr });
+  t.match(r.stdout, /^mkdir=1$/m, 'mkdir is refused');
+  t.match(r.stderr, /Operation not permitted/, 'with EPERM');
+  r = podmanRunRm(t, ['--security-opt', 'seccomp=unconfined'], ['grep', '-E', '^Seccomp:', '/proc/self/status']);
+  t.equal(statusLine(r.stdout, 'Seccomp'), '0', 'no filter when unconfined', { stderr: r.stderr });
 });
 
 podmanTest('--user 1000:1000', async (t) => {
@@ -933,7 +995,7 @@ ctrdTest('run -d, then task exec', async (t) => {
   t.equal(tasks().get(id)?.status, 'RUNNING');
   t.ok(await waitFor(() => /hello-from-detached/.test(readTrim(log) ?? ''), 5000), 'stdout reaches the log');
   t.equal(cgroupPathOf(pid, 'memory'), `/${cd!.ns}/${id}`, 'the process is in the cgroup /<namespace>/<id>');
-  let r = ctr(['tasks', 'exec', '--fifo-dir', cd!.fifoDir, '--exec-id', 'e1', id, 'sh', '-c', 'echo exec-out; readlink /proc/1/ns/pid /proc/self/ns/pid; exit 4']);
+  let r = ctr(['tasks', 'exec', '--fifo-dir', cd!.fifoDir, '--exec-id', 'e1', id, 'sh', '-c', 'echo exec-out; readlink /proc/1/ns/pid; readlink /proc/self/ns/pid; exit 4']);
   t.equal(r.status, 4, 'exec exit status 4', { stderr: r.stderr });
   const [out, pid1, pidSelf] = r.stdout.trim().split('\n');
   t.equal(out, 'exec-out', 'exec stdout');
@@ -1048,10 +1110,35 @@ ctrdTest('task delete (stopped and --force running), container delete: nothing l
   await ctrNothingLeft(t, b.id);
   r = ctr(['containers', 'delete', b.id]);
   t.equal(r.status, 0, 'container delete', { stderr: r.stderr });
-  t.equal(ctr(['containers', 'list', '--quiet']).stdout.trim(), '', 'no container left');
+  t.notMatch(ctr(['containers', 'list', '--quiet']).stdout, new RegExp(`^(${a.id}|${b.id})$`, 'm'), 'ctr lists neither');
+});
+
+// `ctr tasks delete --force` kills first (the shim runs `runc kill --all ID 9`,
+// whatever the task's state) and accepts only "not found"-like failures of that
+// kill; runc kill --all of a stopped container succeeds.
+ctrdTest('task delete --force of a task that has already exited', async (t) => {
+  const { id } = ctrRunDetached(t, [], ['sh', '-c', 'exit 2']);
+  t.ok(await waitFor(() => tasks().get(id)?.status === 'STOPPED', 5000, 100), 'the task stops by itself');
+  let r = ctr(['tasks', 'delete', '--force', id]);
+  t.equal(r.status, 0, 'task delete --force', { stderr: r.stderr });
+  t.match(r.stderr, /exit code 2/, 'exit status 2');
+  t.notOk(tasks().has(id), 'the task is gone');
+  await ctrNothingLeft(t, id);
+  r = ctr(['containers', 'delete', id]);
+  t.equal(r.status, 0, 'container delete', { stderr: r.stderr });
+});
+
+ctrdTest('nothing left behind: no container, runts state, shim or cgroup of ours', async (t) => {
   const c = cd!;
-  t.same(fs.existsSync(path.join(c.runtsRoot, c.ns)) ? fs.readdirSync(path.join(c.runtsRoot, c.ns)) : [], [], 'the runts root the shim used is empty');
+  t.equal(ctr(['containers', 'list', '--quiet']).stdout.trim(), '', 'no container in our namespace');
+  t.equal(ctr(['tasks', 'list', '--quiet']).stdout.trim(), '', 'no task');
+  t.same(fs.existsSync(path.join(c.runtsRoot, c.ns)) ? fs.readdirSync(path.join(c.runtsRoot, c.ns)) : [], [], 'the runts root the shims used is empty');
   t.ok(await waitFor(() => procsWithCmdline(['containerd-shim', c.sock]).length === 0, 5000), 'no shim left running', {
     shims: procsWithCmdline(['containerd-shim', c.sock]),
   });
+  const children = cgroupMountpoints().flatMap((m) => {
+    const dir = path.join(m, c.ns);
+    return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)) : [];
+  });
+  t.same(children, [], 'no container cgroup under /<namespace> in any hierarchy');
 });
