@@ -146,6 +146,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       noPivot: opts.noPivot,
       preserveFds: opts.preserveFds,
       consoleSocket: opts.consoleSocket,
+      socketActivation: process.env.LISTEN_FDS !== undefined,
       noNewKeyring: opts.noNewKeyring,
       id: opts.id,
       seccomp: seccompOf(config),

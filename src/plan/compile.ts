@@ -31,6 +31,7 @@ export interface CompileInput {
   id?: string; // names the session keyring
   preserveFds?: number;
   consoleSocket?: string; // with process.terminal: where the pty master goes
+  socketActivation?: boolean; // runts was started with LISTEN_FDS: pass the preserved fds on as such
   facts: HostFacts;
   debug?: (msg: string) => void;
   seccomp?: SeccompProgram; // compiled by src/seccomp from linux.seccomp
@@ -217,7 +218,12 @@ export function compile(input: CompileInput): Instruction[] {
     add(ins('personality', `set personality ${linux.personality.domain}`, domains[linux.personality.domain]));
   }
   plan.push(...withSeccomp(processSteps(proc, cwd, input.debug), proc, input.seccomp));
-  const { lookup, exec } = execSteps(proc, facts, input.preserveFds ?? 0);
+  // Socket activation, as runc does it: the preserved fds are the listening
+  // sockets, and the container's first process (PID 1) is their owner.
+  const activated = input.socketActivation && (input.preserveFds ?? 0) > 0
+    ? { ...proc, env: [...(proc.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${input.preserveFds}`, 'LISTEN_PID=1'] }
+    : proc;
+  const { lookup, exec } = execSteps(activated, facts, input.preserveFds ?? 0);
   add(lookup);
   // With no_new_privs the filter is loaded after everything that needs
   // privileges, and before ready so that create still reports a failure; the

@@ -298,7 +298,7 @@ function podmanSetupOnce(): Podman {
   const runtsRoot = d('runts');
   const bin = d('bin');
   const wrapper = path.join(bin, 'runts');
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${RUNTS} --root ${runtsRoot} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexec env -i ${installedRunts()} --root ${runtsRoot} "$@"\n`, { mode: 0o755 });
   const conf = path.join(base, 'containers.conf');
   fs.writeFileSync(
     conf,
@@ -563,7 +563,28 @@ function ctr(args: string[], opts: { timeout?: number } = {}): Run {
 }
 
 function ctrRuntimeFlags(): string[] {
-  return ['--runc-binary', RUNTS, '--runc-root', cd!.runtsRoot, '--fifo-dir', cd!.fifoDir];
+  return ['--runc-binary', installedRuntsEmptyEnv(), '--runc-root', cd!.runtsRoot, '--fifo-dir', cd!.fifoDir];
+}
+
+// The engines run the installed runts (`make install PREFIX=<tmp>`) with an
+// empty environment, as an engine on a real host would start it.
+let installed: string | undefined;
+function installedRunts(): string {
+  if (installed) return installed;
+  const prefix = tempDir(t, 'runts-e2e-prefix-');
+  const r = spawnSync('make', ['-s', 'install', `PREFIX=${prefix}`], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`make install failed: ${r.stderr}`);
+  installed = path.join(prefix, 'bin', 'runts');
+  return installed;
+}
+
+let emptyEnvWrapper: string | undefined;
+function installedRuntsEmptyEnv(): string {
+  if (emptyEnvWrapper) return emptyEnvWrapper;
+  const dir = tempDir(t, 'runts-e2e-envi-');
+  emptyEnvWrapper = path.join(dir, 'runts');
+  fs.writeFileSync(emptyEnvWrapper, `#!/bin/sh\nexec env -i ${installedRunts()} "$@"\n`, { mode: 0o755 });
+  return emptyEnvWrapper;
 }
 
 function ctrTeardown(): void {

@@ -223,3 +223,17 @@ t.test(`seccomp SCMP_ACT_NOTIFY: the listener gets the fd and the state, and ans
   t.match(st, { ociVersion: '1.3.0', fds: ['seccompFd'], metadata: 'hello', state: { id } }, 'the seccomp state came with the fd');
   t.type(st.pid, 'number');
 });
+
+t.test('socket activation: with LISTEN_FDS set, run --preserve-fds passes the fds with LISTEN_FDS and LISTEN_PID=1', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'echo "$LISTEN_FDS $LISTEN_PID"; cat <&3'] });
+  const file = path.join(tempDir(t), 'sock.txt');
+  fs.writeFileSync(file, 'listening\n');
+  const fd = fs.openSync(file, 'r');
+  const res = spawnSync(RUNTS, ['--root', stateDir(), 'run', '--preserve-fds', '1', '--bundle', b.dir, newId(t)], { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8', timeout: 20000, env: { ...process.env, LISTEN_FDS: '1' } });
+  fs.closeSync(fd);
+  t.equal(res.status, 0, 'run', { stderr: res.stderr });
+  t.match(res.stdout, /^1 1$/m, 'LISTEN_FDS=1 LISTEN_PID=1');
+  t.match(res.stdout, /listening/, 'fd 3 is the passed socket');
+  const plain = spawnSync(RUNTS, ['--root', stateDir(), 'run', '--bundle', b.dir, newId(t)], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 20000, env: { ...process.env, LISTEN_FDS: '' } });
+  t.notMatch(plain.stdout, /^1 1$/m, 'not set without preserved fds');
+});
