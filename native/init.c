@@ -1367,6 +1367,42 @@ static void op_hook(const struct op *o)
 	free(envp);
 }
 
+/* The program as execvpe would find it, on the given PATH (the container's,
+ * never the init's own): a name with a '/' as it is, else the first
+ * executable regular file in the PATH's directories. NULL if none; *eacces
+ * says whether one was found but not executable. */
+static char *find_program(const char *name, const char *search, int *eacces)
+{
+	struct stat st;
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) == 0)
+			return strdup(name);
+		*eacces = errno == EACCES;
+		return NULL;
+	}
+	size_t plen = strlen(name);
+	for (const char *d = search;; d++) {
+		const char *colon = strchrnul(d, ':');
+		size_t dlen = (size_t)(colon - d);
+		char *full = malloc(dlen + plen + 3);
+		if (!full)
+			return NULL;
+		if (dlen == 0) /* an empty entry is the current directory */
+			sprintf(full, "./%s", name);
+		else
+			sprintf(full, "%.*s/%s", (int)dlen, d, name);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(full, X_OK) == 0)
+				return full;
+			*eacces = 1;
+		}
+		free(full);
+		d = colon;
+		if (!*d)
+			return NULL;
+	}
+}
+
 static void op_exec(const struct op *o)
 {
 	int i = 2;
@@ -1394,75 +1430,30 @@ static void op_exec(const struct op *o)
 		fail(LABEL(o), errno);
 	reset_signals();
 
-	if (strchr(path, '/')) {
-		execve(path, argv, envp);
-		fail(LABEL(o), errno);
-	}
-
-	/* Bare name: search the PATH of the container's env (as execvpe would,
-	 * but not the init's own environment). */
+	/* The container's PATH, never the init's own environment. */
 	const char *search = DEFAULT_PATH;
 	for (char **e = envp; *e; e++)
 		if (!strncmp(*e, "PATH=", 5))
 			search = *e + 5;
-	int seen_eacces = 0;
-	size_t plen = strlen(path);
-	for (const char *d = search;; d++) {
-		const char *colon = strchrnul(d, ':');
-		size_t dlen = (size_t)(colon - d);
-		char *full = malloc(dlen + plen + 3);
-		if (!full)
-			fail(LABEL(o), ENOMEM);
-		if (dlen == 0) /* an empty entry is the current directory */
-			sprintf(full, "./%s", path);
-		else
-			sprintf(full, "%.*s/%s", (int)dlen, d, path);
-		execve(full, argv, envp);
-		free(full);
-		if (errno == EACCES)
-			seen_eacces = 1;
-		else if (errno != ENOENT && errno != ENOTDIR)
-			fail(LABEL(o), errno);
-		d = colon;
-		if (!*d)
-			break;
-	}
-	if (seen_eacces)
-		fail(LABEL(o), EACCES);
-	fail_text(LABEL(o), ENOENT, "executable file not found in $PATH");
+	int eacces = 0;
+	char *found = find_program(path, search, &eacces);
+	if (!found)
+		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
+			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
+	execve(found, argv, envp);
+	fail(LABEL(o), errno);
 }
 
 /* `lookup`: fails now, while create can still report it, if the program
  * cannot be found on the container's PATH (exec searches again later). */
 static void op_lookup(const struct op *o)
 {
-	const char *path = ARG(o, 0), *search = ARG(o, 1);
-	if (strchr(path, '/')) {
-		if (access(path, X_OK) < 0)
-			fail(LABEL(o), errno);
-		return;
-	}
-	size_t plen = strlen(path);
-	for (const char *d = search;; d++) {
-		const char *colon = strchrnul(d, ':');
-		size_t dlen = (size_t)(colon - d);
-		char *full = malloc(dlen + plen + 3);
-		if (!full)
-			fail(LABEL(o), ENOMEM);
-		if (dlen == 0)
-			sprintf(full, "./%s", path);
-		else
-			sprintf(full, "%.*s/%s", (int)dlen, d, path);
-		struct stat st;
-		int ok = stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0;
-		free(full);
-		if (ok)
-			return;
-		d = colon;
-		if (!*d)
-			break;
-	}
-	fail_text(LABEL(o), ENOENT, "executable file not found in $PATH");
+	int eacces = 0;
+	char *found = find_program(ARG(o, 0), ARG(o, 1), &eacces);
+	if (!found)
+		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
+			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
+	free(found);
 }
 
 /* `ioprio class level` (class 1 RT, 2 BE, 3 IDLE), for this process. */
@@ -1522,6 +1513,24 @@ static void op_keyring(const struct op *o)
 		fail(LABEL(o), errno);
 }
 
+/* Sends fd over a unix socket with SCM_RIGHTS, data as the message. */
+static int send_fd(int sock, int fd, const char *data, size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
 /* `seccomp-listener-connect path`: connect to the seccomp agent's socket
  * while its host path is reachable (before pivot_root or setns). */
 static int agent_fd = -1;
@@ -1551,19 +1560,7 @@ static void op_seccomp_listener(const struct op *o)
 		_exit(1);
 	if (strncmp(line, "ok ", 3))
 		fail_text(LABEL(o), EPROTO, "unexpected reply to sync");
-	struct iovec iov = {.iov_base = line + 3, .iov_len = n - 3};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	memset(&ctl, 0, sizeof ctl);
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
-	if (sendmsg(agent_fd, &msg, MSG_NOSIGNAL) < 0)
+	if (send_fd(agent_fd, listener_fd, line + 3, n - 3) < 0)
 		fail(LABEL(o), errno);
 	xclose(&agent_fd);
 	xclose(&listener_fd);
@@ -1615,19 +1612,7 @@ static void op_console(const struct op *o)
 
 	char name[64];
 	int namelen = snprintf(name, sizeof name, "/dev/pts/%u", n);
-	struct iovec iov = {.iov_base = name, .iov_len = (size_t)namelen};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	memset(&ctl, 0, sizeof ctl);
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(console_fd, &msg, MSG_NOSIGNAL) < 0)
+	if (send_fd(console_fd, master, name, (size_t)namelen) < 0)
 		fail(LABEL(o), errno);
 	close(master);
 	xclose(&console_fd);
