@@ -182,7 +182,10 @@ const blkioWeightFile = (id: string) => {
 
 // ---------------------------------------------------------------- limits
 
-t.test('every limit set at create is in the cgroup files; update changes them; delete removes every directory', async (t) => {
+// This test reads the v1 files (memory.limit_in_bytes, cpu.shares, ...); the
+// v2 equivalents are checked by the v2 test further down.
+const memoryOnV1 = !!v1('memory') && !!v1('cpu');
+t.test(memoryOnV1 ? 'every limit set at create is in the cgroup files; update changes them; delete removes every directory' : 'v1 limits, update and delete (skipped: memory and cpu are not on cgroup v1 here; the v2 test covers them)', { skip: !memoryOnV1 }, async (t) => {
   const id = newId(t);
   const resources: Record<string, any> = {
     memory: { limit: 64 * 1024 * 1024, reservation: 32 * 1024 * 1024, ...(hasSwapAccounting ? { swap: 128 * 1024 * 1024 } : {}) },
