@@ -9,7 +9,7 @@ TSC := node_modules/.bin/tsc
 SRC := $(shell find src -name '*.ts')
 SCHEMAS := $(wildcard schemas/*.json)
 
-.PHONY: all build deps native install uninstall demo test test-unit test-e2e check-schemas bench clean
+.PHONY: all build deps native install uninstall demo test test-v2 check-schemas bench clean
 
 all: build
 
@@ -69,6 +69,12 @@ demo: deps build bundles/busybox/config.json
 
 test: deps build
 	node scripts/run-tests.mjs
+
+# The cgroup e2e tests on a pure cgroup v2 VM (qemu, no KVM needed; about
+# 4.5 minutes). See scripts/v2-host/README.md. V2_TESTS=... for other files.
+V2_TESTS ?= test/e2e/cgroups.test.ts
+test-v2: deps build
+	scripts/v2-host/run.sh $(V2_TESTS)
 
 check-schemas: node_modules/.installed
 	node scripts/check-schemas.mjs

@@ -1,0 +1,83 @@
+#!/bin/sh
+# Stage 2 of the cgroup v2 test VM, run as PID 1 inside the shared host root
+# (see init). Sources the job file run.sh wrote ($runts_job), prints the
+# cgroup setup, runs the smoke test and the tap tests, prints
+# "RUNTS-V2-HOST: exit N" and powers off.
+bb=/bin/busybox
+status=0
+finish() {
+  echo "RUNTS-V2-HOST: exit $status"
+  $bb sync
+  $bb poweroff -f
+}
+trap finish EXIT
+[ -n "${runts_job:-}" ] && [ -f "$runts_job" ] || { echo "v2-guest: no job file '$runts_job'"; status=125; exit; }
+. "$runts_job"
+cd "$RUNTS_DIR" || { status=125; exit; }
+
+echo "==== v2-guest: kernel $(uname -r), $(nproc) CPUs, $($bb free -m | $bb awk '/Mem:/{print $2}') MiB"
+echo "==== /proc/self/mountinfo (cgroup):"
+grep cgroup /proc/self/mountinfo
+echo "==== /sys/fs/cgroup/cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+echo "==== /sys/fs/cgroup/cgroup.subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+echo "==== node $(node --version)"
+
+if [ -n "${RUNTS_V2_CMD:-}" ]; then
+  echo "==== v2-guest: sh -c '$RUNTS_V2_CMD'"
+  sh -c "$RUNTS_V2_CMD"
+  status=$?
+  exit
+fi
+
+smoke() {
+  set -e
+  s=/tmp/v2-smoke
+  mkdir -p $s/bundle
+  scripts/make-rootfs.sh $s/rootfs
+  bin/runts spec --bundle $s/bundle
+  node -e '
+    const fs = require("fs"); const f = process.argv[1];
+    const c = JSON.parse(fs.readFileSync(f, "utf8"));
+    c.root = { path: process.argv[2], readonly: true };
+    c.process.terminal = false;
+    c.process.args = ["sh", "-c", "echo hello from the container; sleep 3"];
+    c.linux.resources = { ...c.linux.resources, memory: { limit: 33554432 }, pids: { limit: 17 } };
+    fs.writeFileSync(f, JSON.stringify(c, null, 2));' $s/bundle/config.json $s/rootfs
+  id=smoke-$$
+  bin/runts --root $s/state run --bundle $s/bundle $id > $s/out 2>&1 &
+  run=$!
+  d=/sys/fs/cgroup/runts/$id
+  i=0
+  while [ ! -f $d/pids.max ] || [ "$(cat $d/pids.max)" != 17 ]; do
+    i=$((i + 1)); [ $i -lt 300 ] || { echo "smoke: no $d/pids.max = 17 after 30 s"; ls -l $d 2>&1; cat $s/out; return 1; }
+    sleep 0.1
+  done
+  mem=$(cat $d/memory.max) pids=$(cat $d/pids.max)
+  echo "smoke: $d/memory.max = $mem, pids.max = $pids"
+  echo "smoke: $d/cgroup.controllers = $(cat $d/cgroup.controllers)"
+  wait $run || { echo "smoke: runts run exited $?"; cat $s/out; return 1; }
+  cat $s/out
+  [ "$mem" = 33554432 ] || { echo "smoke: memory.max is $mem, not 33554432"; return 1; }
+  [ ! -e $d ] || { echo "smoke: $d left behind"; return 1; }
+  echo "smoke: ok"
+}
+
+if [ "${SMOKE:-1}" = 1 ]; then
+  echo "==== v2-guest: smoke test (bin/runts run with memory and pids limits)"
+  start=$(date +%s)
+  (smoke)
+  s=$?
+  echo "==== v2-guest: smoke test exit $s ($(( $(date +%s) - start )) s)"
+  [ $s -eq 0 ] || status=$s
+fi
+
+if [ -n "${TESTS:-}" ]; then
+  echo "==== v2-guest: tap $TESTS"
+  start=$(date +%s)
+  # shellcheck disable=SC2086
+  node_modules/.bin/tap --disable-coverage --allow-empty-coverage --timeout=${TAP_TIMEOUT:-600} ${TAP_ARGS:-} $TESTS
+  t=$?
+  echo "==== v2-guest: tap exit $t ($(( $(date +%s) - start )) s)"
+  [ $t -eq 0 ] || status=$t
+fi
+exit
