@@ -48,7 +48,16 @@ export function createCgroup(cgPath: string, layout: Layout = detectLayout()): C
     for (const h of layout.hierarchies) {
       const dir = path.join(h.mountpoint, cgPath);
       const isCpuset = h.version === 1 && h.controllers.includes('cpuset');
-      mkdirTracked(dir, record.created, h.mountpoint, isCpuset);
+      // A concurrent delete may remove an empty parent (such as /runts)
+      // between our check and our mkdir: then make it again.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          mkdirTracked(dir, record.created, h.mountpoint, isCpuset);
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+        }
+      }
       record.dirs.push(dir);
     }
   } catch (err) {
@@ -83,10 +92,11 @@ export function cgroupPids(record: CgroupRecord): number[] {
   return [];
 }
 
-// rmdir the container's own directories, the ones runts created. Parents
-// (such as /runts) stay: other containers may be using them, and removing
-// them would race with a concurrent create. A cgroup whose last process is
-// still exiting reports EBUSY for a moment: retry briefly.
+// rmdir the container's own directories, the ones runts created. A cgroup
+// whose last process is still exiting reports EBUSY for a moment: retry
+// briefly. Then, best effort, the parents this container created and the
+// default parent /runts, when they are empty: another container using them
+// keeps them (EBUSY), and a create racing with their removal makes them again.
 export function removeCgroup(record: CgroupRecord): string[] {
   const failed: string[] = [];
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -105,6 +115,17 @@ export function removeCgroup(record: CgroupRecord): string[] {
         failed.push(`${dir}: ${code}`);
         break;
       }
+    }
+  }
+  const parents = new Set(record.created.filter((d) => !record.dirs.includes(d)));
+  if (record.path.startsWith('/runts/')) {
+    for (const dir of record.dirs) parents.add(dir.slice(0, dir.length - record.path.length) + '/runts');
+  }
+  for (const dir of [...parents].sort((a, b) => b.length - a.length)) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      /* in use by another container, or gone */
     }
   }
   return failed;
