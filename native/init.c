@@ -1531,18 +1531,26 @@ static int send_fd(int sock, int fd, const char *data, size_t len)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+/* A socket connected to the unix socket at the op's first argument, a host
+ * path (so: before pivot_root or setns into the mount namespace). */
+static int connect_unix(const struct op *o)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (ARGLEN(o, 0) >= sizeof addr.sun_path)
+		fail_text(LABEL(o), ENAMETOOLONG, "socket path too long");
+	memcpy(addr.sun_path, ARG(o, 0), ARGLEN(o, 0));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+		fail(LABEL(o), errno);
+	return fd;
+}
+
 /* `seccomp-listener-connect path`: connect to the seccomp agent's socket
  * while its host path is reachable (before pivot_root or setns). */
 static int agent_fd = -1;
 static void op_seccomp_listener_connect(const struct op *o)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (ARGLEN(o, 0) >= sizeof addr.sun_path)
-		fail_text(LABEL(o), ENAMETOOLONG, "listener path too long");
-	memcpy(addr.sun_path, ARG(o, 0), ARGLEN(o, 0));
-	agent_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (agent_fd < 0 || connect(agent_fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-		fail(LABEL(o), errno);
+	agent_fd = connect_unix(o);
 }
 
 /* `seccomp-listener`: hands the notification fd of the last `seccomp`
@@ -1571,15 +1579,7 @@ static void op_seccomp_listener(const struct op *o)
  * host path is still reachable (before pivot_root). */
 static void op_console_connect(const struct op *o)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (ARGLEN(o, 0) >= sizeof addr.sun_path)
-		fail_text(LABEL(o), ENAMETOOLONG, "console socket path too long");
-	memcpy(addr.sun_path, ARG(o, 0), ARGLEN(o, 0));
-	console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (console_fd < 0)
-		fail(LABEL(o), errno);
-	if (connect(console_fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-		fail(LABEL(o), errno);
+	console_fd = connect_unix(o);
 }
 
 /* `console rows cols uid gid`: a pty from the container's own devpts
