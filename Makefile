@@ -13,7 +13,7 @@ SCHEMAS := $(wildcard schemas/*.json)
 
 all: build
 
-build: bin/runts bin/runts-init build/validators.cjs build/version.json
+build: bin/runts bin/runts-init build/validators.cjs build/version.json build/runts.blob
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -39,8 +39,12 @@ build/version.json: package.json $(SRC)
 	  "$$(node -p 'require("./package.json").version')" \
 	  "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > $@
 
-bin/runts: bin/runts.in build/.tsc
-	sed 's|@NODE@|$(NODE)|' bin/runts.in > $@
+# The startup snapshot: every module loaded, ready to run (docs/performance.md).
+build/runts.blob: build/.tsc build/validators.cjs build/version.json scripts/bundle.mjs
+	$(NODE) scripts/bundle.mjs build
+
+bin/runts: bin/runts.in build/runts.blob
+	sed -e 's|@NODE@|$(NODE)|' -e 's|@BLOB@|$(CURDIR)/build/runts.blob|' bin/runts.in > $@
 	chmod 755 $@
 
 native: bin/runts-init
@@ -51,9 +55,12 @@ install: build
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin
 	cp -r bin build package.json $(DESTDIR)$(PREFIX)/lib/runts/
+	$(NODE) scripts/bundle.mjs $(DESTDIR)$(PREFIX)/lib/runts/build
+	sed -e 's|@NODE@|$(NODE)|' -e 's|@BLOB@|$(PREFIX)/lib/runts/build/runts.blob|' bin/runts.in > $(DESTDIR)$(PREFIX)/lib/runts/bin/runts
+	rm $(DESTDIR)$(PREFIX)/lib/runts/bin/runts.in
 	cd $(DESTDIR)$(PREFIX)/lib/runts && mkdir node_modules && \
 	  for m in $$(node -e 'const l=require("$(CURDIR)/package-lock.json").packages; for (const [k,v] of Object.entries(l)) if (k && !v.dev) console.log(k)'); do \
-	    mkdir -p $$(dirname $$m) && cp -r $(CURDIR)/$$m $$m; done
+	    if [ -e $(CURDIR)/$$m ]; then mkdir -p $$(dirname $$m) && cp -r $(CURDIR)/$$m $$m; fi; done
 	ln -sf $(PREFIX)/lib/runts/bin/runts $(DESTDIR)$(PREFIX)/bin/runts
 
 uninstall:
@@ -79,8 +86,12 @@ test-v2: deps build
 check-schemas: node_modules/.installed
 	node scripts/check-schemas.mjs
 
+# runc and crun to compare with, from Debian's packages when missing.
 bench: deps build
-	node bench/bench.mjs
+	@command -v runc >/dev/null 2>&1 && command -v crun >/dev/null 2>&1 || { \
+	  echo "installing runc and crun (the benchmark's comparison)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q runc crun; }
+	$(NODE) bench/bench.mjs
 
 clean:
 	rm -rf build bin/runts bin/runts-init

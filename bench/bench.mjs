@@ -270,6 +270,12 @@ function snapshotRunts() {
   for (const d of ['bin', 'build']) fs.cpSync(path.join(REPO, d), path.join(snap, d), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(snap, 'package.json'));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(snap, 'node_modules'));
+  // The startup snapshot names its own directory and bin/runts names the
+  // blob: make both again for the copy, as `make install` does.
+  const made = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs'), path.join(snap, 'build')], { encoding: 'utf8' });
+  if (made.status !== 0) throw new BenchError(`snapshot of the copy: ${firstLine(made.stderr) || firstLine(made.stdout)}`);
+  const launcher = fs.readFileSync(path.join(REPO, 'bin', 'runts.in'), 'utf8').replace('@NODE@', process.execPath).replace('@BLOB@', path.join(snap, 'build', 'runts.blob'));
+  fs.writeFileSync(path.join(snap, 'bin', 'runts'), launcher, { mode: 0o755 });
   runts.bin = path.join(snap, 'bin', 'runts');
   const v = spawnSync(runts.bin, ['--version'], { encoding: 'utf8' });
   if (v.status !== 0) throw new BenchError(`the copy of runts does not run: ${firstLine(v.stderr)}`);
@@ -717,6 +723,38 @@ async function rowConcurrent(active) {
   }
 }
 
+// The concurrent row's floor: the same 150 Node starts (create and start in
+// 50 chains, then 50 deletes), each `node -e 0`. No runtime that starts a
+// Node process per command can take less than this.
+async function rowConcurrentFloor() {
+  const row = addRow('concurrent.node', `  node -e 0 alone, ${3 * CONCURRENT} times, ${CONCURRENT} at a time`);
+  const node = () => new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    inFlight.add(child);
+    child.once('exit', () => {
+      inFlight.delete(child);
+      resolve();
+    });
+  });
+  const whole = [];
+  const cpu = [];
+  for (let i = -HEAVY_WARMUP; i < HEAVY; i++) {
+    const c0 = childCpuMs();
+    const t0 = nowMs();
+    await Promise.all(Array.from({ length: CONCURRENT }, async () => {
+      await node();
+      await node();
+    }));
+    await Promise.all(Array.from({ length: CONCURRENT }, node));
+    if (i >= 0) {
+      whole.push(nowMs() - t0);
+      cpu.push(childCpuMs() - c0);
+    }
+  }
+  row.values.node = stats(whole);
+  row.values.node.cpuMeanMs = meanCpu(cpu);
+}
+
 // ---------------------------------------------------------------- cleanup
 
 let cleaned = false;
@@ -820,7 +858,7 @@ function tableOf(floor, showCrun) {
   if (showCrun) head.push('crun ms');
   const lines = [head];
   for (const r of ROWS) {
-    if (r.key === 'node') {
+    if (r.values.node) {
       const line = [r.label, fmt(r.values.node.median), '', '', '', ''];
       if (showCrun) line.push('');
       lines.push(line);
@@ -852,8 +890,8 @@ function cpuTableOf() {
   const head = ['row', ...names.map((n) => `${n} cpu ms`)];
   const lines = [head];
   for (const r of ROWS) {
-    if (r.unit !== 'ms' || r.key.startsWith('concurrent.')) continue;
-    const cols = r.key === 'node' ? [fmt(r.values.node?.cpuMeanMs, 0), ...names.slice(1).map(() => '')] : names.map((n) => fmt(r.values[n]?.cpuMeanMs, 0));
+    if (r.unit !== 'ms' || (r.key.startsWith('concurrent.') && !r.values.node)) continue;
+    const cols = r.values.node ? [fmt(r.values.node?.cpuMeanMs, 0), ...names.slice(1).map(() => '')] : names.map((n) => fmt(r.values[n]?.cpuMeanMs, 0));
     if (cols.every((c) => c === '-' || c === '')) continue;
     lines.push([r.label, ...cols]);
   }
@@ -883,6 +921,8 @@ function targets(floor) {
     t(`${CONCURRENT} concurrent: none leaks`, c.leaked, 0, c.leaked === 0, 'leaks');
   }
   if (w !== undefined && wr) t(`${CONCURRENT} concurrent: whole <= runc's`, w / wr, 1, w <= wr, 'runts/runc');
+  const wn = ROWS.find((r) => r.key === 'concurrent.node')?.values.node?.median;
+  if (wn !== undefined && wr) t(`  (its node floor alone, ${3 * CONCURRENT} x node -e 0, against runc's whole)`, wn / wr, 1, wn <= wr, 'node/runc');
   return out;
 }
 
@@ -918,6 +958,7 @@ async function main() {
   const loadMid = os.loadavg();
   log(`${CONCURRENT} concurrent containers`);
   await rowConcurrent(active);
+  await rowConcurrentFloor();
 
   const showCrun = byName('crun').active;
   const table = tableOf(floor, showCrun);

@@ -46,6 +46,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/ioctl.h>
+#include <sys/file.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <linux/capability.h>
@@ -1818,9 +1819,63 @@ static void ensure_cloned(char **argv)
 	fail(label, errno);
 }
 
+static void join_cgroup(const char *dir)
+{
+	char label[PATH_MAX + 32];
+	snprintf(label, sizeof label, "join cgroup %s", dir);
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+	write_file_or_fail(label, path, "0", 1);
+}
+
+/* Helper mode, `runts-init --helper OP ARGS... [OP ARGS...]`: the few system
+ * calls Node has no binding for, on the paths of create, start and delete,
+ * where loading koffi would cost more than the command's own work
+ * (docs/architecture.md). Each failure prints `OP ARG: ERRNAME: text` and
+ * exits 1.
+ *   flock FD         blocks until it holds an exclusive flock on FD. The
+ *                    lock belongs to the open file, which the caller still
+ *                    has open: it holds the lock after we exit.
+ *   mkfifo PATH MODE makes a fifo with MODE (octal), not narrowed by the umask. */
+static int helper(int argc, char **argv)
+{
+	for (int i = 0; i < argc;) {
+		const char *op = argv[i];
+		unsigned long long n;
+		if (!strcmp(op, "flock") && i + 1 < argc && parse_u64(argv[i + 1], &n) == 0 && n <= INT_MAX) {
+			int r;
+			while ((r = flock((int)n, LOCK_EX)) < 0 && errno == EINTR)
+				;
+			if (r < 0)
+				goto failed;
+			i += 2;
+		} else if (!strcmp(op, "mkfifo") && i + 2 < argc) {
+			char *end;
+			unsigned long mode = strtoul(argv[i + 2], &end, 8);
+			if (*end || mode > 07777) {
+				errno = EINVAL;
+				goto failed;
+			}
+			umask(0);
+			if (mkfifo(argv[i + 1], (mode_t)mode) < 0)
+				goto failed;
+			i += 3;
+		} else {
+			dprintf(2, "%s: unknown helper operation or missing argument\n", op);
+			return 1;
+		}
+		continue;
+failed:
+		dprintf(2, "%s %s: %s: %s\n", op, i + 1 < argc ? argv[i + 1] : "", errname(errno), strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	(void)argc;
+	if (argc >= 2 && !strcmp(argv[1], "--helper"))
+		return helper(argc - 2, argv + 2);
 	unsigned long long fd;
 	const char *s = getenv("_RUNTS_SYNC");
 	if (!s || parse_u64(s, &fd) < 0 || fd < 3 || fd > INT_MAX) {
@@ -1854,6 +1909,11 @@ int main(int argc, char **argv)
 	/* A reader that goes away (fifo, hook stdin) must give EPIPE, not
 	 * kill us; reset_signals() restores the default before any exec. */
 	signal(SIGPIPE, SIG_IGN);
+
+	/* Our arguments are the cgroup directories to join before the plan
+	 * comes (runts compiles it meanwhile): "0" moves the writer itself. */
+	for (int i = 1; i < argc; i++)
+		join_cgroup(argv[i]);
 
 	run_plan();
 	return 0; /* a plan without `exec` ends here */

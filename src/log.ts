@@ -35,6 +35,12 @@ export function debug(msg: string): void {
   if (!logFile) process.stderr.write(`runts: debug: ${msg}\n`);
 }
 
+// A milestone of a command with the time since the process started (Node's
+// own start included), for finding where a command spends its time.
+export function step(what: string): void {
+  if (debugEnabled) debug(`${what} at ${performance.now().toFixed(1)} ms`);
+}
+
 // With --log, warnings go only there: an engine's stderr may be the
 // container's own log stream.
 export function warn(msg: string): void {

@@ -6,7 +6,7 @@ import { RuntsError, describe } from './errors';
 import { COMMAND_FILES, fastParse } from './cli/fast';
 
 // The options every command takes (runc's global options).
-function globalOptions(y: Argv): Argv {
+export function globalOptions(y: Argv): Argv {
   return y
     .option('root', { type: 'string', default: '/run/runts', describe: 'directory for container state', global: true })
     .option('log', { type: 'string', describe: 'append log lines to this file', global: true })

@@ -5,9 +5,7 @@ import { RuntsError } from '../errors';
 import { detectLayout, Layout } from './layout';
 import { CgroupIo, realIo } from './fsio';
 import { CgroupDirs, Placement, Target } from './placement';
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+import { sleepSync as sleep } from '../sys/sleep';
 
 function freezerOf(record: CgroupDirs, layout: Layout): Target | undefined {
   const t = new Placement(record, layout).freezer();

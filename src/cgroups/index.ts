@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import { detectLayout, Layout } from './layout';
+import { sleepSync } from '../sys/sleep';
 
 export interface CgroupRecord {
   path: string; // the cgroup path inside each hierarchy, e.g. /runts/abc
@@ -67,16 +68,6 @@ export function createCgroup(cgPath: string, layout: Layout = detectLayout()): C
   return record;
 }
 
-export function joinCgroup(record: CgroupRecord, pid: number): void {
-  for (const dir of record.dirs) {
-    try {
-      fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
-    } catch (err) {
-      throw new RuntsError(`join cgroup ${dir}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-    }
-  }
-}
-
 export function cgroupPids(record: CgroupRecord): number[] {
   for (const dir of record.dirs) {
     try {
@@ -99,7 +90,6 @@ export function cgroupPids(record: CgroupRecord): number[] {
 // keeps them (EBUSY), and a create racing with their removal makes them again.
 export function removeCgroup(record: CgroupRecord): string[] {
   const failed: string[] = [];
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (const dir of record.dirs.filter((d) => record.created.includes(d))) {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -109,7 +99,7 @@ export function removeCgroup(record: CgroupRecord): string[] {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') break;
         if (code === 'EBUSY' && attempt < 400) {
-          Atomics.wait(sleeper, 0, 0, 5);
+          sleepSync(5);
           continue;
         }
         failed.push(`${dir}: ${code}`);

@@ -9,16 +9,16 @@ import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
 import { formatPlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { applyResources, createCgroup, joinCgroup, removeCgroup, resolveCgroupPath, CgroupRecord, LinuxResources } from '../cgroups';
+import { applyResources, createCgroup, removeCgroup, resolveCgroupPath, CgroupRecord, LinuxResources } from '../cgroups';
 import { detectLayout } from '../cgroups/layout';
-import { launchInit, Launched } from './launch';
+import { spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
-import { debug, warn } from '../log';
+import { debug, step, warn } from '../log';
 import { barrierPath, containerDir, detachHostMounts, lockContainer, Saved, SPEC_VERSION, writeSaved } from './state';
 import { readStat } from '../sys/proc';
-import { getLibc } from '../sys/libc';
 import { namespacesOf } from '../plan/compile';
+import { becomeSubreaper } from './foreground';
 
 export interface CreateOptions {
   root: string;
@@ -34,6 +34,9 @@ export interface CreateOptions {
   // run in the foreground: with process.terminal and no --console-socket,
   // runts takes the terminal itself and joins it to its own.
   foregroundTerminal?: boolean;
+  // run in the foreground: runts becomes the subreaper, so that the
+  // container's process becomes its child once the init's stage 0 exits.
+  subreaper?: boolean;
 }
 
 export interface Created {
@@ -108,8 +111,10 @@ export function dryRun(opts: CreateOptions): string {
 }
 
 export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' | number)[]): Promise<Created> {
+  step('create: begin');
   const { config, bundle } = loadBundleConfig(opts.bundle);
   checkOptions(config, opts);
+  step('create: config valid');
   const dir = containerDir(opts.root, opts.id);
   // 0711: the container's user must reach the barrier fifo; nobody may list.
   fs.mkdirSync(opts.root, { recursive: true, mode: 0o711 });
@@ -127,16 +132,19 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     opts = { ...opts, consoleSocket: terminal.socketPath };
   }
   let cgroup: CgroupRecord | undefined;
+  let init: SpawnedInit | undefined;
   let launched: Launched | undefined;
   let containerPid: number | undefined;
   let lock: number | undefined;
   try {
-    lock = lockContainer(dir);
-    const libc = getLibc();
-    // Writable by the container's user: the init opens it after dropping to that user.
-    if (libc.mkfifo(barrierPath(dir), 0o622) !== 0) throw new RuntsError(`create: mkfifo ${barrierPath(dir)}: errno ${libc.errno()}`);
-    fs.chmodSync(barrierPath(dir), 0o622); // not narrowed by the umask
     cgroup = createCgroup(resolveCgroupPath(config.linux?.cgroupsPath, opts.id));
+    // Started first: it joins its cgroups while we do the rest (see SpawnOptions).
+    init = spawnInit({ preserveFds: opts.preserveFds ?? 0, stdio, cgroupDirs: cgroup.dirs });
+    step('create: cgroup made, init spawned');
+    // Loads koffi (for waitpid later): the lock below then takes libc's flock.
+    if (opts.subreaper) becomeSubreaper();
+    // The barrier is writable by the container's user: the init opens it after dropping to that user.
+    lock = lockContainer(dir, [{ op: 'mkfifo', path: barrierPath(dir), mode: 0o622 }]);
     applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
     const rootfs = path.resolve(bundle, config.root!.path);
     const plan: Instruction[] = compile({
@@ -157,9 +165,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
     const { created, joined } = namespacesOf(config);
     const hostMounts = created.has('mount') || joined.some((n) => n.type === 'mount') ? undefined : rootfs;
-    const record = cgroup;
-    launched = await launchInit(plan, { preserveFds: opts.preserveFds ?? 0, stdio }, {
-      spawned: (stage0) => joinCgroup(record, stage0),
+    step('create: plan compiled');
+    launched = await init.run(plan, {
       sync: (name, ctx) => {
         if (name === 'usermap') {
           writeMaps(ctx.stage0Pid, config);
@@ -181,6 +188,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       throw new RuntsError(err.message.startsWith('create: ') ? err.message : `create: ${err.message}`);
     });
     containerPid = launched.pid;
+    step('create: container process ready');
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
     const saved: Saved = {
@@ -205,6 +213,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     return { saved, launched, terminal };
   } catch (err) {
+    if (!launched) init?.abort();
     terminal?.close();
     cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
     throw err;

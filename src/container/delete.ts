@@ -8,8 +8,8 @@ import { cgroupPids, removeCgroup } from '../cgroups';
 import { isAlive } from '../sys/proc';
 import { runHooks } from './hooks';
 import { containerDir, detachHostMounts, lockContainer, readSaved, Saved, stateFile, statusOf, toState } from './state';
+import { sleepSync } from '../sys/sleep';
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function killAndWait(saved: Saved): void {
   const targets = new Set<number>([saved.pid]);
@@ -26,7 +26,7 @@ function killAndWait(saved: Saved): void {
       /* gone already */
     }
   }
-  for (let i = 0; i < 2000 && isAlive(saved.pid, saved.startTime); i++) Atomics.wait(sleeper, 0, 0, 5);
+  for (let i = 0; i < 2000 && isAlive(saved.pid, saved.startTime); i++) sleepSync(5);
 }
 
 function thaw(saved: Saved): void {

@@ -7,8 +7,7 @@ import { RuntsError } from '../errors';
 import type { Config, Process } from '../spec/types';
 import { compileExec } from '../plan/exec';
 import { formatPlan } from '../plan/instructions';
-import { launchInit } from './launch';
-import { joinCgroup } from '../cgroups';
+import { spawnInit } from './launch';
 import { containerDir, readSaved, Saved, SPEC_VERSION, statusOf } from './state';
 import { ForegroundTerminal } from './terminal';
 import type { Instruction } from '../plan/instructions';
@@ -173,11 +172,14 @@ export async function exec(opts: ExecOptions): Promise<number> {
 }
 
 async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], terminal?: ForegroundTerminal): Promise<number> {
-  if (!opts.detach) becomeSubreaper();
-  const launched = await launchInit(plan, { preserveFds: opts.preserveFds ?? 0 }, {
-    spawned: (stage0) => {
-      if (saved.cgroup) joinCgroup(saved.cgroup, stage0);
-    },
+  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs: saved.cgroup?.dirs });
+  try {
+    if (!opts.detach) becomeSubreaper();
+  } catch (err) {
+    init.abort();
+    throw err;
+  }
+  const launched = await init.run(plan, {
     sync: (name, ctx) => {
       if (name === 'seccomp-state' && ctx.pid) {
         return seccompState(config, { ociVersion: SPEC_VERSION, id: saved.id, status: 'running', pid: saved.pid, bundle: saved.bundle, annotations: saved.annotations ?? {} }, ctx.pid);

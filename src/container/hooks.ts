@@ -1,7 +1,6 @@
 // Hooks run by the runtime process itself (prestart, createRuntime,
 // poststart, poststop): in the runtime's namespaces, the state on stdin.
 // createContainer and startContainer run inside the container, by the init.
-import { spawnSync } from 'node:child_process';
 import { RuntsError } from '../errors';
 import type { Hook, State } from '../spec/types';
 
@@ -18,6 +17,7 @@ export function hookEnv(env: string[] | undefined): Record<string, string> {
 export function runHooks(kind: string, hooks: Hook[] | undefined, state: State): void {
   (hooks ?? []).forEach((h, i) => {
     const args = h.args ?? [h.path];
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const res = spawnSync(h.path, args.slice(1), {
       argv0: args[0],
       env: hookEnv(h.env),

@@ -1,7 +1,7 @@
 // Spawning the native init and talking to it over the sync socket
 // (docs/init-protocol.md): hand it the plan, answer its syncs, and learn the
 // container's pid, its readiness, or the step that failed.
-import { spawn, ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { RuntsError } from '../errors';
@@ -10,9 +10,6 @@ import { encodePlan, Instruction } from '../plan/instructions';
 export const INIT_BINARY = path.join(__dirname, '..', '..', 'bin', 'runts-init');
 
 export interface InitHandlers {
-  // The init's pid on the host, as soon as it exists (to place it in its cgroup
-  // before it reads the plan, so that its namespaces are made from there).
-  spawned: (stage0Pid: number) => void;
   // Returns the reply payload ("" for none). Throwing aborts the init.
   sync: (name: string, ctx: { stage0Pid: number; pid?: number }) => string;
 }
@@ -23,15 +20,44 @@ export interface Launched {
   exited: Promise<void>; // stage 0 gone: the container process is now someone else's child
 }
 
-export function launchInit(plan: Instruction[], opts: { preserveFds: number; stdio?: ('inherit' | 'ignore' | number)[] }, handlers: InitHandlers): Promise<Launched> {
+export interface SpawnOptions {
+  preserveFds: number;
+  stdio?: ('inherit' | 'ignore' | number)[];
+  // The init writes itself into these cgroup directories before it reads the
+  // plan, so that its namespaces are made from there. It does so while we
+  // compile the plan: on cgroup v1 the first move takes the kernel about 10 ms.
+  cgroupDirs?: string[];
+}
+
+// A started init, waiting for its plan.
+export interface SpawnedInit {
+  pid: number | undefined;
+  // Sends the plan and follows the init until the container is ready.
+  run(plan: Instruction[], handlers: InitHandlers): Promise<Launched>;
+  // Kills an init whose plan will never come (a later step failed).
+  abort(): void;
+}
+
+export function spawnInit(opts: SpawnOptions): SpawnedInit {
   const syncFd = 3 + opts.preserveFds;
   const stdio: ('inherit' | 'ignore' | 'pipe' | number)[] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
   for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
   stdio.push('pipe');
-  const child = spawn(INIT_BINARY, [], { stdio, env: { _RUNTS_SYNC: String(syncFd) } });
+  // Required here, not at the top: the startup snapshot holds no child_process.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const child = spawn(INIT_BINARY, opts.cgroupDirs ?? [], { stdio, env: { _RUNTS_SYNC: String(syncFd) } });
   const sock = child.stdio[syncFd] as Socket;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+  const abort = () => {
+    sock?.destroy();
+    if (child.pid && child.exitCode === null) child.kill('SIGKILL');
+  };
+  return { pid: child.pid, abort, run: (plan, handlers) => follow(child, sock, exited, () => spawnError, plan, handlers) };
+}
 
+function follow(child: ChildProcess, sock: Socket, exited: Promise<void>, spawnError: () => Error | undefined, plan: Instruction[], handlers: InitHandlers): Promise<Launched> {
   return new Promise<Launched>((resolve, reject) => {
     let pid: number | undefined;
     let done = false;
@@ -50,14 +76,11 @@ export function launchInit(plan: Instruction[], opts: { preserveFds: number; std
       }
       reject(Object.assign(new RuntsError(msg), { pid }));
     };
-    child.once('error', (err) => fail(`start the init ${INIT_BINARY}: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+    const failSpawn = (err: Error) => fail(`start the init ${INIT_BINARY}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    const early = spawnError();
+    if (early) return failSpawn(early);
+    child.once('error', failSpawn);
     if (!child.pid) return; // 'error' follows
-    try {
-      handlers.spawned(child.pid);
-    } catch (err) {
-      fail((err as Error).message);
-      return;
-    }
     sock.write(encodePlan(plan));
     sock.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();

@@ -1,6 +1,5 @@
 // ps: the processes in the container's cgroup, as pids (json) or as the
 // lines of the host's ps(1) whose PID column is one of them (as runc does).
-import { spawnSync } from 'node:child_process';
 import { RuntsError } from '../errors';
 import { allPids } from '../cgroups';
 import { containerDir, readSaved, statusOf } from './state';
@@ -31,6 +30,7 @@ export function filterPsOutput(output: string, pids: number[]): string {
 export function psTable(root: string, id: string, psArgs: string[]): string {
   const pids = containerPids(root, id);
   const args = psArgs.length ? psArgs : ['-ef'];
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const res = spawnSync('ps', args, { encoding: 'utf8' });
   if (res.error) throw new RuntsError(`ps: cannot run ps: ${(res.error as NodeJS.ErrnoException).code ?? res.error.message}`);
   if (res.status !== 0) throw new RuntsError(`ps ${args.join(' ')}: ${res.stderr.trim().split('\n')[0] || `exit status ${res.status}`}`);

@@ -3,8 +3,8 @@
 import { create, CreateOptions } from './create';
 import { start } from './start';
 import { deleteContainer } from './delete';
-import { becomeSubreaper, forwardSignals, waitExit } from './foreground';
-import { warn } from '../log';
+import { forwardSignals, waitExit } from './foreground';
+import { step, warn } from '../log';
 
 export async function run(opts: CreateOptions & { detach?: boolean }): Promise<number> {
   if (opts.detach) {
@@ -13,20 +13,22 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
     return 0;
   }
   // Stage 0 of the init exits right after the fork: its child must come to us.
-  becomeSubreaper();
-  const { saved, launched, terminal } = await create({ ...opts, foregroundTerminal: true });
+  const { saved, launched, terminal } = await create({ ...opts, foregroundTerminal: true, subreaper: true });
   await launched.exited;
   const stopForwarding = forwardSignals(saved.pid);
   try {
     terminal?.attach();
     start(opts.root, opts.id);
+    step('run: started');
     const code = await waitExit(saved.pid);
+    step('run: container process exited');
     await terminal?.drain();
     return code;
   } finally {
     stopForwarding();
     terminal?.close();
     deleteQuietly(opts.root, opts.id);
+    step('run: deleted');
   }
 }
 

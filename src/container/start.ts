@@ -6,8 +6,7 @@ import { warn } from '../log';
 import { runHooks } from './hooks';
 import { barrierPath, containerDir, lockContainer, readSaved, statusOf, toState } from './state';
 import { isAlive } from '../sys/proc';
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+import { sleepSync } from '../sys/sleep';
 
 export function start(root: string, id: string): void {
   const dir = containerDir(root, id);
@@ -62,7 +61,7 @@ function releaseBarrier(dir: string, pid: number, startTime: string, id: string)
         if (released) break; // exec happened (or the process died: see below)
         if (!isAlive(pid, startTime)) throw new RuntsError(`cannot start container "${id}": its process exited`);
       }
-      Atomics.wait(sleeper, 0, 0, 1);
+      sleepSync(0.2); // the init is at most a few ms away: poll finely
     }
     const error = said.split('\n').find((l) => l.startsWith('error '));
     if (error) throw new RuntsError(`start: ${error.slice(6)}`);

@@ -8,6 +8,7 @@ import { checkContainerId } from '../spec/semantic';
 import type { Hooks, State } from '../spec/types';
 import type { CgroupRecord } from '../cgroups';
 import { isAlive } from '../sys/proc';
+import { runHelper, HelperOp } from '../sys/helper';
 
 export const SPEC_VERSION = '1.3.0';
 
@@ -104,9 +105,8 @@ export function toState(saved: Saved, status: State['status']): State {
 
 // Serialise commands that change one container. flock is released by the
 // kernel when the process exits, so a crashed command never leaves it held.
-export function lockContainer(dir: string): number {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { getLibc, LOCK_EX } = require('../sys/libc') as typeof import('../sys/libc');
+// `also`: more helper operations for the same spawn (create's fifo).
+export function lockContainer(dir: string, also: HelperOp[] = []): number {
   let fd: number;
   try {
     fd = fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
@@ -114,6 +114,11 @@ export function lockContainer(dir: string): number {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError(`container "${path.basename(dir)}" does not exist`);
     throw err;
   }
-  if (getLibc().flock(fd, LOCK_EX) !== 0) throw new RuntsError(`lock ${dir}: errno ${getLibc().errno()}`);
+  try {
+    runHelper(`lock ${dir}`, [{ op: 'flock', fd }, ...also]);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
   return fd;
 }

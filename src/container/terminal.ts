@@ -2,8 +2,6 @@
 // of its own and joins it to the caller's terminal (raw mode, window size at
 // start and on SIGWINCH), until the container's process exits.
 import * as path from 'node:path';
-import * as tty from 'node:tty';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { closeFd, listenConsole, receiveConsole, removeSocket, setWindowSize } from '../sys/console';
 
@@ -14,6 +12,8 @@ export class ForegroundTerminal {
 
   constructor(root: string) {
     fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+    // tty and crypto are required where used: the startup snapshot holds neither.
+    const crypto = require('node:crypto') as typeof import('node:crypto');
     this.socketPath = path.join(root, `.console-${process.pid}-${crypto.randomBytes(4).toString('hex')}.sock`);
     this.listenFd = listenConsole(this.socketPath);
     this.restore.push(() => {
@@ -34,6 +34,7 @@ export class ForegroundTerminal {
       input.setRawMode(true);
       this.restore.push(() => input.setRawMode(false));
     }
+    const tty = require('node:tty') as typeof import('node:tty');
     const fromPty = new tty.ReadStream(master);
     const toPty = new tty.WriteStream(master);
     fromPty.on('error', () => {

@@ -17,6 +17,11 @@ export interface Libc {
 
 let libc: Libc | undefined;
 
+// The libc if this command has loaded it already, without loading it.
+export function loadedLibc(): Libc | undefined {
+  return libc;
+}
+
 export function getLibc(): Libc {
   if (libc) return libc;
   // eslint-disable-next-line @typescript-eslint/no-var-requires

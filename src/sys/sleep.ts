@@ -1,0 +1,9 @@
+// A synchronous sleep for the short retry loops of create, start and delete.
+// The buffer is made on first use: a startup snapshot (docs/performance.md)
+// cannot hold a SharedArrayBuffer.
+let cell: Int32Array | undefined;
+
+export function sleepSync(ms: number): void {
+  cell ??= new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(cell, 0, 0, ms);
+}
