@@ -41,7 +41,7 @@ build/version.json: package.json $(SRC)
 
 # The startup snapshot: every module loaded, ready to run (docs/performance.md).
 build/runts.blob: build/.tsc build/validators.cjs build/version.json scripts/bundle.mjs
-	$(NODE) scripts/bundle.mjs build
+	$(NODE) scripts/bundle.mjs build src
 
 bin/runts: bin/runts.in build/runts.blob
 	sed -e 's|@NODE@|$(NODE)|' -e 's|@BLOB@|$(CURDIR)/build/runts.blob|' bin/runts.in > $@
@@ -55,7 +55,7 @@ install: build
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin
 	cp -r bin build package.json $(DESTDIR)$(PREFIX)/lib/runts/
-	$(NODE) scripts/bundle.mjs $(DESTDIR)$(PREFIX)/lib/runts/build
+	$(NODE) scripts/bundle.mjs $(DESTDIR)$(PREFIX)/lib/runts/build src
 	sed -e 's|@NODE@|$(NODE)|' -e 's|@BLOB@|$(PREFIX)/lib/runts/build/runts.blob|' bin/runts.in > $(DESTDIR)$(PREFIX)/lib/runts/bin/runts
 	rm $(DESTDIR)$(PREFIX)/lib/runts/bin/runts.in
 	cd $(DESTDIR)$(PREFIX)/lib/runts && mkdir node_modules && \

@@ -272,7 +272,7 @@ function snapshotRunts() {
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(snap, 'node_modules'));
   // The startup snapshot names its own directory and bin/runts names the
   // blob: make both again for the copy, as `make install` does.
-  const made = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs'), path.join(snap, 'build')], { encoding: 'utf8' });
+  const made = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs'), path.join(snap, 'build'), path.join(REPO, 'src')], { encoding: 'utf8' });
   if (made.status !== 0) throw new BenchError(`snapshot of the copy: ${firstLine(made.stderr) || firstLine(made.stdout)}`);
   const launcher = fs.readFileSync(path.join(REPO, 'bin', 'runts.in'), 'utf8').replace('@NODE@', process.execPath).replace('@BLOB@', path.join(snap, 'build', 'runts.blob'));
   fs.writeFileSync(path.join(snap, 'bin', 'runts'), launcher, { mode: 0o755 });
@@ -339,14 +339,29 @@ function addRow(key, label, unit = 'ms') {
   return row;
 }
 
+// One `node -e 0`, timed like a runtime's command.
+function nodeOnce() {
+  const c0 = childCpuMs();
+  const t0 = nowMs();
+  const r = spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  const ms = nowMs() - t0;
+  if (r.status !== 0) throw new BenchError('node -e 0 failed');
+  return { ms, cpu: childCpuMs() - c0 };
+}
+
 // Interleave the runtimes sample by sample (rotating who goes first) so that
-// drift in the host's load hits every runtime alike.
+// drift in the host's load hits every runtime alike. Each round also times
+// one `node -e 0`: the row's own floor, for its ratios to the floor, taken
+// under the same load as its samples.
 async function measure(row, runtimes, { iterations = N, warmup = WARMUP, once }) {
   const samples = new Map(runtimes.map((rt) => [rt, []]));
   const cpu = new Map(runtimes.map((rt) => [rt, []]));
   const dead = new Set();
+  const floor = [];
   for (let i = -warmup; i < iterations; i++) {
     const order = runtimes.map((_, k) => runtimes[(k + i + warmup) % runtimes.length]);
+    const f = nodeOnce();
+    if (i >= 0) floor.push(f.ms);
     for (const rt of order) {
       if (dead.has(rt)) continue;
       await tick();
@@ -369,6 +384,7 @@ async function measure(row, runtimes, { iterations = N, warmup = WARMUP, once })
     row.values[rt.name] = stats(samples.get(rt));
     row.values[rt.name].cpuMeanMs = meanCpu(cpu.get(rt));
   }
+  if (floor.length) row.floor = stats(floor);
 }
 
 // Ticks are 10 ms: only the mean over many commands says something.
@@ -382,14 +398,10 @@ function rowFloor() {
   const samples = [];
   const cpu = [];
   for (let i = -WARMUP; i < N; i++) {
-    const c0 = childCpuMs();
-    const t0 = nowMs();
-    const r = spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-    const ms = nowMs() - t0;
-    if (r.status !== 0) throw new BenchError('node -e 0 failed');
+    const r = nodeOnce();
     if (i >= 0) {
-      samples.push(ms);
-      cpu.push(childCpuMs() - c0);
+      samples.push(r.ms);
+      cpu.push(r.cpu);
     }
   }
   row.values.node = stats(samples);
@@ -422,7 +434,10 @@ async function rowsLifecycle(active) {
   const parts = new Map(active.map((rt) => [rt, { create: [], start: [], delete: [], total: [] }]));
   const cpus = new Map(active.map((rt) => [rt, { create: [], start: [], delete: [], total: [] }]));
   const dead = new Set();
+  const floor = [];
   for (let i = -WARMUP; i < N; i++) {
+    const f = nodeOnce();
+    if (i >= 0) floor.push(f.ms);
     for (let k = 0; k < active.length; k++) {
       const rt = active[(k + i + WARMUP) % active.length];
       if (dead.has(rt)) continue;
@@ -461,6 +476,8 @@ async function rowsLifecycle(active) {
       r.values[rt.name].cpuMeanMs = meanCpu(cpus.get(rt)[k]);
     }
   }
+  if (floor.length) for (const r of Object.values(rows)) r.floor = stats(floor);
+  rows.total.floorCount = 3; // three commands, three Node starts
 }
 
 // state, kill and exec against one running container per runtime.
@@ -853,6 +870,12 @@ function cell(v, unit) {
   return fmt(v.median, unit === 'MiB' ? 2 : 1);
 }
 
+// The floor a row's ratios use: its own interleaved samples of `node -e 0`
+// (times the Node starts it holds), else the floor row's.
+function floorFor(r, floor) {
+  return (r.floor?.median ?? floor) * (r.floorCount ?? 1);
+}
+
 function tableOf(floor, showCrun) {
   const head = ['row', 'runts ms', 'runc ms', 'runts/runc', '(runts-node)/runc', 'runts/node'];
   if (showCrun) head.push('crun ms');
@@ -867,14 +890,15 @@ function tableOf(floor, showCrun) {
     const a = r.values.runts?.median;
     const b = r.values.runc?.median;
     const timed = r.unit === 'ms';
+    const f = floorFor(r, floor);
     const label = timed ? r.label : `${r.label} (${r.unit})`;
     const line = [
       label,
       cell(r.values.runts, r.unit),
       cell(r.values.runc, r.unit),
       a !== undefined && b ? fmt(a / b, 2) : '-',
-      timed && a !== undefined && b && !r.key.startsWith('concurrent') ? fmt((a - floor) / b, 2) : '-',
-      timed && a !== undefined && !r.key.startsWith('concurrent') ? fmt(a / floor, 2) : '-',
+      timed && a !== undefined && b && !r.key.startsWith('concurrent') ? fmt((a - f) / b, 2) : '-',
+      timed && a !== undefined && !r.key.startsWith('concurrent') ? fmt(a / f, 2) : '-',
     ];
     if (showCrun) line.push(cell(r.values.crun, r.unit));
     lines.push(line);
@@ -901,14 +925,17 @@ function cpuTableOf() {
 
 function targets(floor) {
   const get = (key, rt) => ROWS.find((r) => r.key === key)?.values[rt]?.median;
+  const floorOf = (key) => floorFor(ROWS.find((r) => r.key === key) ?? {}, floor);
   const out = [];
   const t = (name, value, limit, met, how) => out.push({ target: name, value, limit, met, how });
   const run = get('run', 'runts');
   const runc = get('run', 'runc');
-  if (run !== undefined && runc) t('run /bin/true: (runts - node) <= 0.5 x runc', (run - floor) / runc, 0.5, (run - floor) / runc <= 0.5, '(runts - node)/runc');
+  const rf = floorOf('run');
+  if (run !== undefined && runc) t('run /bin/true: (runts - node) <= 0.5 x runc', (run - rf) / runc, 0.5, (run - rf) / runc <= 0.5, '(runts - node)/runc');
   for (const k of ['state', 'kill', 'list']) {
     const v = get(k, 'runts');
-    if (v !== undefined) t(`${k}: runts <= 1.2 x node -e 0`, v / floor, 1.2, v / floor <= 1.2, 'runts/node');
+    const kf = floorOf(k);
+    if (v !== undefined) t(`${k}: runts <= 1.2 x node -e 0`, v / kf, 1.2, v / kf <= 1.2, 'runts/node');
   }
   const rss = get('rss', 'runts');
   if (rss !== undefined) t('process between create and start < 1 MiB RSS', rss, 1, rss < 1, 'MiB');
@@ -969,7 +996,7 @@ async function main() {
   const busy = Math.max(loadBefore[0], loadMid[0]) > 1.5;
   report.push(`load average ${loadBefore[0].toFixed(1)} at the start, ${loadMid[0].toFixed(1)} before the concurrent row${busy ? ' -- other work shared the CPUs: treat the numbers with care' : ''}`);
   report.push(`runts ${under.commit ?? '?'}${under.dirty ? ' + uncommitted changes' : ''}; ${RUNTIMES.filter((r) => r.active && r.name !== 'runts').map((r) => versionOf(r)?.split(';')[0]).join(', ')}`);
-  report.push(`medians of ${N} runs (${HEAVY} for RSS and the ${CONCURRENT}-container row), milliseconds unless noted; node floor ${fmt(floor)} ms`);
+  report.push(`medians of ${N} runs (${HEAVY} for RSS and the ${CONCURRENT}-container row), milliseconds unless noted; node floor ${fmt(floor)} ms alone (each row's ratios use its own node -e 0 samples, taken in turn with its commands)`);
   report.push('');
   report.push(table);
   report.push('');
