@@ -90,16 +90,17 @@ export function cgroupPids(record: CgroupRecord): number[] {
 // keeps them (EBUSY), and a create racing with their removal makes them again.
 export function removeCgroup(record: CgroupRecord): string[] {
   const failed: string[] = [];
+  const deadline = Date.now() + 2000;
   for (const dir of record.dirs.filter((d) => record.created.includes(d))) {
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       try {
         fs.rmdirSync(dir);
         break;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') break;
-        if (code === 'EBUSY' && attempt < 400) {
-          sleepSync(5);
+        if (code === 'EBUSY' && Date.now() < deadline) {
+          sleepSync(0.5);
           continue;
         }
         failed.push(`${dir}: ${code}`);

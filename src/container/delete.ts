@@ -10,7 +10,6 @@ import { runHooks } from './hooks';
 import { containerDir, detachHostMounts, lockContainer, readSaved, Saved, stateFile, statusOf, toState } from './state';
 import { sleepSync } from '../sys/sleep';
 
-
 function killAndWait(saved: Saved): void {
   const targets = new Set<number>([saved.pid]);
   // Without its own pid namespace, killing the first process does not end the others.
@@ -26,7 +25,9 @@ function killAndWait(saved: Saved): void {
       /* gone already */
     }
   }
-  for (let i = 0; i < 2000 && isAlive(saved.pid, saved.startTime); i++) sleepSync(5);
+  // A killed process is gone within a millisecond or so: poll finely, for up to 10 s.
+  const deadline = Date.now() + 10_000;
+  while (isAlive(saved.pid, saved.startTime) && Date.now() < deadline) sleepSync(0.5);
 }
 
 function thaw(saved: Saved): void {
