@@ -1,7 +1,7 @@
 // Run once while the startup snapshot is made (scripts/bundle.mjs), never by
 // a command. V8 keeps the bytecode of every function that has run by then, so
 // the hot paths (parsing the command line; validating, checking and compiling
-// a config; reading and listing state) start compiled instead of being
+// a config and an exec; reading and listing state) start compiled instead of being
 // compiled on first call (measured in docs/performance.md). Nothing is
 // written outside a temporary directory, removed at the end, and no process
 // is made or signalled.
@@ -15,6 +15,7 @@ import { validateConfigDoc } from './spec/load';
 import { semanticErrors } from './spec/semantic';
 import { compile, HostFacts } from './plan/compile';
 import { encodePlan, formatPlan } from './plan/instructions';
+import { compileExec } from './plan/exec';
 import { resolveCgroupPath } from './cgroups';
 import { checkContainerId } from './spec/semantic';
 import { barrierPath, readSaved, Saved, SPEC_VERSION, statusOf, toState, writeSaved } from './container/state';
@@ -52,6 +53,8 @@ export function warmUp(): void {
   const plan = compile({ config: doc, bundle: '/nonexistent-bundle', barrier: '/nonexistent-bundle/barrier', id: 'warm-up', facts });
   encodePlan(plan);
   formatPlan(plan);
+  const execPlan = compileExec({ pid: process.pid, namespaces: ['ipc', 'uts', 'net', 'pid', 'mnt'], process: doc.process!, preserveFds: 0, homeOf: () => '/root' });
+  encodePlan(execPlan);
   warmUpState();
 }
 

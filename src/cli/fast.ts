@@ -38,8 +38,11 @@ class Recorder {
   positional() {
     return this;
   }
-  parserConfiguration() {
-    this.special = true;
+  // Settings the fast path already follows (it never negates --no-* flags,
+  // and it leaves `--` to yargs) are fine; any other changes parsing.
+  parserConfiguration(config: Record<string, boolean>) {
+    const followed: Record<string, boolean> = { 'populate--': true, 'boolean-negation': false };
+    if (Object.entries(config).some(([k, v]) => followed[k] !== v)) this.special = true;
     return this;
   }
 }
@@ -93,10 +96,22 @@ export function fastParse(argv: string[], globals: (y: any) => unknown): Parsed 
   const rec = new Recorder();
   if (typeof module.builder === 'function') module.builder(rec);
   if (rec.special) return undefined;
+  // Positionals from the command string: <required> and [optional], and a
+  // last [rest..] that takes everything after the others, options included
+  // (exec's command: `runts exec ID ls -l`).
+  const declared = module.command.split(/\s+/).slice(1);
+  const rest = /^\[[^.]+\.\.\]$/.test(declared[declared.length - 1] ?? '') ? declared.pop()! : undefined;
+  if (declared.some((d) => d.includes('..'))) return undefined;
   const positionals: string[] = [];
+  let restArgs: string[] = [];
   while (i < argv.length) {
     const a = argv[i];
     if (a === '--' || a === '-h') return undefined;
+    if (rest && positionals.length === declared.length) {
+      restArgs = argv.slice(i);
+      if (restArgs.includes('--')) return undefined;
+      break;
+    }
     if (a.startsWith('-') && a !== '-') {
       if (!take(rec, true)) return undefined;
     } else {
@@ -104,9 +119,7 @@ export function fastParse(argv: string[], globals: (y: any) => unknown): Parsed 
       i++;
     }
   }
-  // Positionals from the command string: <required> and [optional], no variadics.
-  const declared = module.command.split(/\s+/).slice(1);
-  if (declared.some((d) => d.includes('..'))) return undefined;
+  if (rest) args[camel(rest.slice(1, -3))] = restArgs;
   if (positionals.length > declared.length) return undefined;
   for (const [n, d] of declared.entries()) {
     const key = d.slice(1, -1);

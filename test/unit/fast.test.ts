@@ -30,7 +30,17 @@ t.test('engine-style invocations are parsed with defaults filled in', async (t) 
 });
 
 t.test('anything unusual goes to yargs', async (t) => {
-  for (const s of ['', 'state', 'state a b', 'bogus x', 'state --help a', 'list --format yaml', 'kill a --nope', 'delete -f -f a', 'exec a ls', 'ps a -ef', '--root', 'create --bundle']) {
+  for (const s of ['', 'state', 'state a b', 'bogus x', 'state --help a', 'list --format yaml', 'kill a --nope', 'delete -f -f a', 'exec a -- ls', 'exec -- a ls', 'exec', 'ps a -ef', '--root', 'create --bundle']) {
     t.equal(parse(s), undefined, JSON.stringify(s));
   }
+});
+
+t.test('exec: everything after the container ID is the command, options included', async (t) => {
+  let p = parse('exec -t --pid-file /p abc ls -l -h --tty');
+  t.match(p?.args, { tty: true, pidFile: '/p', id: 'abc', command: ['ls', '-l', '-h', '--tty'], detach: false, preserveFds: 0 });
+  p = parse('--root /r exec --process /b/process.json -d abc');
+  t.match(p?.args, { root: '/r', process: '/b/process.json', detach: true, id: 'abc', command: [] });
+  p = parse('exec abc /bin/true');
+  t.same(p?.args.command, ['/bin/true']);
+  t.equal(p?.module.command, 'exec <id> [command..]');
 });
