@@ -38,10 +38,11 @@ class Recorder {
   positional() {
     return this;
   }
-  // Settings the fast path already follows (it never negates --no-* flags,
-  // and it leaves `--` to yargs) are fine; any other changes parsing.
+  // Settings the fast path already follows (it never negates --no-* flags, it
+  // leaves `--` and unknown options to yargs, and a [rest..] positional takes
+  // every argument after the others) are fine; any other changes parsing.
   parserConfiguration(config: Record<string, boolean>) {
-    const followed: Record<string, boolean> = { 'populate--': true, 'boolean-negation': false };
+    const followed: Record<string, boolean> = { 'populate--': true, 'boolean-negation': false, 'unknown-options-as-args': true };
     if (Object.entries(config).some(([k, v]) => followed[k] !== v)) this.special = true;
     return this;
   }

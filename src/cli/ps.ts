@@ -11,14 +11,14 @@ export const command = {
       .positional('id', idPositional)
       .positional('ps-args', { type: 'string', array: true, describe: 'options for ps(1)' })
       .option('format', { alias: 'f', choices: ['table', 'json'], default: 'table', describe: 'output format' }),
-  handler: (a: IdArgs & { format: string; psArgs?: string[]; _: (string | number)[] }) => {
+  handler: (a: IdArgs & { format: string; psArgs?: string[]; _?: (string | number)[] }) => {
     const ps = require('../container/ps') as typeof import('../container/ps');
     if (a.format === 'json') {
       process.stdout.write(JSON.stringify(ps.containerPids(a.root, a.id)) + '\n');
       return;
     }
-    // Arguments after "--" land in _ after the command name.
-    const args = [...(a.psArgs ?? []), ...a._.slice(1).map(String)];
+    // Arguments after "--" land in _ after the command name (yargs only).
+    const args = [...(a.psArgs ?? []), ...(a._ ?? []).slice(1).map(String)];
     process.stdout.write(ps.psTable(a.root, a.id, args));
   },
 };

@@ -30,7 +30,7 @@ t.test('engine-style invocations are parsed with defaults filled in', async (t) 
 });
 
 t.test('anything unusual goes to yargs', async (t) => {
-  for (const s of ['', 'state', 'state a b', 'bogus x', 'state --help a', 'list --format yaml', 'kill a --nope', 'delete -f -f a', 'exec a -- ls', 'exec -- a ls', 'exec', 'ps a -ef', '--root', 'create --bundle']) {
+  for (const s of ['', 'state', 'state a b', 'bogus x', 'state --help a', 'list --format yaml', 'kill a --nope', 'delete -f -f a', 'exec a -- ls', 'exec -- a ls', 'exec', 'ps -ef a', 'ps a -- -ef', '--root', 'create --bundle']) {
     t.equal(parse(s), undefined, JSON.stringify(s));
   }
 });
@@ -43,4 +43,10 @@ t.test('exec: everything after the container ID is the command, options included
   p = parse('exec abc /bin/true');
   t.same(p?.args.command, ['/bin/true']);
   t.equal(p?.module.command, 'exec <id> [command..]');
+});
+
+t.test('ps: options before the ID are its own, after it they are ps(1)\'s', async (t) => {
+  t.match(parse('ps --format json abc')?.args, { format: 'json', id: 'abc', psArgs: [] });
+  t.match(parse('ps abc -ef')?.args, { format: 'table', id: 'abc', psArgs: ['-ef'] });
+  t.match(parse('ps -f json abc')?.args, { format: 'json', id: 'abc' });
 });
