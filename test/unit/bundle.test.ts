@@ -44,3 +44,12 @@ t.test('a module that loads child_process at its top level fails the build', asy
   t.match(r.stderr, /loads, at its top level, a built-in that Node does not support in a snapshot/);
   t.notOk(fs.existsSync(path.join(build, 'runts.blob')), 'no blob left behind');
 });
+
+t.test("bin/runts starts from the snapshot whatever the caller's NODE_OPTIONS", async (t) => {
+  const runts = path.join(REPO, 'bin', 'runts');
+  t.match(fs.readFileSync(runts, 'utf8').split('\n')[0], /--snapshot-blob=\S+runts\.blob$/, 'the #! line names the blob');
+  // V8 flags there would make Node refuse the snapshot; --require would run the caller's code in runts.
+  const r = spawnSync(runts, ['--version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300 --require /nonexistent/inject.js' } });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^runts version /);
+});
