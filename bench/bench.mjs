@@ -618,10 +618,12 @@ async function rowRss(active) {
 
 // ---------------------------------------------------------------- leak checks
 
-function cgroupDirsNamed(ids) {
+// Cgroup directories anywhere under /sys/fs/cgroup (every v1 hierarchy, or the
+// v2 tree) whose name matches, children before their parents.
+function cgroupDirsWhere(match) {
   const found = [];
   const walk = (dir, depth) => {
-    let entries;
+    let entries = [];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
@@ -630,19 +632,11 @@ function cgroupDirsNamed(ids) {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const p = path.join(dir, e.name);
-      if (ids.has(e.name)) found.push(p);
       if (depth < 8) walk(p, depth + 1);
+      if (match(e.name)) found.push(p);
     }
   };
-  let hierarchies = [];
-  try {
-    hierarchies = fs.readdirSync('/sys/fs/cgroup', { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join('/sys/fs/cgroup', e.name));
-  } catch {
-    /* no cgroupfs */
-  }
-  // A pure v2 host has no sub-hierarchies: /sys/fs/cgroup is the tree itself.
-  if (!fs.existsSync('/sys/fs/cgroup/cgroup.procs')) for (const h of hierarchies) walk(h, 1);
-  else walk('/sys/fs/cgroup', 1);
+  walk('/sys/fs/cgroup', 0);
   return found;
 }
 
@@ -662,7 +656,7 @@ function leaksOf(rt, ids) {
   } catch {
     /* no root: nothing left */
   }
-  return { stateDirs, cgroupDirs: cgroupDirsNamed(idSet), mounts: mountsMentioning(TMP) };
+  return { stateDirs, cgroupDirs: cgroupDirsWhere((name) => idSet.has(name)), mounts: mountsMentioning(TMP) };
 }
 
 async function rowConcurrent(active) {
@@ -791,22 +785,7 @@ function cleanup() {
     for (const id of left) spawnSync(rt.bin, ['--root', rt.root, 'delete', '-f', id], { stdio: 'ignore', timeout: 30000 });
   }
   // Cgroups our IDs left behind (a runtime's leak): kill what is inside, rmdir.
-  const ours = [];
-  const walk = (dir, depth) => {
-    let entries = [];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const p = path.join(dir, e.name);
-      if (depth < 8) walk(p, depth + 1);
-      if (e.name.startsWith(PREFIX + '-')) ours.push(p); // children first
-    }
-  };
-  walk('/sys/fs/cgroup', 0);
+  const ours = cgroupDirsWhere((name) => name.startsWith(PREFIX + '-'));
   if (ours.length) log(`cleanup: removing ${ours.length} leftover cgroup dir(s)`);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (const dir of ours) {

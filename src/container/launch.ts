@@ -31,7 +31,6 @@ export interface SpawnOptions {
 
 // A started init, waiting for its plan.
 export interface SpawnedInit {
-  pid: number | undefined;
   // Sends the plan and follows the init until the container is ready.
   run(plan: Instruction[], handlers: InitHandlers): Promise<Launched>;
   // Kills an init whose plan will never come (a later step failed).
@@ -54,10 +53,19 @@ export function spawnInit(opts: SpawnOptions): SpawnedInit {
     sock?.destroy();
     if (child.pid && child.exitCode === null) child.kill('SIGKILL');
   };
-  return { pid: child.pid, abort, run: (plan, handlers) => follow(child, sock, exited, () => spawnError, plan, handlers) };
+  return { abort, run: (plan, handlers) => follow({ child, sock, exited, spawnError: () => spawnError, abort }, plan, handlers) };
 }
 
-function follow(child: ChildProcess, sock: Socket, exited: Promise<void>, spawnError: () => Error | undefined, plan: Instruction[], handlers: InitHandlers): Promise<Launched> {
+interface Started {
+  child: ChildProcess;
+  sock: Socket;
+  exited: Promise<void>;
+  spawnError: () => Error | undefined;
+  abort: () => void;
+}
+
+function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Promise<Launched> {
+  const { child, sock, exited } = init;
   return new Promise<Launched>((resolve, reject) => {
     let pid: number | undefined;
     let done = false;
@@ -65,8 +73,7 @@ function follow(child: ChildProcess, sock: Socket, exited: Promise<void>, spawnE
     const fail = (msg: string) => {
       if (done) return;
       done = true;
-      sock.destroy();
-      if (child.pid && child.exitCode === null) child.kill('SIGKILL');
+      init.abort();
       if (pid) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -77,7 +84,7 @@ function follow(child: ChildProcess, sock: Socket, exited: Promise<void>, spawnE
       reject(Object.assign(new RuntsError(msg), { pid }));
     };
     const failSpawn = (err: Error) => fail(`start the init ${INIT_BINARY}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
-    const early = spawnError();
+    const early = init.spawnError();
     if (early) return failSpawn(early);
     child.once('error', failSpawn);
     if (!child.pid) return; // 'error' follows

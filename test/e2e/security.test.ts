@@ -246,6 +246,18 @@ function fdTargets(pid: number): Record<number, string> {
 // caller's low fds to itself, so also two higher ones that do get through).
 const FD_NUMBERS = [3, 4, 5, 6, 7, 8, 9, 10, 20, 40];
 
+// A host directory with a sentinel, its content as it is now, and a map that
+// hands an open fd of it to runts as each of FD_NUMBERS (see runtsLeaking).
+function leakedHostDir(t: T, prefix: string) {
+  const host = hostTarget(t, prefix);
+  const before = snapshot(host.dir);
+  const dirFd = fs.openSync(host.dir, 'r');
+  t.teardown(() => fs.closeSync(dirFd));
+  const leak: Record<number, number> = {};
+  for (const n of FD_NUMBERS) leak[n] = dirFd;
+  return { host, before, leak };
+}
+
 // ---------------------------------------------------------------- CVE-2019-5736
 
 // In the container: write to /proc/1/exe (the waiting init); keep it open
@@ -365,12 +377,7 @@ t.test('CVE-2019-5736: no process of a container can write bin/runts-init throug
 // ---------------------------------------------------------------- CVE-2024-21626
 
 t.test('CVE-2024-21626: process.cwd /proc/self/fd/N never puts the process in a host directory', async (t) => {
-  const host = hostTarget(t, 'cwd');
-  const before = snapshot(host.dir);
-  const dirFd = fs.openSync(host.dir, 'r');
-  t.teardown(() => fs.closeSync(dirFd));
-  const leak: Record<number, number> = {};
-  for (const n of FD_NUMBERS) leak[n] = dirFd;
+  const { host, before, leak } = leakedHostDir(t, 'cwd');
   const b = makeBundle(t, { args: ['sh', '-c', 'cat ./SENTINEL; sleep 30'] });
   for (const n of FD_NUMBERS) {
     writeConfig(b, (c) => (c.process.cwd = `/proc/self/fd/${n}`));
@@ -395,12 +402,7 @@ t.test('CVE-2024-21626: process.cwd /proc/self/fd/N never puts the process in a 
 });
 
 t.test('CVE-2024-21626: no fd beyond stdio reaches a container, neither its waiting init nor its program', async (t) => {
-  const host = hostTarget(t, 'fds');
-  const before = snapshot(host.dir);
-  const dirFd = fs.openSync(host.dir, 'r');
-  t.teardown(() => fs.closeSync(dirFd));
-  const leak: Record<number, number> = {};
-  for (const n of FD_NUMBERS) leak[n] = dirFd;
+  const { host, before, leak } = leakedHostDir(t, 'fds');
 
   const b = makeBundle(t, { args: ['sleep', '30'] });
   const id = newId(t);
@@ -440,12 +442,7 @@ t.test('CVE-2024-21626: no fd beyond stdio reaches a container, neither its wait
 });
 
 t.test('CVE-2024-21626: exec --cwd /proc/self/fd/N cannot land outside the container', async (t) => {
-  const host = hostTarget(t, 'execcwd');
-  const before = snapshot(host.dir);
-  const dirFd = fs.openSync(host.dir, 'r');
-  t.teardown(() => fs.closeSync(dirFd));
-  const leak: Record<number, number> = {};
-  for (const n of FD_NUMBERS) leak[n] = dirFd;
+  const { host, before, leak } = leakedHostDir(t, 'execcwd');
   const b = makeBundle(t, { args: ['sleep', '30'] });
   const id = newId(t);
   const run = runts(['run', '--detach', '--bundle', b.dir, id]);
