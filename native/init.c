@@ -59,6 +59,17 @@
 #define MFD_EXEC 0x0010U /* Linux >= 6.3; avoids the "memfd without MFD_EXEC" warning */
 #endif
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL /* Linux >= 5.7 */
+#endif
+
+/* clone3's argument, as far as CLONE_INTO_CGROUP (CLONE_ARGS_SIZE_VER2). Our
+ * own name: <linux/sched.h> clashes with glibc's <sched.h>. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 #define MAX_PLAN (64u << 20)  /* sanity cap on the plan size */
 #define MAX_LINE (16u << 20)  /* sanity cap on a sync reply */
@@ -73,6 +84,9 @@ static int barrier_fd = -1; /* O_PATH fifo set by `open-barrier` */
 static int console_fd = -1; /* connected --console-socket, set by `console-connect` */
 static int listener_fd = -1; /* seccomp notification fd, from `seccomp` with NEW_LISTENER */
 static int start_fd = -1;   /* the barrier fifo's write end after `wait-barrier`: runts start reads it */
+static int cgroup2_fd = -1; /* the container's cgroup2 dir: `fork` clones into it */
+static const char *cgroup2_dir; /* its path, for messages */
+static int waiter_fd = -1;  /* foreground: the pipe that tells the waiter the container's pid */
 static char *payload;       /* payload of the last `ok <payload>` reply */
 static size_t payload_len;
 
@@ -473,11 +487,17 @@ static int ns_flag(const char *type)
 	return 0;
 }
 
+static void join_cgroup2_now(void);
+
 static void op_setns(const struct op *o)
 {
 	int flag = ns_flag(ARG(o, 1));
 	if (!flag)
 		fail_text(LABEL(o), EINVAL, "unknown namespace type");
+	/* Inside a user namespace we could no longer write to (or clone into)
+	 * a cgroup owned by the host's root: join it now, the slow way. */
+	if (flag == CLONE_NEWUSER)
+		join_cgroup2_now();
 	int fd = open(ARG(o, 0), O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, flag) < 0)
 		fail(LABEL(o), errno);
@@ -497,6 +517,8 @@ static void op_unshare(const struct op *o)
 		flags |= f;
 	}
 	free(list);
+	if (flags & CLONE_NEWUSER)
+		join_cgroup2_now(); /* as in op_setns */
 	if (unshare(flags) < 0)
 		fail(LABEL(o), errno);
 }
@@ -521,6 +543,41 @@ static void op_write(const struct op *o)
 	close(fd);
 }
 
+/* fork(), or on a host with a cgroup2 hierarchy clone3(CLONE_INTO_CGROUP):
+ * the child starts in the container's cgroup2 directory without anyone
+ * writing cgroup.procs, which would take the kernel's global threadgroup
+ * lock and wait for an RCU grace period (see join_cgroup). */
+static void join_cgroup2_now(void)
+{
+	if (cgroup2_fd < 0)
+		return;
+	char label[PATH_MAX + 32];
+	snprintf(label, sizeof label, "join cgroup %s", cgroup2_dir);
+	int fd = openat(cgroup2_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		fail(label, errno);
+	close(fd);
+	xclose(&cgroup2_fd);
+}
+
+static pid_t fork_into_cgroup(void)
+{
+	if (cgroup2_fd < 0)
+		return fork();
+	struct clone3_args args = {
+		.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup2_fd};
+	long pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid >= 0)
+		return (pid_t)pid;
+	if (errno != ENOSYS && errno != E2BIG) {
+		char label[PATH_MAX + 32];
+		snprintf(label, sizeof label, "join cgroup %s", cgroup2_dir);
+		fail(label, errno);
+	}
+	join_cgroup2_now(); /* before Linux 5.7 */
+	return fork();
+}
+
 static void op_fork(const struct op *o)
 {
 	/* The child waits on this pipe until the parent has sent `pid` (and
@@ -528,13 +585,15 @@ static void op_fork(const struct op *o)
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		fail(LABEL(o), errno);
-	pid_t pid = fork();
+	pid_t pid = fork_into_cgroup();
 	if (pid < 0)
 		fail(LABEL(o), errno);
 	if (pid > 0) {
 		char line[32];
 		int n = snprintf(line, sizeof line, "pid %d\n", (int)pid);
-		if (send(sync_fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+		/* The waiter first: once we exit, the child may run and end. */
+		if ((waiter_fd >= 0 && write(waiter_fd, &pid, sizeof pid) != sizeof pid) ||
+		    send(sync_fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
 			/* Nobody would know of the child: it must not go on. */
 			kill(pid, SIGKILL);
 			_exit(1);
@@ -542,6 +601,8 @@ static void op_fork(const struct op *o)
 		_exit(0); /* closes p[1]: releases the child */
 	}
 	close(p[1]);
+	xclose(&waiter_fd);
+	xclose(&cgroup2_fd);
 	char c;
 	while (read(p[0], &c, 1) < 0 && errno == EINTR)
 		;
@@ -1819,47 +1880,168 @@ static void ensure_cloned(char **argv)
 	fail(label, errno);
 }
 
+/* flock(LOCK_EX), waiting as long as it takes. */
+static int lock_fd(int fd)
+{
+	int r;
+	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+/* mkfifo with MODE (octal text), not narrowed by the umask. */
+static int make_fifo(const char *path, const char *mode_text)
+{
+	char *end;
+	unsigned long mode = strtoul(mode_text, &end, 8);
+	if (*end || end == mode_text || mode > 07777) {
+		errno = EINVAL;
+		return -1;
+	}
+	mode_t old = umask(0);
+	int r = mkfifo(path, (mode_t)mode);
+	int err = errno;
+	umask(old);
+	errno = err;
+	return r;
+}
+
+static int parse_fd(const char *s)
+{
+	unsigned long long n;
+	return parse_u64(s, &n) == 0 && n <= INT_MAX ? (int)n : -1;
+}
+
+/* Joins one of the container's cgroups, before the plan comes. On a v1
+ * hierarchy: "0" into `tasks` moves just this thread (we have one), and the
+ * kernel then skips its global threadgroup lock, whose first taking waits
+ * for an RCU grace period (about 10 ms); `cgroup.procs` would take it. A
+ * cgroup2 directory cannot be joined by thread: we keep it open and the
+ * `fork` op clones the container's process straight into it. */
 static void join_cgroup(const char *dir)
 {
 	char label[PATH_MAX + 32];
 	snprintf(label, sizeof label, "join cgroup %s", dir);
+	struct statfs sf;
+	if (statfs(dir, &sf) < 0)
+		fail(label, errno);
+	if (sf.f_type == CGROUP2_SUPER_MAGIC && cgroup2_fd < 0) {
+		cgroup2_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cgroup2_fd < 0)
+			fail(label, errno);
+		cgroup2_dir = dir;
+		return;
+	}
 	char path[PATH_MAX + 16];
-	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+	snprintf(path, sizeof path, "%s/%s", dir,
+		 sf.f_type == CGROUP2_SUPER_MAGIC ? "cgroup.procs" : "tasks");
 	write_file_or_fail(label, path, "0", 1);
 }
 
-/* Helper mode, `runts-init --helper OP ARGS... [OP ARGS...]`: the few system
- * calls Node has no binding for, on the paths of create, start and delete,
- * where loading koffi would cost more than the command's own work
- * (docs/architecture.md). Each failure prints `OP ARG: ERRNAME: text` and
- * exits 1.
+/* Closes every fd from `from` up but keep_a and keep_b (-1: none). */
+static int close_from(int from, int keep_a, int keep_b)
+{
+	int keep[2] = {keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a};
+	for (int k = 0; k < 2; k++) {
+		if (keep[k] < from)
+			continue;
+		if (keep[k] > from && close_range((unsigned)from, (unsigned)keep[k] - 1, 0) < 0)
+			return -1;
+		from = keep[k] + 1;
+	}
+	return close_range((unsigned)from, ~0U, 0);
+}
+
+/* The waiter (argument `waiter`: run and exec in the foreground). It stays
+ * runts's child while stage 0, its own child, goes on; as a subreaper it
+ * inherits the container's process when stage 0 exits, waits for it, and
+ * exits with its status as a shell reports it (128+signal when killed).
+ * runts then needs no waitpid of its own. It never joins the container's
+ * cgroups, holds none of the container's fds, and ignores the signals runts
+ * passes on to the container (a terminal's ^C reaches us too). */
+static _Noreturn void waiter(int pid_pipe, int exit_lock)
+{
+	static const int ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				      SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE};
+	for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+		signal(ignored[i], SIG_IGN);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd <= 2; fd++)
+		if (null >= 0)
+			dup2(null, fd);
+	if (close_from(3, pid_pipe, exit_lock) < 0)
+		_exit(255);
+	pid_t target = -1;
+	for (;;) {
+		int status;
+		pid_t w = waitpid(-1, &status, 0);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			_exit(255); /* no children left and the target never seen */
+		/* Stage 0 writes the pid before it exits or the child can end. */
+		if (target < 0) {
+			ssize_t n;
+			while ((n = read(pid_pipe, &target, sizeof target)) < 0 && errno == EINTR)
+				;
+			if (n != sizeof target)
+				_exit(255); /* stage 0 ended without a container process */
+		}
+		if (w != target)
+			continue;
+		/* runts deletes the container next: it holds the lock through
+		 * its own fd of this open file once we are gone. */
+		if (exit_lock >= 0)
+			lock_fd(exit_lock);
+		_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+	}
+}
+
+/* Splits off the waiter: the parent becomes it; the child goes on as stage 0
+ * and dies with it (SIGKILL), so that runts killing its child ends both. */
+static void start_waiter(int exit_lock)
+{
+	const char *label = "start the waiter";
+	pid_t parent = getpid();
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail(label, errno);
+	/* Before the fork: stage 0 must be born with a subreaper above it (a
+	 * later prctl would race with its fork of the container's process). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		fail(label, errno);
+	pid_t child = fork();
+	if (child < 0)
+		fail(label, errno);
+	if (child > 0) {
+		close(p[1]);
+		waiter(p[0], exit_lock);
+	}
+	close(p[0]);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		fail(label, errno);
+	if (getppid() != parent)
+		_exit(1); /* the waiter is gone already */
+	waiter_fd = p[1];
+	/* runts writes our id mappings: it must know us, not its child. */
+	send_line("stage0 %d", (int)getpid());
+}
+
+/* Helper mode, `runts-init --helper OP ARGS... [OP ARGS...]`: a system call
+ * Node has no binding for, on the paths of start and delete, where loading
+ * koffi would cost more than the command's own work (docs/architecture.md).
+ * Each failure prints `OP ARG: ERRNAME: text` and exits 1.
  *   flock FD         blocks until it holds an exclusive flock on FD. The
  *                    lock belongs to the open file, which the caller still
- *                    has open: it holds the lock after we exit.
- *   mkfifo PATH MODE makes a fifo with MODE (octal), not narrowed by the umask. */
+ *                    has open: it holds the lock after we exit. */
 static int helper(int argc, char **argv)
 {
 	for (int i = 0; i < argc;) {
 		const char *op = argv[i];
-		unsigned long long n;
-		if (!strcmp(op, "flock") && i + 1 < argc && parse_u64(argv[i + 1], &n) == 0 && n <= INT_MAX) {
-			int r;
-			while ((r = flock((int)n, LOCK_EX)) < 0 && errno == EINTR)
-				;
-			if (r < 0)
+		if (!strcmp(op, "flock") && i + 1 < argc && parse_fd(argv[i + 1]) >= 0) {
+			if (lock_fd(parse_fd(argv[i + 1])) < 0)
 				goto failed;
 			i += 2;
-		} else if (!strcmp(op, "mkfifo") && i + 2 < argc) {
-			char *end;
-			unsigned long mode = strtoul(argv[i + 2], &end, 8);
-			if (*end || mode > 07777) {
-				errno = EINVAL;
-				goto failed;
-			}
-			umask(0);
-			if (mkfifo(argv[i + 1], (mode_t)mode) < 0)
-				goto failed;
-			i += 3;
 		} else {
 			dprintf(2, "%s: unknown helper operation or missing argument\n", op);
 			return 1;
@@ -1870,6 +2052,47 @@ failed:
 		return 1;
 	}
 	return 0;
+}
+
+/* What the init does before the plan comes, while runts compiles it: its
+ * arguments (docs/init-protocol.md). */
+struct startup {
+	int lock;	     /* `lock FD`: the container's lock, taken for runts */
+	const char *fifo;    /* `mkfifo PATH MODE`: the start barrier */
+	const char *fifo_mode;
+	int waiter;	     /* `waiter`: split off the waiter (run, exec in the foreground) */
+	int exit_lock;	     /* `exit-lock FD`: the waiter takes it when the process has exited */
+	char **cgroups;	     /* `cgroup DIR`...: the cgroups to join */
+	int ncgroups;
+};
+
+static void parse_startup(int argc, char **argv, struct startup *st)
+{
+	*st = (struct startup){.lock = -1, .exit_lock = -1};
+	st->cgroups = calloc((size_t)argc + 1, sizeof *st->cgroups);
+	if (!st->cgroups)
+		fail("arguments", ENOMEM);
+	for (int i = 1; i < argc;) {
+		const char *op = argv[i];
+		int has = argc - i - 1;
+		if (!strcmp(op, "waiter")) {
+			st->waiter = 1;
+			i++;
+		} else if (!strcmp(op, "lock") && has >= 1 && (st->lock = parse_fd(argv[i + 1])) >= 0) {
+			i += 2;
+		} else if (!strcmp(op, "exit-lock") && has >= 1 && (st->exit_lock = parse_fd(argv[i + 1])) >= 0) {
+			i += 2;
+		} else if (!strcmp(op, "mkfifo") && has >= 2) {
+			st->fifo = argv[i + 1];
+			st->fifo_mode = argv[i + 2];
+			i += 3;
+		} else if (!strcmp(op, "cgroup") && has >= 1) {
+			st->cgroups[st->ncgroups++] = argv[i + 1];
+			i += 2;
+		} else {
+			fail_text("arguments", EINVAL, op);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -1885,13 +2108,8 @@ int main(int argc, char **argv)
 	}
 	sync_fd = (int)fd;
 	ensure_cloned(argv);
-	/* Fds above the sync socket are strays the runtime inherited from its
-	 * caller (the preserved ones sit below it): none may reach the waiting
-	 * container process (CVE-2024-21626 class). */
-	if (close_range((unsigned)sync_fd + 1, ~0U, 0) < 0) {
-		for (int i = sync_fd + 1, max = getdtablesize(); i < max; i++)
-			close(i);
-	}
+	struct startup st;
+	parse_startup(argc, argv, &st);
 
 	/* We are the sealed copy now. Blocking I/O on the socket (a spawner
 	 * may hand us a non-blocking end), and close-on-exec so that it never
@@ -1910,10 +2128,26 @@ int main(int argc, char **argv)
 	 * kill us; reset_signals() restores the default before any exec. */
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Our arguments are the cgroup directories to join before the plan
-	 * comes (runts compiles it meanwhile): "0" moves the writer itself. */
-	for (int i = 1; i < argc; i++)
-		join_cgroup(argv[i]);
+	/* The lock belongs to runts's open file: it keeps it when we close ours. */
+	if (st.lock >= 0 && lock_fd(st.lock) < 0)
+		fail("lock the container", errno);
+	if (st.fifo && make_fifo(st.fifo, st.fifo_mode) < 0) {
+		char label[PATH_MAX + 32];
+		snprintf(label, sizeof label, "make the start barrier %s", st.fifo);
+		fail(label, errno);
+	}
+	if (st.waiter)
+		start_waiter(st.exit_lock);
+
+	/* Fds above the sync socket are strays the runtime inherited from its
+	 * caller (the preserved ones sit below it), or the locks above, done
+	 * with: none may reach the waiting container process (CVE-2024-21626
+	 * class). */
+	if (close_from(sync_fd + 1, waiter_fd, -1) < 0)
+		fail("close inherited fds", errno);
+
+	for (int i = 0; i < st.ncgroups; i++)
+		join_cgroup(st.cgroups[i]);
 
 	run_plan();
 	return 0; /* a plan without `exec` ends here */

@@ -15,10 +15,9 @@ import { spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, step, warn } from '../log';
-import { barrierPath, containerDir, detachHostMounts, lockContainer, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, detachHostMounts, openLockFile, Saved, SPEC_VERSION, writeSaved } from './state';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
-import { becomeSubreaper } from './foreground';
 
 export interface CreateOptions {
   root: string;
@@ -34,15 +33,22 @@ export interface CreateOptions {
   // run in the foreground: with process.terminal and no --console-socket,
   // runts takes the terminal itself and joins it to its own.
   foregroundTerminal?: boolean;
-  // run in the foreground: runts becomes the subreaper, so that the
-  // container's process becomes its child once the init's stage 0 exits.
-  subreaper?: boolean;
+  // run in the foreground: the init's waiter reports the container
+  // process's exit status (Launched.status), and Created.exitLock comes with it.
+  waiter?: boolean;
+  // Keep the container locked after create returns (Created.lock): run
+  // starts the container with the same lock.
+  keepLock?: boolean;
 }
 
 export interface Created {
   saved: Saved;
   launched: Launched;
   terminal?: ForegroundTerminal;
+  lock?: number; // with keepLock: the container's lock, held; the caller closes it
+  // With waiter: an fd of the lock file that the waiter locks before it exits.
+  // Once Launched.status has resolved, the caller holds the lock through it.
+  exitLock?: number;
 }
 
 // Fields runts does not carry out yet. Those that protect the host fail
@@ -136,15 +142,25 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   let launched: Launched | undefined;
   let containerPid: number | undefined;
   let lock: number | undefined;
+  let exitLock: number | undefined;
   try {
     cgroup = createCgroup(resolveCgroupPath(config.linux?.cgroupsPath, opts.id));
-    // Started first: it joins its cgroups while we do the rest (see SpawnOptions).
-    init = spawnInit({ preserveFds: opts.preserveFds ?? 0, stdio, cgroupDirs: cgroup.dirs });
-    step('create: cgroup made, init spawned');
-    // Loads koffi (for waitpid later): the lock below then takes libc's flock.
-    if (opts.subreaper) becomeSubreaper();
+    lock = openLockFile(dir);
+    if (opts.waiter) exitLock = openLockFile(dir);
+    // Started first: it locks the container, makes the barrier and joins its
+    // cgroups while we do the rest (see SpawnOptions). Nothing we do before
+    // the plan goes out needs the lock; the init reports ready only after it.
     // The barrier is writable by the container's user: the init opens it after dropping to that user.
-    lock = lockContainer(dir, [{ op: 'mkfifo', path: barrierPath(dir), mode: 0o622 }]);
+    init = spawnInit({
+      preserveFds: opts.preserveFds ?? 0,
+      stdio,
+      cgroupDirs: cgroup.dirs,
+      waiter: opts.waiter,
+      lockFd: lock,
+      fifo: { path: barrierPath(dir), mode: 0o622 },
+      exitLockFd: exitLock,
+    });
+    step('create: cgroup made, init spawned');
     applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
     const rootfs = path.resolve(bundle, config.root!.path);
     const plan: Instruction[] = compile({
@@ -211,10 +227,13 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     writeSaved(dir, saved);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
-    return { saved, launched, terminal };
+    const kept = opts.keepLock ? lock : undefined;
+    if (kept !== undefined) lock = undefined;
+    return { saved, launched, terminal, lock: kept, exitLock };
   } catch (err) {
     if (!launched) init?.abort();
     terminal?.close();
+    if (exitLock !== undefined) fs.closeSync(exitLock);
     cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
     throw err;
   } finally {

@@ -41,15 +41,17 @@ function thaw(saved: Saved): void {
   }
 }
 
-export function deleteContainer(root: string, id: string, force: boolean): void {
+// heldLock: the container's lock, taken already (run's waiter); closed here.
+export function deleteContainer(root: string, id: string, force: boolean, heldLock?: number): void {
   const dir = containerDir(root, id);
   if (!fs.existsSync(dir)) {
+    if (heldLock !== undefined) fs.closeSync(heldLock);
     // As runc: --force on a container that is already gone is not an error
     // (engines clean up with it unconditionally).
     if (force) return;
     throw new RuntsError(`container "${id}" does not exist`);
   }
-  const lock = lockContainer(dir);
+  const lock = heldLock ?? lockContainer(dir);
   try {
     if (!fs.existsSync(stateFile(dir))) {
       // A create that died before writing state: nothing runs, only the directory is left.

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
+import { warn } from '../log';
 import type { Config, Process } from '../spec/types';
 import { compileExec } from '../plan/exec';
 import { formatPlan } from '../plan/instructions';
@@ -11,7 +12,7 @@ import { spawnInit } from './launch';
 import { containerDir, readSaved, Saved, SPEC_VERSION, statusOf } from './state';
 import { ForegroundTerminal } from './terminal';
 import type { Instruction } from '../plan/instructions';
-import { becomeSubreaper, forwardSignals, waitExit } from './foreground';
+import { forwardSignals } from './foreground';
 import { CAPABILITIES } from '../spec/tables';
 import { seccompOf, seccompState, writePidFile } from './create';
 
@@ -172,13 +173,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
 }
 
 async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], terminal?: ForegroundTerminal): Promise<number> {
-  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs: saved.cgroup?.dirs });
-  try {
-    if (!opts.detach) becomeSubreaper();
-  } catch (err) {
-    init.abort();
-    throw err;
-  }
+  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs: saved.cgroup?.dirs, waiter: !opts.detach });
   const launched = await init.run(plan, {
     sync: (name, ctx) => {
       if (name === 'seccomp-state' && ctx.pid) {
@@ -186,17 +181,16 @@ async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, pl
       }
       throw new RuntsError(`exec: the init asked for an unknown sync "${name}"`);
     },
-  }).catch(async (err: Error & { pid?: number }) => {
-    // In the foreground the failed process became our child: reap it.
-    if (!opts.detach && err.pid) await waitExit(err.pid);
+  }).catch((err: Error) => {
     throw new RuntsError(`exec: ${err.message}`);
   });
   if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
   if (opts.detach) return 0;
-  await launched.exited;
   const stop = forwardSignals(launched.pid);
   terminal?.attach();
-  const code = await waitExit(launched.pid);
+  const status = await launched.status!;
+  if (status === undefined) warn('exec: the waiter was killed: the exit status is lost');
+  const code = status ?? 255;
   await terminal?.drain();
   stop();
   return code;

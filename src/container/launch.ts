@@ -16,8 +16,10 @@ export interface InitHandlers {
 
 export interface Launched {
   pid: number; // the container's process, on the host
-  stage0: ChildProcess;
-  exited: Promise<void>; // stage 0 gone: the container process is now someone else's child
+  // With SpawnOptions.waiter: the container process's exit status as a shell
+  // reports it (128+signal when killed), from the waiter that reaped it;
+  // undefined if the waiter itself was killed.
+  status?: Promise<number | undefined>;
 }
 
 export interface SpawnOptions {
@@ -27,6 +29,18 @@ export interface SpawnOptions {
   // plan, so that its namespaces are made from there. It does so while we
   // compile the plan: on cgroup v1 the first move takes the kernel about 10 ms.
   cgroupDirs?: string[];
+  // run and exec in the foreground: the init splits off a waiter that stays
+  // our child, inherits the container's process and exits with its status
+  // (docs/init-protocol.md), so runts needs no subreaper and no waitpid.
+  waiter?: boolean;
+  // An open fd of the container's lock file: the init takes the flock on it
+  // for us first thing (Node has no flock; a helper process costs 2 ms).
+  lockFd?: number;
+  // The start barrier, made by the init right after the lock.
+  fifo?: { path: string; mode: number };
+  // With waiter: another open fd of the lock file, which the waiter locks
+  // when the container's process has exited, before it exits itself.
+  exitLockFd?: number;
 }
 
 // A started init, waiting for its plan.
@@ -42,32 +56,46 @@ export function spawnInit(opts: SpawnOptions): SpawnedInit {
   const stdio: ('inherit' | 'ignore' | 'pipe' | number)[] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
   for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
   stdio.push('pipe');
+  // The init's arguments: what it does before the plan comes (init-protocol.md).
+  const args: string[] = [];
+  if (opts.lockFd !== undefined) {
+    args.push('lock', String(stdio.length));
+    stdio.push(opts.lockFd);
+  }
+  if (opts.fifo) args.push('mkfifo', opts.fifo.path, opts.fifo.mode.toString(8));
+  if (opts.waiter) args.push('waiter');
+  if (opts.waiter && opts.exitLockFd !== undefined) {
+    args.push('exit-lock', String(stdio.length));
+    stdio.push(opts.exitLockFd);
+  }
+  for (const dir of opts.cgroupDirs ?? []) args.push('cgroup', dir);
   // Required here, not at the top: the startup snapshot holds no child_process.
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const child = spawn(INIT_BINARY, opts.cgroupDirs ?? [], { stdio, env: { _RUNTS_SYNC: String(syncFd) } });
+  const child = spawn(INIT_BINARY, args, { stdio, env: { _RUNTS_SYNC: String(syncFd) } });
   const sock = child.stdio[syncFd] as Socket;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const status = opts.waiter ? new Promise<number | undefined>((resolve) => child.once('exit', (code) => resolve(code ?? undefined))) : undefined;
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
   const abort = () => {
     sock?.destroy();
     if (child.pid && child.exitCode === null) child.kill('SIGKILL');
   };
-  return { abort, run: (plan, handlers) => follow({ child, sock, exited, spawnError: () => spawnError, abort }, plan, handlers) };
+  return { abort, run: (plan, handlers) => follow({ child, sock, status, spawnError: () => spawnError, abort }, plan, handlers) };
 }
 
 interface Started {
   child: ChildProcess;
   sock: Socket;
-  exited: Promise<void>;
+  status?: Promise<number | undefined>;
   spawnError: () => Error | undefined;
   abort: () => void;
 }
 
 function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Promise<Launched> {
-  const { child, sock, exited } = init;
+  const { child, sock, status } = init;
   return new Promise<Launched>((resolve, reject) => {
     let pid: number | undefined;
+    let stage0Pid = child.pid!; // our child, unless it became the waiter
     let done = false;
     let buffered = '';
     const fail = (msg: string) => {
@@ -100,9 +128,11 @@ function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Pro
         const rest = sp < 0 ? '' : line.slice(sp + 1);
         if (verb === 'pid') {
           pid = Number(rest);
+        } else if (verb === 'stage0') {
+          stage0Pid = Number(rest);
         } else if (verb === 'sync') {
           try {
-            const payload = handlers.sync(rest, { stage0Pid: child.pid!, pid });
+            const payload = handlers.sync(rest, { stage0Pid, pid });
             sock.write(payload ? `ok ${payload}\n` : 'ok\n');
           } catch (err) {
             sock.write('abort\n');
@@ -112,7 +142,7 @@ function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Pro
           done = true;
           sock.destroy();
           if (!pid) return reject(new RuntsError('the init reported ready without a pid'));
-          resolve({ pid, stage0: child, exited });
+          resolve({ pid, status });
         } else if (verb === 'error') {
           fail(rest);
         }

@@ -1,40 +1,52 @@
 // run: create and start; in the foreground, wait for the container's
 // process, delete the container and exit with its status.
+import * as fs from 'node:fs';
 import { create, CreateOptions } from './create';
 import { start } from './start';
 import { deleteContainer } from './delete';
-import { forwardSignals, waitExit } from './foreground';
+import { forwardSignals } from './foreground';
 import { step, warn } from '../log';
 
 export async function run(opts: CreateOptions & { detach?: boolean }): Promise<number> {
   if (opts.detach) {
-    await create(opts);
-    start(opts.root, opts.id);
+    const { lock } = await create({ ...opts, keepLock: true });
+    start(opts.root, opts.id, lock);
     return 0;
   }
-  // Stage 0 of the init exits right after the fork: its child must come to us.
-  const { saved, launched, terminal } = await create({ ...opts, foregroundTerminal: true, subreaper: true });
-  await launched.exited;
+  // create leaves the container locked for start; the waiter locks it again
+  // for delete before it reports the exit (no helper process for either).
+  const { saved, launched, terminal, lock, exitLock } = await create({ ...opts, foregroundTerminal: true, waiter: true, keepLock: true });
   const stopForwarding = forwardSignals(saved.pid);
+  let deleteLock: number | undefined;
   try {
-    terminal?.attach();
-    start(opts.root, opts.id);
+    try {
+      terminal?.attach();
+    } catch (err) {
+      fs.closeSync(lock!);
+      throw err;
+    }
+    start(opts.root, opts.id, lock);
     step('run: started');
-    const code = await waitExit(saved.pid);
+    const status = await launched.status!;
     step('run: container process exited');
+    if (status === undefined) warn('run: the waiter was killed: the exit status is lost');
+    else deleteLock = exitLock;
     await terminal?.drain();
-    return code;
+    return status ?? 255;
   } finally {
     stopForwarding();
     terminal?.close();
-    deleteQuietly(opts.root, opts.id);
+    // Never hold our fd of the exit lock while waiting for another lock: a
+    // waiter that took it would keep it taken.
+    if (deleteLock === undefined) fs.closeSync(exitLock!);
+    deleteQuietly(opts.root, opts.id, deleteLock);
     step('run: deleted');
   }
 }
 
-function deleteQuietly(root: string, id: string): void {
+function deleteQuietly(root: string, id: string, heldLock?: number): void {
   try {
-    deleteContainer(root, id, true);
+    deleteContainer(root, id, true, heldLock);
   } catch (err) {
     warn(`run: delete ${id}: ${(err as Error).message}`);
   }

@@ -8,9 +8,10 @@ import { barrierPath, containerDir, lockContainer, readSaved, statusOf, toState 
 import { isAlive } from '../sys/proc';
 import { sleepSync } from '../sys/sleep';
 
-export function start(root: string, id: string): void {
+// heldLock: the container's lock, taken already (run's create); closed here.
+export function start(root: string, id: string, heldLock?: number): void {
   const dir = containerDir(root, id);
-  const lock = lockContainer(dir);
+  const lock = heldLock ?? lockContainer(dir);
   try {
     const saved = readSaved(root, id);
     const status = statusOf(saved, dir);

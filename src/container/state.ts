@@ -8,7 +8,7 @@ import { checkContainerId } from '../spec/semantic';
 import type { Hooks, State } from '../spec/types';
 import type { CgroupRecord } from '../cgroups';
 import { isAlive } from '../sys/proc';
-import { runHelper, HelperOp } from '../sys/helper';
+import { flockExclusive } from '../sys/helper';
 
 export const SPEC_VERSION = '1.3.0';
 
@@ -104,21 +104,26 @@ export function toState(saved: Saved, status: State['status']): State {
 }
 
 // Serialise commands that change one container. flock is released by the
-// kernel when the process exits, so a crashed command never leaves it held.
-// `also`: more helper operations for the same spawn (create's fifo).
-export function lockContainer(dir: string, also: HelperOp[] = []): number {
-  let fd: number;
+// kernel when the last fd of the open file is closed, so a crashed command
+// never leaves it held.
+export function lockContainer(dir: string): number {
+  const fd = openLockFile(dir);
   try {
-    fd = fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError(`container "${path.basename(dir)}" does not exist`);
-    throw err;
-  }
-  try {
-    runHelper(`lock ${dir}`, [{ op: 'flock', fd }, ...also]);
+    flockExclusive(`lock ${dir}`, fd);
   } catch (err) {
     fs.closeSync(fd);
     throw err;
   }
   return fd;
+}
+
+// The container's lock file, opened but not locked (create and run hand it
+// to the init, which locks it for them).
+export function openLockFile(dir: string): number {
+  try {
+    return fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError(`container "${path.basename(dir)}" does not exist`);
+    throw err;
+  }
 }

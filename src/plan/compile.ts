@@ -113,7 +113,9 @@ export function compile(input: CompileInput): Instruction[] {
   for (const ns of joinOrder.filter((n) => n.type !== 'user')) {
     add(ins('setns', `join ${ns.type} namespace ${ns.path}`, ns.path!, NAMESPACES[ns.type].op));
   }
-  const others = [...created].filter((t) => t !== 'user').sort((a, b) => rank(a) - rank(b));
+  // The cgroup namespace waits for the fork: its root is the cgroup its
+  // maker is in, and the process enters its cgroup2 directory only there.
+  const others = [...created].filter((t) => t !== 'user' && t !== 'cgroup').sort((a, b) => rank(a) - rank(b));
   if (others.length) {
     add(ins('unshare', `create ${others.join(', ')} namespaces`, others.map((t) => NAMESPACES[t].op).join(',')));
   }
@@ -126,6 +128,7 @@ export function compile(input: CompileInput): Instruction[] {
     add(ins('write', 'set time namespace offsets', '/proc/self/timens_offsets', lines.join('\n') + '\n'));
   }
   add(ins('fork', 'start the container process'));
+  if (created.has('cgroup')) add(ins('unshare', 'create cgroup namespace', NAMESPACES.cgroup.op));
 
   // --- Stage 1: the container's process.
   add(ins('setsid', 'new session'));

@@ -4,13 +4,7 @@ import type * as Koffi from 'koffi';
 
 export interface Libc {
   koffi: typeof Koffi;
-  prctl: (option: number, arg2: number, arg3: number, arg4: number, arg5: number) => number;
   flock: (fd: number, op: number) => number;
-  waitpid: ((pid: number, status: Buffer, options: number) => number) & {
-    async: (pid: number, status: Buffer, options: number, cb: (err: unknown, res: number) => void) => void;
-  };
-  mkfifo: (path: string, mode: number) => number;
-  kill: (pid: number, sig: number) => number;
   umount2: (target: string, flags: number) => number;
   errno: () => number;
 }
@@ -29,24 +23,12 @@ export function getLibc(): Libc {
   const lib = koffi.load('libc.so.6');
   libc = {
     koffi,
-    prctl: lib.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)'),
     flock: lib.func('int flock(int, int)'),
-    waitpid: lib.func('int waitpid(int, _Out_ uint8_t *status, int)') as unknown as Libc['waitpid'],
-    mkfifo: lib.func('int mkfifo(const char *, uint32_t)'),
-    kill: lib.func('int kill(int, int)'),
     umount2: lib.func('int umount2(const char *, int)'),
     errno: () => koffi.errno(),
   };
   return libc;
 }
 
-export const PR_SET_CHILD_SUBREAPER = 36;
 export const LOCK_EX = 2;
 export const MNT_DETACH = 2;
-
-// Decode a wait status as the shell does: the exit code, or 128+signal.
-export function exitCodeOf(status: number): number {
-  const sig = status & 0x7f;
-  if (sig === 0) return (status >> 8) & 0xff;
-  return 128 + sig;
-}

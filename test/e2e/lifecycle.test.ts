@@ -353,6 +353,99 @@ t.test('run: 128+signal when the container process is killed', async (t) => {
   await assertGone(t, id, pid);
 });
 
+// The fds of a process, as "fd -> target" pairs from /proc/<pid>/fd.
+function fdTargets(pid: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  try {
+    for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        out[fd] = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  } catch {
+    /* gone */
+  }
+  return out;
+}
+
+// flock(1) -n: can somebody else take the container's lock right now?
+function lockIsFree(id: string): boolean {
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  return spawnSync('flock', ['-n', path.join(stateDir(), id, 'lock'), 'true']).status === 0;
+}
+
+t.test('run and exec in the foreground: the waiter between runts and the process', async (t) => {
+  const b = makeBundle(t);
+  const id = newId(t);
+  const run = runtsAsync(['run', '--bundle', b.dir, id]);
+  t.ok(await waitFor(() => state(id)?.status === 'running', 10000), 'the container runs');
+  const pid = remember(state(id)!.pid!);
+  const waiter = Number(statusField(pid, 'PPid'));
+  remember(waiter);
+  t.equal(Number(statusField(waiter, 'PPid')), run.child.pid, "the container process's parent is a child of runts run");
+  t.match(procExe(waiter), /memfd:runts-init/, 'that child is the (sealed) runts-init');
+  t.equal(statusField(waiter, 'Threads'), '1', 'one thread');
+  const cgLines = fs.readFileSync(`/proc/${waiter}/cgroup`, 'utf8').trim().split('\n');
+  t.ok(cgLines.every((l) => !l.endsWith(`/runts/${id}`)), "the waiter is in none of the container's cgroups", { cgLines });
+  const fds = fdTargets(waiter);
+  t.same(['0', '1', '2'].map((fd) => fds[fd]), ['/dev/null', '/dev/null', '/dev/null'], 'its stdio is /dev/null');
+  const others = Object.entries(fds).filter(([fd]) => Number(fd) > 2).map(([, target]) => target.replace(/\[\d+\]$/, '[]')).sort();
+  t.same(others, [path.join(stateDir(), id, 'lock'), 'pipe:[]'], 'besides, only a pipe from stage 0 and the lock file (unlocked)', { fds });
+  t.ok(lockIsFree(id), 'the container is not locked while it runs');
+  process.kill(waiter, 'SIGINT');
+  process.kill(waiter, 'SIGTERM');
+  await new Promise((r) => setTimeout(r, 200));
+  t.ok(isAlive(waiter) && isAlive(pid), 'SIGINT and SIGTERM (a terminal\'s ^C, say) do not end the waiter');
+
+  // exec: the same, with its own waiter.
+  const ex = runtsAsync(['exec', id, 'sleep', '31']);
+  const execPid = await (async () => {
+    let found: number | undefined;
+    await waitFor(() => {
+      found = procsInCgroup(`/runts/${id}`).find((p) => procCmdline(p).join(' ') === 'sleep 31');
+      return found !== undefined;
+    }, 10000);
+    return found;
+  })();
+  t.ok(execPid, 'the exec\'d process runs');
+  if (execPid) {
+    remember(execPid);
+    const execWaiter = Number(statusField(execPid, 'PPid'));
+    t.equal(Number(statusField(execWaiter, 'PPid')), ex.child.pid, "the exec'd process's parent is a child of runts exec");
+    process.kill(execPid, 'SIGKILL');
+  }
+  const er = await ex.done;
+  t.equal(er.status, 137, 'exec exits 137 when its process is killed', { stderr: er.stderr });
+
+  const k = runts(['kill', id, 'KILL']);
+  t.equal(k.status, 0, 'kill KILL', { stderr: k.stderr });
+  const r = await run.done;
+  t.equal(r.status, 137, 'run exits 137', { stderr: r.stderr });
+  t.notOk(isAlive(waiter), 'the waiter is gone');
+  await assertGone(t, id, pid);
+});
+
+t.test('cgroup namespace: rooted at the container\'s cgroup in every hierarchy', async (t) => {
+  for (const withNs of [true, false]) {
+    const b = makeBundle(t, {
+      args: ['cat', '/proc/self/cgroup'],
+      edit: (c) => {
+        c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'cgroup');
+        if (withNs) c.linux.namespaces.push({ type: 'cgroup' });
+      },
+    });
+    const id = newId(t);
+    const r = runts(['run', '--bundle', b.dir, id]);
+    t.equal(r.status, 0, `run (${withNs ? 'with' : 'without'} a cgroup namespace)`, { stderr: r.stderr });
+    const lines = r.stdout.trim().split('\n');
+    const want = withNs ? ':/' : `:/runts/${id}`;
+    t.ok(lines.length > 0 && lines.every((l) => l.endsWith(want)), `/proc/self/cgroup in the container: every line ends with ${want}`, { lines });
+    t.ok(lines.some((l) => l.startsWith('0::')), 'the cgroup2 hierarchy is among them');
+  }
+});
+
 t.test('run --detach: returns while the container runs', async (t) => {
   const b = makeBundle(t);
   const id = newId(t);

@@ -35,8 +35,10 @@ const indexOf = (p: Instruction[], op: string) => p.findIndex((i) => i.op === op
 
 t.test('the default spec: namespaces first, then fork, mounts, pivot, privileges, barrier, exec', async (t) => {
   const p = plan(config());
-  t.same(p[0], { op: 'unshare', label: 'create ipc, uts, network, pid, cgroup, mount namespaces', args: ['ipc,uts,net,pid,cgroup,mnt'] });
+  t.same(p[0], { op: 'unshare', label: 'create ipc, uts, network, pid, mount namespaces', args: ['ipc,uts,net,pid,mnt'] });
   t.equal(p[1].op, 'fork');
+  // After the fork: the process is in its cgroup2 directory only from there.
+  t.same(p[2], { op: 'unshare', label: 'create cgroup namespace', args: ['cgroup'] });
   const order = ['fork', 'setsid', 'mount-host', 'root', 'mount', 'mknod', 'symlink', 'sync', 'open-barrier', 'pivot-root', 'mask', 'readonly', 'hostname', 'rlimit', 'no-new-privs', 'user', 'chdir', 'caps', 'lookup', 'notify', 'wait-barrier', 'exec'];
   let last = -1;
   for (const op of order) {
