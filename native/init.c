@@ -2062,6 +2062,7 @@ struct startup {
 	const char *fifo_mode;
 	int waiter;	     /* `waiter`: split off the waiter (run, exec in the foreground) */
 	int exit_lock;	     /* `exit-lock FD`: the waiter takes it when the process has exited */
+	int cgroup2_now;     /* `cgroup2-now`: join a cgroup2 dir at once, not at the fork */
 	char **cgroups;	     /* `cgroup DIR`...: the cgroups to join */
 	int ncgroups;
 };
@@ -2077,6 +2078,9 @@ static void parse_startup(int argc, char **argv, struct startup *st)
 		int has = argc - i - 1;
 		if (!strcmp(op, "waiter")) {
 			st->waiter = 1;
+			i++;
+		} else if (!strcmp(op, "cgroup2-now")) {
+			st->cgroup2_now = 1;
 			i++;
 		} else if (!strcmp(op, "lock") && has >= 1 && (st->lock = parse_fd(argv[i + 1])) >= 0) {
 			i += 2;
@@ -2148,6 +2152,8 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < st.ncgroups; i++)
 		join_cgroup(st.cgroups[i]);
+	if (st.cgroup2_now)
+		join_cgroup2_now();
 
 	run_plan();
 	return 0; /* a plan without `exec` ends here */

@@ -7,6 +7,9 @@ export interface Hierarchy {
   mountpoint: string;
   version: 1 | 2;
   controllers: string[]; // v1: from the mount options (cpu, name=systemd, ...); v2: cgroup.controllers
+  // v2 mounted with nsdelegate: a process in a cgroup namespace may not move
+  // to (or be cloned into) a cgroup outside it, nor from one.
+  nsdelegate?: boolean;
 }
 
 export interface Layout {
@@ -36,7 +39,7 @@ export function detectLayout(mountinfo = '/proc/self/mountinfo'): Layout {
       } catch {
         /* an unreadable cgroup2 root still counts as a hierarchy */
       }
-      hierarchies.push({ mountpoint, version: 2, controllers });
+      hierarchies.push({ mountpoint, version: 2, controllers, nsdelegate: superOpts.split(',').includes('nsdelegate') });
     }
   }
   // The same hierarchy may be mounted twice (bind mounts): keep the first.

@@ -11,7 +11,7 @@ import { formatPlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
 import { applyResources, createCgroup, removeCgroup, resolveCgroupPath, CgroupRecord, LinuxResources } from '../cgroups';
 import { detectLayout } from '../cgroups/layout';
-import { spawnInit, Launched, SpawnedInit } from './launch';
+import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, step, warn } from '../log';
@@ -151,10 +151,15 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     // cgroups while we do the rest (see SpawnOptions). Nothing we do before
     // the plan goes out needs the lock; the init reports ready only after it.
     // The barrier is writable by the container's user: the init opens it after dropping to that user.
+    const namespaces = namespacesOf(config);
     init = spawnInit({
       preserveFds: opts.preserveFds ?? 0,
       stdio,
       cgroupDirs: cgroup.dirs,
+      cgroup2Now: cgroup2JoinNow(
+        namespaces.created.has('user') || namespaces.joined.some((n) => n.type === 'user'),
+        namespaces.joined.some((n) => n.type === 'cgroup'),
+      ),
       waiter: opts.waiter,
       lockFd: lock,
       fifo: { path: barrierPath(dir), mode: 0o622 },

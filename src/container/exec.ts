@@ -8,7 +8,7 @@ import { warn } from '../log';
 import type { Config, Process } from '../spec/types';
 import { compileExec } from '../plan/exec';
 import { formatPlan } from '../plan/instructions';
-import { spawnInit } from './launch';
+import { cgroup2JoinNow, spawnInit } from './launch';
 import { containerDir, readSaved, Saved, SPEC_VERSION, statusOf } from './state';
 import { ForegroundTerminal } from './terminal';
 import type { Instruction } from '../plan/instructions';
@@ -153,9 +153,10 @@ export async function exec(opts: ExecOptions): Promise<number> {
   const terminal = proc.terminal && !opts.consoleSocket && !opts.dryRun ? new ForegroundTerminal(opts.root) : undefined;
   const consoleSocket = terminal?.socketPath ?? (opts.consoleSocket && path.resolve(opts.consoleSocket));
   try {
+    const namespaces = namespacesToJoin(saved.pid);
     const plan = compileExec({
       pid: saved.pid,
-      namespaces: namespacesToJoin(saved.pid),
+      namespaces,
       process: proc,
       preserveFds: opts.preserveFds ?? 0,
       consoleSocket,
@@ -166,14 +167,14 @@ export async function exec(opts: ExecOptions): Promise<number> {
       process.stdout.write(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + formatPlan(plan));
       return 0;
     }
-    return await launchAndWait(opts, saved, config, plan, terminal);
+    return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal);
   } finally {
     terminal?.close();
   }
 }
 
-async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], terminal?: ForegroundTerminal): Promise<number> {
-  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs: saved.cgroup?.dirs, waiter: !opts.detach });
+async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], cgroup2Now: boolean, terminal?: ForegroundTerminal): Promise<number> {
+  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs: saved.cgroup?.dirs, waiter: !opts.detach, cgroup2Now });
   const launched = await init.run(plan, {
     sync: (name, ctx) => {
       if (name === 'seccomp-state' && ctx.pid) {

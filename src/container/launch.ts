@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { RuntsError } from '../errors';
 import { encodePlan, Instruction } from '../plan/instructions';
+import { detectLayout } from '../cgroups/layout';
 
 export const INIT_BINARY = path.join(__dirname, '..', '..', 'bin', 'runts-init');
 
@@ -41,6 +42,10 @@ export interface SpawnOptions {
   // With waiter: another open fd of the lock file, which the waiter locks
   // when the container's process has exited, before it exits itself.
   exitLockFd?: number;
+  // Join the cgroup2 directory at once (cgroup.procs), not by cloning the
+  // process into it at the fork, which the plan would make impossible: it
+  // enters a user namespace, or a cgroup namespace under nsdelegate.
+  cgroup2Now?: boolean;
 }
 
 // A started init, waiting for its plan.
@@ -49,6 +54,14 @@ export interface SpawnedInit {
   run(plan: Instruction[], handlers: InitHandlers): Promise<Launched>;
   // Kills an init whose plan will never come (a later step failed).
   abort(): void;
+}
+
+// SpawnOptions.cgroup2Now for a plan that enters a user namespace (from
+// inside it the host's cgroups are not ours to join) or joins an existing
+// cgroup namespace (under nsdelegate nothing outside it may be joined).
+export function cgroup2JoinNow(entersUserNs: boolean, joinsCgroupNs: boolean): boolean {
+  if (entersUserNs) return true;
+  return joinsCgroupNs && detectLayout().hierarchies.some((h) => h.version === 2 && h.nsdelegate);
 }
 
 export function spawnInit(opts: SpawnOptions): SpawnedInit {
@@ -69,6 +82,7 @@ export function spawnInit(opts: SpawnOptions): SpawnedInit {
     stdio.push(opts.exitLockFd);
   }
   for (const dir of opts.cgroupDirs ?? []) args.push('cgroup', dir);
+  if (opts.cgroup2Now) args.push('cgroup2-now');
   // Required here, not at the top: the startup snapshot holds no child_process.
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(INIT_BINARY, args, { stdio, env: { _RUNTS_SYNC: String(syncFd) } });

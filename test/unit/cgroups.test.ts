@@ -590,3 +590,22 @@ t.test('this host\'s layout is read from the mount table', async (t) => {
   const layout = detectLayout();
   t.ok(['v1', 'v2', 'hybrid', 'none'].includes(layout.kind));
 });
+
+t.test('layout: hierarchies and versions from a mount table, and nsdelegate on cgroup2', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-layout-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const table = (v2Opts: string) =>
+    [
+      '30 23 0:26 / /nowhere/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:10 - cgroup cgroup rw,memory',
+      '31 23 0:27 / /nowhere/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:11 - cgroup2 cgroup2 ' + v2Opts,
+      '',
+    ].join('\n');
+  for (const [opts, want] of [['rw,nsdelegate,memory_recursiveprot', true], ['rw', false]] as const) {
+    const file = path.join(dir, `mountinfo-${want}`);
+    fs.writeFileSync(file, table(opts));
+    const layout = detectLayout(file);
+    t.equal(layout.kind, 'hybrid', 'v1 and v2: hybrid');
+    t.same(layout.hierarchies.map((h) => [h.mountpoint, h.version]), [['/nowhere/cgroup/memory', 1], ['/nowhere/cgroup/unified', 2]], 'both hierarchies');
+    t.equal(layout.hierarchies[1].nsdelegate, want, `cgroup2 mounted ${opts}: nsdelegate ${want}`);
+  }
+});
