@@ -39,25 +39,21 @@ build/version.json: package.json $(SRC)
 	  "$$(node -p 'require("./package.json").version')" \
 	  "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > $@
 
-# The startup snapshot: every module loaded, ready to run (docs/performance.md).
+# The startup snapshots, runts.blob and runts-light.blob: the modules loaded,
+# ready to run (docs/performance.md).
 build/runts.blob: build/.tsc build/validators.cjs build/version.json scripts/bundle.mjs
 	$(NODE) scripts/bundle.mjs build src
 
-bin/runts: bin/runts.in build/runts.blob
-	sed -e 's|@NODE@|$(NODE)|' -e 's|@BLOB@|$(CURDIR)/build/runts.blob|' bin/runts.in > $@
-	chmod 755 $@
-
-native: bin/runts-init
-bin/runts-init: $(wildcard native/*.c native/*.h) native/Makefile
-	$(MAKE) -C native
+# bin/runts (native/launcher.c) starts Node from the snapshot that suits the command.
+native: bin/runts-init bin/runts
+bin/runts bin/runts-init: $(wildcard native/*.c native/*.h) native/Makefile
+	$(MAKE) -C native NODE=$(NODE)
 
 install: build
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin
 	cp -r bin build package.json $(DESTDIR)$(PREFIX)/lib/runts/
 	$(NODE) scripts/bundle.mjs $(DESTDIR)$(PREFIX)/lib/runts/build src
-	sed -e 's|@NODE@|$(NODE)|' -e 's|@BLOB@|$(PREFIX)/lib/runts/build/runts.blob|' bin/runts.in > $(DESTDIR)$(PREFIX)/lib/runts/bin/runts
-	rm $(DESTDIR)$(PREFIX)/lib/runts/bin/runts.in
 	cd $(DESTDIR)$(PREFIX)/lib/runts && mkdir node_modules && \
 	  for m in $$(node -e 'const l=require("$(CURDIR)/package-lock.json").packages; for (const [k,v] of Object.entries(l)) if (k && !v.dev) console.log(k)'); do \
 	    if [ -e $(CURDIR)/$$m ]; then mkdir -p $$(dirname $$m) && cp -r $(CURDIR)/$$m $$m; fi; done

@@ -262,7 +262,7 @@ function stateOf(rt, id) {
 // The runts under test: a private copy of bin/ and build/ (see --in-place).
 function snapshotRunts() {
   const git = (...a) => spawnSync('git', ['-C', REPO, ...a], { encoding: 'utf8' }).stdout?.trim() || undefined;
-  const info = { source: REPO, commit: git('rev-parse', '--short', 'HEAD'), dirty: !!git('status', '--porcelain', '--', 'src', 'native', 'schemas', 'scripts', 'bin/runts.in') };
+  const info = { source: REPO, commit: git('rev-parse', '--short', 'HEAD'), dirty: !!git('status', '--porcelain', '--', 'src', 'native', 'schemas', 'scripts') };
   const runts = byName('runts');
   if (!fs.existsSync(runts.bin)) throw new BenchError(`${runts.bin} is missing: run make build first`);
   if (OPTS.inPlace) return { ...info, copy: null };
@@ -270,12 +270,10 @@ function snapshotRunts() {
   for (const d of ['bin', 'build']) fs.cpSync(path.join(REPO, d), path.join(snap, d), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(snap, 'package.json'));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(snap, 'node_modules'));
-  // The startup snapshot names its own directory and bin/runts names the
-  // blob: make both again for the copy, as `make install` does.
+  // The startup snapshots name their own directory: make them again for the
+  // copy, as `make install` does (bin/runts finds build/ beside itself).
   const made = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs'), path.join(snap, 'build'), path.join(REPO, 'src')], { encoding: 'utf8' });
   if (made.status !== 0) throw new BenchError(`snapshot of the copy: ${firstLine(made.stderr) || firstLine(made.stdout)}`);
-  const launcher = fs.readFileSync(path.join(REPO, 'bin', 'runts.in'), 'utf8').replace('@NODE@', process.execPath).replace('@BLOB@', path.join(snap, 'build', 'runts.blob'));
-  fs.writeFileSync(path.join(snap, 'bin', 'runts'), launcher, { mode: 0o755 });
   runts.bin = path.join(snap, 'bin', 'runts');
   const v = spawnSync(runts.bin, ['--version'], { encoding: 'utf8' });
   if (v.status !== 0) throw new BenchError(`the copy of runts does not run: ${firstLine(v.stderr)}`);

@@ -3,11 +3,14 @@
 // snapshot"): tsc's output (build/**/*.js, build/validators.cjs,
 // build/version.json) goes into one script, build/snapshot.js, which loads
 // every module and names main() as the snapshot's entry; then
-// `node --build-snapshot` runs it and writes the heap to build/runts.blob.
-// bin/runts starts Node from that blob, so a command finds every module
-// already loaded instead of finding, reading and compiling dozens of files.
+// `node --build-snapshot` runs it twice and writes the heaps to
+// build/runts.blob (every module loaded and the paths of create, run and
+// exec warmed up) and build/runts-light.blob (only what the other commands
+// use). bin/runts starts Node from one of them, so a command finds its
+// modules already loaded instead of finding, reading and compiling dozens of
+// files, and the light commands do not pay for deserializing the rest.
 //
-//   node scripts/bundle.mjs BUILD_DIR [SRC_DIR]   (writes BUILD_DIR/snapshot.js and BUILD_DIR/runts.blob)
+//   node scripts/bundle.mjs BUILD_DIR [SRC_DIR]   (writes BUILD_DIR/snapshot.js, runts.blob, runts-light.blob)
 //
 // The modules are those of SRC_DIR (default: src/ beside BUILD_DIR), compiled,
 // plus the validators and version.json: whatever else lies in BUILD_DIR (the
@@ -23,7 +26,8 @@ import { spawnSync } from 'node:child_process';
 const root = path.resolve(process.argv[2] ?? 'build');
 const srcDir = path.resolve(process.argv[3] ?? path.join(root, '..', 'src'));
 const entry = path.join(root, 'snapshot.js');
-const blob = path.join(root, 'runts.blob');
+const fullBlob = path.join(root, 'runts.blob');
+const lightBlob = path.join(root, 'runts-light.blob');
 
 function sources(dir) {
   const found = [];
@@ -95,12 +99,18 @@ function __runtsLoad(rel) {
   return module.exports;
 }
 
-for (const rel of ${JSON.stringify(rels.filter((r) => r.endsWith('.js')))}) __runtsLoad(rel);
-// Run the hot paths once, so that their bytecode is in the snapshot too.
-__runtsLoad('warmup.js').warmUp();
+// Which snapshot is being made (RUNTS_SNAPSHOT, set by bundle.mjs): the full
+// one loads every module, the light one what its warm-up needs. Either way,
+// run the hot paths once, so that their bytecode is in the snapshot too.
+if (process.env.RUNTS_SNAPSHOT === 'light') {
+  __runtsLoad('warmup-light.js').warmUpLight();
+} else {
+  for (const rel of ${JSON.stringify(rels.filter((r) => r.endsWith('.js')))}) __runtsLoad(rel);
+  __runtsLoad('warmup.js').warmUp();
+}
 
 require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {
-  // bin/runts runs us (its #! line names the blob): build/ is beside its bin/.
+  // bin/runts runs us (its launcher names the blob): build/ is beside its bin/.
   try {
     const dir = __runtsPath.join(__runtsPath.dirname(__runtsPath.dirname(require('node:fs').realpathSync(process.argv[1]))), 'build');
     if (dir !== __runtsDir) {
@@ -114,20 +124,31 @@ require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {
 });
 `);
 fs.writeFileSync(entry, parts.join('\n'));
-fs.rmSync(blob, { force: true });
-const made = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
-if (made.status !== 0 || !fs.existsSync(blob)) {
-  fs.rmSync(blob, { force: true });
-  process.stderr.write(made.stderr);
-  console.error(`bundle: node --build-snapshot failed (status ${made.status})`);
-  process.exit(1);
+
+// Both snapshots from the one script: bin/runts (native/launcher.c) picks
+// runts.blob for create, run and exec, runts-light.blob for the rest.
+// The full one last: it is make's target, so it must not exist unless both do.
+for (const blob of [fullBlob, lightBlob]) fs.rmSync(blob, { force: true });
+for (const [kind, blob] of [['light', lightBlob], ['full', fullBlob]]) {
+  const made = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, RUNTS_SNAPSHOT: kind },
+  });
+  if (made.status !== 0 || !fs.existsSync(blob)) {
+    for (const b of [fullBlob, lightBlob]) fs.rmSync(b, { force: true });
+    process.stderr.write(made.stderr);
+    console.error(`bundle: node --build-snapshot failed for the ${kind} snapshot (status ${made.status})`);
+    process.exit(1);
+  }
+  // Node warns about built-ins it has not verified in snapshots: runts requires
+  // those (child_process, tty, crypto, net) only where used, at run time.
+  if (made.stderr.trim()) process.stderr.write(made.stderr);
+  if (/works in user snapshot/.test(made.stderr)) {
+    for (const b of [fullBlob, lightBlob]) fs.rmSync(b, { force: true }); // or make would take it for a good one
+    console.error('bundle: a module loads, at its top level, a built-in that Node does not support in a snapshot (see above): require it where it is used');
+    process.exit(1);
+  }
+  console.log(`bundle: wrote ${path.relative(process.cwd(), blob)} (${kind}, ${files.length} modules in the script, ${(fs.statSync(blob).size / 1048576).toFixed(1)} MiB)`);
 }
-// Node warns about built-ins it has not verified in snapshots: runts requires
-// those (child_process, tty, crypto, net) only where used, at run time.
-if (made.stderr.trim()) process.stderr.write(made.stderr);
-if (/works in user snapshot/.test(made.stderr)) {
-  fs.rmSync(blob, { force: true }); // or make would take it for a good one
-  console.error('bundle: a module loads, at its top level, a built-in that Node does not support in a snapshot (see above): require it where it is used');
-  process.exit(1);
-}
-console.log(`bundle: wrote ${path.relative(process.cwd(), blob)} (${files.length} modules, ${(fs.statSync(blob).size / 1048576).toFixed(1)} MiB)`);
