@@ -258,34 +258,44 @@ static int read_full(int fd, void *buf, size_t n)
  * beyond the line (a forked child shares the socket). NULL on EOF/error. */
 static char *read_line(size_t *len)
 {
-	size_t cap = 256, n = 0;
+	/* Peek, then take exactly up to the newline: what follows the line is
+	 * for a later reader (stage 1 reads on from the same socket). */
+	size_t cap = 512, n = 0;
 	char *s = malloc(cap);
 	for (;;) {
-		char c;
-		ssize_t r = read(sync_fd, &c, 1);
+		if (!s)
+			return NULL;
+		ssize_t r = recv(sync_fd, s + n, cap - n - 1, MSG_PEEK);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || !s) {
-			free(s);
-			return NULL;
-		}
-		if (c == '\n')
+		if (r <= 0)
 			break;
-		if (n + 1 >= cap) {
-			if (cap >= MAX_LINE) {
-				free(s);
-				return NULL;
-			}
+		char *nl = memchr(s + n, '\n', (size_t)r);
+		size_t take = nl ? (size_t)(nl - (s + n)) + 1 : (size_t)r;
+		for (size_t got = 0; got < take;) {
+			ssize_t k = read(sync_fd, s + n + got, take - got);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				goto gone;
+			got += (size_t)k;
+		}
+		n += take;
+		if (nl) {
+			s[n - 1] = '\0';
+			*len = n - 1;
+			return s;
+		}
+		if (cap - n - 1 == 0) {
+			if (cap >= MAX_LINE)
+				break;
 			cap *= 2;
 			s = realloc(s, cap);
-			if (!s)
-				return NULL;
 		}
-		s[n++] = c;
 	}
-	s[n] = '\0';
-	*len = n;
-	return s;
+gone:
+	free(s);
+	return NULL;
 }
 
 /* Every disposition back to default and nothing blocked, so the container's
