@@ -162,9 +162,30 @@ static const char *errname(int err)
 /* Exit 1 after discarding unread input: closing a unix socket with data
  * still queued (an unread plan, say) makes the runtime's next read fail with
  * ECONNRESET instead of a clean EOF. */
+static int plan_pending = 1; /* stage 0 has not read the plan yet */
+static int read_full(int fd, void *buf, size_t n);
+
 static _Noreturn void drain_and_exit(void)
 {
 	char buf[4096];
+	/* Failing before the plan came (start-up): wait for it and read it
+	 * whole. Gone first, we would make the runtime's write of the plan
+	 * fail, and its socket would be torn down with our error line unread. */
+	if (plan_pending && sync_fd >= 0) {
+		unsigned char hdr[4];
+		if (read_full(sync_fd, hdr, 4) == 0) {
+			uint32_t left = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+					(uint32_t)hdr[3] << 24;
+			while (left > 0) {
+				ssize_t r = read(sync_fd, buf, left < sizeof buf ? left : sizeof buf);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0)
+					break;
+				left -= (uint32_t)r;
+			}
+		}
+	}
 	if (sync_fd >= 0 && fcntl(sync_fd, F_SETFL, O_NONBLOCK) == 0)
 		while (read(sync_fd, buf, sizeof buf) > 0)
 			;
@@ -1807,6 +1828,7 @@ static void run_plan(void)
 		fail("plan", ENOMEM);
 	if (read_full(sync_fd, buf, total) < 0)
 		_exit(1);
+	plan_pending = 0;
 
 	size_t p = 0, nf = 0, nops = 0;
 	while (p < total) {
@@ -2121,19 +2143,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sync_fd = (int)fd;
+	/* Blocking I/O on the socket (a spawner may hand us a non-blocking
+	 * end; the flag belongs to the open file, so it survives the re-exec). */
+	int fl = fcntl(sync_fd, F_GETFL);
+	if (fl < 0 || fcntl(sync_fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		dprintf(2, "runts-init: _RUNTS_SYNC: %s\n", strerror(errno));
+		return 1;
+	}
 	ensure_cloned(argv);
 	struct startup st;
 	parse_startup(argc, argv, &st);
 
-	/* We are the sealed copy now. Blocking I/O on the socket (a spawner
-	 * may hand us a non-blocking end), and close-on-exec so that it never
-	 * reaches the container. */
-	int fl = fcntl(sync_fd, F_GETFL);
-	if (fl < 0 || fcntl(sync_fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
-	    fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
-		dprintf(2, "runts-init: _RUNTS_SYNC: %s\n", strerror(errno));
-		return 1;
-	}
+	/* We are the sealed copy now: close-on-exec on the socket, so that it
+	 * never reaches the container. */
+	if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+		fail("sync socket", errno);
 	/* Not needed any more. (Hooks and the program get the env from their
 	 * op, never ours; this just keeps ours from leaking by mistake.) */
 	unsetenv("_RUNTS_CLONED");

@@ -34,12 +34,24 @@ function mkdirTracked(dir: string, created: string[], hierarchyRoot: string, cpu
     throw err;
   }
   created.push(dir);
-  if (cpuset) {
-    // A new v1 cpuset cgroup starts empty and refuses tasks until it has cpus and mems.
-    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-      const cur = fs.readFileSync(path.join(dir, f), 'utf8').trim();
-      if (!cur) fs.writeFileSync(path.join(dir, f), fs.readFileSync(path.join(parent, f), 'utf8').trim());
+  if (cpuset) fillCpuset(dir, hierarchyRoot);
+}
+
+// A new v1 cpuset cgroup starts empty and refuses tasks until it has cpus
+// and mems: copy the parent's. The default parent /runts may have just been
+// made by a concurrent create that has not filled it yet (and a child's set
+// must lie within its parent's): then fill it too, as that create would.
+// Only /runts: a parent runts did not make is never changed.
+function fillCpuset(dir: string, hierarchyRoot: string): void {
+  const parent = path.dirname(dir);
+  for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+    if (fs.readFileSync(path.join(dir, f), 'utf8').trim()) continue;
+    let value = fs.readFileSync(path.join(parent, f), 'utf8').trim();
+    if (!value && parent === path.join(hierarchyRoot, 'runts')) {
+      fillCpuset(parent, hierarchyRoot);
+      value = fs.readFileSync(path.join(parent, f), 'utf8').trim();
     }
+    fs.writeFileSync(path.join(dir, f), value);
   }
 }
 
