@@ -52,11 +52,11 @@ const wall = {
   'node -e 0': ['-e', '0'],
   'node -e require(yargs)': ['-e', `require(${JSON.stringify(REPO + '/node_modules/yargs')})`],
   'node -e require(build/main.js)': ['-e', `require(${JSON.stringify(REPO + '/build/main.js')})`],
-  'bin/runts --version (no yargs)': [REPO + '/bin/runts', '--version'],
-  'bin/runts --help (yargs, all commands)': [REPO + '/bin/runts', '--help'],
+  'node bin/runts.js --version (no yargs)': [REPO + '/bin/runts.js', '--version'],
+  'node bin/runts.js --help (yargs, all commands)': [REPO + '/bin/runts.js', '--help'],
 };
 if (stateRoot) {
-  wall['bin/runts state'] = [REPO + '/bin/runts', '--root', stateRoot, 'state', stateId];
+  wall['node bin/runts.js state'] = [REPO + '/bin/runts.js', '--root', stateRoot, 'state', stateId];
   wall['the same state work without yargs (state-no-yargs.cjs)'] = [path.join(REPO, 'bench', 'profile', 'state-no-yargs.cjs'), '--root', stateRoot, 'state', stateId];
 }
 console.log(`\nwhole processes, median wall time of ${K} (ms)`);

@@ -3,7 +3,7 @@
 // the phase-trace.cjs preload; the marks are CLOCK_MONOTONIC stamps, so this
 // process's own stamps (before spawn, after exit) line up with them. Median
 // of K runs per phase.
-//   node bench/profile/phases.mjs K -- bin/runts --root R run -b BUNDLE '{id}'
+//   node bench/profile/phases.mjs K -- bin/runts.js --root R run -b BUNDLE '{id}'
 // '{id}' in the arguments becomes a fresh container ID for each run.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

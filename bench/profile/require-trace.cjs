@@ -2,7 +2,7 @@
 // inclusive time of its first require() (children included) and its self
 // time (children excluded). At exit it prints a JSON summary on fd 2, or
 // writes it to $REQUIRE_TRACE_OUT. Used by docs/performance.md:
-//   node -r ./bench/profile/require-trace.cjs bin/runts --root R state ID
+//   node -r ./bench/profile/require-trace.cjs bin/runts.js --root R state ID
 'use strict';
 const Module = require('node:module');
 const fs = require('node:fs');
