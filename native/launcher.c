@@ -61,16 +61,18 @@ int main(int argc, char **argv)
 	const char *cmd = command_of(argc, argv);
 	const char *blob_name = cmd && one_of(cmd, heavy) ? "runts.blob" : "runts-light.blob";
 
+	/* Where this binary is, symlinks resolved; without /proc, from argv[0]. */
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n < 0) {
-		fprintf(stderr, "runts: /proc/self/exe: %s\n", strerror(errno));
+	if (n >= 0) {
+		self[n] = '\0';
+	} else if (!strchr(argv[0], '/') || !realpath(argv[0], self)) {
+		fprintf(stderr, "runts: cannot tell where bin/runts is (/proc/self/exe: %s)\n", strerror(errno));
 		return 1;
 	}
-	self[n] = '\0';
 	/* <prefix>/bin/runts -> <prefix>/build/<blob> */
 	char prefix[PATH_MAX];
-	memcpy(prefix, self, (size_t)n + 1);
+	memcpy(prefix, self, strlen(self) + 1);
 	for (int up = 0; up < 2; up++) {
 		char *slash = strrchr(prefix, '/');
 		if (!slash) {
