@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { RuntsError } from '../errors';
 import { encodePlan, Instruction } from '../plan/instructions';
-import { detectLayout } from '../cgroups/layout';
+import { detectLayout, Layout } from '../cgroups/layout';
 
 export const INIT_BINARY = path.join(__dirname, '..', '..', 'bin', 'runts-init');
 
@@ -59,9 +59,9 @@ export interface SpawnedInit {
 // SpawnOptions.cgroup2Now for a plan that enters a user namespace (from
 // inside it the host's cgroups are not ours to join) or joins an existing
 // cgroup namespace (under nsdelegate nothing outside it may be joined).
-export function cgroup2JoinNow(entersUserNs: boolean, joinsCgroupNs: boolean): boolean {
+export function cgroup2JoinNow(entersUserNs: boolean, joinsCgroupNs: boolean, layout?: Layout): boolean {
   if (entersUserNs) return true;
-  return joinsCgroupNs && detectLayout().hierarchies.some((h) => h.version === 2 && h.nsdelegate);
+  return joinsCgroupNs && (layout ?? detectLayout()).hierarchies.some((h) => h.version === 2 && h.nsdelegate);
 }
 
 export function spawnInit(opts: SpawnOptions): SpawnedInit {

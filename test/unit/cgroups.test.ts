@@ -31,6 +31,7 @@ import { enableV2Controller } from '../../src/cgroups/placement';
 import { filterPsOutput } from '../../src/container/ps';
 import { resourcesFromFlags } from '../../src/cli/update';
 import { parseResources } from '../../src/container/update';
+import { cgroup2JoinNow } from '../../src/container/launch';
 
 // ------------------------------------------------------------------ fake trees
 
@@ -608,4 +609,20 @@ t.test('layout: hierarchies and versions from a mount table, and nsdelegate on c
     t.same(layout.hierarchies.map((h) => [h.mountpoint, h.version]), [['/nowhere/cgroup/memory', 1], ['/nowhere/cgroup/unified', 2]], 'both hierarchies');
     t.equal(layout.hierarchies[1].nsdelegate, want, `cgroup2 mounted ${opts}: nsdelegate ${want}`);
   }
+});
+
+t.test('the init joins cgroup2 at start-up only when the plan could not clone into it', async (t) => {
+  const layout = (nsdelegate: boolean): Layout => ({
+    kind: 'hybrid',
+    hierarchies: [
+      { mountpoint: '/nowhere/memory', version: 1, controllers: ['memory'] },
+      { mountpoint: '/nowhere/unified', version: 2, controllers: [], nsdelegate },
+    ],
+  });
+  const v1only: Layout = { kind: 'v1', hierarchies: [{ mountpoint: '/nowhere/memory', version: 1, controllers: ['memory'] }] };
+  t.equal(cgroup2JoinNow(false, false, layout(true)), false, 'no user or cgroup namespace to enter: clone into it at the fork');
+  t.equal(cgroup2JoinNow(true, false, layout(false)), true, 'a user namespace: at once (from inside it, EACCES)');
+  t.equal(cgroup2JoinNow(false, true, layout(true)), true, 'joining a cgroup namespace under nsdelegate: at once (ENOENT otherwise)');
+  t.equal(cgroup2JoinNow(false, true, layout(false)), false, 'joining a cgroup namespace without nsdelegate: at the fork');
+  t.equal(cgroup2JoinNow(false, true, v1only), false, 'no cgroup2 hierarchy: nothing to join early');
 });
