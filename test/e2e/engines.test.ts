@@ -32,7 +32,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupMountpoints, isAlive, procsInCgroup, procStatus, remember, rootfsTemplate, RUNTS, tempDir, waitFor } from './lib';
+import { cgroupMountpoints, isAlive, procsInCgroup, procStatus, remember, rootfsTemplate, RUNTS, tempDir, v1Mount, waitFor } from './lib';
 
 type T = Test;
 
@@ -92,17 +92,6 @@ function cgroupDirsNamed(name: string): string[] {
   };
   for (const m of cgroupMountpoints()) walk(m, 1);
   return found;
-}
-
-// The directory of a v1 controller's hierarchy (e.g. memory), if mounted.
-function v1Mount(controller: string): string | undefined {
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const [fstype, , opts] = line.slice(sep + 3).split(' ');
-    if (fstype === 'cgroup' && opts.split(',').includes(controller)) return line.slice(0, sep).split(' ')[4];
-  }
-  return undefined;
 }
 
 // The cgroup2 mountpoint (the unified hierarchy of a hybrid host, or the only one), if any.

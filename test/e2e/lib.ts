@@ -223,6 +223,17 @@ export function cgroupMountpoints(): string[] {
   return out;
 }
 
+// The directory of a v1 controller's hierarchy (e.g. memory), if mounted.
+export function v1Mount(controller: string): string | undefined {
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const [fstype, , opts] = line.slice(sep + 3).split(' ');
+    if (fstype === 'cgroup' && opts.split(',').includes(controller)) return line.slice(0, sep).split(' ')[4];
+  }
+  return undefined;
+}
+
 // runts' default cgroup of a container: /runts/<id> under every hierarchy.
 export function cgroupDirs(id: string): string[] {
   return cgroupMountpoints().map((m) => path.join(m, 'runts', id));

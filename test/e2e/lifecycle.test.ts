@@ -25,6 +25,7 @@ import {
   stateDir,
   statusField,
   tempDir,
+  v1Mount,
   waitFor,
   writeConfig,
 } from './lib';
@@ -712,15 +713,7 @@ t.test('a failing step in the init fails create, names the step, and leaves noth
 // container is used as it is (runts never changes a cgroup it did not make),
 // so joining it fails at the init's start-up, before the plan: the error must
 // still reach the caller (the init waits for the plan before it exits).
-const cpusetV1 = (() => {
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const [fstype, , opts] = line.slice(sep + 3).split(' ');
-    if (fstype === 'cgroup' && opts.split(',').includes('cpuset')) return line.slice(0, sep).split(' ')[4];
-  }
-  return undefined;
-})();
+const cpusetV1 = v1Mount('cpuset');
 
 t.test(cpusetV1 ? 'a failure at the init\'s start-up (joining its cgroups) is reported, not lost' : 'SKIP: no v1 cpuset hierarchy on this host (the start-up failure test needs one)', { skip: !cpusetV1 }, async (t) => {
   for (const cmd of ['create', 'run']) {
