@@ -163,7 +163,7 @@ static const char *errname(int err)
  * still queued (an unread plan, say) makes the runtime's next read fail with
  * ECONNRESET instead of a clean EOF. */
 static int plan_pending = 1; /* stage 0 has not read the plan yet */
-static int read_full(int fd, void *buf, size_t n);
+static int read_plan_length(uint32_t *total);
 
 static _Noreturn void drain_and_exit(void)
 {
@@ -171,19 +171,15 @@ static _Noreturn void drain_and_exit(void)
 	/* Failing before the plan came (start-up): wait for it and read it
 	 * whole. Gone first, we would make the runtime's write of the plan
 	 * fail, and its socket would be torn down with our error line unread. */
-	if (plan_pending && sync_fd >= 0) {
-		unsigned char hdr[4];
-		if (read_full(sync_fd, hdr, 4) == 0) {
-			uint32_t left = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
-					(uint32_t)hdr[3] << 24;
-			while (left > 0) {
-				ssize_t r = read(sync_fd, buf, left < sizeof buf ? left : sizeof buf);
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r <= 0)
-					break;
-				left -= (uint32_t)r;
-			}
+	uint32_t left;
+	if (plan_pending && sync_fd >= 0 && read_plan_length(&left) == 0) {
+		while (left > 0) {
+			ssize_t r = read(sync_fd, buf, left < sizeof buf ? left : sizeof buf);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			left -= (uint32_t)r;
 		}
 	}
 	if (sync_fd >= 0 && fcntl(sync_fd, F_SETFL, O_NONBLOCK) == 0)
@@ -518,17 +514,11 @@ static int ns_flag(const char *type)
 	return 0;
 }
 
-static void join_cgroup2_now(void);
-
 static void op_setns(const struct op *o)
 {
 	int flag = ns_flag(ARG(o, 1));
 	if (!flag)
 		fail_text(LABEL(o), EINVAL, "unknown namespace type");
-	/* Inside a user namespace we could no longer write to (or clone into)
-	 * a cgroup owned by the host's root: join it now, the slow way. */
-	if (flag == CLONE_NEWUSER)
-		join_cgroup2_now();
 	int fd = open(ARG(o, 0), O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, flag) < 0)
 		fail(LABEL(o), errno);
@@ -548,8 +538,6 @@ static void op_unshare(const struct op *o)
 		flags |= f;
 	}
 	free(list);
-	if (flags & CLONE_NEWUSER)
-		join_cgroup2_now(); /* as in op_setns */
 	if (unshare(flags) < 0)
 		fail(LABEL(o), errno);
 }
@@ -574,23 +562,30 @@ static void op_write(const struct op *o)
 	close(fd);
 }
 
-/* fork(), or on a host with a cgroup2 hierarchy clone3(CLONE_INTO_CGROUP):
- * the child starts in the container's cgroup2 directory without anyone
- * writing cgroup.procs, which would take the kernel's global threadgroup
- * lock and wait for an RCU grace period (see join_cgroup). */
+static _Noreturn void fail_cgroup2(int err)
+{
+	char label[PATH_MAX + 32];
+	snprintf(label, sizeof label, "join cgroup %s", cgroup2_dir);
+	fail(label, err);
+}
+
+/* The pending cgroup2 join, the slow way: `cgroup2-now`, or a kernel without
+ * clone3 (see fork_into_cgroup). */
 static void join_cgroup2_now(void)
 {
 	if (cgroup2_fd < 0)
 		return;
-	char label[PATH_MAX + 32];
-	snprintf(label, sizeof label, "join cgroup %s", cgroup2_dir);
 	int fd = openat(cgroup2_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1)
-		fail(label, errno);
+		fail_cgroup2(errno);
 	close(fd);
 	xclose(&cgroup2_fd);
 }
 
+/* fork(), or on a host with a cgroup2 hierarchy clone3(CLONE_INTO_CGROUP):
+ * the child starts in the container's cgroup2 directory without anyone
+ * writing cgroup.procs, which would take the kernel's global threadgroup
+ * lock and wait for an RCU grace period (see join_cgroup). */
 static pid_t fork_into_cgroup(void)
 {
 	if (cgroup2_fd < 0)
@@ -600,11 +595,8 @@ static pid_t fork_into_cgroup(void)
 	long pid = syscall(SYS_clone3, &args, sizeof args);
 	if (pid >= 0)
 		return (pid_t)pid;
-	if (errno != ENOSYS && errno != E2BIG) {
-		char label[PATH_MAX + 32];
-		snprintf(label, sizeof label, "join cgroup %s", cgroup2_dir);
-		fail(label, errno);
-	}
+	if (errno != ENOSYS && errno != E2BIG)
+		fail_cgroup2(errno);
 	join_cgroup2_now(); /* before Linux 5.7 */
 	return fork();
 }
@@ -1810,13 +1802,22 @@ static _Noreturn void bad_plan(void)
 	fail_text("plan", EPROTO, "malformed plan");
 }
 
-static void run_plan(void)
+/* The plan's first field: u32le total_length. */
+static int read_plan_length(uint32_t *total)
 {
 	unsigned char hdr[4];
 	if (read_full(sync_fd, hdr, 4) < 0)
+		return -1;
+	*total = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+		 (uint32_t)hdr[3] << 24;
+	return 0;
+}
+
+static void run_plan(void)
+{
+	uint32_t total;
+	if (read_plan_length(&total) < 0)
 		_exit(1);
-	uint32_t total = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
-			 (uint32_t)hdr[3] << 24;
 	if (total > MAX_PLAN)
 		bad_plan();
 	char *buf = malloc((size_t)total + 1); /* +1: terminator of the last field */

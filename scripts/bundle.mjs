@@ -128,7 +128,8 @@ fs.writeFileSync(entry, parts.join('\n'));
 // Both snapshots from the one script: bin/runts (native/launcher.c) picks
 // runts.blob for create, run and exec, runts-light.blob for the rest.
 // The full one last: it is make's target, so it must not exist unless both do.
-for (const blob of [fullBlob, lightBlob]) fs.rmSync(blob, { force: true });
+const removeBlobs = () => [fullBlob, lightBlob].forEach((b) => fs.rmSync(b, { force: true }));
+removeBlobs();
 for (const [kind, blob] of [['light', lightBlob], ['full', fullBlob]]) {
   const made = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
     cwd: root,
@@ -137,7 +138,7 @@ for (const [kind, blob] of [['light', lightBlob], ['full', fullBlob]]) {
     env: { ...process.env, RUNTS_SNAPSHOT: kind },
   });
   if (made.status !== 0 || !fs.existsSync(blob)) {
-    for (const b of [fullBlob, lightBlob]) fs.rmSync(b, { force: true });
+    removeBlobs();
     process.stderr.write(made.stderr);
     console.error(`bundle: node --build-snapshot failed for the ${kind} snapshot (status ${made.status})`);
     process.exit(1);
@@ -146,7 +147,7 @@ for (const [kind, blob] of [['light', lightBlob], ['full', fullBlob]]) {
   // those (child_process, tty, crypto, net) only where used, at run time.
   if (made.stderr.trim()) process.stderr.write(made.stderr);
   if (/works in user snapshot/.test(made.stderr)) {
-    for (const b of [fullBlob, lightBlob]) fs.rmSync(b, { force: true }); // or make would take it for a good one
+    removeBlobs(); // or make would take them for good ones
     console.error('bundle: a module loads, at its top level, a built-in that Node does not support in a snapshot (see above): require it where it is used');
     process.exit(1);
   }

@@ -5,7 +5,8 @@ import { configureLog, error } from './log';
 import { RuntsError, describe } from './errors';
 import { COMMAND_FILES, fastParse } from './cli/fast';
 
-// The options every command takes (runc's global options).
+// The options every command takes (runc's global options). native/launcher.c
+// knows which of them take a value, to find the command word.
 export function globalOptions(y: Argv): Argv {
   return y
     .option('root', { type: 'string', default: '/run/runts', describe: 'directory for container state', global: true })

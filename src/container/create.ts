@@ -184,8 +184,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     });
     // The hooks of create see the container as created (as runtime-tools expects).
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
-    const { created, joined } = namespacesOf(config);
-    const hostMounts = created.has('mount') || joined.some((n) => n.type === 'mount') ? undefined : rootfs;
+    const { created } = namespaces;
+    const hostMounts = hostMountsOf(config, bundle, namespaces);
     step('create: plan compiled');
     launched = await init.run(plan, {
       sync: (name, ctx) => {
@@ -257,8 +257,9 @@ export function writePidFile(file: string, pid: number): void {
   }
 }
 
-function hostMountsOf(config: Config, bundle: string): string | undefined {
-  const { created, joined } = namespacesOf(config);
+// The rootfs, when the container has no mount namespace of its own: its
+// mounts are then in the host's, under it (Saved.hostMounts).
+function hostMountsOf(config: Config, bundle: string, { created, joined } = namespacesOf(config)): string | undefined {
   if (created.has('mount') || joined.some((n) => n.type === 'mount')) return undefined;
   return path.resolve(bundle, config.root!.path);
 }

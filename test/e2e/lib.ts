@@ -458,6 +458,27 @@ export function isAlive(pid: number): boolean {
   return start === undefined || start === st.startTime;
 }
 
+// The open fds of a process, in order, and what each points to ('?' if
+// unreadable), from /proc/<pid>/fd.
+export function fdsOf(pid: number): number[] {
+  return fs
+    .readdirSync(`/proc/${pid}/fd`)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+export function fdTargets(pid: number): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const fd of fdsOf(pid)) {
+    try {
+      out[fd] = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      out[fd] = '?';
+    }
+  }
+  return out;
+}
+
 export function procExe(pid: number): string | undefined {
   try {
     return fs.readlinkSync(`/proc/${pid}/exe`);

@@ -6,8 +6,10 @@ import type { Test } from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import {
   cgroupDirs,
+  fdTargets,
   isAlive,
   isOneLineError,
   makeBundle,
@@ -354,26 +356,8 @@ t.test('run: 128+signal when the container process is killed', async (t) => {
   await assertGone(t, id, pid);
 });
 
-// The fds of a process, as "fd -> target" pairs from /proc/<pid>/fd.
-function fdTargets(pid: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  try {
-    for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        out[fd] = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        /* closed meanwhile */
-      }
-    }
-  } catch {
-    /* gone */
-  }
-  return out;
-}
-
 // flock(1) -n: can somebody else take the container's lock right now?
 function lockIsFree(id: string): boolean {
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   return spawnSync('flock', ['-n', path.join(stateDir(), id, 'lock'), 'true']).status === 0;
 }
 
@@ -391,7 +375,7 @@ t.test('run and exec in the foreground: the waiter between runts and the process
   const cgLines = fs.readFileSync(`/proc/${waiter}/cgroup`, 'utf8').trim().split('\n');
   t.ok(cgLines.every((l) => !l.endsWith(`/runts/${id}`)), "the waiter is in none of the container's cgroups", { cgLines });
   const fds = fdTargets(waiter);
-  t.same(['0', '1', '2'].map((fd) => fds[fd]), ['/dev/null', '/dev/null', '/dev/null'], 'its stdio is /dev/null');
+  t.same([0, 1, 2].map((fd) => fds[fd]), ['/dev/null', '/dev/null', '/dev/null'], 'its stdio is /dev/null');
   const others = Object.entries(fds).filter(([fd]) => Number(fd) > 2).map(([, target]) => target.replace(/\[\d+\]$/, '[]')).sort();
   t.same(others, [path.join(stateDir(), id, 'lock'), 'pipe:[]'], 'besides, only a pipe from stage 0 and the lock file (unlocked)', { fds });
   t.ok(lockIsFree(id), 'the container is not locked while it runs');

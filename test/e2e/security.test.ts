@@ -22,6 +22,8 @@ import {
   Config,
   REPO,
   RUNTS,
+  fdsOf,
+  fdTargets,
   isAlive,
   isOneLineError,
   makeBundle,
@@ -221,25 +223,6 @@ function cwdInsideRoot(pid: number, hostDirs: string[]): boolean {
   if (!link.startsWith('/')) return false;
   const viaRoot = devIno(`/proc/${pid}/root${link}`);
   return cwd !== undefined && cwd === viaRoot && !hostDirs.some((d) => devIno(d) === cwd);
-}
-
-function fdsOf(pid: number): number[] {
-  return fs
-    .readdirSync(`/proc/${pid}/fd`)
-    .map(Number)
-    .sort((a, b) => a - b);
-}
-
-function fdTargets(pid: number): Record<number, string> {
-  const out: Record<number, string> = {};
-  for (const fd of fdsOf(pid)) {
-    try {
-      out[fd] = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      out[fd] = '?';
-    }
-  }
-  return out;
 }
 
 // The fds (3..10 are the ones runc's CVE-2024-21626 was about; Node keeps the
