@@ -1,15 +1,16 @@
 /*
- * bin/runts: starts Node from the startup snapshot that suits the command.
+ * bin/runts: starts Node the way that suits the command.
  *
- * All of runts is the TypeScript program inside the snapshots; this program
- * only chooses Node's arguments, as a #! line would if it could choose
- * (docs/performance.md, "Two snapshots"):
- *   create, run, exec   build/runts.blob: every module loaded, the paths of
- *                       create and exec compiled by a warm-up;
- *   anything else       build/runts-light.blob: only what state, list,
- *                       kill, start, delete need. Each megabyte of snapshot
- *                       heap costs every start several milliseconds, so
- *                       the light commands do not carry the heavy ones'.
+ * All of runts is the TypeScript program that Node runs; this program only
+ * chooses Node's arguments, as a #! line would if it could choose
+ * (docs/performance.md, "Two ways in"; scripts/bundle.mjs makes both):
+ *   state, list, kill,   node build/light.js: a bundle of only what these
+ *   start, delete        use, compiled from V8's code cache of it. Their own
+ *                        work is small, and a snapshot's heap would cost
+ *                        them more to deserialize than the cache does;
+ *   anything else        node --snapshot-blob=build/runts.blob: every
+ *                        module loaded, the paths of create, run and exec
+ *                        compiled by a warm-up.
  * build/ is found beside the directory of this binary (symlinks resolved:
  * /proc/self/exe). NODE_OPTIONS is dropped: V8 flags in it would make Node
  * refuse the snapshot, and the caller's environment should not reach into
@@ -57,9 +58,9 @@ static const char *command_of(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const char *const heavy[] = {"create", "run", "exec", NULL};
+	static const char *const light[] = {"state", "list", "ls", "kill", "start", "delete", NULL};
 	const char *cmd = command_of(argc, argv);
-	const char *blob_name = cmd && one_of(cmd, heavy) ? "runts.blob" : "runts-light.blob";
+	int is_light = cmd && one_of(cmd, light);
 
 	/* Where this binary is, symlinks resolved; without /proc, from argv[0]. */
 	char self[PATH_MAX];
@@ -70,7 +71,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "runts: cannot tell where bin/runts is (/proc/self/exe: %s)\n", strerror(errno));
 		return 1;
 	}
-	/* <prefix>/bin/runts -> <prefix>/build/<blob> */
+	/* <prefix>/bin/runts -> <prefix>/build/... */
 	char prefix[PATH_MAX];
 	memcpy(prefix, self, strlen(self) + 1);
 	for (int up = 0; up < 2; up++) {
@@ -81,8 +82,9 @@ int main(int argc, char **argv)
 		}
 		*slash = '\0';
 	}
-	char blob_arg[PATH_MAX + 64];
-	snprintf(blob_arg, sizeof blob_arg, "--snapshot-blob=%s/build/%s", prefix, blob_name);
+	char blob_arg[PATH_MAX + 64], light_js[PATH_MAX + 64];
+	snprintf(blob_arg, sizeof blob_arg, "--snapshot-blob=%s/build/runts.blob", prefix);
+	snprintf(light_js, sizeof light_js, "%s/build/light.js", prefix);
 
 	char **args = calloc((size_t)argc + 3, sizeof *args);
 	size_t nenv = 0;
@@ -93,15 +95,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "runts: out of memory\n");
 		return 1;
 	}
-	args[0] = (char *)RUNTS_NODE;
-	args[1] = blob_arg;
-	args[2] = self; /* process.argv[1]: the snapshot finds build/ from it */
+	int k = 0;
+	args[k++] = (char *)RUNTS_NODE;
+	if (is_light) {
+		args[k++] = light_js;
+	} else {
+		args[k++] = blob_arg;
+		args[k++] = self; /* process.argv[1]: the snapshot finds build/ from it */
+	}
 	for (int i = 1; i < argc; i++)
-		args[i + 2] = argv[i];
-	size_t k = 0;
+		args[k++] = argv[i];
+	size_t e = 0;
 	for (size_t i = 0; i < nenv; i++)
 		if (strncmp(environ[i], "NODE_OPTIONS=", 13))
-			env[k++] = environ[i];
+			env[e++] = environ[i];
 	execve(RUNTS_NODE, args, env);
 	fprintf(stderr, "runts: cannot start %s: %s\n", RUNTS_NODE, strerror(errno));
 	return 1;

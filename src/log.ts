@@ -1,5 +1,6 @@
-// Logging in the forms engines read: --log FILE with --log-format text|json.
-// containerd's shim reports the last json line of the log as the error.
+// What runts writes: a command's output on stdout, messages on stderr, and
+// logging in the forms engines read (--log FILE with --log-format text|json;
+// containerd's shim reports the last json line of the log as the error).
 import * as fs from 'node:fs';
 
 type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -12,6 +13,21 @@ export function configureLog(opts: { log?: string; logFormat?: string; debug?: b
   logFile = opts.log || undefined;
   logFormat = opts.logFormat === 'json' ? 'json' : 'text';
   debugEnabled = !!opts.debug;
+}
+
+// Writes text to fd 1 (stdout) or 2 (stderr) with write(2). Node's
+// process.stdout and process.stderr load its stream modules when first
+// touched, about 2 ms: more than state's whole work. A pipe that the caller
+// made non-blocking (EAGAIN), or any other trouble, gets the rest through
+// Node's stream, which copes.
+export function print(text: string, fd: 1 | 2 = 1): void {
+  const buf = Buffer.from(text);
+  let done = 0;
+  try {
+    while (done < buf.length) done += fs.writeSync(fd, buf, done);
+  } catch {
+    (fd === 1 ? process.stdout : process.stderr).write(buf.subarray(done));
+  }
 }
 
 function format(level: Level, msg: string): string {
@@ -32,7 +48,7 @@ function write(level: Level, msg: string): void {
 export function debug(msg: string): void {
   if (!debugEnabled) return;
   write('debug', msg);
-  if (!logFile) process.stderr.write(`runts: debug: ${msg}\n`);
+  if (!logFile) print(`runts: debug: ${msg}\n`, 2);
 }
 
 // A milestone of a command with the time since the process started (Node's
@@ -45,10 +61,10 @@ export function step(what: string): void {
 // container's own log stream.
 export function warn(msg: string): void {
   write('warning', msg);
-  if (!logFile) process.stderr.write(`runts: warning: ${msg}\n`);
+  if (!logFile) print(`runts: warning: ${msg}\n`, 2);
 }
 
 export function error(msg: string): void {
   write('error', msg);
-  process.stderr.write(`runts: ${msg}\n`);
+  print(`runts: ${msg}\n`, 2);
 }

@@ -1,7 +1,7 @@
 // The runts command line: global options, then one thin module per command
 // (src/cli/). A user error prints one line and exits 1, never a stack trace.
 import type { Argv } from 'yargs';
-import { configureLog, error } from './log';
+import { configureLog, error, print } from './log';
 import { RuntsError, describe } from './errors';
 import { COMMAND_FILES, fastParse } from './cli/fast';
 
@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   if (argv.includes('--version') || argv.includes('-v')) {
     // `runts [global options] --version`, not an option of a command.
     if (!argv.some((a) => a in COMMAND_FILES)) {
-      process.stdout.write(versionText());
+      print(versionText());
       return;
     }
   }

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { idPositional, IdArgs } from './common';
+import { print } from '../log';
 
 export const createOptions = (y: Argv) =>
   y
@@ -43,7 +44,7 @@ export const command = {
   handler: async (a: CreateArgs) => {
     const c = require('../container/create') as typeof import('../container/create');
     if (a.dryRun) {
-      process.stdout.write(c.dryRun(toCreateOptions(a)));
+      print(c.dryRun(toCreateOptions(a)));
       return;
     }
     await c.create(toCreateOptions(a));

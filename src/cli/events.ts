@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { idPositional, IdArgs } from './common';
+import { print } from '../log';
 
 export const command = {
   command: 'events <id>',
@@ -12,7 +13,7 @@ export const command = {
   handler: async (a: IdArgs & { stats: boolean; interval: string }) => {
     const ev = require('../container/events') as typeof import('../container/events');
     if (a.stats) {
-      process.stdout.write(ev.statsEvent(a.root, a.id));
+      print(ev.statsEvent(a.root, a.id));
       return;
     }
     const { parseDuration } = require('../cgroups/resources') as typeof import('../cgroups/resources');

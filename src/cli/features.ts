@@ -1,3 +1,5 @@
+import { print } from '../log';
+
 export const command = {
   command: 'features',
   describe: 'print what this runtime supports (runtime-spec features document)',
@@ -14,6 +16,6 @@ export const command = {
     const doc = features(seccomp);
     const { loadValidators } = require('../spec/load') as typeof import('../spec/load');
     if (!loadValidators().validateFeatures(doc)) throw new Error('features document does not match the features schema');
-    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    print(JSON.stringify(doc, null, 2) + '\n');
   },
 };

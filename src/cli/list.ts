@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { GlobalArgs } from './common';
+import { print } from '../log';
 
 export const command = {
   command: 'list',
@@ -12,8 +13,8 @@ export const command = {
   handler: (a: GlobalArgs & { format: string; quiet: boolean }) => {
     const l = require('../container/list') as typeof import('../container/list');
     const entries = l.listContainers(a.root);
-    if (a.quiet) process.stdout.write(entries.map((e) => e.id + '\n').join(''));
-    else if (a.format === 'json') process.stdout.write(JSON.stringify(entries) + '\n');
-    else process.stdout.write(l.formatTable(entries));
+    if (a.quiet) print(entries.map((e) => e.id + '\n').join(''));
+    else if (a.format === 'json') print(JSON.stringify(entries) + '\n');
+    else print(l.formatTable(entries));
   },
 };

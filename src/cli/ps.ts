@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { idPositional, IdArgs } from './common';
+import { print } from '../log';
 
 export const command = {
   command: 'ps <id> [ps-args..]',
@@ -14,11 +15,11 @@ export const command = {
   handler: (a: IdArgs & { format: string; psArgs?: string[]; _?: (string | number)[] }) => {
     const ps = require('../container/ps') as typeof import('../container/ps');
     if (a.format === 'json') {
-      process.stdout.write(JSON.stringify(ps.containerPids(a.root, a.id)) + '\n');
+      print(JSON.stringify(ps.containerPids(a.root, a.id)) + '\n');
       return;
     }
     // Arguments after "--" land in _ after the command name (yargs only).
     const args = [...(a.psArgs ?? []), ...(a._ ?? []).slice(1).map(String)];
-    process.stdout.write(ps.psTable(a.root, a.id, args));
+    print(ps.psTable(a.root, a.id, args));
   },
 };

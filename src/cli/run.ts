@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { createOptions, CreateArgs, toCreateOptions } from './create';
+import { print } from '../log';
 
 export const command = {
   command: 'run <id>',
@@ -8,7 +9,7 @@ export const command = {
   handler: async (a: CreateArgs & { detach: boolean }) => {
     if (a.dryRun) {
       const c = require('../container/create') as typeof import('../container/create');
-      process.stdout.write(c.dryRun(toCreateOptions(a)));
+      print(c.dryRun(toCreateOptions(a)));
       return;
     }
     const { run } = require('../container/run') as typeof import('../container/run');

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { idPositional, IdArgs } from './common';
+import { print } from '../log';
 
 export const command = {
   command: 'state <id>',
@@ -9,6 +10,6 @@ export const command = {
     const s = require('../container/state') as typeof import('../container/state');
     const saved = s.readSaved(a.root, a.id);
     const state = s.toState(saved, s.statusOf(saved, s.containerDir(a.root, a.id)));
-    process.stdout.write(JSON.stringify(state, null, 2) + '\n');
+    print(JSON.stringify(state, null, 2) + '\n');
   },
 };

@@ -5,6 +5,7 @@
 import { RuntsError } from '../errors';
 import { collectStats, oomKillCount, toJson } from '../cgroups';
 import { containerDir, readSaved, statusOf } from './state';
+import { print } from '../log';
 
 export function statsEvent(root: string, id: string): string {
   const saved = readSaved(root, id);
@@ -27,7 +28,7 @@ export function streamEvents(root: string, id: string, opts: EventsOptions): Pro
   if (statusOf(saved, dir) === 'stopped') throw new RuntsError(`container "${id}" is not running`);
   if (!saved.cgroup) throw new RuntsError(`container "${id}" has no cgroup`);
   const cgroup = saved.cgroup;
-  const write = opts.write ?? ((line: string) => process.stdout.write(line));
+  const write = opts.write ?? ((line: string) => print(line));
   let ooms = oomKillCount(cgroup) ?? 0n;
   const checkOom = () => {
     const n = oomKillCount(cgroup);

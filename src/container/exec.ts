@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
-import { warn } from '../log';
+import { print, warn } from '../log';
 import type { Config, Process } from '../spec/types';
 import { compileExec } from '../plan/exec';
 import { formatPlan } from '../plan/instructions';
@@ -164,7 +164,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       homeOf: (uid: number) => homeIn(saved.pid, uid),
     });
     if (opts.dryRun) {
-      process.stdout.write(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + formatPlan(plan));
+      print(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + formatPlan(plan));
       return 0;
     }
     return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal);

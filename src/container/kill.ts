@@ -2,7 +2,6 @@
 // process in its cgroup (frozen meanwhile, then thawed, as runc does).
 import { RuntsError } from '../errors';
 import { SIGNALS } from '../spec/tables';
-import { signalAll } from '../cgroups';
 import { containerDir, readSaved, statusOf } from './state';
 
 export function parseSignal(text: string | number | undefined): number {
@@ -40,6 +39,8 @@ export function kill(root: string, id: string, signal: string | undefined, all: 
   if (status === 'stopped' && !all) throw new RuntsError(`cannot kill container "${id}": container not running (it is stopped)`);
   if (all && saved.cgroup) {
     // Frozen while it is signalled, so no process forks past the signal.
+    // Required here: a plain kill need not load the cgroup modules.
+    const { signalAll } = require('../cgroups') as typeof import('../cgroups');
     signalAll(saved.cgroup, sig, send);
   } else {
     send(saved.pid, sig);

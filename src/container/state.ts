@@ -39,12 +39,14 @@ export function containerDir(root: string, id: string): string {
   return path.join(root, id);
 }
 
+// dir is containerDir()'s, normalized already: plain concatenation (list
+// makes these for every container, and path.join is the slower).
 export function stateFile(dir: string): string {
-  return path.join(dir, 'state.json');
+  return `${dir}/state.json`;
 }
 
 export function barrierPath(dir: string): string {
-  return path.join(dir, 'barrier');
+  return `${dir}/barrier`;
 }
 
 export function writeSaved(dir: string, saved: Saved): void {

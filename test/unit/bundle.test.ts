@@ -1,12 +1,15 @@
-// The startup snapshots (scripts/bundle.mjs): their script holds every module
-// of src/, the build refuses a module that loads, at its top level, a
-// built-in Node does not support in snapshots, and bin/runts (the launcher,
-// native/launcher.c) picks the snapshot by the command. Needs `make build`
-// (tsc's output in build/) and gcc.
+// What scripts/bundle.mjs makes: the startup snapshot, whose script holds
+// every module of src/, and the light bundle with its code cache; the build
+// refuses a module that loads, at its top level, a built-in Node does not
+// support in snapshots; bin/runts (the launcher, native/launcher.c) starts
+// the one that suits the command. Needs `make build` (tsc's output in
+// build/) and gcc.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
+import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -16,7 +19,7 @@ function copyTree(t: any): { build: string; src: string } {
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const build = path.join(dir, 'build');
   const src = path.join(dir, 'src');
-  fs.cpSync(path.join(REPO, 'build'), build, { recursive: true, filter: (p) => !/\.blob$|snapshot\.js$/.test(p) });
+  fs.cpSync(path.join(REPO, 'build'), build, { recursive: true, filter: (p) => !/\.blob$|\.cache$|\/snapshot\.js$|\/(runts-)?light\.js$/.test(p) });
   fs.cpSync(path.join(REPO, 'src'), src, { recursive: true });
   return { build, src };
 }
@@ -34,9 +37,39 @@ t.test('every module of src/ is in the snapshot, and nothing else from build/', 
   t.match(r.stdout, new RegExp(`${count + 2} modules in the script`), 'the sources plus validators.cjs and version.json');
   t.ok(modules.includes('"cli/fast.js": function'), 'cli/fast.js is in');
   t.notOk(modules.includes('"stale.js"'), 'a file without a source stays out');
-  t.ok(fs.statSync(path.join(build, 'runts.blob')).size > 1e6, 'the full blob is written');
-  t.ok(fs.statSync(path.join(build, 'runts-light.blob')).size > 1e6, 'the light blob is written');
-  t.ok(fs.statSync(path.join(build, 'runts-light.blob')).size < fs.statSync(path.join(build, 'runts.blob')).size, 'the light one is smaller');
+  t.ok(fs.statSync(path.join(build, 'runts.blob')).size > 1e6, 'the blob is written');
+});
+
+// The light bundle, loaded as build/light.js loads it.
+function loadLight(t: any, build: string): { load: (rel: string) => any; loaded: () => string[] } {
+  const file = path.join(build, 'runts-light.js');
+  const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData: fs.readFileSync(path.join(build, 'runts-light.cache')) });
+  t.notOk(script.cachedDataRejected, 'node accepts the code cache');
+  return script.runInThisContext()(createRequire(path.join(build, 'light.js')), build);
+}
+
+t.test('the light bundle: what the light commands use, the rest of src/ from build/ into the same table', async (t) => {
+  const { build, src } = copyTree(t);
+  // A module that no light command uses: it stays out of the bundle.
+  fs.writeFileSync(path.join(src, 'probe.ts'), "export * as log from './log';\n");
+  fs.writeFileSync(path.join(build, 'probe.js'), "'use strict';\nexports.log = require('./log');\n");
+  const r = bundle(build, src);
+  t.equal(r.status, 0, r.stderr);
+  const source = fs.readFileSync(path.join(build, 'runts-light.js'), 'utf8');
+  for (const rel of ['cli/state.js', 'cli/list.js', 'cli/kill.js', 'container/start.js', 'container/delete.js']) t.ok(source.includes(`"${rel}": function`), `${rel} is in`);
+  for (const rel of ['container/create.js', 'validators.cjs', 'probe.js']) t.notOk(source.includes(`"${rel}": function`), `${rel} is not`);
+  const light = loadLight(t, build);
+  t.equal(light.load('probe.js').log, light.load('log.js'), 'a module from build/ gets the bundled modules, not copies');
+  t.ok(light.loaded().includes('probe.js'));
+  // The entry runs a light command (no container: its error, not a crash).
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-light-root-'));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const list = spawnSync(process.execPath, [path.join(build, 'light.js'), '--root', root, 'list', '-q'], { encoding: 'utf8' });
+  t.equal(list.status, 0, list.stderr);
+  t.equal(list.stdout, '', 'an empty root lists nothing');
+  const state = spawnSync(process.execPath, [path.join(build, 'light.js'), '--root', root, 'state', 'nope'], { encoding: 'utf8' });
+  t.equal(state.status, 1);
+  t.equal(state.stderr, 'runts: container "nope" does not exist\n');
 });
 
 t.test('a module that loads child_process at its top level fails the build', async (t) => {
@@ -46,11 +79,10 @@ t.test('a module that loads child_process at its top level fails the build', asy
   const r = bundle(build, src);
   t.equal(r.status, 1);
   t.match(r.stderr, /loads, at its top level, a built-in that Node does not support in a snapshot/);
-  t.notOk(fs.existsSync(path.join(build, 'runts.blob')), 'no full blob left behind');
-  t.notOk(fs.existsSync(path.join(build, 'runts-light.blob')), 'no light blob left behind');
+  for (const made of ['runts.blob', 'light.js', 'runts-light.js', 'runts-light.cache']) t.notOk(fs.existsSync(path.join(build, made)), `no ${made} left behind`);
 });
 
-t.test('the launcher: the blob by the command, node with the blob and bin/runts, no NODE_OPTIONS', async (t) => {
+t.test('the launcher: node with the light entry or the snapshot by the command, no NODE_OPTIONS', async (t) => {
   // The launcher built with a stand-in for node that prints what it gets.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-launcher-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -62,27 +94,34 @@ t.test('the launcher: the blob by the command, node with the blob and bin/runts,
   t.equal(cc.status, 0, cc.stderr);
   const link = path.join(dir, 'runts-link'); // called through a symlink, as an install's $PREFIX/bin/runts is
   fs.symlinkSync(launcher, link);
-  const cases: [string[], string][] = [
-    [['create', '--bundle', '/b', 'id'], 'runts.blob'],
-    [['--root', '/r', 'run', 'id'], 'runts.blob'],
-    [['--root=/r', '--debug', 'exec', 'id', 'sh'], 'runts.blob'],
-    [['--log', 'create', 'state', 'id'], 'runts-light.blob'], // "create" is --log's value
-    [['state', 'create'], 'runts-light.blob'],
-    [['--root', '/r', 'kill', 'id', 'KILL'], 'runts-light.blob'],
-    [['list'], 'runts-light.blob'],
-    [['--version'], 'runts-light.blob'],
-    [[], 'runts-light.blob'],
+  const snapshot = [`--snapshot-blob=${path.join(dir, 'build', 'runts.blob')}`, launcher];
+  const light = [path.join(dir, 'build', 'light.js')];
+  const cases: [string[], string[]][] = [
+    [['create', '--bundle', '/b', 'id'], snapshot],
+    [['--root', '/r', 'run', 'id'], snapshot],
+    [['--root=/r', '--debug', 'exec', 'id', 'sh'], snapshot],
+    [['--log', 'state', 'create', 'id'], snapshot], // "state" is --log's value
+    [['--log', 'create', 'state', 'id'], light],
+    [['state', 'create'], light],
+    [['--root', '/r', 'kill', 'id', 'KILL'], light],
+    [['list'], light],
+    [['ls', '-q'], light],
+    [['start', 'id'], light],
+    [['delete', '-f', 'id'], light],
+    [['--version'], snapshot],
+    [['spec'], snapshot],
+    [[], snapshot],
   ];
-  for (const [args, blob] of cases) {
+  for (const [args, before] of cases) {
     const r = spawnSync(link, args, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300' } });
     t.equal(r.status, 0, r.stderr);
     const got = r.stdout.split('\n').filter((l) => l.startsWith('arg ')).map((l) => l.slice(4));
-    t.same(got, [`--snapshot-blob=${path.join(dir, 'build', blob)}`, launcher, ...args], `runts ${args.join(' ')}: ${blob}, then bin/runts (resolved) and the arguments`);
+    t.same(got, [...before, ...args], `runts ${args.join(' ')}: ${before === light ? 'the light entry' : 'the snapshot, then bin/runts (resolved)'} and the arguments`);
     t.match(r.stdout, /^NODE_OPTIONS unset$/m, 'NODE_OPTIONS is dropped');
   }
 });
 
-t.test("bin/runts starts from the snapshot whatever the caller's NODE_OPTIONS", async (t) => {
+t.test("bin/runts starts whatever the caller's NODE_OPTIONS", async (t) => {
   const runts = path.join(REPO, 'bin', 'runts');
   // V8 flags there would make Node refuse the snapshot; --require would run the caller's code in runts.
   for (const args of [['--version'], ['state', 'no-such-container']]) {
@@ -97,5 +136,5 @@ t.test("bin/runts starts from the snapshot whatever the caller's NODE_OPTIONS", 
   }
   const heavy = spawnSync(runts, ['create', '--bundle', '/nonexistent-bundle', 'x'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300' } });
   t.equal(heavy.status, 1);
-  t.match(heavy.stderr, /nonexistent-bundle/, 'create (the full snapshot) runs too, and names the missing bundle');
+  t.match(heavy.stderr, /nonexistent-bundle/, 'create (the snapshot) runs too, and names the missing bundle');
 });
