@@ -39,8 +39,8 @@ build/version.json: package.json $(SRC)
 	  "$$(node -p 'require("./package.json").version')" \
 	  "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > $@
 
-# The startup snapshots, runts.blob and runts-light.blob: the modules loaded,
-# ready to run (docs/performance.md).
+# The startup snapshot runts.blob and the light bundle light.js with its code
+# cache: the modules ready to run (docs/performance.md).
 build/runts.blob: build/.tsc build/validators.cjs build/version.json scripts/bundle.mjs
 	$(NODE) scripts/bundle.mjs build src
 

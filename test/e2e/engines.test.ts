@@ -206,10 +206,11 @@ interface Run {
   ms: number;
 }
 
-function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): Run {
+function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number; cwd?: string } = {}): Run {
   const start = Date.now();
   const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
     encoding: 'utf8',
+    cwd: opts.cwd,
     env: opts.env ?? process.env,
     input: opts.input ?? '',
     timeout: opts.timeout ?? 60000,
@@ -346,7 +347,9 @@ function podmanTeardown(): void {
 
 function podman(args: string[], opts: { input?: string; timeout?: number } = {}): Run {
   const p = podmanSetup();
-  return runCmd(p.bin, [...p.args, ...args], { env: p.env, input: opts.input, timeout: opts.timeout });
+  // In our own directory: conmon writes a file `oom` into its working
+  // directory when the container is OOM-killed.
+  return runCmd(p.bin, [...p.args, ...args], { env: p.env, input: opts.input, timeout: opts.timeout, cwd: p.base });
 }
 
 // podman run --rm in the foreground; the container's ID (from --cidfile) comes back too.
