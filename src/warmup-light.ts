@@ -14,6 +14,7 @@ import { formatTable, listContainers } from './container/list';
 import { parseSignal } from './container/kill';
 import './container/start';
 import './container/delete';
+import './container/launch'; // the init's path: start and delete lock through its helper mode
 import { readStat } from './sys/proc';
 
 const LIGHT_COMMAND_LINES = [

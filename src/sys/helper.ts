@@ -6,7 +6,6 @@
 // (docs/performance.md). create and run have the init itself take the lock
 // (SpawnOptions.lockFd), which costs nothing extra.
 import { RuntsError } from '../errors';
-import { INIT_BINARY } from '../container/launch';
 import { loadedLibc, LOCK_EX } from './libc';
 
 // An exclusive flock on the open file fd, held until the caller closes it
@@ -19,6 +18,8 @@ export function flockExclusive(what: string, fd: number): void {
   }
   // Required here, not at the top: the startup snapshot holds no child_process.
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  // The init's path, from a module that state and list do not load.
+  const { INIT_BINARY } = require('../container/launch') as typeof import('../container/launch');
   const res = spawnSync(INIT_BINARY, ['--helper', 'flock', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], encoding: 'utf8' });
   if (res.error) throw new RuntsError(`${what}: start ${INIT_BINARY}: ${(res.error as NodeJS.ErrnoException).code ?? res.error.message}`);
   if (res.status !== 0) throw new RuntsError(`${what}: ${res.stderr.trim() || `helper: exit status ${res.status ?? res.signal}`}`);

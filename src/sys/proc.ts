@@ -23,9 +23,15 @@ export function readStat(pid: number): ProcStat | undefined {
   } catch {
     return undefined;
   }
-  // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0], startTime: rest[19] };
+  // The command name (field 2) may hold spaces and parentheses: count
+  // fields after the last ')'. Field 3 is the state, 22 the start time (no
+  // split: list reads this for every container).
+  const stateAt = text.lastIndexOf(')') + 2;
+  let at = stateAt;
+  for (let field = 3; field < 22 && at > 0; field++) at = text.indexOf(' ', at) + 1;
+  if (at <= 0) return undefined;
+  const end = text.indexOf(' ', at);
+  return { state: text.slice(stateAt, text.indexOf(' ', stateAt)), startTime: text.slice(at, end < 0 ? undefined : end) };
 }
 
 // Alive and the same process as recorded (not a reused pid), and not a zombie.
