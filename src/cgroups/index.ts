@@ -23,15 +23,22 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): 
   return norm;
 }
 
+// mkdir first: the parent (/runts) is there nearly always, so this is one
+// system call per hierarchy; a missing parent (ENOENT) is made, then the
+// directory again. ENOENT once more (a concurrent delete took the parent)
+// goes to createCgroup, which tries again.
 function mkdirTracked(dir: string, created: string[], hierarchyRoot: string, cpuset: boolean): void {
-  if (fs.existsSync(dir)) return;
-  const parent = path.dirname(dir);
-  if (parent.length > hierarchyRoot.length) mkdirTracked(parent, created, hierarchyRoot, cpuset);
-  try {
-    fs.mkdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // made by a concurrent create
-    throw err;
+  for (let madeParent = false; ; madeParent = true) {
+    try {
+      fs.mkdirSync(dir);
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return; // there already, or made by a concurrent create: not ours
+      const parent = path.dirname(dir);
+      if (code !== 'ENOENT' || madeParent || parent.length <= hierarchyRoot.length) throw err;
+      mkdirTracked(parent, created, hierarchyRoot, cpuset);
+    }
   }
   created.push(dir);
   if (cpuset) fillCpuset(dir, hierarchyRoot);

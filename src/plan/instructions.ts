@@ -13,24 +13,30 @@ export function ins(op: string, label: string, ...args: (Arg | number)[]): Instr
   return { op, label, args: args.map((a) => (typeof a === 'number' ? String(a) : a)) };
 }
 
-function u32(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32LE(n);
-  return b;
-}
-
+// The plan as the init reads it: u32 total length, then per instruction a
+// u32 field count and each field as u32 length + bytes (little-endian). One
+// buffer, written in place: a Buffer per field made this 1 ms for 65
+// instructions.
 export function encodePlan(plan: Instruction[]): Buffer {
-  const parts: Buffer[] = [];
+  let size = 4;
   for (const i of plan) {
-    const fields = [i.op, i.label, ...i.args];
-    parts.push(u32(fields.length));
-    for (const f of fields) {
-      const bytes = typeof f === 'string' ? Buffer.from(f) : f;
-      parts.push(u32(bytes.length), bytes);
-    }
+    size += 12 + Buffer.byteLength(i.op) + Buffer.byteLength(i.label);
+    for (const a of i.args) size += 4 + (typeof a === 'string' ? Buffer.byteLength(a) : a.length);
   }
-  const body = Buffer.concat(parts);
-  return Buffer.concat([u32(body.length), body]);
+  const out = Buffer.allocUnsafe(size);
+  let at = out.writeUInt32LE(size - 4, 0);
+  const field = (f: Arg) => {
+    const n = typeof f === 'string' ? out.write(f, at + 4) : f.copy(out, at + 4);
+    out.writeUInt32LE(n, at);
+    at += 4 + n;
+  };
+  for (const i of plan) {
+    at = out.writeUInt32LE(2 + i.args.length, at);
+    field(i.op);
+    field(i.label);
+    for (const a of i.args) field(a);
+  }
+  return out;
 }
 
 function show(a: Arg): string {

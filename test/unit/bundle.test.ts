@@ -138,3 +138,14 @@ t.test("bin/runts starts whatever the caller's NODE_OPTIONS", async (t) => {
   t.equal(heavy.status, 1);
   t.match(heavy.stderr, /nonexistent-bundle/, 'create (the snapshot) runs too, and names the missing bundle');
 });
+
+t.test('the warm-ups leave nothing behind: no directory, and no made-up cgroup layout cached for the commands', async (t) => {
+  const { warmUp } = await import('../../src/warmup');
+  const { detectLayout } = await import('../../src/cgroups/layout');
+  const left = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('runts-warm-up-'));
+  const before = left();
+  warmUp();
+  t.same(left(), before, 'its temporary directories are gone');
+  const layout = detectLayout();
+  t.notOk(layout.hierarchies.some((h) => h.mountpoint.includes('runts-warm-up-')), 'detectLayout() reads this host, not the warm-up\'s mount table', { layout });
+});
