@@ -70,6 +70,10 @@ t.test('the light bundle: what the light commands use, the rest of src/ from bui
   const state = spawnSync(process.execPath, [path.join(build, 'light.js'), '--root', root, 'state', 'nope'], { encoding: 'utf8' });
   t.equal(state.status, 1);
   t.equal(state.stderr, 'runts: container "nope" does not exist\n');
+  // A cache this Node rejects (made by another version, say) only costs time.
+  fs.writeFileSync(path.join(build, 'runts-light.cache'), Buffer.alloc(1000, 7));
+  const rejected = spawnSync(process.execPath, [path.join(build, 'light.js'), '--root', root, 'list', '-q'], { encoding: 'utf8' });
+  t.equal(rejected.status, 0, `with a bad code cache: ${rejected.stderr}`);
 });
 
 t.test('a module that loads child_process at its top level fails the build', async (t) => {
