@@ -1971,16 +1971,26 @@ static void join_cgroup(const char *dir)
 	write_file_or_fail(label, path, "0", 1);
 }
 
-/* Closes every fd from `from` up but keep_a and keep_b (-1: none). */
-static int close_from(int from, int keep_a, int keep_b)
+/* Closes every fd from `from` up but those in keep[0..n) (-1: none). */
+static int close_from(int from, const int *keep, int n)
 {
-	int keep[2] = {keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a};
-	for (int k = 0; k < 2; k++) {
-		if (keep[k] < from)
+	int sorted[3];
+	int k = 0;
+	for (int i = 0; i < n && k < 3; i++)
+		if (keep[i] >= from)
+			sorted[k++] = keep[i];
+	for (int i = 1; i < k; i++)
+		for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+			int t = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	for (int i = 0; i < k; i++) {
+		if (sorted[i] < from)
 			continue;
-		if (keep[k] > from && close_range((unsigned)from, (unsigned)keep[k] - 1, 0) < 0)
+		if (sorted[i] > from && close_range((unsigned)from, (unsigned)sorted[i] - 1, 0) < 0)
 			return -1;
-		from = keep[k] + 1;
+		from = sorted[i] + 1;
 	}
 	return close_range((unsigned)from, ~0U, 0);
 }
@@ -1992,7 +2002,7 @@ static int close_from(int from, int keep_a, int keep_b)
  * runts then needs no waitpid of its own. It never joins the container's
  * cgroups, holds none of the container's fds, and ignores the signals runts
  * passes on to the container (a terminal's ^C reaches us too). */
-static _Noreturn void waiter(int pid_pipe, int exit_lock)
+static _Noreturn void waiter(int pid_pipe, int exit_lock, int status_fd)
 {
 	static const int ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
 				      SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE};
@@ -2002,7 +2012,8 @@ static _Noreturn void waiter(int pid_pipe, int exit_lock)
 	for (int fd = 0; fd <= 2; fd++)
 		if (null >= 0)
 			dup2(null, fd);
-	if (close_from(3, pid_pipe, exit_lock) < 0)
+	int keep[] = {pid_pipe, exit_lock, status_fd};
+	if (close_from(3, keep, 3) < 0)
 		_exit(255);
 	pid_t target = -1;
 	for (;;) {
@@ -2026,31 +2037,56 @@ static _Noreturn void waiter(int pid_pipe, int exit_lock)
 		 * its own fd of this open file once we are gone. */
 		if (exit_lock >= 0)
 			lock_fd(exit_lock);
-		_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+		int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+		/* An early init is no child runts knows of: it reads the status here. */
+		if (status_fd >= 0)
+			dprintf(status_fd, "exit %d\n", code);
+		_exit(code);
 	}
 }
 
-/* Splits off the waiter: the parent becomes it; the child goes on as stage 0
- * and dies with it (SIGKILL), so that runts killing its child ends both. */
-static void start_waiter(int exit_lock)
+/* The reaper: what an early init without `waiter` splits off instead. It
+ * only reaps stage 0, which joins the container's cgroups: an early init is
+ * a child of runts that Node cannot reap, and stage 0's zombie would count
+ * in the container's cgroup (pids.current) until somebody did. The
+ * reaper's own zombie is in none of them. */
+static _Noreturn void reaper(pid_t child)
 {
-	const char *label = "start the waiter";
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd <= 2; fd++)
+		if (null >= 0)
+			dup2(null, fd);
+	close_from(3, NULL, 0);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* Splits off the waiter (or, with as_waiter 0, the reaper): the parent
+ * becomes it; the child goes on as stage 0 and dies with it (SIGKILL), so
+ * that runts killing the process it knows ends both. */
+static void start_waiter(int as_waiter, int exit_lock, int status_fd)
+{
+	const char *label = as_waiter ? "start the waiter" : "start the reaper";
 	pid_t parent = getpid();
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	int p[2] = {-1, -1};
+	if (as_waiter && pipe2(p, O_CLOEXEC) < 0)
 		fail(label, errno);
 	/* Before the fork: stage 0 must be born with a subreaper above it (a
 	 * later prctl would race with its fork of the container's process). */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+	if (as_waiter && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		fail(label, errno);
 	pid_t child = fork();
 	if (child < 0)
 		fail(label, errno);
 	if (child > 0) {
+		if (!as_waiter)
+			reaper(child);
 		close(p[1]);
-		waiter(p[0], exit_lock);
+		waiter(p[0], exit_lock, status_fd);
 	}
-	close(p[0]);
+	if (as_waiter)
+		close(p[0]);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		fail(label, errno);
 	if (getppid() != parent)
@@ -2098,11 +2134,13 @@ struct startup {
 	int cgroup2_now;     /* `cgroup2-now`: join a cgroup2 dir at once, not at the fork */
 	char **cgroups;	     /* `cgroup DIR`...: the cgroups to join */
 	int ncgroups;
+	int preserve_fds;    /* early init: `preserve-fds N`, the caller's fds 3..3+N-1 */
+	int runts_pid;	     /* early init: `runts PID`, whose lock fds `lock` and `exit-lock` name */
 };
 
 static void parse_startup(int argc, char **argv, struct startup *st)
 {
-	*st = (struct startup){.lock = -1, .exit_lock = -1};
+	*st = (struct startup){.lock = -1, .exit_lock = -1, .preserve_fds = -1};
 	st->cgroups = calloc((size_t)argc + 1, sizeof *st->cgroups);
 	if (!st->cgroups)
 		fail("arguments", ENOMEM);
@@ -2126,10 +2164,83 @@ static void parse_startup(int argc, char **argv, struct startup *st)
 		} else if (!strcmp(op, "cgroup") && has >= 1) {
 			st->cgroups[st->ncgroups++] = argv[i + 1];
 			i += 2;
+		} else if (!strcmp(op, "preserve-fds") && has >= 1 && (st->preserve_fds = parse_fd(argv[i + 1])) >= 0) {
+			i += 2;
+		} else if (!strcmp(op, "runts") && has >= 1 && (st->runts_pid = parse_fd(argv[i + 1])) > 0) {
+			i += 2;
 		} else {
 			fail_text("arguments", EINVAL, op);
 		}
 	}
+}
+
+/* The early init (docs/init-protocol.md): bin/runts started us while Node
+ * started, with _RUNTS_EARLY=1 and the other end of our socket. Our
+ * arguments come over it once runts knows them: u32le length, then each
+ * argument ended by a NUL. EOF instead means runts did not need us (a bad
+ * config, --dry-run, --help): we end quietly. */
+static int early;
+
+static void read_early_args(int *argc, char ***argv)
+{
+	uint32_t total;
+	if (read_plan_length(&total) < 0)
+		_exit(0);
+	if (total > MAX_LINE)
+		fail_text("arguments", EPROTO, "too long");
+	char *buf = malloc((size_t)total + 1);
+	char **v = calloc((size_t)total + 2, sizeof *v);
+	if (!buf || !v)
+		fail("arguments", ENOMEM);
+	if (read_full(sync_fd, buf, total) < 0)
+		_exit(0);
+	buf[total] = '\0';
+	int n = 0;
+	v[n++] = "runts-init";
+	for (char *p = buf; p < buf + total; p += strlen(p) + 1)
+		v[n++] = p;
+	*argc = n;
+	*argv = v;
+}
+
+/* One of runts's fds, duplicated into us (the same open file: a flock taken
+ * on it is runts's), placed above `above` and close-on-exec. */
+static int fd_of_runts(int pidfd, int theirs, int above)
+{
+	if (theirs < 0)
+		return -1;
+	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, theirs, 0);
+	if (fd < 0)
+		fail("lock the container: pidfd_getfd", errno);
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, above + 1);
+	if (moved < 0)
+		fail("lock the container", errno);
+	close(fd);
+	return moved;
+}
+
+/* Makes an early init look like a spawned one: the socket just above the
+ * preserved fds (so that every fd above it is a stray, closed below), and
+ * the lock fds runts's own, fetched from it. */
+static void adopt_early(struct startup *st)
+{
+	if (st->preserve_fds < 0 || st->runts_pid <= 0)
+		fail_text("arguments", EINVAL, "an early init needs preserve-fds and runts");
+	int want = 3 + st->preserve_fds;
+	if (sync_fd != want) {
+		if (dup3(sync_fd, want, O_CLOEXEC) < 0)
+			fail("sync socket", errno);
+		close(sync_fd);
+		sync_fd = want;
+	}
+	if (st->lock < 0 && st->exit_lock < 0)
+		return;
+	int pidfd = (int)syscall(SYS_pidfd_open, st->runts_pid, 0);
+	if (pidfd < 0)
+		fail("lock the container: pidfd_open", errno);
+	st->lock = fd_of_runts(pidfd, st->lock, want);
+	st->exit_lock = fd_of_runts(pidfd, st->exit_lock, want);
+	close(pidfd);
 }
 
 int main(int argc, char **argv)
@@ -2152,8 +2263,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ensure_cloned(argv);
+	const char *e = getenv("_RUNTS_EARLY");
+	early = e && !strcmp(e, "1");
+	if (early)
+		read_early_args(&argc, &argv);
 	struct startup st;
 	parse_startup(argc, argv, &st);
+	if (early)
+		adopt_early(&st);
 
 	/* We are the sealed copy now: close-on-exec on the socket, so that it
 	 * never reaches the container. */
@@ -2163,6 +2280,7 @@ int main(int argc, char **argv)
 	 * op, never ours; this just keeps ours from leaking by mistake.) */
 	unsetenv("_RUNTS_CLONED");
 	unsetenv("_RUNTS_SYNC");
+	unsetenv("_RUNTS_EARLY");
 	/* A reader that goes away (fifo, hook stdin) must give EPIPE, not
 	 * kill us; reset_signals() restores the default before any exec. */
 	signal(SIGPIPE, SIG_IGN);
@@ -2175,14 +2293,14 @@ int main(int argc, char **argv)
 		snprintf(label, sizeof label, "make the start barrier %s", st.fifo);
 		fail(label, errno);
 	}
-	if (st.waiter)
-		start_waiter(st.exit_lock);
+	if (st.waiter || early)
+		start_waiter(st.waiter, st.exit_lock, early ? sync_fd : -1);
 
 	/* Fds above the sync socket are strays the runtime inherited from its
 	 * caller (the preserved ones sit below it), or the locks above, done
 	 * with: none may reach the waiting container process (CVE-2024-21626
 	 * class). */
-	if (close_from(sync_fd + 1, waiter_fd, -1) < 0)
+	if (close_from(sync_fd + 1, &waiter_fd, 1) < 0)
 		fail("close inherited fds", errno);
 
 	for (int i = 0; i < st.ncgroups; i++)

@@ -11,6 +11,11 @@
  *   anything else        node --snapshot-blob=build/runts.blob: every
  *                        module loaded, the paths of create, run and exec
  *                        compiled by a warm-up.
+ * For create, run and exec it also starts bin/runts-init at once, with one
+ * end of a socketpair, so that the init's start (its exec, its sealed copy
+ * of itself) overlaps Node's and runts need not fork Node for it; runts
+ * finds it in _RUNTS_EARLY_INIT=PID:FD (docs/init-protocol.md, "The early
+ * init"). Whatever fails here, runts spawns an init itself.
  * build/ is found beside the directory of this binary (symlinks resolved:
  * /proc/self/exe). NODE_OPTIONS is dropped: V8 flags in it would make Node
  * refuse the snapshot, and the caller's environment should not reach into
@@ -18,10 +23,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #ifndef RUNTS_NODE
@@ -54,6 +61,49 @@ static const char *command_of(int argc, char **argv)
 			i++;
 	}
 	return NULL;
+}
+
+/* Is `word` among the arguments? (--dry-run: no init needed.) */
+static int has_arg(int argc, char **argv, const char *word)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], word))
+			return 1;
+	return 0;
+}
+
+/* Forks and execs <prefix>/bin/runts-init with one end of a socketpair;
+ * returns "_RUNTS_EARLY_INIT=PID:FD" for Node, whose end FD is, or NULL. */
+static char *start_early_init(const char *prefix)
+{
+	static char var[64];
+	char init[PATH_MAX + 32];
+	snprintf(init, sizeof init, "%s/bin/runts-init", prefix);
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return NULL;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		char sync[32];
+		snprintf(sync, sizeof sync, "_RUNTS_SYNC=%d", sv[1]);
+		char *env[] = {sync, "_RUNTS_EARLY=1", NULL};
+		char *args[] = {"runts-init", NULL};
+		if (fcntl(sv[1], F_SETFD, 0) == 0) /* sv[0] closes at the exec */
+			execve(init, args, env);
+		_exit(127);
+	}
+	close(sv[1]);
+	if (fcntl(sv[0], F_SETFD, 0) < 0) { /* Node keeps its end */
+		close(sv[0]);
+		return NULL; /* the init sees EOF and ends */
+	}
+	snprintf(var, sizeof var, "_RUNTS_EARLY_INIT=%d:%d", (int)pid, sv[0]);
+	return var;
 }
 
 int main(int argc, char **argv)
@@ -90,7 +140,7 @@ int main(int argc, char **argv)
 	size_t nenv = 0;
 	while (environ[nenv])
 		nenv++;
-	char **env = calloc(nenv + 1, sizeof *env);
+	char **env = calloc(nenv + 2, sizeof *env);
 	if (!args || !env) {
 		fprintf(stderr, "runts: out of memory\n");
 		return 1;
@@ -107,8 +157,12 @@ int main(int argc, char **argv)
 		args[k++] = argv[i];
 	size_t e = 0;
 	for (size_t i = 0; i < nenv; i++)
-		if (strncmp(environ[i], "NODE_OPTIONS=", 13))
+		if (strncmp(environ[i], "NODE_OPTIONS=", 13) && strncmp(environ[i], "_RUNTS_EARLY_INIT=", 18))
 			env[e++] = environ[i];
+	static const char *const early[] = {"create", "run", "exec", NULL};
+	char *early_var = cmd && one_of(cmd, early) && !has_arg(argc, argv, "--dry-run") ? start_early_init(prefix) : NULL;
+	if (early_var)
+		env[e++] = early_var;
 	execve(RUNTS_NODE, args, env);
 	fprintf(stderr, "runts: cannot start %s: %s\n", RUNTS_NODE, strerror(errno));
 	return 1;

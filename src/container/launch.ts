@@ -2,6 +2,7 @@
 // (docs/init-protocol.md): hand it the plan, answer its syncs, and learn the
 // container's pid, its readiness, or the step that failed.
 import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { RuntsError } from '../errors';
@@ -64,25 +65,32 @@ export function cgroup2JoinNow(entersUserNs: boolean, joinsCgroupNs: boolean, la
   return joinsCgroupNs && (layout ?? detectLayout()).hierarchies.some((h) => h.version === 2 && h.nsdelegate);
 }
 
+// The init's arguments: what it does before the plan comes
+// (init-protocol.md). fdArg names one of our fds for it: where the spawn
+// puts it, or our own number for an early init (which fetches it from us).
+function startupArgs(opts: SpawnOptions, fdArg: (fd: number) => string): string[] {
+  const args: string[] = [];
+  if (opts.lockFd !== undefined) args.push('lock', fdArg(opts.lockFd));
+  if (opts.fifo) args.push('mkfifo', opts.fifo.path, opts.fifo.mode.toString(8));
+  if (opts.waiter) args.push('waiter');
+  if (opts.waiter && opts.exitLockFd !== undefined) args.push('exit-lock', fdArg(opts.exitLockFd));
+  for (const dir of opts.cgroupDirs ?? []) args.push('cgroup', dir);
+  if (opts.cgroup2Now) args.push('cgroup2-now');
+  return args;
+}
+
 export function spawnInit(opts: SpawnOptions): SpawnedInit {
+  const early = opts.stdio ? undefined : takeEarlyInit();
+  const adopted = early && useEarlyInit(early, opts);
+  if (adopted) return adopted;
   const syncFd = 3 + opts.preserveFds;
   const stdio: ('inherit' | 'ignore' | 'pipe' | number)[] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
   for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
   stdio.push('pipe');
-  // The init's arguments: what it does before the plan comes (init-protocol.md).
-  const args: string[] = [];
-  if (opts.lockFd !== undefined) {
-    args.push('lock', String(stdio.length));
-    stdio.push(opts.lockFd);
-  }
-  if (opts.fifo) args.push('mkfifo', opts.fifo.path, opts.fifo.mode.toString(8));
-  if (opts.waiter) args.push('waiter');
-  if (opts.waiter && opts.exitLockFd !== undefined) {
-    args.push('exit-lock', String(stdio.length));
-    stdio.push(opts.exitLockFd);
-  }
-  for (const dir of opts.cgroupDirs ?? []) args.push('cgroup', dir);
-  if (opts.cgroup2Now) args.push('cgroup2-now');
+  const args = startupArgs(opts, (fd) => {
+    stdio.push(fd);
+    return String(stdio.length - 1);
+  });
   // Required here, not at the top: the startup snapshot holds no child_process.
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(INIT_BINARY, args, { stdio, env: { _RUNTS_SYNC: String(syncFd) } });
@@ -97,6 +105,31 @@ export function spawnInit(opts: SpawnOptions): SpawnedInit {
   return { abort, run: (plan, handlers) => follow({ child, sock, status, spawnError: () => spawnError, abort }, plan, handlers) };
 }
 
+// What one line from the init means (init-protocol.md), for both ways of
+// reading them: the step it ends on, if any.
+type Step = { ready: true } | { error: string } | undefined;
+
+function lineHandler(handlers: InitHandlers, ids: { stage0Pid: number; pid?: number }, reply: (text: string) => void): (line: string) => Step {
+  return (line) => {
+    const sp = line.indexOf(' ');
+    const verb = sp < 0 ? line : line.slice(0, sp);
+    const rest = sp < 0 ? '' : line.slice(sp + 1);
+    if (verb === 'pid') ids.pid = Number(rest);
+    else if (verb === 'stage0') ids.stage0Pid = Number(rest);
+    else if (verb === 'sync') {
+      try {
+        const payload = handlers.sync(rest, { stage0Pid: ids.stage0Pid, pid: ids.pid });
+        reply(payload ? `ok ${payload}\n` : 'ok\n');
+      } catch (err) {
+        reply('abort\n');
+        return { error: (err as Error).message };
+      }
+    } else if (verb === 'notify' && rest === 'ready') return { ready: true };
+    else if (verb === 'error') return { error: rest };
+    return undefined;
+  };
+}
+
 interface Started {
   child: ChildProcess;
   sock: Socket;
@@ -108,22 +141,15 @@ interface Started {
 function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Promise<Launched> {
   const { child, sock, status } = init;
   return new Promise<Launched>((resolve, reject) => {
-    let pid: number | undefined;
-    let stage0Pid = child.pid!; // our child, unless it became the waiter
+    const ids: { stage0Pid: number; pid?: number } = { stage0Pid: child.pid! }; // our child, unless it became the waiter
     let done = false;
     let buffered = '';
     const fail = (msg: string) => {
       if (done) return;
       done = true;
       init.abort();
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-      reject(Object.assign(new RuntsError(msg), { pid }));
+      killQuietly(ids.pid);
+      reject(Object.assign(new RuntsError(msg), { pid: ids.pid }));
     };
     const failSpawn = (err: Error) => fail(`start the init ${INIT_BINARY}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
     const early = init.spawnError();
@@ -131,34 +157,19 @@ function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Pro
     child.once('error', failSpawn);
     if (!child.pid) return; // 'error' follows
     sock.write(encodePlan(plan));
+    const handle = lineHandler(handlers, ids, (text) => sock.write(text));
     sock.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       let nl: number;
       while (!done && (nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
+        const step = handle(buffered.slice(0, nl));
         buffered = buffered.slice(nl + 1);
-        const sp = line.indexOf(' ');
-        const verb = sp < 0 ? line : line.slice(0, sp);
-        const rest = sp < 0 ? '' : line.slice(sp + 1);
-        if (verb === 'pid') {
-          pid = Number(rest);
-        } else if (verb === 'stage0') {
-          stage0Pid = Number(rest);
-        } else if (verb === 'sync') {
-          try {
-            const payload = handlers.sync(rest, { stage0Pid, pid });
-            sock.write(payload ? `ok ${payload}\n` : 'ok\n');
-          } catch (err) {
-            sock.write('abort\n');
-            fail((err as Error).message);
-          }
-        } else if (verb === 'notify' && rest === 'ready') {
+        if (step && 'error' in step) fail(step.error);
+        else if (step) {
           done = true;
           sock.destroy();
-          if (!pid) return reject(new RuntsError('the init reported ready without a pid'));
-          resolve({ pid, status });
-        } else if (verb === 'error') {
-          fail(rest);
+          if (!ids.pid) return reject(new RuntsError('the init reported ready without a pid'));
+          resolve({ pid: ids.pid, status });
         }
       }
     });
@@ -172,4 +183,147 @@ function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Pro
       /* 'close' follows */
     });
   });
+}
+
+function killQuietly(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+// ---------------------------------------------------------------- the early init
+
+// The init bin/runts started for us while Node started (native/launcher.c,
+// init-protocol.md "The early init"): its pid and our end of its socket.
+// Taken once; read at run time, never while the snapshot is made.
+let earlyTaken = false;
+
+function takeEarlyInit(): { pid: number; fd: number } | undefined {
+  if (earlyTaken) return undefined;
+  earlyTaken = true;
+  const m = /^(\d+):(\d+)$/.exec(process.env._RUNTS_EARLY_INIT ?? '');
+  delete process.env._RUNTS_EARLY_INIT;
+  return m ? { pid: Number(m[1]), fd: Number(m[2]) } : undefined;
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  for (let at = 0; at < buf.length; ) at += fs.writeSync(fd, buf, at);
+}
+
+// Our end of its socket is a blocking fd, not a libuv stream (that would
+// need `net`, most of what child_process costs): until the container is
+// ready it is read synchronously; nothing else needs the event loop then.
+// undefined if the early init is gone already (it could not be started, say):
+// then runts spawns one.
+function useEarlyInit(init: { pid: number; fd: number }, opts: SpawnOptions): SpawnedInit | undefined {
+  const args = [...startupArgs(opts, String), 'preserve-fds', String(opts.preserveFds), 'runts', String(process.pid)];
+  const text = Buffer.from(args.map((a) => a + '\0').join(''));
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(text.length);
+  let closed = false;
+  const close = () => {
+    if (!closed) fs.closeSync(init.fd);
+    closed = true;
+  };
+  const abort = () => {
+    killQuietly(init.pid); // it or, once split, the waiter: stage 0 dies with it
+    close();
+  };
+  try {
+    writeAll(init.fd, Buffer.concat([header, text]));
+  } catch {
+    abort();
+    return undefined;
+  }
+  const run = (plan: Instruction[], handlers: InitHandlers): Promise<Launched> => {
+    const ids: { stage0Pid: number; pid?: number } = { stage0Pid: init.pid };
+    const fail = (msg: string): Promise<Launched> => {
+      abort();
+      killQuietly(ids.pid);
+      return Promise.reject(Object.assign(new RuntsError(msg), { pid: ids.pid }));
+    };
+    const lines = new LineReader(init.fd);
+    try {
+      writeAll(init.fd, encodePlan(plan));
+      const handle = lineHandler(handlers, ids, (t) => writeAll(init.fd, Buffer.from(t)));
+      for (;;) {
+        const line = lines.next();
+        if (line === undefined) return fail('the init exited before the container was ready');
+        const step = handle(line);
+        if (step && 'error' in step) return fail(step.error);
+        if (step) break;
+      }
+    } catch (err) {
+      return fail(`the init's socket: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    if (!ids.pid) return fail('the init reported ready without a pid');
+    if (!opts.waiter) {
+      close();
+      return Promise.resolve({ pid: ids.pid });
+    }
+    // From here on only the waiter holds its end: it writes the exit status
+    // and exits. Read in the background, so that signals and the terminal
+    // are served meanwhile.
+    return Promise.resolve({ pid: ids.pid, status: lines.waitFor(/^exit (\d+)$/).then((m) => (close(), m ? Number(m[1]) : undefined)) });
+  };
+  return { abort, run };
+}
+
+// Lines from a blocking fd.
+class LineReader {
+  private buffered = '';
+  private readonly chunk = Buffer.alloc(65536);
+  constructor(private readonly fd: number) {}
+
+  // The next line, or undefined at EOF.
+  next(): string | undefined {
+    for (;;) {
+      const nl = this.buffered.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.buffered.slice(0, nl);
+        this.buffered = this.buffered.slice(nl + 1);
+        return line;
+      }
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EINTR' || (err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw err;
+      }
+      if (n === 0) return undefined;
+      this.buffered += this.chunk.toString('utf8', 0, n);
+    }
+  }
+
+  // The first line that matches, read asynchronously (libuv's threadpool);
+  // undefined at EOF or on an error.
+  waitFor(re: RegExp): Promise<RegExpExecArray | undefined> {
+    return new Promise((resolve) => {
+      const scan = (): boolean => {
+        let nl: number;
+        while ((nl = this.buffered.indexOf('\n')) >= 0) {
+          const m = re.exec(this.buffered.slice(0, nl));
+          this.buffered = this.buffered.slice(nl + 1);
+          if (m) {
+            resolve(m);
+            return true;
+          }
+        }
+        return false;
+      };
+      const more = () => {
+        if (scan()) return;
+        fs.read(this.fd, this.chunk, 0, this.chunk.length, null, (err, n) => {
+          if (err || n === 0) return resolve(undefined);
+          this.buffered += this.chunk.toString('utf8', 0, n);
+          more();
+        });
+      };
+      more();
+    });
+  }
 }

@@ -20,6 +20,8 @@ import {
   procsInCgroup,
   procStatus,
   remember,
+  REPO,
+  RUNTS,
   runts,
   runtsAsync,
   spawnHelper,
@@ -377,7 +379,8 @@ t.test('run and exec in the foreground: the waiter between runts and the process
   const fds = fdTargets(waiter);
   t.same([0, 1, 2].map((fd) => fds[fd]), ['/dev/null', '/dev/null', '/dev/null'], 'its stdio is /dev/null');
   const others = Object.entries(fds).filter(([fd]) => Number(fd) > 2).map(([, target]) => target.replace(/\[\d+\]$/, '[]')).sort();
-  t.same(others, [path.join(stateDir(), id, 'lock'), 'pipe:[]'], 'besides, only a pipe from stage 0 and the lock file (unlocked)', { fds });
+  // (bin/runts started it early: its exit status goes to runts over their socket)
+  t.same(others, [path.join(stateDir(), id, 'lock'), 'pipe:[]', 'socket:[]'], 'besides, only a pipe from stage 0, the lock file (unlocked) and its socket to runts', { fds });
   t.ok(lockIsFree(id), 'the container is not locked while it runs');
   process.kill(waiter, 'SIGINT');
   process.kill(waiter, 'SIGTERM');
@@ -789,4 +792,50 @@ t.test('list: table, --format json and -q show the containers', async (t) => {
 
   runts(['delete', '--force', a]);
   t.notOk(runts(['list', '-q']).stdout.split('\n').includes(a), 'a deleted container is no longer listed');
+});
+
+// bin/runts starts runts-init while Node starts (native/launcher.c, "the
+// early init"). Run in a pid namespace of its own, with its own /proc, so
+// that every runts-init in it is this command's.
+function liveInitsAfter(t: T, runtsArgs: string[]): { status: string; alive: string[] } {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const script = [
+    `${[RUNTS, '--root', stateDir(), ...runtsArgs].map(q).join(' ')} >/dev/null 2>&1; echo "status=$?"`,
+    'sleep 0.3',
+    'for p in /proc/[0-9]*; do',
+    '  exe=$(readlink $p/exe 2>/dev/null) || continue',
+    '  case "$exe" in *runts-init*) [ "$(cut -d" " -f3 $p/stat)" = Z ] || echo "alive ${p#/proc/} $exe";; esac',
+    'done',
+  ].join('\n');
+  const r = spawnSync('unshare', ['--fork', '--pid', '--mount-proc', 'sh', '-c', script], { encoding: 'utf8', timeout: 20000 });
+  t.equal(r.status, 0, 'unshare --pid --mount-proc', { stderr: r.stderr });
+  const lines = r.stdout.split('\n');
+  return { status: lines.find((l) => l.startsWith('status='))?.slice(7) ?? '', alive: lines.filter((l) => l.startsWith('alive ')) };
+}
+
+t.test('an init that bin/runts started early ends when create fails before needing it', async (t) => {
+  const b = makeBundle(t);
+  writeConfig(b, (c) => {
+    (c.process as { args?: string[] }).args = [];
+  });
+  const bad = liveInitsAfter(t, ['create', '--bundle', b.dir, newId(t)]);
+  t.equal(bad.status, '1', 'create of an invalid config fails');
+  t.same(bad.alive, [], 'no runts-init is left alive');
+  const dry = liveInitsAfter(t, ['create', '--dry-run', '--bundle', makeBundle(t).dir, newId(t)]);
+  t.equal(dry.status, '0', 'create --dry-run');
+  t.same(dry.alive, [], 'none started, none left');
+});
+
+t.test('without bin/runts (node bin/runts.js), runts spawns the init itself', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'exit 7'] });
+  const id = newId(t);
+  const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'runts.js'), '--root', stateDir(), 'run', '--bundle', b.dir, id], { encoding: 'utf8', timeout: 20000 });
+  t.equal(r.status, 7, 'run passes the exit status through', { stderr: r.stderr });
+  t.equal(state(id), undefined, 'and deletes the container');
+  const d = newId(t);
+  // stdio not pipes: the created container keeps it open
+  const c = spawnSync(process.execPath, [path.join(REPO, 'bin', 'runts.js'), '--root', stateDir(), 'create', '--bundle', makeBundle(t).dir, d], { stdio: 'ignore', timeout: 20000 });
+  t.equal(c.status, 0, 'create');
+  t.equal(state(d)?.status, 'created');
+  t.equal(runts(['delete', '--force', d]).status, 0, 'delete');
 });

@@ -153,3 +153,43 @@ t.test('the warm-ups leave nothing behind: no directory, and no made-up cgroup l
   const layout = detectLayout();
   t.notOk(layout.hierarchies.some((h) => h.mountpoint.includes('runts-warm-up-')), 'detectLayout() reads this host, not the warm-up\'s mount table', { layout });
 });
+
+t.test('the launcher starts runts-init early for create, run and exec, with one end of a socket each', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-launcher-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  // A stand-in for node: says what it got, and writes "hello" on its end.
+  const fakeNode = path.join(dir, 'node');
+  fs.writeFileSync(
+    fakeNode,
+    '#!/bin/sh\necho "early ${_RUNTS_EARLY_INIT-unset}"\nif [ -n "$_RUNTS_EARLY_INIT" ]; then fd=${_RUNTS_EARLY_INIT#*:}; printf hello >&$fd; fi\n',
+    { mode: 0o755 },
+  );
+  // A stand-in for runts-init: records its environment and what comes on its socket until EOF.
+  const out = path.join(dir, 'init.out');
+  fs.writeFileSync(
+    path.join(dir, 'bin', 'runts-init'),
+    `#!/bin/sh\necho "pid=$$ sync=$_RUNTS_SYNC early=$_RUNTS_EARLY args=$#" > ${out}\ncat <&$_RUNTS_SYNC > ${out}.in\necho eof >> ${out}\n`,
+    { mode: 0o755 },
+  );
+  const launcher = path.join(dir, 'bin', 'runts');
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c')], { encoding: 'utf8' });
+  t.equal(cc.status, 0, cc.stderr);
+  for (const args of [['create', 'id'], ['--root', '/r', 'run', '-d', 'id'], ['exec', 'id', 'sh']]) {
+    fs.rmSync(out, { force: true });
+    const r = spawnSync(launcher, args, { encoding: 'utf8', env: { ...process.env, _RUNTS_EARLY_INIT: '1:99' } });
+    const m = /^early (\d+):(\d+)$/m.exec(r.stdout);
+    t.ok(m, `runts ${args.join(' ')}: node is told the init's pid and its end of the socket (not the caller's value)`, { stdout: r.stdout });
+    for (let i = 0; i < 200 && !(fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('eof')); i++) await new Promise((res) => setTimeout(res, 10));
+    const said = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+    t.match(said, new RegExp(`^pid=${m?.[1]} sync=\\d+ early=1 args=0\\n`), 'the init: that pid, _RUNTS_SYNC and _RUNTS_EARLY=1, no arguments');
+    t.equal(fs.readFileSync(`${out}.in`, 'utf8'), 'hello', 'what node writes on its end reaches the init');
+    t.match(said, /eof\n$/, 'and the init sees EOF when node is gone');
+  }
+  for (const args of [['state', 'id'], ['create', '--dry-run', 'id'], ['list']]) {
+    fs.rmSync(out, { force: true });
+    const r = spawnSync(launcher, args, { encoding: 'utf8', env: { ...process.env, _RUNTS_EARLY_INIT: '1:99' } });
+    t.match(r.stdout, /^early unset$/m, `runts ${args.join(' ')}: no early init (nor the caller's variable)`);
+    t.notOk(fs.existsSync(out), 'none started');
+  }
+});
