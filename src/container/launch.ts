@@ -1,5 +1,6 @@
-// Spawning the native init and talking to it over the sync socket
-// (docs/init-protocol.md): hand it the plan, answer its syncs, and learn the
+// Starting the native init and talking to it over the sync socket
+// (docs/init-protocol.md): the one bin/runts started early for us, or one
+// spawned here; hand it the plan, answer its syncs, and learn the
 // container's pid, its readiness, or the step that failed.
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -206,7 +207,21 @@ function takeEarlyInit(): { pid: number; fd: number } | undefined {
   earlyTaken = true;
   const m = /^(\d+):(\d+)$/.exec(process.env._RUNTS_EARLY_INIT ?? '');
   delete process.env._RUNTS_EARLY_INIT;
-  return m ? { pid: Number(m[1]), fd: Number(m[2]) } : undefined;
+  if (!m) return undefined;
+  const init = { pid: Number(m[1]), fd: Number(m[2]) };
+  // Only what the launcher made: a socket, and a child of ours (not a
+  // variable that came from elsewhere, naming some fd of the caller's).
+  try {
+    if (!fs.fstatSync(init.fd).isSocket() || parentOf(init.pid) !== process.pid) return undefined;
+  } catch {
+    return undefined;
+  }
+  return init;
+}
+
+function parentOf(pid: number): number | undefined {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 function writeAll(fd: number, buf: Buffer): void {
