@@ -2203,6 +2203,15 @@ static void read_early_args(int *argc, char ***argv)
 	*argv = v;
 }
 
+/* We may not take runts's fds here (no pidfd_getfd before Linux 5.6, no
+ * ptrace rights over runts, a seccomp filter around us): runts spawns an
+ * init of its own instead. Nothing has been done yet. */
+static _Noreturn void unusable(const char *what, int err)
+{
+	send_line("unusable %s: %s", what, errname(err));
+	_exit(0);
+}
+
 /* One of runts's fds, duplicated into us (the same open file: a flock taken
  * on it is runts's), placed above `above` and close-on-exec. */
 static int fd_of_runts(int pidfd, int theirs, int above)
@@ -2210,6 +2219,8 @@ static int fd_of_runts(int pidfd, int theirs, int above)
 	if (theirs < 0)
 		return -1;
 	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, theirs, 0);
+	if (fd < 0 && (errno == EPERM || errno == EACCES || errno == ENOSYS))
+		unusable("pidfd_getfd", errno);
 	if (fd < 0)
 		fail("lock the container: pidfd_getfd", errno);
 	int moved = fcntl(fd, F_DUPFD_CLOEXEC, above + 1);
@@ -2236,6 +2247,8 @@ static void adopt_early(struct startup *st)
 	if (st->lock < 0 && st->exit_lock < 0)
 		return;
 	int pidfd = (int)syscall(SYS_pidfd_open, st->runts_pid, 0);
+	if (pidfd < 0 && (errno == EPERM || errno == EACCES || errno == ENOSYS))
+		unusable("pidfd_open", errno);
 	if (pidfd < 0)
 		fail("lock the container: pidfd_open", errno);
 	st->lock = fd_of_runts(pidfd, st->lock, want);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,6 +99,10 @@ static char *start_early_init(const char *prefix)
 		_exit(127);
 	}
 	close(sv[1]);
+	/* Under Yama's ptrace_scope 1 a child may not take its parent's fds
+	 * (pidfd_getfd) unless the parent names it; the setting outlives the
+	 * exec. Without Yama: EINVAL, and nothing needed. */
+	prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0);
 	if (fcntl(sv[0], F_SETFD, 0) < 0) { /* Node keeps its end */
 		close(sv[0]);
 		return NULL; /* the init sees EOF and ends */

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { RuntsError } from '../errors';
+import { debug } from '../log';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { detectLayout, Layout } from '../cgroups/layout';
 
@@ -82,8 +83,11 @@ function startupArgs(opts: SpawnOptions, fdArg: (fd: number) => string): string[
 
 export function spawnInit(opts: SpawnOptions): SpawnedInit {
   const early = opts.stdio ? undefined : takeEarlyInit();
-  const adopted = early && useEarlyInit(early, opts);
-  if (adopted) return adopted;
+  return (early && useEarlyInit(early, opts)) || forkInit(opts);
+}
+
+// An init of our own: Node forks itself for it (child_process.spawn).
+function forkInit(opts: SpawnOptions): SpawnedInit {
   const syncFd = 3 + opts.preserveFds;
   const stdio: ('inherit' | 'ignore' | 'pipe' | number)[] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
   for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
@@ -262,10 +266,19 @@ function useEarlyInit(init: { pid: number; fd: number }, opts: SpawnOptions): Sp
     };
     const lines = new LineReader(init.fd);
     try {
+      // Its first line comes before it reads the plan (`stage0` at the
+      // split, or a start-up error), or says it cannot serve us: it may
+      // not take our lock fds here (init-protocol.md). Then it has ended,
+      // having done nothing, and we fork an init of our own.
+      const first = lines.next();
+      if (first?.startsWith('unusable ')) {
+        close();
+        debug(`the early init cannot take our lock here (${first.slice(9)}): forking an init`);
+        return forkInit(opts).run(plan, handlers);
+      }
       writeAll(init.fd, encodePlan(plan));
       const handle = lineHandler(handlers, ids, (t) => writeAll(init.fd, Buffer.from(t)));
-      for (;;) {
-        const line = lines.next();
+      for (let line = first; ; line = lines.next()) {
         if (line === undefined) return fail('the init exited before the container was ready');
         const step = handle(line);
         if (step && 'error' in step) return fail(step.error);

@@ -839,3 +839,43 @@ t.test('without bin/runts (node bin/runts.js), runts spawns the init itself', as
   t.equal(state(d)?.status, 'created');
   t.equal(runts(['delete', '--force', d]).status, 0, 'delete');
 });
+
+t.test('where the early init may not take runts\'s lock (pidfd_getfd refused), runts forks an init of its own', async (t) => {
+  // A seccomp filter that refuses pidfd_getfd, around the whole command.
+  const dir = tempDir(t, 'runts-e2e-nopidfd-');
+  const src = path.join(dir, 'nopidfd.c');
+  fs.writeFileSync(
+    src,
+    `#include <errno.h>
+#include <stddef.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+int main(int argc, char **argv) {
+  struct sock_filter f[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_getfd, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+  if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) return 125;
+  execv(argv[1], argv + 1);
+  return 126;
+}
+`,
+  );
+  const cc = spawnSync('gcc', ['-O2', '-o', path.join(dir, 'nopidfd'), src], { encoding: 'utf8' });
+  if (cc.error || cc.status !== 0) {
+    t.skip(`cannot build the seccomp wrapper (gcc: ${cc.error?.message ?? cc.stderr.trim()})`);
+    return;
+  }
+  const b = makeBundle(t, { args: ['sh', '-c', 'exit 5'] });
+  const id = newId(t);
+  const r = spawnSync(path.join(dir, 'nopidfd'), [RUNTS, '--root', stateDir(), '--debug', 'run', '--bundle', b.dir, id], { encoding: 'utf8', timeout: 20000 });
+  t.match(r.stderr, /the early init cannot take our lock here \(pidfd_getfd: EPERM\): forking an init/, 'the early init said so', { stderr: r.stderr });
+  t.equal(r.status, 5, 'and run works all the same: the exit status comes through');
+  t.equal(state(id), undefined, 'the container is deleted');
+});
