@@ -2092,8 +2092,13 @@ static void start_waiter(int as_waiter, int exit_lock, int status_fd)
 	if (getppid() != parent)
 		_exit(1); /* the waiter is gone already */
 	waiter_fd = p[1];
-	/* runts writes our id mappings: it must know us, not its child. */
-	send_line("stage0 %d", (int)getpid());
+	/* runts writes our id mappings: it must know us, not its child. If it
+	 * is gone already (it failed before it needed us, and killed us), there
+	 * is nobody to tell, and nothing to say on stderr. */
+	char line[32];
+	int n = snprintf(line, sizeof line, "stage0 %d\n", (int)getpid());
+	if (send_all(line, (size_t)n) < 0)
+		_exit(1);
 }
 
 /* Helper mode, `runts-init --helper OP ARGS... [OP ARGS...]`: a system call
