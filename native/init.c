@@ -2261,6 +2261,33 @@ static void adopt_early(struct startup *st)
 	close(pidfd);
 }
 
+/* The early helper (`--early-helper`, start and delete): bin/runts started
+ * us so that runts can have the container's lock taken without forking
+ * Node. Over the socket, framed as an early init's arguments: `runts PID
+ * flock FD`. We take runts's FD (pidfd_getfd: the same open file, so the
+ * lock is runts's), flock it and say `ok`; or `error flock: ERRNO: text`,
+ * or `unusable ...` where we may not take it (runts then spawns a helper).
+ * No sealed copy of ourselves: we do nothing for a container. */
+static int early_helper(void)
+{
+	int argc;
+	char **argv;
+	read_early_args(&argc, &argv);
+	if (argc != 5 || strcmp(argv[1], "runts") || strcmp(argv[3], "flock") || parse_fd(argv[2]) <= 0 ||
+	    parse_fd(argv[4]) < 0)
+		fail_text("arguments", EINVAL, "expected: runts PID flock FD");
+	int pidfd = (int)syscall(SYS_pidfd_open, parse_fd(argv[2]), 0);
+	if (pidfd < 0 && (errno == EPERM || errno == EACCES || errno == ENOSYS))
+		unusable("pidfd_open", errno);
+	if (pidfd < 0)
+		fail("flock: pidfd_open", errno);
+	int fd = fd_of_runts(pidfd, parse_fd(argv[4]), 2);
+	if (lock_fd(fd) < 0)
+		fail("flock", errno);
+	send_line("ok");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "--helper"))
@@ -2280,6 +2307,8 @@ int main(int argc, char **argv)
 		dprintf(2, "runts-init: _RUNTS_SYNC: %s\n", strerror(errno));
 		return 1;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--early-helper"))
+		return early_helper();
 	ensure_cloned(argv);
 	const char *e = getenv("_RUNTS_EARLY");
 	early = e && !strcmp(e, "1");

@@ -15,7 +15,9 @@
  * end of a socketpair, so that the init's start (its exec, its sealed copy
  * of itself) overlaps Node's and runts need not fork Node for it; runts
  * finds it in _RUNTS_EARLY_INIT=PID:FD (docs/init-protocol.md, "The early
- * init"). Whatever fails here, runts spawns an init itself.
+ * init"). For start and delete it starts runts-init as the helper that
+ * takes the container's lock (_RUNTS_EARLY_HELPER). Whatever fails here,
+ * runts spawns one itself.
  * build/ is found beside the directory of this binary (symlinks resolved:
  * /proc/self/exe). NODE_OPTIONS is dropped: V8 flags in it would make Node
  * refuse the snapshot, and the caller's environment should not reach into
@@ -73,9 +75,11 @@ static int has_arg(int argc, char **argv, const char *word)
 	return 0;
 }
 
-/* Forks and execs <prefix>/bin/runts-init with one end of a socketpair;
- * returns "_RUNTS_EARLY_INIT=PID:FD" for Node, whose end FD is, or NULL. */
-static char *start_early_init(const char *prefix)
+/* Forks and execs <prefix>/bin/runts-init with one end of a socketpair,
+ * as an init or (helper) as the helper that takes the container's lock;
+ * returns "_RUNTS_EARLY_INIT=PID:FD" (or _RUNTS_EARLY_HELPER) for Node,
+ * whose end FD is, or NULL. */
+static char *start_early_init(const char *prefix, int helper)
 {
 	static char var[64];
 	char init[PATH_MAX + 32];
@@ -93,7 +97,7 @@ static char *start_early_init(const char *prefix)
 		char sync[32];
 		snprintf(sync, sizeof sync, "_RUNTS_SYNC=%d", sv[1]);
 		char *env[] = {sync, "_RUNTS_EARLY=1", NULL};
-		char *args[] = {"runts-init", NULL};
+		char *args[] = {"runts-init", helper ? "--early-helper" : NULL, NULL};
 		if (fcntl(sv[1], F_SETFD, 0) == 0) /* sv[0] closes at the exec */
 			execve(init, args, env);
 		_exit(127);
@@ -107,7 +111,7 @@ static char *start_early_init(const char *prefix)
 		close(sv[0]);
 		return NULL; /* the init sees EOF and ends */
 	}
-	snprintf(var, sizeof var, "_RUNTS_EARLY_INIT=%d:%d", (int)pid, sv[0]);
+	snprintf(var, sizeof var, "%s=%d:%d", helper ? "_RUNTS_EARLY_HELPER" : "_RUNTS_EARLY_INIT", (int)pid, sv[0]);
 	return var;
 }
 
@@ -162,10 +166,15 @@ int main(int argc, char **argv)
 		args[k++] = argv[i];
 	size_t e = 0;
 	for (size_t i = 0; i < nenv; i++)
-		if (strncmp(environ[i], "NODE_OPTIONS=", 13) && strncmp(environ[i], "_RUNTS_EARLY_INIT=", 18))
+		if (strncmp(environ[i], "NODE_OPTIONS=", 13) && strncmp(environ[i], "_RUNTS_EARLY_", 13))
 			env[e++] = environ[i];
 	static const char *const early[] = {"create", "run", "exec", NULL};
-	char *early_var = cmd && one_of(cmd, early) && !has_arg(argc, argv, "--dry-run") ? start_early_init(prefix) : NULL;
+	static const char *const locking[] = {"start", "delete", NULL};
+	char *early_var = NULL;
+	if (cmd && one_of(cmd, early) && !has_arg(argc, argv, "--dry-run"))
+		early_var = start_early_init(prefix, 0);
+	else if (cmd && one_of(cmd, locking))
+		early_var = start_early_init(prefix, 1);
 	if (early_var)
 		env[e++] = early_var;
 	execve(RUNTS_NODE, args, env);

@@ -3,11 +3,11 @@
 // spawned here; hand it the plan, answer its syncs, and learn the
 // container's pid, its readiness, or the step that failed.
 import type { ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { RuntsError } from '../errors';
 import { debug } from '../log';
+import { Early, takeEarly } from '../sys/early';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { detectLayout, Layout } from '../cgroups/layout';
 
@@ -82,7 +82,7 @@ function startupArgs(opts: SpawnOptions, fdArg: (fd: number) => string): string[
 }
 
 export function spawnInit(opts: SpawnOptions): SpawnedInit {
-  const early = opts.stdio ? undefined : takeEarlyInit();
+  const early = opts.stdio ? undefined : takeEarly('init');
   return (early && useEarlyInit(early, opts)) || forkInit(opts);
 }
 
@@ -201,62 +201,19 @@ function killQuietly(pid: number | undefined): void {
 
 // ---------------------------------------------------------------- the early init
 
-// The init bin/runts started for us while Node started (native/launcher.c,
-// init-protocol.md "The early init"): its pid and our end of its socket.
-// Taken once; read at run time, never while the snapshot is made.
-let earlyTaken = false;
-
-function takeEarlyInit(): { pid: number; fd: number } | undefined {
-  if (earlyTaken) return undefined;
-  earlyTaken = true;
-  const m = /^(\d+):(\d+)$/.exec(process.env._RUNTS_EARLY_INIT ?? '');
-  delete process.env._RUNTS_EARLY_INIT;
-  if (!m) return undefined;
-  const init = { pid: Number(m[1]), fd: Number(m[2]) };
-  // Only what the launcher made: a socket, and a child of ours (not a
-  // variable that came from elsewhere, naming some fd of the caller's).
-  try {
-    if (!fs.fstatSync(init.fd).isSocket() || parentOf(init.pid) !== process.pid) return undefined;
-  } catch {
-    return undefined;
-  }
-  return init;
-}
-
-function parentOf(pid: number): number | undefined {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
-function writeAll(fd: number, buf: Buffer): void {
-  for (let at = 0; at < buf.length; ) at += fs.writeSync(fd, buf, at);
-}
-
-// Our end of its socket is a blocking fd, not a libuv stream (that would
-// need `net`, most of what child_process costs): until the container is
-// ready it is read synchronously; nothing else needs the event loop then.
-// undefined if the early init is gone already (it could not be started, say):
-// then runts spawns one.
-function useEarlyInit(init: { pid: number; fd: number }, opts: SpawnOptions): SpawnedInit | undefined {
-  const args = [...startupArgs(opts, String), 'preserve-fds', String(opts.preserveFds), 'runts', String(process.pid)];
-  const text = Buffer.from(args.map((a) => a + '\0').join(''));
-  const header = Buffer.alloc(4);
-  header.writeUInt32LE(text.length);
-  let closed = false;
-  const close = () => {
-    if (!closed) fs.closeSync(init.fd);
-    closed = true;
-  };
+// Until the container is ready its socket is read synchronously: nothing
+// else needs the event loop then. undefined if the early init is gone
+// already (it could not be started, say): then runts spawns one.
+function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined {
   const abort = () => {
     killQuietly(init.pid); // it or, once split, the waiter: stage 0 dies with it
-    close();
+    init.close();
   };
-  try {
-    writeAll(init.fd, Buffer.concat([header, text]));
-  } catch {
+  if (!init.send([...startupArgs(opts, String), 'preserve-fds', String(opts.preserveFds), 'runts', String(process.pid)])) {
     abort();
     return undefined;
   }
+  const close = () => init.close();
   const run = (plan: Instruction[], handlers: InitHandlers): Promise<Launched> => {
     const ids: { stage0Pid: number; pid?: number } = { stage0Pid: init.pid };
     const fail = (msg: string): Promise<Launched> => {
@@ -264,7 +221,7 @@ function useEarlyInit(init: { pid: number; fd: number }, opts: SpawnOptions): Sp
       killQuietly(ids.pid);
       return Promise.reject(Object.assign(new RuntsError(msg), { pid: ids.pid }));
     };
-    const lines = new LineReader(init.fd);
+    const lines = init.lines;
     try {
       // Its first line comes before it reads the plan (`stage0` at the
       // split, or a start-up error), or says it cannot serve us: it may
@@ -276,8 +233,8 @@ function useEarlyInit(init: { pid: number; fd: number }, opts: SpawnOptions): Sp
         debug(`the early init cannot take our lock here (${first.slice(9)}): forking an init`);
         return forkInit(opts).run(plan, handlers);
       }
-      writeAll(init.fd, encodePlan(plan));
-      const handle = lineHandler(handlers, ids, (t) => writeAll(init.fd, Buffer.from(t)));
+      init.write(encodePlan(plan));
+      const handle = lineHandler(handlers, ids, (t) => init.write(Buffer.from(t)));
       for (let line = first; ; line = lines.next()) {
         if (line === undefined) return fail('the init exited before the container was ready');
         const step = handle(line);
@@ -298,60 +255,4 @@ function useEarlyInit(init: { pid: number; fd: number }, opts: SpawnOptions): Sp
     return Promise.resolve({ pid: ids.pid, status: lines.waitFor(/^exit (\d+)$/).then((m) => (close(), m ? Number(m[1]) : undefined)) });
   };
   return { abort, run };
-}
-
-// Lines from a blocking fd.
-class LineReader {
-  private buffered = '';
-  private readonly chunk = Buffer.alloc(65536);
-  constructor(private readonly fd: number) {}
-
-  // The next line, or undefined at EOF.
-  next(): string | undefined {
-    for (;;) {
-      const nl = this.buffered.indexOf('\n');
-      if (nl >= 0) {
-        const line = this.buffered.slice(0, nl);
-        this.buffered = this.buffered.slice(nl + 1);
-        return line;
-      }
-      let n: number;
-      try {
-        n = fs.readSync(this.fd, this.chunk, 0, this.chunk.length, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EINTR' || (err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        throw err;
-      }
-      if (n === 0) return undefined;
-      this.buffered += this.chunk.toString('utf8', 0, n);
-    }
-  }
-
-  // The first line that matches, read asynchronously (libuv's threadpool);
-  // undefined at EOF or on an error.
-  waitFor(re: RegExp): Promise<RegExpExecArray | undefined> {
-    return new Promise((resolve) => {
-      const scan = (): boolean => {
-        let nl: number;
-        while ((nl = this.buffered.indexOf('\n')) >= 0) {
-          const m = re.exec(this.buffered.slice(0, nl));
-          this.buffered = this.buffered.slice(nl + 1);
-          if (m) {
-            resolve(m);
-            return true;
-          }
-        }
-        return false;
-      };
-      const more = () => {
-        if (scan()) return;
-        fs.read(this.fd, this.chunk, 0, this.chunk.length, null, (err, n) => {
-          if (err || n === 0) return resolve(undefined);
-          this.buffered += this.chunk.toString('utf8', 0, n);
-          more();
-        });
-      };
-      more();
-    });
-  }
 }

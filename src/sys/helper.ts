@@ -1,12 +1,15 @@
 // flock, which Node has no binding for. A command that has koffi loaded
-// anyway (for a seccomp filter or a console socket, say) calls libc; the
-// others have the native init do it in its helper mode (native/init.c,
-// `--helper`): a spawn of that small static program costs about 2 ms, where
-// loading koffi costs about 8, more than the rest of `start` or `delete`
+// anyway (for a seccomp filter or a console socket, say) calls libc. start
+// and delete ask the helper bin/runts started for them (sys/early.ts), which
+// takes our fd with pidfd_getfd; the others have the native init do it in
+// its helper mode (native/init.c, `--helper`): a spawn of that small static
+// program costs about 3 ms with child_process's load, where loading koffi
+// costs about 8, more than the rest of `start` or `delete`
 // (docs/performance.md). create and run have the init itself take the lock
 // (SpawnOptions.lockFd), which costs nothing extra.
 import { RuntsError } from '../errors';
 import { loadedLibc, LOCK_EX } from './libc';
+import { takeEarly } from './early';
 
 // An exclusive flock on the open file fd, held until the caller closes it
 // (the lock belongs to the open file, not to the process that took it).
@@ -15,6 +18,14 @@ export function flockExclusive(what: string, fd: number): void {
   if (libc) {
     if (libc.flock(fd, LOCK_EX) !== 0) throw new RuntsError(`${what}: flock: errno ${libc.errno()}`);
     return;
+  }
+  const early = takeEarly('helper');
+  if (early) {
+    const said = early.send(['runts', String(process.pid), 'flock', String(fd)]) ? early.lines.next() : undefined;
+    early.close();
+    if (said === 'ok') return;
+    if (said?.startsWith('error ')) throw new RuntsError(`${what}: ${said.slice(6)}`);
+    // gone, or it may not take our fd here ("unusable"): spawn one
   }
   // Required here, not at the top: the startup snapshot holds no child_process.
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');

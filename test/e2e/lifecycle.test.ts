@@ -840,7 +840,7 @@ t.test('without bin/runts (node bin/runts.js), runts spawns the init itself', as
   t.equal(runts(['delete', '--force', d]).status, 0, 'delete');
 });
 
-t.test('where the early init may not take runts\'s lock (pidfd_getfd refused), runts forks an init of its own', async (t) => {
+t.test('where the early init or helper may not take runts\'s lock (pidfd_getfd refused), runts forks one of its own', async (t) => {
   // A seccomp filter that refuses pidfd_getfd, around the whole command.
   const dir = tempDir(t, 'runts-e2e-nopidfd-');
   const src = path.join(dir, 'nopidfd.c');
@@ -878,4 +878,16 @@ int main(int argc, char **argv) {
   t.match(r.stderr, /the early init cannot take our lock here \(pidfd_getfd: EPERM\): forking an init/, 'the early init said so', { stderr: r.stderr });
   t.equal(r.status, 5, 'and run works all the same: the exit status comes through');
   t.equal(state(id), undefined, 'the container is deleted');
+  // start and delete: their early helper may not take the lock fd either.
+  const c = newId(t);
+  const under = (args: string[], stderr: 'pipe' | 'ignore' = 'pipe') =>
+    spawnSync(path.join(dir, 'nopidfd'), [RUNTS, '--root', stateDir(), ...args], { stdio: ['ignore', 'ignore', stderr], encoding: 'utf8', timeout: 20000 });
+  // (create's container keeps create's stdio: no pipe there)
+  t.equal(under(['create', '--bundle', makeBundle(t).dir, c], 'ignore').status, 0, 'create');
+  const s = under(['start', c]);
+  t.equal(s.status, 0, 'start', { stderr: s.stderr });
+  t.equal(state(c)?.status, 'running');
+  const d = under(['delete', '--force', c]);
+  t.equal(d.status, 0, 'delete --force', { stderr: d.stderr });
+  t.equal(state(c), undefined, 'gone');
 });

@@ -154,7 +154,7 @@ t.test('the warm-ups leave nothing behind: no directory, and no made-up cgroup l
   t.notOk(layout.hierarchies.some((h) => h.mountpoint.includes('runts-warm-up-')), 'detectLayout() reads this host, not the warm-up\'s mount table', { layout });
 });
 
-t.test('the launcher starts runts-init early for create, run and exec, with one end of a socket each', async (t) => {
+t.test('the launcher starts runts-init early for create, run and exec, and as a helper for start and delete, with one end of a socket each', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-launcher-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'bin'));
@@ -162,34 +162,43 @@ t.test('the launcher starts runts-init early for create, run and exec, with one 
   const fakeNode = path.join(dir, 'node');
   fs.writeFileSync(
     fakeNode,
-    '#!/bin/sh\necho "early ${_RUNTS_EARLY_INIT-unset}"\nif [ -n "$_RUNTS_EARLY_INIT" ]; then fd=${_RUNTS_EARLY_INIT#*:}; printf hello >&$fd; fi\n',
+    '#!/bin/sh\necho "early ${_RUNTS_EARLY_INIT-unset}"\necho "helper ${_RUNTS_EARLY_HELPER-unset}"\ne=${_RUNTS_EARLY_INIT:-$_RUNTS_EARLY_HELPER}\nif [ -n "$e" ]; then fd=${e#*:}; printf hello >&$fd; fi\n',
     { mode: 0o755 },
   );
   // A stand-in for runts-init: records its environment and what comes on its socket until EOF.
   const out = path.join(dir, 'init.out');
   fs.writeFileSync(
     path.join(dir, 'bin', 'runts-init'),
-    `#!/bin/sh\necho "pid=$$ sync=$_RUNTS_SYNC early=$_RUNTS_EARLY args=$#" > ${out}\ncat <&$_RUNTS_SYNC > ${out}.in\necho eof >> ${out}\n`,
+    `#!/bin/sh\necho "pid=$$ sync=$_RUNTS_SYNC early=$_RUNTS_EARLY args=$*" > ${out}\ncat <&$_RUNTS_SYNC > ${out}.in\necho eof >> ${out}\n`,
     { mode: 0o755 },
   );
   const launcher = path.join(dir, 'bin', 'runts');
   const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c')], { encoding: 'utf8' });
   t.equal(cc.status, 0, cc.stderr);
-  for (const args of [['create', 'id'], ['--root', '/r', 'run', '-d', 'id'], ['exec', 'id', 'sh']]) {
+  const cases: [string[], 'early' | 'helper'][] = [
+    [['create', 'id'], 'early'],
+    [['--root', '/r', 'run', '-d', 'id'], 'early'],
+    [['exec', 'id', 'sh'], 'early'],
+    [['start', 'id'], 'helper'],
+    [['delete', '-f', 'id'], 'helper'],
+  ];
+  for (const [args, kind] of cases) {
     fs.rmSync(out, { force: true });
-    const r = spawnSync(launcher, args, { encoding: 'utf8', env: { ...process.env, _RUNTS_EARLY_INIT: '1:99' } });
-    const m = /^early (\d+):(\d+)$/m.exec(r.stdout);
-    t.ok(m, `runts ${args.join(' ')}: node is told the init's pid and its end of the socket (not the caller's value)`, { stdout: r.stdout });
+    const r = spawnSync(launcher, args, { encoding: 'utf8', env: { ...process.env, _RUNTS_EARLY_INIT: '1:99', _RUNTS_EARLY_HELPER: '1:98' } });
+    const m = new RegExp(`^${kind} (\\d+):(\\d+)$`, 'm').exec(r.stdout);
+    t.ok(m, `runts ${args.join(' ')}: node is told the ${kind === 'early' ? 'init' : 'helper'}'s pid and its end of the socket (not the caller's value)`, { stdout: r.stdout });
+    t.match(r.stdout, new RegExp(`^${kind === 'early' ? 'helper' : 'early'} unset$`, 'm'), 'and nothing of the other kind');
     for (let i = 0; i < 200 && !(fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('eof')); i++) await new Promise((res) => setTimeout(res, 10));
     const said = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
-    t.match(said, new RegExp(`^pid=${m?.[1]} sync=\\d+ early=1 args=0\\n`), 'the init: that pid, _RUNTS_SYNC and _RUNTS_EARLY=1, no arguments');
+    const argsSeen = kind === 'early' ? '' : '--early-helper';
+    t.match(said, new RegExp(`^pid=${m?.[1]} sync=\\d+ early=1 args=${argsSeen}\\n`), `that pid, _RUNTS_SYNC and _RUNTS_EARLY=1, arguments: ${argsSeen || 'none'}`);
     t.equal(fs.readFileSync(`${out}.in`, 'utf8'), 'hello', 'what node writes on its end reaches the init');
     t.match(said, /eof\n$/, 'and the init sees EOF when node is gone');
   }
-  for (const args of [['state', 'id'], ['create', '--dry-run', 'id'], ['list']]) {
+  for (const args of [['state', 'id'], ['create', '--dry-run', 'id'], ['list'], ['kill', 'id']]) {
     fs.rmSync(out, { force: true });
-    const r = spawnSync(launcher, args, { encoding: 'utf8', env: { ...process.env, _RUNTS_EARLY_INIT: '1:99' } });
-    t.match(r.stdout, /^early unset$/m, `runts ${args.join(' ')}: no early init (nor the caller's variable)`);
+    const r = spawnSync(launcher, args, { encoding: 'utf8', env: { ...process.env, _RUNTS_EARLY_INIT: '1:99', _RUNTS_EARLY_HELPER: '1:98' } });
+    t.match(r.stdout, /^early unset\nhelper unset$/m, `runts ${args.join(' ')}: no early init or helper (nor the caller's variables)`);
     t.notOk(fs.existsSync(out), 'none started');
   }
 });
