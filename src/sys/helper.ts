@@ -21,7 +21,12 @@ export function flockExclusive(what: string, fd: number): void {
   }
   const early = takeEarly('helper');
   if (early) {
-    const said = early.send(['runts', String(process.pid), 'flock', String(fd)]) ? early.lines.next() : undefined;
+    let said: string | undefined;
+    try {
+      said = early.send(['runts', String(process.pid), 'flock', String(fd)]) ? early.lines.next() : undefined;
+    } catch {
+      /* its socket broke: spawn one */
+    }
     early.close();
     if (said === 'ok') return;
     if (said?.startsWith('error ')) throw new RuntsError(`${what}: ${said.slice(6)}`);
