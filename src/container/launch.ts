@@ -217,8 +217,13 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
   const run = (plan: Instruction[], handlers: InitHandlers): Promise<Launched> => {
     const ids: { stage0Pid: number; pid?: number } = { stage0Pid: init.pid };
     const fail = (msg: string): Promise<Launched> => {
-      abort();
+      // Once it has split, the waiter (or reaper) stays: it reaps what we
+      // kill here and then ends. Killed first, it would leave a zombie of
+      // the container's process to a parent that never reaps (in an exec,
+      // the container's own PID 1).
+      killQuietly(ids.stage0Pid);
       killQuietly(ids.pid);
+      init.close();
       return Promise.reject(Object.assign(new RuntsError(msg), { pid: ids.pid }));
     };
     const lines = init.lines;
