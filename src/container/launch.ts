@@ -152,7 +152,11 @@ function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Pro
     const fail = (msg: string) => {
       if (done) return;
       done = true;
-      init.abort();
+      // Split already: the waiter reaps what we kill, and ends (see useEarlyInit).
+      if (ids.stage0Pid !== child.pid) {
+        sock.destroy();
+        killQuietly(ids.stage0Pid);
+      } else init.abort();
       killQuietly(ids.pid);
       reject(Object.assign(new RuntsError(msg), { pid: ids.pid }));
     };
