@@ -1,9 +1,10 @@
-// Run once while the light startup snapshot (build/runts-light.blob: every
-// command but create, run and exec) is made by scripts/bundle.mjs, and by the
-// full one's warm-up; never by a command. It loads only what state, list,
-// kill, start and delete use, and runs their paths once, so that their
-// bytecode is in the snapshot. Nothing is written outside a temporary
-// directory, removed at the end, and no process is made or signalled.
+// Run once while scripts/bundle.mjs makes the light bundle's code cache
+// (build/runts-light.js and .cache: state, list, kill, start, delete), and by
+// the full snapshot's warm-up; never by a command. It loads only what those
+// commands use (the modules it loads are the light bundle's), and runs their
+// paths once, so that their bytecode is in the cache. Nothing is written
+// outside a temporary directory, removed at the end, and no process is made
+// or signalled.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -3,7 +3,7 @@
 // bytecode of every function that has run by then, so the hot paths (the
 // command line; validating, checking and compiling a config and an exec)
 // start compiled instead of being compiled on first call (measured in
-// docs/performance.md). The light snapshot's warm-up runs too: create and
+// docs/performance.md). The light bundle's warm-up runs too: create and
 // run read state as well. No process is made or signalled, and nothing is
 // written outside a temporary directory, removed at the end.
 import * as fs from 'node:fs';
