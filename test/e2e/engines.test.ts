@@ -157,8 +157,12 @@ function killAll(pids: number[]): void {
 }
 
 // Removes a cgroup subtree of ours (deepest first), in every hierarchy.
+// What was killed stays in its cgroup until it is reaped, and a daemonized
+// conmon's reaper is pid 1, which may take a second or two: hence the
+// deadline, not a count of tries.
 function removeCgroupTree(rel: string): void {
   killAll(procsInCgroup(rel));
+  const deadline = Date.now() + 10000;
   for (const m of cgroupMountpoints()) {
     const top = path.join(m, rel);
     if (!fs.existsSync(top)) continue;
@@ -169,10 +173,11 @@ function removeCgroupTree(rel: string): void {
     };
     walk(top);
     for (const d of dirs.reverse()) {
-      for (let i = 0; i < 50 && fs.existsSync(d); i++) {
+      while (fs.existsSync(d)) {
         try {
           fs.rmdirSync(d);
         } catch {
+          if (Date.now() > deadline) break;
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
         }
       }
