@@ -2217,6 +2217,17 @@ static _Noreturn void unusable(const char *what, int err)
 	_exit(0);
 }
 
+/* A pidfd of runts, whose fds we are to take. */
+static int pidfd_of_runts(pid_t pid, const char *label)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 && (errno == EPERM || errno == EACCES || errno == ENOSYS))
+		unusable("pidfd_open", errno);
+	if (pidfd < 0)
+		fail(label, errno);
+	return pidfd;
+}
+
 /* One of runts's fds, duplicated into us (the same open file: a flock taken
  * on it is runts's), placed above `above` and close-on-exec. */
 static int fd_of_runts(int pidfd, int theirs, int above)
@@ -2251,11 +2262,7 @@ static void adopt_early(struct startup *st)
 	}
 	if (st->lock < 0 && st->exit_lock < 0)
 		return;
-	int pidfd = (int)syscall(SYS_pidfd_open, st->runts_pid, 0);
-	if (pidfd < 0 && (errno == EPERM || errno == EACCES || errno == ENOSYS))
-		unusable("pidfd_open", errno);
-	if (pidfd < 0)
-		fail("lock the container: pidfd_open", errno);
+	int pidfd = pidfd_of_runts(st->runts_pid, "lock the container: pidfd_open");
 	st->lock = fd_of_runts(pidfd, st->lock, want);
 	st->exit_lock = fd_of_runts(pidfd, st->exit_lock, want);
 	close(pidfd);
@@ -2276,11 +2283,7 @@ static int early_helper(void)
 	if (argc != 5 || strcmp(argv[1], "runts") || strcmp(argv[3], "flock") || parse_fd(argv[2]) <= 0 ||
 	    parse_fd(argv[4]) < 0)
 		fail_text("arguments", EINVAL, "expected: runts PID flock FD");
-	int pidfd = (int)syscall(SYS_pidfd_open, parse_fd(argv[2]), 0);
-	if (pidfd < 0 && (errno == EPERM || errno == EACCES || errno == ENOSYS))
-		unusable("pidfd_open", errno);
-	if (pidfd < 0)
-		fail("flock: pidfd_open", errno);
+	int pidfd = pidfd_of_runts(parse_fd(argv[2]), "flock: pidfd_open");
 	int fd = fd_of_runts(pidfd, parse_fd(argv[4]), 2);
 	if (lock_fd(fd) < 0)
 		fail("flock", errno);

@@ -217,7 +217,6 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     abort();
     return undefined;
   }
-  const close = () => init.close();
   const run = (plan: Instruction[], handlers: InitHandlers): Promise<Launched> => {
     const ids: { stage0Pid: number; pid?: number } = { stage0Pid: init.pid };
     const fail = (msg: string): Promise<Launched> => {
@@ -238,7 +237,7 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
       // having done nothing, and we fork an init of our own.
       const first = lines.next();
       if (first?.startsWith('unusable ')) {
-        close();
+        init.close();
         debug(`the early init cannot take our lock here (${first.slice(9)}): forking an init`);
         return forkInit(opts).run(plan, handlers);
       }
@@ -255,13 +254,13 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     }
     if (!ids.pid) return fail('the init reported ready without a pid');
     if (!opts.waiter) {
-      close();
+      init.close();
       return Promise.resolve({ pid: ids.pid });
     }
     // From here on only the waiter holds its end: it writes the exit status
     // and exits. Read in the background, so that signals and the terminal
     // are served meanwhile.
-    return Promise.resolve({ pid: ids.pid, status: lines.waitFor(/^exit (\d+)$/).then((m) => (close(), m ? Number(m[1]) : undefined)) });
+    return Promise.resolve({ pid: ids.pid, status: lines.waitFor(/^exit (\d+)$/).then((m) => (init.close(), m ? Number(m[1]) : undefined)) });
   };
   return { abort, run };
 }

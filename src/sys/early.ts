@@ -5,6 +5,7 @@
 // over our end of a socketpair: a blocking fd, read synchronously, not a
 // libuv stream (that would need `net`, much of what forking one would cost).
 import * as fs from 'node:fs';
+import { readStat } from './proc';
 
 export class Early {
   readonly lines: LineReader;
@@ -56,16 +57,11 @@ export function takeEarly(kind: keyof typeof VARIABLES): Early | undefined {
   const pid = Number(m[1]);
   const fd = Number(m[2]);
   try {
-    if (!fs.fstatSync(fd).isSocket() || parentOf(pid) !== process.pid) return undefined;
+    if (!fs.fstatSync(fd).isSocket() || readStat(pid)?.ppid !== process.pid) return undefined;
   } catch {
     return undefined;
   }
   return new Early(pid, fd);
-}
-
-function parentOf(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 // Lines from a blocking fd.

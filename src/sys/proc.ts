@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 
 export interface ProcStat {
   state: string;
+  ppid: number;
   startTime: string; // field 22, in clock ticks since boot: pid + this names one process
 }
 
@@ -24,14 +25,19 @@ export function readStat(pid: number): ProcStat | undefined {
     return undefined;
   }
   // The command name (field 2) may hold spaces and parentheses: count
-  // fields after the last ')'. Field 3 is the state, 22 the start time (no
-  // split: list reads this for every container).
+  // fields after the last ')'. Field 3 is the state, 4 the parent, 22 the
+  // start time (no split: list reads this for every container).
   const stateAt = text.lastIndexOf(')') + 2;
+  const ppidAt = text.indexOf(' ', stateAt) + 1;
   let at = stateAt;
   for (let field = 3; field < 22 && at > 0; field++) at = text.indexOf(' ', at) + 1;
   if (at <= 0) return undefined;
   const end = text.indexOf(' ', at);
-  return { state: text.slice(stateAt, text.indexOf(' ', stateAt)), startTime: text.slice(at, end < 0 ? undefined : end) };
+  return {
+    state: text.slice(stateAt, ppidAt - 1),
+    ppid: Number(text.slice(ppidAt, text.indexOf(' ', ppidAt))),
+    startTime: text.slice(at, end < 0 ? undefined : end),
+  };
 }
 
 // Alive and the same process as recorded (not a reused pid), and not a zombie.

@@ -1,4 +1,4 @@
-// readStat (src/sys/proc.ts): a process's state and start time from
+// readStat (src/sys/proc.ts): a process's state, parent and start time from
 // /proc/<pid>/stat, whatever its command name holds.
 import t from 'tap';
 import * as fs from 'node:fs';
@@ -8,11 +8,12 @@ import { spawn } from 'node:child_process';
 import { isAlive, readStat } from '../../src/sys/proc';
 
 // The same fields, found another way: the state follows the last ')' (the
-// greedy .*), and the start time is the 20th field after it.
-function expected(pid: number): { state: string; startTime: string } {
-  const m = /^.*\) (\S) (?:\S+ ){18}(\d+) /s.exec(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
+// greedy .*), the parent next, and the start time is the 20th field after
+// the state.
+function expected(pid: number): { state: string; ppid: number; startTime: string } {
+  const m = /^.*\) (\S) (\d+) (?:\S+ ){17}(\d+) /s.exec(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
   if (!m) throw new Error(`cannot parse /proc/${pid}/stat`);
-  return { state: m[1], startTime: m[2] };
+  return { state: m[1], ppid: Number(m[2]), startTime: m[3] };
 }
 
 t.test('this process', async (t) => {
