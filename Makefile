@@ -13,7 +13,7 @@ SCHEMAS := $(wildcard schemas/*.json)
 
 all: build
 
-build: bin/runts bin/runts-init build/validators.cjs build/version.json build/runts.blob
+build: bin/runts bin/runts-init build/validators.cjs build/version.json build/full.js
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -39,12 +39,12 @@ build/version.json: package.json $(SRC)
 	  "$$(node -p 'require("./package.json").version')" \
 	  "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > $@
 
-# The startup snapshot runts.blob and the light bundle light.js with its code
-# cache: the modules ready to run (docs/performance.md).
-build/runts.blob: build/.tsc build/validators.cjs build/version.json scripts/bundle.mjs
+# The two bundles, light.js and full.js, each compiled from its code cache:
+# the modules ready to run (docs/performance.md). full.js is written last.
+build/full.js: build/.tsc build/validators.cjs build/version.json scripts/bundle.mjs
 	$(NODE) scripts/bundle.mjs build src
 
-# bin/runts (native/launcher.c) starts Node from the snapshot that suits the command.
+# bin/runts (native/launcher.c) starts Node with the bundle that suits the command.
 native: bin/runts-init bin/runts
 bin/runts bin/runts-init: $(wildcard native/*.c native/*.h) native/Makefile
 	$(MAKE) -C native NODE=$(NODE)
@@ -53,7 +53,6 @@ install: build
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin
 	cp -r bin build package.json $(DESTDIR)$(PREFIX)/lib/runts/
-	$(NODE) scripts/bundle.mjs $(DESTDIR)$(PREFIX)/lib/runts/build src
 	cd $(DESTDIR)$(PREFIX)/lib/runts && mkdir node_modules && \
 	  for m in $$(node -e 'const l=require("$(CURDIR)/package-lock.json").packages; for (const [k,v] of Object.entries(l)) if (k && !v.dev) console.log(k)'); do \
 	    if [ -e $(CURDIR)/$$m ]; then mkdir -p $$(dirname $$m) && cp -r $(CURDIR)/$$m $$m; fi; done

@@ -260,7 +260,7 @@ function stateOf(rt, id) {
 // ---------------------------------------------------------------- setup
 
 // The runts under test: a private copy of bin/ and build/ (see --in-place).
-function snapshotRunts() {
+function copyRunts() {
   const git = (...a) => spawnSync('git', ['-C', REPO, ...a], { encoding: 'utf8' }).stdout?.trim() || undefined;
   const info = { source: REPO, commit: git('rev-parse', '--short', 'HEAD'), dirty: !!git('status', '--porcelain', '--', 'src', 'native', 'schemas', 'scripts') };
   const runts = byName('runts');
@@ -270,10 +270,6 @@ function snapshotRunts() {
   for (const d of ['bin', 'build']) fs.cpSync(path.join(REPO, d), path.join(snap, d), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(snap, 'package.json'));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(snap, 'node_modules'));
-  // The startup snapshots name their own directory: make them again for the
-  // copy, as `make install` does (bin/runts finds build/ beside itself).
-  const made = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs'), path.join(snap, 'build'), path.join(REPO, 'src')], { encoding: 'utf8' });
-  if (made.status !== 0) throw new BenchError(`snapshot of the copy: ${firstLine(made.stderr) || firstLine(made.stdout)}`);
   runts.bin = path.join(snap, 'bin', 'runts');
   const v = spawnSync(runts.bin, ['--version'], { encoding: 'utf8' });
   if (v.status !== 0) throw new BenchError(`the copy of runts does not run: ${firstLine(v.stderr)}`);
@@ -936,7 +932,7 @@ async function main() {
   const started = new Date();
   const loadBefore = os.loadavg();
   const runts = byName('runts');
-  const under = snapshotRunts();
+  const under = copyRunts();
   if (process.getuid?.() !== 0) log('warning: not root: creating containers will fail');
   log(`workspace ${TMP}; ${N} iterations (${HEAVY} for heavy rows), ${WARMUP} warm-up`);
   log(`runts from ${under.source} at ${under.commit ?? '?'}${under.dirty ? ' (with uncommitted changes)' : ''}${under.copy ? ', run from a copy' : ''}`);

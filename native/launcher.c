@@ -3,14 +3,13 @@
  *
  * All of runts is the TypeScript program that Node runs; this program only
  * chooses Node's arguments, as a #! line would if it could choose
- * (docs/performance.md, "Two ways in"; scripts/bundle.mjs makes both):
- *   state, list, kill,   node build/light.js: a bundle of only what these
- *   start, delete        use, compiled from V8's code cache of it. Their own
- *                        work is small, and a snapshot's heap would cost
- *                        them more to deserialize than the cache does;
- *   anything else        node --snapshot-blob=build/runts.blob: every
- *                        module loaded, the paths of create, run and exec
- *                        compiled by a warm-up.
+ * (docs/performance.md, "Two ways in"; scripts/bundle.mjs makes both
+ * bundles, each compiled from V8's code cache of it):
+ *   state, list, kill,   node build/light.js: only what these use; their
+ *   start, delete        own work is small, and reading and compiling the
+ *                        rest would cost them more than it;
+ *   anything else        node build/full.js: the paths of create, run and
+ *                        exec, compiled by a warm-up.
  * For create, run and exec it also starts bin/runts-init at once, with one
  * end of a socketpair, so that the init's start (its exec, its sealed copy
  * of itself) overlaps Node's and runts need not fork Node for it; runts
@@ -20,8 +19,8 @@
  * runts spawns one itself.
  * build/ is found beside the directory of this binary (symlinks resolved:
  * /proc/self/exe). NODE_OPTIONS is dropped: V8 flags in it would make Node
- * refuse the snapshot, and the caller's environment should not reach into
- * the runtime's own process. The path of node is fixed at build time.
+ * reject the code caches, and the caller's environment should not reach
+ * into the runtime's own process. The path of node is fixed at build time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -141,11 +140,10 @@ int main(int argc, char **argv)
 		}
 		*slash = '\0';
 	}
-	char blob_arg[PATH_MAX + 64], light_js[PATH_MAX + 64];
-	snprintf(blob_arg, sizeof blob_arg, "--snapshot-blob=%s/build/runts.blob", prefix);
-	snprintf(light_js, sizeof light_js, "%s/build/light.js", prefix);
+	char entry[PATH_MAX + 64];
+	snprintf(entry, sizeof entry, "%s/build/%s.js", prefix, is_light ? "light" : "full");
 
-	char **args = calloc((size_t)argc + 3, sizeof *args);
+	char **args = calloc((size_t)argc + 2, sizeof *args);
 	size_t nenv = 0;
 	while (environ[nenv])
 		nenv++;
@@ -156,12 +154,7 @@ int main(int argc, char **argv)
 	}
 	int k = 0;
 	args[k++] = (char *)RUNTS_NODE;
-	if (is_light) {
-		args[k++] = light_js;
-	} else {
-		args[k++] = blob_arg;
-		args[k++] = self; /* process.argv[1]: the snapshot finds build/ from it */
-	}
+	args[k++] = entry;
 	for (int i = 1; i < argc; i++)
 		args[k++] = argv[i];
 	size_t e = 0;

@@ -1,23 +1,27 @@
 #!/usr/bin/env node
 // Builds what bin/runts starts (docs/performance.md, "Two ways in"): tsc's
 // output (build/**/*.js, build/validators.cjs, build/version.json) goes into
-// one script with a small module loader, in two forms.
+// two bundles, each one script with a small module loader, compiled by Node
+// from V8's code cache of it:
 //
-//  - build/runts.blob, for create, run, exec and the rarer commands: a V8
-//    startup snapshot. build/snapshot.js loads every module, runs the hot
-//    paths once (src/warmup.ts) and names main() as the snapshot's entry;
-//    `node --build-snapshot` saves the heap. A command finds everything
-//    loaded and compiled instead of finding, reading and compiling dozens
-//    of files.
-//  - build/light.js, for state, list, kill, start and delete. A snapshot's
-//    heap costs every start several milliseconds per MiB to deserialize,
-//    more than these commands' own work. Their entry compiles
-//    build/runts-light.js, which holds only the modules their warm-up
-//    (src/warmup-light.ts) loads, from V8's code cache of it
-//    (build/runts-light.cache, made after that warm-up, so that it holds
-//    the bytecode of what ran). Any other module of src/ that a light
-//    command needs is compiled from its file in build/ when first required,
-//    into the same module table.
+//  - build/light.js, for state, list, kill, start and delete: only the
+//    modules their warm-up (src/warmup-light.ts) loads.
+//  - build/full.js, for create, run, exec and the rarer commands: the
+//    modules of the full warm-up (src/warmup.ts), which covers the paths of
+//    create, run and exec.
+//
+// Each entry compiles its bundle (build/runts-NAME.js) from its code cache
+// (build/runts-NAME.cache). The cache is made after the warm-up has run,
+// from a fresh copy of the script, so that it holds the bytecode of every
+// function that ran: a command finds its hot paths compiled instead of
+// compiling them, and reads one file instead of finding and reading dozens.
+// A cache that this Node rejects (after an upgrade, say) only makes the
+// compile slower. Any other module of src/ that a command needs is compiled
+// from its file in build/ when first required, into the same module table.
+//
+// (Until 2026-11-25 the full bundle was a V8 startup snapshot. On some
+// hosts of this kind a snapshot costs 25 ms more than `node -e 0` to
+// deserialize, where the code cache costs 10: docs/performance.md, item 15.)
 //
 //   node scripts/bundle.mjs BUILD_DIR [SRC_DIR]
 //
@@ -27,7 +31,7 @@
 //
 // Each module keeps its own function scope and __filename/__dirname. Anything
 // outside build/ (node: built-ins, koffi, yargs) is required at run time,
-// when first used: a snapshot holds no native addon.
+// when first used, through Node's own require.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -36,13 +40,22 @@ import { createRequire } from 'node:module';
 
 const root = path.resolve(process.argv[2] ?? 'build');
 const srcDir = path.resolve(process.argv[3] ?? path.join(root, '..', 'src'));
-const entry = path.join(root, 'snapshot.js');
-const fullBlob = path.join(root, 'runts.blob');
-const lightScript = path.join(root, 'runts-light.js');
-const lightCache = path.join(root, 'runts-light.cache');
-const lightEntry = path.join(root, 'light.js');
-// runts-light.blob: what builds before these made instead of light.js.
-const outputs = [fullBlob, lightScript, lightCache, lightEntry, path.join(root, 'runts-light.blob')];
+
+// The two bundles: which commands start which (native/launcher.c), and the
+// warm-up whose modules go in.
+const BUNDLES = [
+  { name: 'light', commands: 'state, list, kill, start and delete', warmUp: ['warmup-light.js', 'warmUpLight'] },
+  { name: 'full', commands: 'create, run, exec and the rarer commands', warmUp: ['warmup.js', 'warmUp'] },
+];
+const fileOf = (name, kind) => path.join(root, kind === 'entry' ? `${name}.js` : `runts-${name}.${kind}`);
+// Make's target is the full entry: it is written last, so that it exists
+// only if everything else does. runts.blob, snapshot.js, runts-light.blob:
+// what earlier builds made.
+const outputs = [
+  ...BUNDLES.flatMap(({ name }) => ['js', 'cache'].map((kind) => fileOf(name, kind))),
+  ...BUNDLES.map(({ name }) => fileOf(name, 'entry')),
+  ...['runts.blob', 'snapshot.js', 'runts-light.blob'].map((f) => path.join(root, f)),
+];
 
 function sources(dir) {
   const found = [];
@@ -55,8 +68,7 @@ function sources(dir) {
 }
 
 const rels = [...sources(srcDir), 'validators.cjs', 'version.json'].map((r) => r.split(path.sep).join('/')).sort();
-const files = rels.map((r) => path.join(root, r));
-const missing = files.find((f) => !fs.existsSync(f));
+const missing = rels.map((r) => path.join(root, r)).find((f) => !fs.existsSync(f));
 if (missing) {
   console.error(`bundle: ${missing} is missing: build first (make)`);
   process.exit(1);
@@ -69,26 +81,27 @@ function moduleTable(list) {
     parts.push(`${JSON.stringify(rel)}: function (exports, require, module, __filename, __dirname) {\n${body}\n},`);
   }
   parts.push('};');
-  return parts.join('\n');
+  // ASCII only: one character above it would make V8 hold the whole source
+  // as a two-byte string, twice the memory to read it into.
+  return parts.join('\n').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 // The loader: a module table keyed by the path relative to build/, whose
 // directory is __runtsDir. It needs `require` (Node's, for built-ins and
 // node_modules), `__dirname` (build/), `__runtsModules` (the bundled modules)
 // and `__runtsOnDisk` (the other modules of src/, loaded from build/ when
-// first required: only the light bundle has any).
+// first required).
 const LOADER = `
 const __runtsPath = require('node:path');
-let __runtsDir = __dirname;
+const __runtsDir = __dirname;
 let __runtsRequire;
-// A snapshot's require() knows only Node's built-ins: koffi and yargs come
-// through a require made at run time.
+// Built-ins, koffi and yargs: through Node's require, as from build/.
 function __runtsExternal(spec) {
   if (spec.startsWith('node:')) return require(spec);
-  __runtsRequire ??= require('node:module').createRequire(__runtsPath.join(__runtsDir, 'snapshot.js'));
+  __runtsRequire ??= require('node:module').createRequire(__runtsPath.join(__runtsDir, 'index.js'));
   return __runtsRequire(spec);
 }
-let __runtsCache = Object.create(null);
+const __runtsCache = Object.create(null);
 // fromDir is relative to build/ ('.' at its top). One normalize, not a
 // join and a relative(): the light commands resolve every require at run
 // time, and these run in V8's interpreter.
@@ -138,37 +151,33 @@ function __runtsLoad(rel) {
 }
 `;
 
-// The snapshot's end: load everything, warm up, and name the entry.
-const SNAPSHOT_MAIN = `for (const rel of ${JSON.stringify(rels.filter((r) => r.endsWith('.js')))}) __runtsLoad(rel);
-__runtsLoad('warmup.js').warmUp();
 
-require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {
-  // bin/runts runs us (its launcher names the blob): build/ is beside its bin/.
-  try {
-    const dir = __runtsPath.join(__runtsPath.dirname(__runtsPath.dirname(require('node:fs').realpathSync(process.argv[1]))), 'build');
-    if (dir !== __runtsDir) {
-      __runtsDir = dir;
-      __runtsCache = Object.create(null);
-    }
-  } catch {
-    /* not started through bin/runts: keep the directory of the build */
-  }
-  __runtsLoad('main.js').main(process.argv.slice(2));
-});
-`;
+// A bundle: the source of a function of (require, __dirname) that returns
+// the loader.
+const bundleSource = (bundled) =>
+  [
+    '(function (require, __dirname) {',
+    "'use strict';",
+    '// Generated by scripts/bundle.mjs from build/; do not edit.',
+    moduleTable(bundled),
+    `const __runtsOnDisk = new Set(${JSON.stringify(rels.filter((r) => !bundled.includes(r)))});`,
+    LOADER,
+    'return { load: __runtsLoad, loaded: () => Object.keys(__runtsCache) };',
+    '})',
+  ].join('\n');
 
-// build/light.js.
-const LIGHT_ENTRY = `'use strict';
+// build/NAME.js.
+const entrySource = ({ name, commands }) => `'use strict';
 // Generated by scripts/bundle.mjs; do not edit. bin/runts starts
-// \`node build/light.js ARGS\` for state, list, kill, start and delete: the
-// light bundle, compiled from V8's code cache of it (a cache that this Node
-// rejects, after an upgrade say, only makes the compile slower).
+// \`node build/${name}.js ARGS\` for ${commands}: the bundle
+// runts-${name}.js, compiled from V8's code cache of it (a cache that this
+// Node rejects, after an upgrade say, only makes the compile slower).
 const fs = require('node:fs');
 const { Script } = require('node:vm');
-const file = __dirname + '/runts-light.js';
+const file = __dirname + '/runts-${name}.js';
 let cachedData;
 try {
-  cachedData = fs.readFileSync(__dirname + '/runts-light.cache');
+  cachedData = fs.readFileSync(__dirname + '/runts-${name}.cache');
 } catch {
   /* compiled without */
 }
@@ -184,79 +193,38 @@ const fail = (msg, stderr = '') => {
 };
 removeOutputs();
 
-// Make's target is the full blob: it is written last, so that it exists
-// only if everything else does.
-makeLight();
-makeFull();
+// Resolves koffi and yargs as the entries' require does at run time.
+const requireInBuild = createRequire(path.join(root, 'index.js'));
+const made = BUNDLES.map(makeBundle);
+for (const b of BUNDLES) fs.writeFileSync(fileOf(b.name, 'entry'), entrySource(b));
+console.log(`bundle: wrote build/light.js and build/full.js: ${made.join('; ')}`);
 
-// The full snapshot: every module loaded, the hot paths warmed up.
-function makeFull() {
-  fs.writeFileSync(
-    entry,
-    [
-      "'use strict';",
-      '// Generated by scripts/bundle.mjs from build/; do not edit.',
-      moduleTable(rels),
-      'const __runtsOnDisk = new Set();',
-      LOADER,
-      SNAPSHOT_MAIN,
-    ].join('\n'),
-  );
-  const made = spawnSync(process.execPath, ['--snapshot-blob', fullBlob, '--build-snapshot', entry], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (made.status !== 0 || !fs.existsSync(fullBlob)) fail(`node --build-snapshot failed (status ${made.status})`, made.stderr);
-  // Node warns about built-ins it has not verified in snapshots: runts requires
-  // those (child_process, tty, crypto, net) only where used, at run time.
-  if (/works in user snapshot/.test(made.stderr)) {
-    fail('a module loads, at its top level, a built-in that Node does not support in a snapshot (see above): require it where it is used', made.stderr);
-  }
-  if (made.stderr.trim()) process.stderr.write(made.stderr);
-  console.log(`bundle: wrote ${path.relative(process.cwd(), fullBlob)} (${files.length} modules in the script, ${(fs.statSync(fullBlob).size / 1048576).toFixed(1)} MiB)`);
-}
-
-// The light bundle and its code cache, and its entry, build/light.js.
-function makeLight() {
-  // The light bundle: the source of a function of (require, __dirname) that
-  // returns the loader.
-  const lightSource = (bundled) =>
-    [
-      '(function (require, __dirname) {',
-      "'use strict';",
-      '// Generated by scripts/bundle.mjs from build/; do not edit.',
-      moduleTable(bundled),
-      `const __runtsOnDisk = new Set(${JSON.stringify(rels.filter((r) => !bundled.includes(r)))});`,
-      LOADER,
-      'return { load: __runtsLoad, loaded: () => Object.keys(__runtsCache) };',
-      '})',
-    ].join('\n');
-  // Resolves koffi and yargs as build/light.js's require does at run time.
-  const requireInBuild = createRequire(lightEntry);
+// A bundle and its code cache; returns what it wrote, in words.
+function makeBundle({ name, warmUp: [warmUpModule, warmUpFunction] }) {
+  const script = fileOf(name, 'js');
+  const cache = fileOf(name, 'cache');
+  let bundled;
   try {
-    // Which modules: those the light commands' warm-up loads (it imports
-    // what they use).
-    const probe = new vm.Script(lightSource(rels), { filename: lightScript }).runInThisContext()(requireInBuild, root);
-    probe.load('warmup-light.js').warmUpLight();
-    const source = lightSource(probe.loaded().sort());
+    // Which modules: those the warm-up loads (it imports what the commands use).
+    const probe = new vm.Script(bundleSource(rels), { filename: script }).runInThisContext()(requireInBuild, root);
+    probe.load(warmUpModule)[warmUpFunction]();
+    bundled = probe.loaded().sort();
+    const source = bundleSource(bundled);
     // The code cache is made after the same warm-up, from a fresh copy.
-    const script = new vm.Script(source, { filename: lightScript });
-    script.runInThisContext()(requireInBuild, root).load('warmup-light.js').warmUpLight();
-    fs.writeFileSync(lightScript, source);
-    fs.writeFileSync(lightCache, script.createCachedData());
+    const compiled = new vm.Script(source, { filename: script });
+    compiled.runInThisContext()(requireInBuild, root).load(warmUpModule)[warmUpFunction]();
+    fs.writeFileSync(script, source);
+    fs.writeFileSync(cache, compiled.createCachedData());
   } catch (err) {
-    fail(`the light bundle's warm-up failed: ${err.stack}`);
+    fail(`the warm-up of the ${name} bundle failed: ${err.stack}`);
   }
-  fs.writeFileSync(lightEntry, LIGHT_ENTRY);
-  // The cache must be one that node accepts when it starts light.js.
+  // The cache must be one that node accepts when it starts the entry.
   const check = spawnSync(
     process.execPath,
-    ['-e', `const fs = require('fs'); const s = new (require('vm').Script)(fs.readFileSync(process.argv[1], 'utf8'), { filename: process.argv[1], cachedData: fs.readFileSync(process.argv[2]) }); process.exit(s.cachedDataRejected ? 3 : 0);`, lightScript, lightCache],
+    ['-e', `const fs = require('fs'); const s = new (require('vm').Script)(fs.readFileSync(process.argv[1], 'utf8'), { filename: process.argv[1], cachedData: fs.readFileSync(process.argv[2]) }); process.exit(s.cachedDataRejected ? 3 : 0);`, script, cache],
     { encoding: 'utf8' },
   );
-  if (check.status !== 0) fail(`node rejects the light bundle's code cache (status ${check.status})`, check.stderr);
-  console.log(
-    `bundle: wrote ${path.relative(process.cwd(), lightEntry)} and runts-light.js (${(fs.statSync(lightScript).size / 1024).toFixed(0)} KiB) with its code cache (${(fs.statSync(lightCache).size / 1024).toFixed(0)} KiB)`,
-  );
+  if (check.status !== 0) fail(`node rejects the code cache of the ${name} bundle (status ${check.status})`, check.stderr);
+  const kib = (f) => (fs.statSync(f).size / 1024).toFixed(0);
+  return `${name}, ${bundled.length} of ${rels.length} modules (${kib(script)} KiB, code cache ${kib(cache)} KiB)`;
 }

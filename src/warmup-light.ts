@@ -1,6 +1,6 @@
 // Run once while scripts/bundle.mjs makes the light bundle's code cache
 // (build/runts-light.js and .cache: state, list, kill, start, delete), and by
-// the full snapshot's warm-up; never by a command. It loads only what those
+// the full bundle's warm-up; never by a command. It loads only what those
 // commands use (the modules it loads are the light bundle's), and runs their
 // paths once, so that their bytecode is in the cache. Nothing is written
 // outside a temporary directory, removed at the end, and no process is made

@@ -1,11 +1,12 @@
-// Run once while the full startup snapshot (build/runts.blob: create, run,
-// exec) is made by scripts/bundle.mjs, never by a command. V8 keeps the
-// bytecode of every function that has run by then, so the hot paths (the
-// command line; validating, checking and compiling a config and an exec)
-// start compiled instead of being compiled on first call (measured in
-// docs/performance.md). The light bundle's warm-up runs too: create and
-// run read state as well. No process is made or signalled, and nothing is
-// written outside a temporary directory, removed at the end.
+// Run once while scripts/bundle.mjs makes the full bundle's code cache
+// (build/runts-full.js and .cache: create, run, exec and the rarer
+// commands), never by a command. The modules it loads are the bundle's, and
+// V8's cache keeps the bytecode of every function that has run by then, so
+// the hot paths (the command line; validating, checking and compiling a
+// config and an exec) start compiled instead of being compiled on first
+// call (measured in docs/performance.md). The light bundle's warm-up runs
+// too: create and run read state as well. No process is made or signalled,
+// and nothing is written outside a temporary directory, removed at the end.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,6 +24,11 @@ import { detectLayout } from './cgroups/layout';
 import { hostFacts } from './plan/facts';
 import type { Config } from './spec/types';
 import { warmUpLight } from './warmup-light';
+// What create, run and exec load besides: in the bundle, not compiled from
+// build/ when a command first needs them.
+import './container/create';
+import './container/run';
+import './container/exec';
 
 const HEAVY_COMMAND_LINES = [
   ['--root', '/run/r', 'create', '--bundle', '/b', '--pid-file', '/b/pid', 'id'],
@@ -53,8 +59,9 @@ export function warmUp(): void {
 
 // create's cgroup steps and delete's, on a made-up hybrid host: hierarchies
 // that are plain directories in a temporary one, named by a mount table of
-// its own (detectLayout() of this machine's would be cached in the
-// snapshot), and a CgroupIo that writes nothing to them. Then `use` gets the host
+// its own (the build machine's cgroups are not touched, and its layout is
+// not left cached for whoever else runs the warm-up), and a CgroupIo that
+// writes nothing to them. Then `use` gets the host
 // facts that create gathers, with that cgroup in them.
 function withMadeUpCgroups(use: (facts: ReturnType<typeof hostFacts>) => void, config: Config): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-warm-up-'));

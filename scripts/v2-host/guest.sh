@@ -21,10 +21,11 @@ grep cgroup /proc/self/mountinfo
 echo "==== /sys/fs/cgroup/cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 echo "==== /sys/fs/cgroup/cgroup.subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 echo "==== node $(node --version)"
-# The startup snapshot records V8's configuration, which follows the CPU's
-# features: the host's blob does not load under the emulated CPU. The guest
-# makes its own (its / is a writable overlay of the host's).
-node scripts/bundle.mjs build src >/dev/null || { echo "v2-guest: cannot build the startup snapshot"; status=125; exit; }
+# A code cache records V8's configuration, which follows the CPU's features:
+# under the emulated CPU, Node would reject the host's caches and compile
+# from source (slower, not wrong). The guest makes its own (its / is a
+# writable overlay of the host's).
+node scripts/bundle.mjs build src >/dev/null || { echo "v2-guest: cannot build the bundles"; status=125; exit; }
 
 if [ -n "${RUNTS_V2_CMD:-}" ]; then
   echo "==== v2-guest: sh -c '$RUNTS_V2_CMD'"

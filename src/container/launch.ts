@@ -96,7 +96,8 @@ function forkInit(opts: SpawnOptions): SpawnedInit {
     stdio.push(fd);
     return String(stdio.length - 1);
   });
-  // Required here, not at the top: the startup snapshot holds no child_process.
+  // Required here, not at the top: loading child_process costs about 2 ms,
+  // and the early init (the common path) does without it.
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(INIT_BINARY, args, { stdio, env: { _RUNTS_SYNC: String(syncFd) } });
   const sock = child.stdio[syncFd] as Socket;

@@ -12,7 +12,7 @@ export class ForegroundTerminal {
 
   constructor(root: string) {
     fs.mkdirSync(root, { recursive: true, mode: 0o711 });
-    // tty and crypto are required where used: the startup snapshot holds neither.
+    // tty and crypto are required where used: most containers have no terminal.
     const crypto = require('node:crypto') as typeof import('node:crypto');
     this.socketPath = path.join(root, `.console-${process.pid}-${crypto.randomBytes(4).toString('hex')}.sock`);
     this.listenFd = listenConsole(this.socketPath);

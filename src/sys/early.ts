@@ -44,7 +44,7 @@ export class Early {
 const VARIABLES = { init: '_RUNTS_EARLY_INIT', helper: '_RUNTS_EARLY_HELPER' } as const;
 const taken = new Set<string>();
 
-// Taken once; read at run time, never while a snapshot is made. Only what
+// Taken once; read at run time, never by a warm-up. Only what
 // the launcher made: a socket, and a child of ours (not a variable that came
 // from elsewhere, naming some fd of the caller's).
 export function takeEarly(kind: keyof typeof VARIABLES): Early | undefined {
@@ -109,13 +109,31 @@ export class LineReader {
       };
       const more = () => {
         if (scan()) return;
-        fs.read(this.fd, this.chunk, 0, this.chunk.length, null, (err, n) => {
-          if (err || n === 0) return resolve(undefined);
-          this.buffered += this.chunk.toString('utf8', 0, n);
-          more();
-        });
+        withOneThreadPool(() =>
+          fs.read(this.fd, this.chunk, 0, this.chunk.length, null, (err, n) => {
+            if (err || n === 0) return resolve(undefined);
+            this.buffered += this.chunk.toString('utf8', 0, n);
+            more();
+          }),
+        );
       };
       more();
     });
+  }
+}
+
+// libuv starts its threadpool, 4 threads unless UV_THREADPOOL_SIZE says
+// otherwise, at the first request that needs it. runts has only this one
+// read there at a time; the other three threads would cost about 2 ms to
+// start and to join at exit. The variable is read once, at that first
+// request, and removed at once: no process that runts starts later (a
+// hook, say) inherits it.
+function withOneThreadPool(request: () => void): void {
+  const had = process.env.UV_THREADPOOL_SIZE;
+  if (had === undefined) process.env.UV_THREADPOOL_SIZE = '1';
+  try {
+    request();
+  } finally {
+    if (had === undefined) delete process.env.UV_THREADPOOL_SIZE;
   }
 }

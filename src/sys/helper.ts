@@ -32,7 +32,8 @@ export function flockExclusive(what: string, fd: number): void {
     if (said?.startsWith('error ')) throw new RuntsError(`${what}: ${said.slice(6)}`);
     // gone, or it may not take our fd here ("unusable"): spawn one
   }
-  // Required here, not at the top: the startup snapshot holds no child_process.
+  // Required here, not at the top: loading child_process costs about 2 ms,
+  // and only this fallback needs it.
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   // The init's path, from a module that state and list do not load.
   const { INIT_BINARY } = require('../container/launch') as typeof import('../container/launch');

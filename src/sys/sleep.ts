@@ -1,6 +1,5 @@
 // A synchronous sleep for the short retry loops of create, start and delete.
-// The buffer is made on first use: a startup snapshot (docs/performance.md)
-// cannot hold a SharedArrayBuffer.
+// The buffer is made on first use, not by every command that loads this.
 let cell: Int32Array | undefined;
 
 export function sleepSync(ms: number): void {

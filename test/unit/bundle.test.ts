@@ -1,9 +1,7 @@
-// What scripts/bundle.mjs makes: the startup snapshot, whose script holds
-// every module of src/, and the light bundle with its code cache; the build
-// refuses a module that loads, at its top level, a built-in Node does not
-// support in snapshots; bin/runts (the launcher, native/launcher.c) starts
-// the one that suits the command. Needs `make build` (tsc's output in
-// build/) and gcc.
+// What scripts/bundle.mjs makes: the light and the full bundle, each with
+// its code cache, holding the modules their warm-ups load; bin/runts (the
+// launcher, native/launcher.c) starts the one that suits the command.
+// Needs `make build` (tsc's output in build/) and gcc.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,7 +17,7 @@ function copyTree(t: any): { build: string; src: string } {
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const build = path.join(dir, 'build');
   const src = path.join(dir, 'src');
-  fs.cpSync(path.join(REPO, 'build'), build, { recursive: true, filter: (p) => !/\.blob$|\.cache$|\/snapshot\.js$|\/(runts-)?light\.js$/.test(p) });
+  fs.cpSync(path.join(REPO, 'build'), build, { recursive: true, filter: (p) => !/\.cache$|\/(runts-)?(light|full)\.js$/.test(p) });
   fs.cpSync(path.join(REPO, 'src'), src, { recursive: true });
   return { build, src };
 }
@@ -27,25 +25,30 @@ function copyTree(t: any): { build: string; src: string } {
 const bundle = (build: string, src: string) =>
   spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs'), build, src], { encoding: 'utf8' });
 
-t.test('every module of src/ is in the snapshot, and nothing else from build/', async (t) => {
+t.test('the full bundle: the modules of create, run and exec, nothing from build/ without a source', async (t) => {
   const { build, src } = copyTree(t);
   fs.writeFileSync(path.join(build, 'stale.js'), 'throw new Error("a stale module was loaded");');
+  fs.writeFileSync(path.join(src, 'unused.ts'), 'export {};\n');
+  fs.writeFileSync(path.join(build, 'unused.js'), "'use strict';\n");
   const r = bundle(build, src);
   t.equal(r.status, 0, r.stderr);
-  const modules = fs.readFileSync(path.join(build, 'snapshot.js'), 'utf8');
   const count = (fs.readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).length;
-  t.match(r.stdout, new RegExp(`${count + 2} modules in the script`), 'the sources plus validators.cjs and version.json');
-  t.ok(modules.includes('"cli/fast.js": function'), 'cli/fast.js is in');
-  t.notOk(modules.includes('"stale.js"'), 'a file without a source stays out');
-  t.ok(fs.statSync(path.join(build, 'runts.blob')).size > 1e6, 'the blob is written');
+  t.match(r.stdout, new RegExp(`full, \\d+ of ${count + 2} modules`), 'of the sources plus validators.cjs and version.json');
+  const source = fs.readFileSync(path.join(build, 'runts-full.js'), 'utf8');
+  for (const rel of ['cli/fast.js', 'container/create.js', 'container/run.js', 'container/exec.js', 'plan/compile.js', 'validators.cjs']) t.ok(source.includes(`"${rel}": function`), `${rel} is in`);
+  t.notOk(source.includes('"stale.js"'), 'a file without a source stays out');
+  t.notOk(source.includes('"unused.js": function'), 'a module no warm-up loads is not in');
+  t.ok(/__runtsOnDisk = new Set\(\[[^\]]*"unused\.js"/.test(source), 'but named, to be compiled from build/ when required');
+  t.notOk(/[^\x00-\x7f]/.test(source), 'the source is ASCII (V8 holds it in one byte a character)');
+  t.notOk(fs.existsSync(path.join(build, 'runts.blob')), 'no startup snapshot');
 });
 
-// The light bundle, loaded as build/light.js loads it.
-function loadLight(t: any, build: string): { load: (rel: string) => any; loaded: () => string[] } {
-  const file = path.join(build, 'runts-light.js');
-  const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData: fs.readFileSync(path.join(build, 'runts-light.cache')) });
-  t.notOk(script.cachedDataRejected, 'node accepts the code cache');
-  return script.runInThisContext()(createRequire(path.join(build, 'light.js')), build);
+// A bundle, loaded as build/NAME.js loads it.
+function loadBundle(t: any, build: string, name: 'light' | 'full'): { load: (rel: string) => any; loaded: () => string[] } {
+  const file = path.join(build, `runts-${name}.js`);
+  const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData: fs.readFileSync(path.join(build, `runts-${name}.cache`)) });
+  t.notOk(script.cachedDataRejected, `node accepts the ${name} bundle's code cache`);
+  return script.runInThisContext()(createRequire(path.join(build, `${name}.js`)), build);
 }
 
 t.test('the light bundle: what the light commands use, the rest of src/ from build/ into the same table', async (t) => {
@@ -58,7 +61,7 @@ t.test('the light bundle: what the light commands use, the rest of src/ from bui
   const source = fs.readFileSync(path.join(build, 'runts-light.js'), 'utf8');
   for (const rel of ['cli/state.js', 'cli/list.js', 'cli/kill.js', 'container/start.js', 'container/delete.js']) t.ok(source.includes(`"${rel}": function`), `${rel} is in`);
   for (const rel of ['container/create.js', 'validators.cjs', 'probe.js']) t.notOk(source.includes(`"${rel}": function`), `${rel} is not`);
-  const light = loadLight(t, build);
+  const light = loadBundle(t, build, 'light');
   t.equal(light.load('probe.js').log, light.load('log.js'), 'a module from build/ gets the bundled modules, not copies');
   t.ok(light.loaded().includes('probe.js'));
   // The entry runs a light command (no container: its error, not a crash).
@@ -76,17 +79,33 @@ t.test('the light bundle: what the light commands use, the rest of src/ from bui
   t.equal(rejected.status, 0, `with a bad code cache: ${rejected.stderr}`);
 });
 
-t.test('a module that loads child_process at its top level fails the build', async (t) => {
-  const { build, src } = copyTree(t);
-  fs.writeFileSync(path.join(src, 'bad.ts'), "import * as cp from 'node:child_process';\nexport const x = cp;\n");
-  fs.writeFileSync(path.join(build, 'bad.js'), "'use strict';\nconst cp = require('node:child_process');\nexports.x = cp;\n");
-  const r = bundle(build, src);
+t.test('a warm-up that fails fails the build, and leaves no bundle behind', async (t) => {
+  const { build } = copyTree(t);
+  fs.writeFileSync(path.join(build, 'warmup.js'), "'use strict';\nexports.warmUp = () => { throw new Error('warm-up broke'); };\n");
+  const r = bundle(build, path.join(REPO, 'src'));
   t.equal(r.status, 1);
-  t.match(r.stderr, /loads, at its top level, a built-in that Node does not support in a snapshot/);
-  for (const made of ['runts.blob', 'light.js', 'runts-light.js', 'runts-light.cache']) t.notOk(fs.existsSync(path.join(build, made)), `no ${made} left behind`);
+  t.match(r.stderr, /the warm-up of the full bundle failed: Error: warm-up broke/);
+  for (const made of ['light.js', 'full.js', 'runts-light.js', 'runts-light.cache', 'runts-full.js', 'runts-full.cache']) t.notOk(fs.existsSync(path.join(build, made)), `no ${made} left behind`);
 });
 
-t.test('the launcher: node with the light entry or the snapshot by the command, no NODE_OPTIONS', async (t) => {
+t.test('a copied build runs from where it is, its code caches accepted', async (t) => {
+  const { build } = copyTree(t);
+  const r = bundle(build, path.join(REPO, 'src'));
+  t.equal(r.status, 0, r.stderr);
+  // Moved after it was made, as make install and the benchmark copy it.
+  const moved = path.join(path.dirname(build), 'moved');
+  fs.renameSync(build, moved);
+  const full = loadBundle(t, moved, 'full');
+  t.equal(full.load('main.js'), full.load('main.js'), 'one module table');
+  const v = spawnSync(process.execPath, [path.join(moved, 'full.js'), '--version'], { encoding: 'utf8' });
+  t.equal(v.status, 0, v.stderr);
+  t.match(v.stdout, /^runts version /);
+  const heavy = spawnSync(process.execPath, [path.join(moved, 'full.js'), 'create', '--bundle', '/nonexistent-bundle', 'x'], { encoding: 'utf8' });
+  t.equal(heavy.status, 1);
+  t.match(heavy.stderr, /^runts: .*nonexistent-bundle/, 'create runs from the copy, and names the missing bundle');
+});
+
+t.test('the launcher: node with the light or the full entry by the command, no NODE_OPTIONS', async (t) => {
   // The launcher built with a stand-in for node that prints what it gets.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-launcher-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -98,13 +117,13 @@ t.test('the launcher: node with the light entry or the snapshot by the command, 
   t.equal(cc.status, 0, cc.stderr);
   const link = path.join(dir, 'runts-link'); // called through a symlink, as an install's $PREFIX/bin/runts is
   fs.symlinkSync(launcher, link);
-  const snapshot = [`--snapshot-blob=${path.join(dir, 'build', 'runts.blob')}`, launcher];
+  const full = [path.join(dir, 'build', 'full.js')];
   const light = [path.join(dir, 'build', 'light.js')];
   const cases: [string[], string[]][] = [
-    [['create', '--bundle', '/b', 'id'], snapshot],
-    [['--root', '/r', 'run', 'id'], snapshot],
-    [['--root=/r', '--debug', 'exec', 'id', 'sh'], snapshot],
-    [['--log', 'state', 'create', 'id'], snapshot], // "state" is --log's value
+    [['create', '--bundle', '/b', 'id'], full],
+    [['--root', '/r', 'run', 'id'], full],
+    [['--root=/r', '--debug', 'exec', 'id', 'sh'], full],
+    [['--log', 'state', 'create', 'id'], full], // "state" is --log's value
     [['--log', 'create', 'state', 'id'], light],
     [['state', 'create'], light],
     [['--root', '/r', 'kill', 'id', 'KILL'], light],
@@ -112,22 +131,22 @@ t.test('the launcher: node with the light entry or the snapshot by the command, 
     [['ls', '-q'], light],
     [['start', 'id'], light],
     [['delete', '-f', 'id'], light],
-    [['--version'], snapshot],
-    [['spec'], snapshot],
-    [[], snapshot],
+    [['--version'], full],
+    [['spec'], full],
+    [[], full],
   ];
   for (const [args, before] of cases) {
     const r = spawnSync(link, args, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300' } });
     t.equal(r.status, 0, r.stderr);
     const got = r.stdout.split('\n').filter((l) => l.startsWith('arg ')).map((l) => l.slice(4));
-    t.same(got, [...before, ...args], `runts ${args.join(' ')}: ${before === light ? 'the light entry' : 'the snapshot, then bin/runts (resolved)'} and the arguments`);
+    t.same(got, [...before, ...args], `runts ${args.join(' ')}: the ${before === light ? 'light' : 'full'} entry and the arguments`);
     t.match(r.stdout, /^NODE_OPTIONS unset$/m, 'NODE_OPTIONS is dropped');
   }
 });
 
 t.test("bin/runts starts whatever the caller's NODE_OPTIONS", async (t) => {
   const runts = path.join(REPO, 'bin', 'runts');
-  // V8 flags there would make Node refuse the snapshot; --require would run the caller's code in runts.
+  // V8 flags there would make Node reject the code caches; --require would run the caller's code in runts.
   for (const args of [['--version'], ['state', 'no-such-container']]) {
     const r = spawnSync(runts, args, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300 --require /nonexistent/inject.js' } });
     if (args[0] === '--version') {
@@ -140,7 +159,7 @@ t.test("bin/runts starts whatever the caller's NODE_OPTIONS", async (t) => {
   }
   const heavy = spawnSync(runts, ['create', '--bundle', '/nonexistent-bundle', 'x'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300' } });
   t.equal(heavy.status, 1);
-  t.match(heavy.stderr, /nonexistent-bundle/, 'create (the snapshot) runs too, and names the missing bundle');
+  t.match(heavy.stderr, /nonexistent-bundle/, 'create (the full bundle) runs too, and names the missing bundle');
 });
 
 t.test('the warm-ups leave nothing behind: no directory, and no made-up cgroup layout cached for the commands', async (t) => {
