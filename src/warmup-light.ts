@@ -17,6 +17,7 @@ import './container/start';
 import './container/delete';
 import './container/launch'; // the init's path: start and delete lock through its helper mode
 import { readStat } from './sys/proc';
+import { isoNow } from './log';
 
 const LIGHT_COMMAND_LINES = [
   ['--root', '/run/r', '--log', '/b/log', '--log-format', 'json', 'start', 'id'],
@@ -42,7 +43,7 @@ export function warmUpLight(): void {
         pid: process.pid,
         startTime: readStat(process.pid)?.startTime ?? '0',
         bundle: root,
-        created: new Date().toISOString(),
+        created: isoNow(),
         rootfs: root,
         pidNamespace: true,
         owner: '0',

@@ -14,7 +14,7 @@ import { detectLayout } from '../cgroups/layout';
 import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
-import { debug, step, warn } from '../log';
+import { debug, isoNow, step, warn } from '../log';
 import { barrierPath, containerDir, detachHostMounts, openLockFile, Saved, SPEC_VERSION, writeSaved } from './state';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
@@ -219,7 +219,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       startTime: stat.startTime,
       bundle,
       annotations: config.annotations ?? {},
-      created: new Date().toISOString(),
+      created: isoNow(),
       rootfs,
       hooks: { poststart: config.hooks?.poststart, poststop: config.hooks?.poststop },
       cgroup,

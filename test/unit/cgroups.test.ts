@@ -32,6 +32,7 @@ import { filterPsOutput } from '../../src/container/ps';
 import { resourcesFromFlags } from '../../src/cli/update';
 import { parseResources } from '../../src/container/update';
 import { cgroup2JoinNow } from '../../src/container/launch';
+import { createCgroup, removeCgroup, resolveCgroupPath } from '../../src/cgroups';
 
 // ------------------------------------------------------------------ fake trees
 
@@ -609,6 +610,32 @@ t.test('layout: hierarchies and versions from a mount table, and nsdelegate on c
     t.same(layout.hierarchies.map((h) => [h.mountpoint, h.version]), [['/nowhere/cgroup/memory', 1], ['/nowhere/cgroup/unified', 2]], 'both hierarchies');
     t.equal(layout.hierarchies[1].nsdelegate, want, `cgroup2 mounted ${opts}: nsdelegate ${want}`);
   }
+});
+
+t.test('delete removes the parents its create made, but /runts stays once made', async (t) => {
+  // Two v1 hierarchies as plain directories (rmdir of an empty one works as in cgroupfs).
+  const root = makeTree(t, { memory: {}, pids: {} });
+  const table = ['memory', 'pids'].map((c, i) => `${30 + i} 23 0:${30 + i} / ${root}/${c} rw,nosuid - cgroup cgroup rw,${c}`).join('\n') + '\n';
+  fs.writeFileSync(path.join(root, 'mountinfo'), table);
+  const layout = detectLayout(path.join(root, 'mountinfo'));
+  const exists = (rel: string) => ['memory', 'pids'].every((c) => fs.existsSync(path.join(root, c, rel)));
+  const gone = (rel: string) => ['memory', 'pids'].every((c) => !fs.existsSync(path.join(root, c, rel)));
+
+  const nested = createCgroup(resolveCgroupPath('a/b', 'c1'), layout); // relative: /runts/a/b
+  const lone = createCgroup(resolveCgroupPath(undefined, 'c2'), layout);
+  t.ok(exists('runts/a/b') && exists('runts/c2'), 'made in both hierarchies');
+  t.same(removeCgroup(nested), [], 'removed without failures');
+  t.ok(gone('runts/a/b') && gone('runts/a'), 'its own directory and the parent its create made are gone');
+  t.same(removeCgroup(lone), []);
+  t.ok(gone('runts/c2'), 'the last container\'s directory is gone');
+  t.ok(exists('runts'), '/runts stays, for the next create');
+  const again = createCgroup(resolveCgroupPath(undefined, 'c3'), layout);
+  t.same(again.created, ['memory', 'pids'].map((c) => path.join(root, c, 'runts/c3')), 'the next create makes only its own directories');
+  removeCgroup(again);
+  // An absolute path's parents are not runts's home: they go with the last container.
+  const absolute = createCgroup(resolveCgroupPath('/x/y', 'c4'), layout);
+  removeCgroup(absolute);
+  t.ok(gone('x/y') && gone('x'), 'an absolute path\'s parents that its create made are removed');
 });
 
 t.test('the init joins cgroup2 at start-up only when the plan could not clone into it', async (t) => {
