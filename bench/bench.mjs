@@ -333,11 +333,20 @@ function addRow(key, label, unit = 'ms') {
   return row;
 }
 
+// The floor is Node's start as runts pays it: in the environment bin/runts
+// gives Node, which drops these variables of the caller's
+// (native/launcher.c). With NODE_EXTRA_CA_CERTS set, as on hosts of this
+// kind, `node -e 0` in the caller's own environment takes some 40 ms more
+// (Node loads the certificates first): rowFloor reports that too, but no
+// ratio uses it.
+const DROPPED_BY_LAUNCHER = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
+const NODE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !DROPPED_BY_LAUNCHER.includes(k)));
+
 // One `node -e 0`, timed like a runtime's command.
-function nodeOnce() {
+function nodeOnce(env = NODE_ENV) {
   const c0 = childCpuMs();
   const t0 = nowMs();
-  const r = spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  const r = spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore', env });
   const ms = nowMs() - t0;
   if (r.status !== 0) throw new BenchError('node -e 0 failed');
   return { ms, cpu: childCpuMs() - c0 };
@@ -389,17 +398,22 @@ function meanCpu(xs) {
 
 function rowFloor() {
   const row = addRow('node', 'node -e 0 (floor)');
+  const set = DROPPED_BY_LAUNCHER.filter((k) => process.env[k] !== undefined);
+  const caller = set.length ? addRow('node.caller', `  node -e 0 with the caller's ${set.join(', ')} (no ratio uses it)`) : undefined;
   const samples = [];
   const cpu = [];
+  const callerSamples = [];
   for (let i = -WARMUP; i < N; i++) {
     const r = nodeOnce();
     if (i >= 0) {
       samples.push(r.ms);
       cpu.push(r.cpu);
     }
+    if (caller && i >= 0) callerSamples.push(nodeOnce(process.env).ms);
   }
   row.values.node = stats(samples);
   row.values.node.cpuMeanMs = meanCpu(cpu);
+  if (caller) caller.values.node = stats(callerSamples);
   return row.values.node.median;
 }
 
@@ -734,7 +748,7 @@ async function rowConcurrent(active) {
 async function rowConcurrentFloor() {
   const row = addRow('concurrent.node', `  node -e 0 alone, ${3 * CONCURRENT} times, ${CONCURRENT} at a time`);
   const node = () => new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore', env: NODE_ENV });
     inFlight.add(child);
     child.once('exit', () => {
       inFlight.delete(child);
@@ -969,7 +983,7 @@ async function main() {
   const busy = Math.max(loadBefore[0], loadMid[0]) > 1.5;
   report.push(`load average ${loadBefore[0].toFixed(1)} at the start, ${loadMid[0].toFixed(1)} before the concurrent row${busy ? ' -- other work shared the CPUs: treat the numbers with care' : ''}`);
   report.push(`runts ${under.commit ?? '?'}${under.dirty ? ' + uncommitted changes' : ''}; ${RUNTIMES.filter((r) => r.active && r.name !== 'runts').map((r) => versionOf(r)?.split(';')[0]).join(', ')}`);
-  report.push(`medians of ${N} runs (${HEAVY} for RSS and the ${CONCURRENT}-container row), milliseconds unless noted; node floor ${fmt(floor)} ms alone (each row's ratios use its own node -e 0 samples, taken in turn with its commands)`);
+  report.push(`medians of ${N} runs (${HEAVY} for RSS and the ${CONCURRENT}-container row), milliseconds unless noted; node floor ${fmt(floor)} ms alone, in the environment bin/runts gives Node (each row's ratios use its own node -e 0 samples, taken in turn with its commands)`);
   report.push('');
   report.push(table);
   report.push('');

@@ -18,9 +18,15 @@
  * takes the container's lock (_RUNTS_EARLY_HELPER). Whatever fails here,
  * runts spawns one itself.
  * build/ is found beside the directory of this binary (symlinks resolved:
- * /proc/self/exe). NODE_OPTIONS is dropped: V8 flags in it would make Node
- * reject the code caches, and the caller's environment should not reach
- * into the runtime's own process. The path of node is fixed at build time.
+ * /proc/self/exe). Two variables of the caller's environment are dropped
+ * (DROPPED_ENV): NODE_OPTIONS, whose V8 flags would make Node reject the code
+ * caches, and whose --require would run the caller's code in runts; and
+ * NODE_EXTRA_CA_CERTS, for which Node reads and parses every certificate
+ * named before any script runs (40 ms for Debian's bundle on a host of this
+ * kind), while runts makes no TLS connection. Nothing runts starts inherits
+ * Node's environment (the init, hooks and containers get their own).
+ * _RUNTS_EARLY_* from a caller are dropped too: only this program sets
+ * them. The path of node is fixed at build time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +44,17 @@
 #endif
 
 extern char **environ;
+
+static const char *const DROPPED_ENV[] = {"NODE_OPTIONS=", "NODE_EXTRA_CA_CERTS=", "_RUNTS_EARLY_", NULL};
+
+/* Does this environment entry start with one of the prefixes? */
+static int dropped(const char *entry)
+{
+	for (const char *const *p = DROPPED_ENV; *p; p++)
+		if (!strncmp(entry, *p, strlen(*p)))
+			return 1;
+	return 0;
+}
 
 static int one_of(const char *s, const char *const *list)
 {
@@ -159,7 +176,7 @@ int main(int argc, char **argv)
 		args[k++] = argv[i];
 	size_t e = 0;
 	for (size_t i = 0; i < nenv; i++)
-		if (strncmp(environ[i], "NODE_OPTIONS=", 13) && strncmp(environ[i], "_RUNTS_EARLY_", 13))
+		if (!dropped(environ[i]))
 			env[e++] = environ[i];
 	static const char *const early[] = {"create", "run", "exec", NULL};
 	static const char *const locking[] = {"start", "delete", NULL};

@@ -105,12 +105,12 @@ t.test('a copied build runs from where it is, its code caches accepted', async (
   t.match(heavy.stderr, /^runts: .*nonexistent-bundle/, 'create runs from the copy, and names the missing bundle');
 });
 
-t.test('the launcher: node with the light or the full entry by the command, no NODE_OPTIONS', async (t) => {
+t.test('the launcher: node with the light or the full entry by the command, without NODE_OPTIONS and NODE_EXTRA_CA_CERTS', async (t) => {
   // The launcher built with a stand-in for node that prints what it gets.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-launcher-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const fakeNode = path.join(dir, 'node');
-  fs.writeFileSync(fakeNode, '#!/bin/sh\nfor a in "$@"; do echo "arg $a"; done\necho "NODE_OPTIONS ${NODE_OPTIONS-unset}"\n', { mode: 0o755 });
+  fs.writeFileSync(fakeNode, '#!/bin/sh\nfor a in "$@"; do echo "arg $a"; done\necho "NODE_OPTIONS ${NODE_OPTIONS-unset}"\necho "NODE_EXTRA_CA_CERTS ${NODE_EXTRA_CA_CERTS-unset}"\necho "OTHER ${RUNTS_TEST_OTHER-unset}"\n', { mode: 0o755 });
   fs.mkdirSync(path.join(dir, 'bin'));
   const launcher = path.join(dir, 'bin', 'runts');
   const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c')], { encoding: 'utf8' });
@@ -136,11 +136,13 @@ t.test('the launcher: node with the light or the full entry by the command, no N
     [[], full],
   ];
   for (const [args, before] of cases) {
-    const r = spawnSync(link, args, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300' } });
+    const r = spawnSync(link, args, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', RUNTS_TEST_OTHER: 'kept' } });
     t.equal(r.status, 0, r.stderr);
     const got = r.stdout.split('\n').filter((l) => l.startsWith('arg ')).map((l) => l.slice(4));
     t.same(got, [...before, ...args], `runts ${args.join(' ')}: the ${before === light ? 'light' : 'full'} entry and the arguments`);
     t.match(r.stdout, /^NODE_OPTIONS unset$/m, 'NODE_OPTIONS is dropped');
+    t.match(r.stdout, /^NODE_EXTRA_CA_CERTS unset$/m, 'NODE_EXTRA_CA_CERTS is dropped (Node would load the certificates at start)');
+    t.match(r.stdout, /^OTHER kept$/m, 'the rest of the environment is passed on');
   }
 });
 
