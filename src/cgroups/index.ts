@@ -68,9 +68,8 @@ export function createCgroup(cgPath: string, layout: Layout = detectLayout()): C
     for (const h of layout.hierarchies) {
       const dir = path.join(h.mountpoint, cgPath);
       const isCpuset = h.version === 1 && h.controllers.includes('cpuset');
-      // A concurrent delete may remove an empty parent (one made for a
-      // nested cgroupsPath) between our check and our mkdir: then make it
-      // again.
+      // A concurrent delete may remove an empty parent (such as /runts)
+      // between our check and our mkdir: then make it again.
       for (let attempt = 0; ; attempt++) {
         try {
           mkdirTracked(dir, record.created, h.mountpoint, isCpuset);
@@ -105,12 +104,9 @@ export function cgroupPids(record: CgroupRecord): number[] {
 
 // rmdir the container's own directories, the ones runts created. A cgroup
 // whose last process is still exiting reports EBUSY for a moment: retry
-// briefly. Then, best effort, the parents this container created, when they
-// are empty: another container using them keeps them (EBUSY), and a create
-// racing with their removal makes them again. Except /runts, the home of
-// default and relative paths: like the state root, it stays once made, or
-// every create and delete of a lone container would make and remove it in
-// every hierarchy (about 4 ms on a hybrid host: docs/performance.md).
+// briefly. Then, best effort, the parents this container created and the
+// default parent /runts, when they are empty: another container using them
+// keeps them (EBUSY), and a create racing with their removal makes them again.
 export function removeCgroup(record: CgroupRecord): string[] {
   const failed: string[] = [];
   const deadline = Date.now() + 2000;
@@ -131,9 +127,11 @@ export function removeCgroup(record: CgroupRecord): string[] {
       }
     }
   }
-  const home = new Set(record.path.startsWith('/runts/') ? record.dirs.map((d) => d.slice(0, d.length - record.path.length) + '/runts') : []);
-  const parents = record.created.filter((d) => !record.dirs.includes(d) && !home.has(d));
-  for (const dir of parents.sort((a, b) => b.length - a.length)) {
+  const parents = new Set(record.created.filter((d) => !record.dirs.includes(d)));
+  if (record.path.startsWith('/runts/')) {
+    for (const dir of record.dirs) parents.add(dir.slice(0, dir.length - record.path.length) + '/runts');
+  }
+  for (const dir of [...parents].sort((a, b) => b.length - a.length)) {
     try {
       fs.rmdirSync(dir);
     } catch {
