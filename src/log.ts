@@ -70,8 +70,8 @@ export function error(msg: string): void {
 }
 
 // The time now as Date.prototype.toISOString() writes it (UTC, to the
-// millisecond; for years 0 to 9999). That method's first call costs about 1 ms: V8 sets up its
-// time zone data for it, which UTC does not need.
+// millisecond; for years 0 to 9999). That method's first call costs about
+// 1 ms: V8 sets up its time zone data for it, which UTC does not need.
 export function isoNow(ms = Date.now()): string {
   const days = Math.floor(ms / 86400000);
   const inDay = ms - days * 86400000;

@@ -61,8 +61,8 @@ export function warmUp(): void {
 // that are plain directories in a temporary one, named by a mount table of
 // its own (the build machine's cgroups are not touched, and its layout is
 // not left cached for whoever else runs the warm-up), and a CgroupIo that
-// writes nothing to them. Then `use` gets the host
-// facts that create gathers, with that cgroup in them.
+// writes nothing to them. Then `use` gets the host facts that create
+// gathers, with that cgroup in them.
 function withMadeUpCgroups(use: (facts: ReturnType<typeof hostFacts>) => void, config: Config): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-warm-up-'));
   try {

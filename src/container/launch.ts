@@ -13,9 +13,17 @@ import { detectLayout, Layout } from '../cgroups/layout';
 
 export const INIT_BINARY = path.join(__dirname, '..', '..', 'bin', 'runts-init');
 
+// The processes an init has told us of so far: stage 0 (the one that forks
+// the container's process; the init itself until it splits off the waiter)
+// and the container's process.
+export interface InitIds {
+  stage0Pid: number;
+  pid?: number;
+}
+
 export interface InitHandlers {
   // Returns the reply payload ("" for none). Throwing aborts the init.
-  sync: (name: string, ctx: { stage0Pid: number; pid?: number }) => string;
+  sync: (name: string, ctx: InitIds) => string;
 }
 
 export interface Launched {
@@ -115,7 +123,7 @@ function forkInit(opts: SpawnOptions): SpawnedInit {
 // reading them: the step it ends on, if any.
 type Step = { ready: true } | { error: string } | undefined;
 
-function lineHandler(handlers: InitHandlers, ids: { stage0Pid: number; pid?: number }, reply: (text: string) => void): (line: string) => Step {
+function lineHandler(handlers: InitHandlers, ids: InitIds, reply: (text: string) => void): (line: string) => Step {
   return (line) => {
     const sp = line.indexOf(' ');
     const verb = sp < 0 ? line : line.slice(0, sp);
@@ -147,7 +155,7 @@ interface Started {
 function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Promise<Launched> {
   const { child, sock, status } = init;
   return new Promise<Launched>((resolve, reject) => {
-    const ids: { stage0Pid: number; pid?: number } = { stage0Pid: child.pid! }; // our child, unless it became the waiter
+    const ids: InitIds = { stage0Pid: child.pid! }; // our child, unless it became the waiter
     let done = false;
     let buffered = '';
     const fail = (msg: string) => {
@@ -219,7 +227,7 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     return undefined;
   }
   const run = (plan: Instruction[], handlers: InitHandlers): Promise<Launched> => {
-    const ids: { stage0Pid: number; pid?: number } = { stage0Pid: init.pid };
+    const ids: InitIds = { stage0Pid: init.pid };
     const fail = (msg: string): Promise<Launched> => {
       // Once it has split, the waiter (or reaper) stays: it reaps what we
       // kill here and then ends. Killed first, it would leave a zombie of
