@@ -15,7 +15,7 @@ import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
-import { barrierPath, containerDir, detachHostMounts, openLockFile, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, detachHostMounts, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
 
@@ -287,5 +287,5 @@ function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: Cgrou
     removeCgroup(cgroup);
   }
   if (hostMounts) detachHostMounts(hostMounts);
-  fs.rmSync(dir, { recursive: true, force: true });
+  removeStateDir(dir);
 }

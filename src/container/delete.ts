@@ -7,7 +7,7 @@ import { warn } from '../log';
 import { cgroupPids, removeCgroup } from '../cgroups';
 import { isAlive } from '../sys/proc';
 import { runHooks } from './hooks';
-import { containerDir, detachHostMounts, lockContainer, readSaved, Saved, stateFile, statusOf, toState } from './state';
+import { containerDir, detachHostMounts, lockContainer, readSaved, removeStateDir, Saved, stateFile, statusOf, toState } from './state';
 import { sleepSync } from '../sys/sleep';
 
 function killAndWait(saved: Saved): void {
@@ -56,7 +56,7 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
     if (!fs.existsSync(stateFile(dir))) {
       // A create that died before writing state: nothing runs, only the directory is left.
       if (!force) throw new RuntsError(`container "${id}" has no state (a create was interrupted); use --force to remove it`);
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeStateDir(dir);
       return;
     }
     const saved = readSaved(root, id);
@@ -79,7 +79,7 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
       for (const f of removeCgroup(saved.cgroup)) warn(`delete: cannot remove cgroup ${f}`);
     }
     if (saved.hostMounts) detachHostMounts(saved.hostMounts);
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
     try {
       runHooks('poststop', saved.hooks?.poststop, toState(saved, 'stopped'));
     } catch (err) {

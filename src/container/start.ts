@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { RuntsError } from '../errors';
 import { warn } from '../log';
 import { runHooks } from './hooks';
-import { barrierPath, containerDir, lockContainer, readSaved, statusOf, toState } from './state';
+import { barrierPath, containerDir, lockContainer, readSaved, removeFile, statusOf, toState } from './state';
 import { isAlive } from '../sys/proc';
 import { sleepSync } from '../sys/sleep';
 
@@ -19,7 +19,7 @@ export function start(root: string, id: string, heldLock?: number): void {
     try {
       releaseBarrier(dir, saved.pid, saved.startTime, id);
     } finally {
-      fs.rmSync(barrierPath(dir), { force: true });
+      removeFile(barrierPath(dir));
     }
     try {
       runHooks('poststart', saved.hooks?.poststart, toState(saved, 'running'));

@@ -49,6 +49,32 @@ export function barrierPath(dir: string): string {
   return `${dir}/barrier`;
 }
 
+// Remove a file that may be gone already. Not fs.rmSync: that loads and
+// compiles Node's recursive remover (internal/fs/rimraf) even for one file.
+export function removeFile(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+// The files runts keeps in a container's directory (and the barrier, gone
+// once started).
+const STATE_FILES = ['state.json', 'config.json', 'lock', 'barrier'];
+
+// Remove a container's directory: its known files, then the directory; only
+// what else is found there (a temporary state file left by a killed
+// command, say) needs the recursive remover.
+export function removeStateDir(dir: string): void {
+  for (const f of STATE_FILES) if (fs.existsSync(`${dir}/${f}`)) removeFile(`${dir}/${f}`);
+  try {
+    fs.rmdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function writeSaved(dir: string, saved: Saved): void {
   const tmp = path.join(dir, `.state.json.${process.pid}`);
   fs.writeFileSync(tmp, JSON.stringify(saved));
