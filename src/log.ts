@@ -2,6 +2,7 @@
 // logging in the forms engines read (--log FILE with --log-format text|json;
 // containerd's shim reports the last json line of the log as the error).
 import * as fs from 'node:fs';
+import { exitThroughNode } from './sys/exit';
 
 type Level = 'debug' | 'info' | 'warning' | 'error';
 
@@ -19,13 +20,15 @@ export function configureLog(opts: { log?: string; logFormat?: string; debug?: b
 // process.stdout and process.stderr load its stream modules when first
 // touched, about 2 ms: more than state's whole work. A pipe that the caller
 // made non-blocking (EAGAIN), or any other trouble, gets the rest through
-// Node's stream, which copes.
+// Node's stream, which copes (and then the command ends with Node's own
+// exit, which flushes it: src/sys/exit.ts).
 export function print(text: string, fd: 1 | 2 = 1): void {
   const buf = Buffer.from(text);
   let done = 0;
   try {
     while (done < buf.length) done += fs.writeSync(fd, buf, done);
   } catch {
+    exitThroughNode();
     (fd === 1 ? process.stdout : process.stderr).write(buf.subarray(done));
   }
 }

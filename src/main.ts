@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { configureLog, error, print } from './log';
 import { RuntsError, describe } from './errors';
 import { COMMAND_FILES, fastParse } from './cli/fast';
+import { exitNow, exitThroughNode } from './sys/exit';
 
 // The options every command takes (runc's global options). native/launcher.c
 // knows which of them take a value, to find the command word.
@@ -30,16 +31,14 @@ function versionText(): string {
 
 function fail(msg: string): never {
   error(msg);
-  process.exit(1);
+  exitNow(1);
 }
 
 export async function main(argv: string[]): Promise<void> {
   await runCommand(argv);
-  // The command is done and its output written (write(2); Node's stdio
-  // streams are synchronous on Linux too): exit now, without Node's
-  // teardown of the heap and handles first (about 2.5 ms here:
-  // docs/performance.md). The exit status is process.exitCode.
-  process.exit();
+  // The command is done and its output written: exit now, with
+  // process.exitCode, without Node's teardown.
+  exitNow();
 }
 
 async function runCommand(argv: string[]): Promise<void> {
@@ -67,11 +66,12 @@ async function runCommand(argv: string[]): Promise<void> {
 function report(err: unknown): never {
   if (err instanceof RuntsError) fail(err.message);
   const e = err as Error;
-  if (process.argv.includes('--debug')) process.stderr.write(`${e.stack}\n`);
+  if (process.argv.includes('--debug')) print(`${e.stack}\n`, 2);
   fail(`internal error: ${describe(err)}`);
 }
 
 async function parseWithYargs(argv: string[]): Promise<void> {
+  exitThroughNode(); // yargs writes help and usage through Node's streams
   // exec's command is everything after the container ID, options included.
   if (argv.includes('exec')) argv = (require('./cli/exec') as typeof import('./cli/exec')).splitExecArgs(argv);
   const yargs = require('yargs') as typeof import('yargs');

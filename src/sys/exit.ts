@@ -1,0 +1,30 @@
+// The end of every command: _exit(2) with process.exitCode, through
+// bin/runts-exit.node (native/exit.c), instead of Node's exit, which first
+// joins V8's worker threads and runs its C++ teardown (3 to 5 ms here:
+// docs/performance.md, item 20). runts writes its output with write(2)
+// (src/log.ts), so it is out by then. Output that went through Node's
+// streams instead (yargs's help and usage; a pipe the caller made
+// non-blocking) is left to Node's exit, which flushes it; so is everything
+// when the addon does not load.
+import * as path from 'node:path';
+
+const ADDON = path.join(__dirname, '..', '..', 'bin', 'runts-exit.node');
+let throughNode = false;
+
+export function exitThroughNode(): void {
+  throughNode = true;
+}
+
+export function exitNow(code?: number): never {
+  if (code !== undefined) process.exitCode = code;
+  if (!throughNode) {
+    try {
+      const addon = { exports: {} as { exit?: (status: number) => never } };
+      process.dlopen(addon, ADDON);
+      addon.exports.exit?.(Number(process.exitCode ?? 0));
+    } catch {
+      /* not built, or not loadable by this Node */
+    }
+  }
+  process.exit();
+}
