@@ -78,12 +78,28 @@ function moduleTable(list) {
   for (const rel of list) {
     let body = fs.readFileSync(path.join(root, rel), 'utf8');
     if (rel.endsWith('.json')) body = `module.exports = ${JSON.stringify(JSON.parse(body))};`;
+    else body = bindRequires(rel, body);
     parts.push(`${JSON.stringify(rel)}: function (exports, require, module, __filename, __dirname) {\n${body}\n},`);
   }
   parts.push('};');
   // ASCII only: one character above it would make V8 hold the whole source
   // as a two-byte string, twice the memory to read it into.
   return parts.join('\n').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// A module's require("./x") of another module of build/, resolved now: it
+// becomes require("runts:REL"), which the loader takes as the table key
+// itself, with no path arithmetic at run time (that arithmetic, Node's
+// path.normalize for each require, was enough to make V8 optimize it with
+// TurboFan, 10 ms of CPU on another thread in a run: docs/performance.md,
+// item 20). Any other require is left for the loader to resolve.
+function bindRequires(rel, body) {
+  const dir = path.posix.dirname(rel);
+  return body.replace(/\brequire\((["'])(\.\.?\/[^"'\n]*)\1\)/g, (call, _quote, spec) => {
+    const target = path.posix.normalize(`${dir}/${spec}`);
+    const found = [target, `${target}.js`, `${target}.json`, `${target}/index.js`].find((c) => rels.includes(c));
+    return found ? `require(${JSON.stringify(`runts:${found}`)})` : call;
+  });
 }
 
 // The loader: a module table keyed by the path relative to build/, whose
@@ -129,6 +145,7 @@ function __runtsFromDisk(rel) {
 }
 function __runtsRequireFrom(fromDir) {
   return function bundledRequire(spec) {
+    if (spec.startsWith('runts:')) return __runtsLoad(spec.slice(6));
     const rel = __runtsResolve(fromDir, spec);
     if (rel === undefined) return __runtsExternal(spec.startsWith('.') ? __runtsPath.join(__runtsDir, fromDir, spec) : spec);
     return __runtsLoad(rel);
@@ -140,9 +157,11 @@ function __runtsLoad(rel) {
   if (!(rel in __runtsModules) && !__runtsFromDisk(rel)) throw new Error('runts: no module ' + rel + ' in the bundle');
   const module = { exports: {}, id: rel };
   __runtsCache[rel] = module;
-  const filename = __runtsPath.join(__runtsDir, rel);
+  // rel is normalized and relative: its directory by string operations.
+  const slash = rel.lastIndexOf('/');
+  const filename = __runtsDir + '/' + rel;
   try {
-    __runtsModules[rel].call(module.exports, module.exports, __runtsRequireFrom(__runtsPath.posix.dirname(rel)), module, filename, __runtsPath.dirname(filename));
+    __runtsModules[rel].call(module.exports, module.exports, __runtsRequireFrom(slash < 0 ? '.' : rel.slice(0, slash)), module, filename, slash < 0 ? __runtsDir : __runtsDir + '/' + rel.slice(0, slash));
   } catch (err) {
     delete __runtsCache[rel];
     throw err;

@@ -40,6 +40,8 @@ t.test('the full bundle: the modules of create, run and exec, nothing from build
   t.notOk(source.includes('"unused.js": function'), 'a module no warm-up loads is not in');
   t.ok(/__runtsOnDisk = new Set\(\[[^\]]*"unused\.js"/.test(source), 'but named, to be compiled from build/ when required');
   t.notOk(/[^\x00-\x7f]/.test(source), 'the source is ASCII (V8 holds it in one byte a character)');
+  t.notOk(/\brequire\((["'])\.\.?\//.test(source), 'every require of one module by another is bound when bundled: no path arithmetic at run time');
+  t.ok(source.includes('require("runts:container/state.js")'), 'as the module table key');
   t.notOk(fs.existsSync(path.join(build, 'runts.blob')), 'no startup snapshot');
 });
 
