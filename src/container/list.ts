@@ -1,6 +1,8 @@
 // list: every container under --root, with its live status.
 import * as fs from 'node:fs';
-import { containerDir, readSaved, statusOf } from './state';
+import * as path from 'node:path';
+import { checkContainerId } from '../spec/semantic';
+import { readSavedIn, statusOf } from './state';
 
 export interface ListEntry {
   ociVersion: string;
@@ -21,14 +23,18 @@ export function listContainers(root: string): ListEntry[] {
     return [];
   }
   const out: ListEntry[] = [];
+  // One path.resolve, then concatenation: this runs for every container.
+  const base = path.resolve(root);
   for (const id of ids.sort()) {
+    if (checkContainerId(id)) continue; // no container has that name
+    const dir = `${base}/${id}`;
     let saved;
     try {
-      saved = readSaved(root, id);
+      saved = readSavedIn(dir, id);
     } catch {
       continue; // not a container (or a create still under way)
     }
-    const status = statusOf(saved, containerDir(root, id));
+    const status = statusOf(saved, dir);
     out.push({
       ociVersion: saved.ociVersion,
       id,

@@ -81,11 +81,31 @@ export function writeSaved(dir: string, saved: Saved): void {
   fs.renameSync(tmp, stateFile(dir));
 }
 
+// state.json is about 1 KiB: read with one read(2) into a buffer kept for
+// the purpose, not readFileSync (an fstat and a new buffer each time; list
+// reads one for every container). A larger file is read whole.
+const savedBuffer = Buffer.alloc(64 * 1024);
+
+function readStateText(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const n = fs.readSync(fd, savedBuffer, 0, savedBuffer.length, 0);
+    if (n < savedBuffer.length) return savedBuffer.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
 export function readSaved(root: string, id: string): Saved {
-  const dir = containerDir(root, id);
+  return readSavedIn(containerDir(root, id), id);
+}
+
+// The same, in a container directory found already (dir as containerDir's).
+export function readSavedIn(dir: string, id: string): Saved {
   let text: string;
   try {
-    text = fs.readFileSync(stateFile(dir), 'utf8');
+    text = readStateText(stateFile(dir));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError(`container "${id}" does not exist`);
     throw new RuntsError(`container "${id}": cannot read state: ${(err as NodeJS.ErrnoException).code}`);
