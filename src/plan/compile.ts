@@ -3,7 +3,7 @@
 // given, so it is unit-tested without root and printed by --dry-run.
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
-import type { Config, Mount, Namespace, Process } from '../spec/types';
+import type { Config, Hooks, Mount, Namespace, Process } from '../spec/types';
 import { CAPABILITIES, NAMESPACES, RLIMITS } from '../spec/tables';
 import { Instruction, ins } from './instructions';
 import { MS, parseMountOptions, propagationFlag } from './mountflags';
@@ -183,7 +183,12 @@ export function compile(input: CompileInput): Instruction[] {
   add(ins('mkdirs', `create the working directory ${cwd}`, cwd, 0o755));
 
   const hooks = config.hooks ?? {};
-  add(ins('sync', 'run createRuntime hooks', 'createRuntime'));
+  // The runtime runs prestart and createRuntime hooks here, and its reply
+  // is the state that createContainer and startContainer hooks read: a
+  // round trip (about 0.6 ms) that a config without those hooks skips.
+  if (['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => hooks[k as keyof Hooks]?.length)) {
+    add(ins('sync', 'run createRuntime hooks', 'createRuntime'));
+  }
   (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h)));
 
   const terminal = !!proc.terminal;

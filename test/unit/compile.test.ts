@@ -39,7 +39,7 @@ t.test('the default spec: namespaces first, then fork, mounts, pivot, privileges
   t.equal(p[1].op, 'fork');
   // After the fork: the process is in its cgroup2 directory only from there.
   t.same(p[2], { op: 'unshare', label: 'create cgroup namespace', args: ['cgroup'] });
-  const order = ['fork', 'setsid', 'mount-host', 'root', 'mount', 'mknod', 'symlink', 'sync', 'open-barrier', 'pivot-root', 'mask', 'readonly', 'hostname', 'rlimit', 'no-new-privs', 'user', 'chdir', 'caps', 'lookup', 'notify', 'wait-barrier', 'exec'];
+  const order = ['fork', 'setsid', 'mount-host', 'root', 'mount', 'mknod', 'symlink', 'open-barrier', 'pivot-root', 'mask', 'readonly', 'hostname', 'rlimit', 'no-new-privs', 'user', 'chdir', 'caps', 'lookup', 'notify', 'wait-barrier', 'exec'];
   let last = -1;
   for (const op of order) {
     const i = indexOf(p, op);
@@ -49,6 +49,16 @@ t.test('the default spec: namespaces first, then fork, mounts, pivot, privileges
   t.equal(p[p.length - 1].op, 'exec');
   t.same(p[p.length - 1].args.slice(0, 4), ['0', 'sh', '1', 'sh']);
   t.ok(p[p.length - 1].args.includes('HOME=/root'), 'HOME from the container passwd');
+});
+
+t.test('the round trip for the create hooks: only when a hook needs it, after the mounts and before the pivot', async (t) => {
+  t.equal(find(plan(config()), 'sync').length, 0, 'none without hooks');
+  t.equal(find(plan(config((c) => (c.hooks = { poststart: [{ path: '/bin/true' }], poststop: [{ path: '/bin/true' }] }))), 'sync').length, 0, 'none for poststart and poststop (runts runs those itself)');
+  for (const kind of ['prestart', 'createRuntime', 'createContainer', 'startContainer']) {
+    const p = plan(config((c) => (c.hooks = { [kind]: [{ path: '/bin/true' }] })));
+    t.same(find(p, 'sync').map((i) => i.args), [['createRuntime']], `one with a ${kind} hook (its state comes back in the reply)`);
+    t.ok(indexOf(p, 'sync') > indexOf(p, 'mount') && indexOf(p, 'sync') < indexOf(p, 'pivot-root'), `${kind}: between the mounts and the pivot`);
+  }
 });
 
 t.test('the rootfs is made rslave, bound onto itself and opened', async (t) => {
