@@ -4,9 +4,10 @@
  *
  * When a runts command is done its output is written already (write(2) on
  * fds 1 and 2, src/log.ts), so nothing is left for Node's own exit to do,
- * which still costs 3 to 5 ms on a host of the kind runts was measured on:
- * it joins V8's worker threads and runs its C++ teardown first
- * (docs/performance.md, item 20). src/sys/exit.ts loads this addon at the
+ * which still joins V8's worker threads and runs its C++ teardown first:
+ * about 1.5 ms more before the caller sees the exit, and up to 10 ms of
+ * CPU, on a host of the kind runts was measured on (docs/performance.md,
+ * item 20). src/sys/exit.ts loads this addon at the
  * very end and falls back to process.exit() if it cannot.
  *
  * The few Node-API declarations it needs are written out here (the ABI is

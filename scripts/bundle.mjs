@@ -92,7 +92,7 @@ function moduleTable(list) {
 // itself, with no path arithmetic at run time (that arithmetic, Node's
 // path.normalize for each require, was enough to make V8 optimize it with
 // TurboFan, 10 ms of CPU on another thread in a run: docs/performance.md,
-// item 20). Any other require is left for the loader to resolve.
+// item 21). Any other require is left for the loader to resolve.
 function bindRequires(rel, body) {
   const dir = path.posix.dirname(rel);
   return body.replace(/\brequire\((["'])(\.\.?\/[^"'\n]*)\1\)/g, (call, _quote, spec) => {

@@ -1,6 +1,7 @@
 // The end of every command: _exit(2) with process.exitCode, through
 // bin/runts-exit.node (native/exit.c), instead of Node's exit, which first
-// joins V8's worker threads and runs its C++ teardown (3 to 5 ms here:
+// joins V8's worker threads and runs its C++ teardown (1.5 ms more before
+// the caller sees the exit, and up to 10 ms of CPU, here:
 // docs/performance.md, item 20). runts writes its output with write(2)
 // (src/log.ts), so it is out by then. Output that went through Node's
 // streams instead (yargs's help and usage; a pipe the caller made
