@@ -16,6 +16,7 @@ import { parseSignal } from './container/kill';
 import './container/start';
 import './container/delete';
 import './container/launch'; // the init's path: start and delete lock through its helper mode
+import './cgroups/freezer'; // state, kill and list ask it whether a running container is paused
 import { readStat } from './sys/proc';
 import { isoNow } from './log';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import { warn } from '../log';
-import { cgroupPids, removeCgroup } from '../cgroups';
+import { cgroupPids, removeCgroup } from '../cgroups/dirs';
 import { isAlive } from '../sys/proc';
 import { runHooks } from './hooks';
 import { containerDir, detachHostMounts, lockContainer, readSaved, removeStateDir, Saved, stateFile, statusOf, toState } from './state';

@@ -40,7 +40,7 @@ export function kill(root: string, id: string, signal: string | undefined, all: 
   if (all && saved.cgroup) {
     // Frozen while it is signalled, so no process forks past the signal.
     // Required here: a plain kill need not load the cgroup modules.
-    const { signalAll } = require('../cgroups') as typeof import('../cgroups');
+    const { signalAll } = require('../cgroups/signal') as typeof import('../cgroups/signal');
     signalAll(saved.cgroup, sig, send);
   } else {
     send(saved.pid, sig);

@@ -1,0 +1,146 @@
+// The container's cgroup directories: one per hierarchy, created before the
+// container's process runs, removed by delete. Only directories runts made
+// are ever removed. (Apart from the rest of src/cgroups/, which index.ts
+// gathers: delete needs only this, and the light commands' bundle stays
+// small without the resource, stats and BPF code: docs/performance.md,
+// item 24.)
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RuntsError } from '../errors';
+import { detectLayout, Layout } from './layout';
+import { sleepSync } from '../sys/sleep';
+
+export interface CgroupRecord {
+  path: string; // the cgroup path inside each hierarchy, e.g. /runts/abc
+  dirs: string[]; // the container's directory in each hierarchy
+  created: string[]; // directories runts created, parents first
+}
+
+// The spec leaves relative paths to the runtime: runts puts them, and the
+// default (no cgroupsPath), under /runts.
+export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): string {
+  if (!cgroupsPath) return `/runts/${id}`;
+  const p = cgroupsPath.startsWith('/') ? cgroupsPath : `/runts/${cgroupsPath}`;
+  const norm = path.posix.normalize(p);
+  if (norm === '/' ) throw new RuntsError('/linux/cgroupsPath: must name a cgroup below the root; got "/"');
+  return norm;
+}
+
+// mkdir first: the parent (/runts) is there nearly always, so this is one
+// system call per hierarchy; a missing parent (ENOENT) is made, then the
+// directory again. ENOENT once more (a concurrent delete took the parent)
+// goes to createCgroup, which tries again.
+function mkdirTracked(dir: string, created: string[], hierarchyRoot: string, cpuset: boolean): void {
+  for (let madeParent = false; ; madeParent = true) {
+    try {
+      fs.mkdirSync(dir);
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return; // there already, or made by a concurrent create: not ours
+      const parent = path.dirname(dir);
+      if (code !== 'ENOENT' || madeParent || parent.length <= hierarchyRoot.length) throw err;
+      mkdirTracked(parent, created, hierarchyRoot, cpuset);
+    }
+  }
+  created.push(dir);
+  if (cpuset) fillCpuset(dir, hierarchyRoot);
+}
+
+// A new v1 cpuset cgroup starts empty and refuses tasks until it has cpus
+// and mems: copy the parent's. The default parent /runts may have just been
+// made by a concurrent create that has not filled it yet (and a child's set
+// must lie within its parent's): then fill it too, as that create would.
+// Only /runts: a parent runts did not make is never changed.
+function fillCpuset(dir: string, hierarchyRoot: string): void {
+  const parent = path.dirname(dir);
+  for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+    if (fs.readFileSync(path.join(dir, f), 'utf8').trim()) continue;
+    let value = fs.readFileSync(path.join(parent, f), 'utf8').trim();
+    if (!value && parent === path.join(hierarchyRoot, 'runts')) {
+      fillCpuset(parent, hierarchyRoot);
+      value = fs.readFileSync(path.join(parent, f), 'utf8').trim();
+    }
+    fs.writeFileSync(path.join(dir, f), value);
+  }
+}
+
+export function createCgroup(cgPath: string, layout: Layout = detectLayout()): CgroupRecord {
+  const record: CgroupRecord = { path: cgPath, dirs: [], created: [] };
+  try {
+    for (const h of layout.hierarchies) {
+      const dir = path.join(h.mountpoint, cgPath);
+      const isCpuset = h.version === 1 && h.controllers.includes('cpuset');
+      // A concurrent delete may remove an empty parent (such as /runts)
+      // between our check and our mkdir: then make it again.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          mkdirTracked(dir, record.created, h.mountpoint, isCpuset);
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+        }
+      }
+      record.dirs.push(dir);
+    }
+  } catch (err) {
+    removeCgroup(record);
+    throw new RuntsError(`create cgroup ${cgPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return record;
+}
+
+export function cgroupPids(record: CgroupRecord): number[] {
+  for (const dir of record.dirs) {
+    try {
+      return fs
+        .readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      /* try the next hierarchy */
+    }
+  }
+  return [];
+}
+
+// rmdir the container's own directories, the ones runts created. A cgroup
+// whose last process is still exiting reports EBUSY for a moment: retry
+// briefly. Then, best effort, the parents this container created and the
+// default parent /runts, when they are empty: another container using them
+// keeps them (EBUSY), and a create racing with their removal makes them again.
+export function removeCgroup(record: CgroupRecord): string[] {
+  const failed: string[] = [];
+  const deadline = Date.now() + 2000;
+  for (const dir of record.dirs.filter((d) => record.created.includes(d))) {
+    for (;;) {
+      try {
+        fs.rmdirSync(dir);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code === 'EBUSY' && Date.now() < deadline) {
+          sleepSync(0.5);
+          continue;
+        }
+        failed.push(`${dir}: ${code}`);
+        break;
+      }
+    }
+  }
+  const parents = new Set(record.created.filter((d) => !record.dirs.includes(d)));
+  if (record.path.startsWith('/runts/')) {
+    for (const dir of record.dirs) parents.add(dir.slice(0, dir.length - record.path.length) + '/runts');
+  }
+  for (const dir of [...parents].sort((a, b) => b.length - a.length)) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      /* in use by another container, or gone */
+    }
+  }
+  return failed;
+}
+
