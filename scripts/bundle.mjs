@@ -87,6 +87,10 @@ function moduleTable(list) {
   return parts.join('\n').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+// What a require of "./x" may name, in the order Node tries them: the same
+// rule at build time (bindRequires) and in the loader.
+const REQUIRE_SUFFIXES = ['', '.js', '.json', '/index.js'];
+
 // A module's require("./x") of another module of build/, resolved now: it
 // becomes require("runts:REL"), which the loader takes as the table key
 // itself, with no path arithmetic at run time (that arithmetic, Node's
@@ -97,7 +101,7 @@ function bindRequires(rel, body) {
   const dir = path.posix.dirname(rel);
   return body.replace(/\brequire\((["'])(\.\.?\/[^"'\n]*)\1\)/g, (call, _quote, spec) => {
     const target = path.posix.normalize(`${dir}/${spec}`);
-    const found = [target, `${target}.js`, `${target}.json`, `${target}/index.js`].find((c) => rels.includes(c));
+    const found = REQUIRE_SUFFIXES.map((suffix) => target + suffix).find((c) => rels.includes(c));
     return found ? `require(${JSON.stringify(`runts:${found}`)})` : call;
   });
 }
@@ -126,7 +130,7 @@ function __runtsResolve(fromDir, spec) {
   if (spec.startsWith('./') || spec.startsWith('../')) rel = __runtsPath.posix.normalize(fromDir + '/' + spec);
   else if (spec.startsWith('/')) rel = __runtsPath.relative(__runtsDir, spec);
   else return undefined;
-  for (const candidate of [rel, rel + '.js', rel + '.json', rel + '/index.js']) {
+  for (const candidate of ${JSON.stringify(REQUIRE_SUFFIXES)}.map((suffix) => rel + suffix)) {
     if (candidate in __runtsModules || __runtsFromDisk(candidate)) return candidate;
   }
   return undefined;

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import { RuntsError } from '../errors';
 import { warn } from '../log';
 import { runHooks } from './hooks';
-import { barrierPath, containerDir, lockContainer, readSaved, removeFile, statusOf, toState } from './state';
+import { barrierPath, containerDir, lockContainer, readSaved, statusOf, toState } from './state';
+import { removeFile } from '../sys/files';
 import { isAlive } from '../sys/proc';
 import { sleepSync } from '../sys/sleep';
 

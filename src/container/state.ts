@@ -9,6 +9,7 @@ import type { Hooks, State } from '../spec/types';
 import type { CgroupRecord } from '../cgroups';
 import { isAlive } from '../sys/proc';
 import { flockExclusive } from '../sys/helper';
+import { readSmallFile, removeFile } from '../sys/files';
 
 export const SPEC_VERSION = '1.3.0';
 
@@ -49,16 +50,6 @@ export function barrierPath(dir: string): string {
   return `${dir}/barrier`;
 }
 
-// Remove a file that may be gone already. Not fs.rmSync: that loads and
-// compiles Node's recursive remover (internal/fs/rimraf) even for one file.
-export function removeFile(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
 // The files runts keeps in a container's directory (and the barrier, gone
 // once started).
 const STATE_FILES = ['state.json', 'config.json', 'lock', 'barrier'];
@@ -81,22 +72,6 @@ export function writeSaved(dir: string, saved: Saved): void {
   fs.renameSync(tmp, stateFile(dir));
 }
 
-// state.json is about 1 KiB: read with one read(2) into a buffer kept for
-// the purpose, not readFileSync (an fstat and a new buffer each time; list
-// reads one for every container). A larger file is read whole.
-const savedBuffer = Buffer.alloc(64 * 1024);
-
-function readStateText(file: string): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const n = fs.readSync(fd, savedBuffer, 0, savedBuffer.length, 0);
-    if (n < savedBuffer.length) return savedBuffer.toString('utf8', 0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return fs.readFileSync(file, 'utf8');
-}
-
 export function readSaved(root: string, id: string): Saved {
   return readSavedIn(containerDir(root, id), id);
 }
@@ -105,7 +80,7 @@ export function readSaved(root: string, id: string): Saved {
 export function readSavedIn(dir: string, id: string): Saved {
   let text: string;
   try {
-    text = readStateText(stateFile(dir));
+    text = readSmallFile(stateFile(dir), 'utf8'); // about 1 KiB
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError(`container "${id}" does not exist`);
     throw new RuntsError(`container "${id}": cannot read state: ${(err as NodeJS.ErrnoException).code}`);

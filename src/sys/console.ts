@@ -1,7 +1,7 @@
 // Receiving a pty master over a console socket (SCM_RIGHTS), as conmon and
 // containerd's shim do; runts does it itself for `run -t` and `exec -t` in
 // the foreground. libc through koffi: Node's net module cannot pass fds.
-import * as fs from 'node:fs';
+import { removeFile } from './files';
 import { RuntsError } from '../errors';
 import { getLibc } from './libc';
 
@@ -87,5 +87,5 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
 }
 
 export function removeSocket(path: string): void {
-  fs.rmSync(path, { force: true });
+  removeFile(path);
 }

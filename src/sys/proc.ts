@@ -1,5 +1,5 @@
 // Facts about processes, read from /proc.
-import * as fs from 'node:fs';
+import { readSmallFile } from './files';
 
 export interface ProcStat {
   state: string;
@@ -7,20 +7,11 @@ export interface ProcStat {
   startTime: string; // field 22, in clock ticks since boot: pid + this names one process
 }
 
-// One line, well under 1 KiB: one read into a buffer kept for the purpose
-// (readFileSync would fstat, find size 0 and read twice). list does this for
-// every container.
-const statBuffer = Buffer.alloc(4096);
-
+// One line, well under 1 KiB; list reads it for every container.
 export function readStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
-    const fd = fs.openSync(`/proc/${pid}/stat`, 'r');
-    try {
-      text = statBuffer.toString('latin1', 0, fs.readSync(fd, statBuffer, 0, statBuffer.length, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
+    text = readSmallFile(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return undefined;
   }
