@@ -107,8 +107,8 @@ struct op {
 /* ------------------------------------------------------------------------ */
 /* Messages                                                                 */
 
-/* Writes all of buf to the socket. Returns -1 if the runtime is gone (after
- * `notify ready` it is: create has returned). MSG_NOSIGNAL: no SIGPIPE death. */
+/* Writes all of buf to the socket. Returns -1 if the runtime has closed its
+ * end. MSG_NOSIGNAL: no SIGPIPE death. */
 static int send_all(const char *buf, size_t n)
 {
 	while (n > 0) {
@@ -145,9 +145,10 @@ __attribute__((format(printf, 1, 2))) static void send_line(const char *fmt, ...
 	}
 	s[n] = '\n'; /* overwrites the NUL; length is n + 1 */
 	if (send_all(s, (size_t)n + 1) < 0) {
-		/* Nobody listens any more (a failure after start): the
-		 * container's stderr is the only place left to say it. */
-		dprintf(2, "runts-init: %.*s", n + 1, s);
+		/* runts closed its end before `ready`: it gave up on this
+		 * create (and is removing the cgroups we may be joining) or
+		 * died. Nobody is left to tell; a line on the caller's stderr
+		 * after runts's own error would only confuse. */
 		_exit(1);
 	}
 	free(s);
