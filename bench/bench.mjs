@@ -742,38 +742,6 @@ async function rowConcurrent(active) {
   }
 }
 
-// The concurrent row's floor: the same 150 Node starts (create and start in
-// 50 chains, then 50 deletes), each `node -e 0`. No runtime that starts a
-// Node process per command can take less than this.
-async function rowConcurrentFloor() {
-  const row = addRow('concurrent.node', `  node -e 0 alone, ${3 * CONCURRENT} times, ${CONCURRENT} at a time`);
-  const node = () => new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore', env: NODE_ENV });
-    inFlight.add(child);
-    child.once('exit', () => {
-      inFlight.delete(child);
-      resolve();
-    });
-  });
-  const whole = [];
-  const cpu = [];
-  for (let i = -HEAVY_WARMUP; i < HEAVY; i++) {
-    const c0 = childCpuMs();
-    const t0 = nowMs();
-    await Promise.all(Array.from({ length: CONCURRENT }, async () => {
-      await node();
-      await node();
-    }));
-    await Promise.all(Array.from({ length: CONCURRENT }, node));
-    if (i >= 0) {
-      whole.push(nowMs() - t0);
-      cpu.push(childCpuMs() - c0);
-    }
-  }
-  row.values.node = stats(whole);
-  row.values.node.cpuMeanMs = meanCpu(cpu);
-}
-
 // ---------------------------------------------------------------- cleanup
 
 let cleaned = false;
@@ -935,8 +903,6 @@ function targets(floor) {
     t(`${CONCURRENT} concurrent: none leaks`, c.leaked, 0, c.leaked === 0, 'leaks');
   }
   if (w !== undefined && wr) t(`${CONCURRENT} concurrent: whole <= runc's`, w / wr, 1, w <= wr, 'runts/runc');
-  const wn = ROWS.find((r) => r.key === 'concurrent.node')?.values.node?.median;
-  if (wn !== undefined && wr) t(`  (its node floor alone, ${3 * CONCURRENT} x node -e 0, against runc's whole)`, wn / wr, 1, wn <= wr, 'node/runc');
   return out;
 }
 
@@ -972,7 +938,6 @@ async function main() {
   const loadMid = os.loadavg();
   log(`${CONCURRENT} concurrent containers`);
   await rowConcurrent(active);
-  await rowConcurrentFloor();
 
   const showCrun = byName('crun').active;
   const table = tableOf(floor, showCrun);
@@ -984,6 +949,7 @@ async function main() {
   report.push(`load average ${loadBefore[0].toFixed(1)} at the start, ${loadMid[0].toFixed(1)} before the concurrent row${busy ? ' -- other work shared the CPUs: treat the numbers with care' : ''}`);
   report.push(`runts ${under.commit ?? '?'}${under.dirty ? ' + uncommitted changes' : ''}; ${RUNTIMES.filter((r) => r.active && r.name !== 'runts').map((r) => versionOf(r)?.split(';')[0]).join(', ')}`);
   report.push(`medians of ${N} runs (${HEAVY} for RSS and the ${CONCURRENT}-container row), milliseconds unless noted; node floor ${fmt(floor)} ms alone, in the environment bin/runts gives Node (each row's ratios use its own node -e 0 samples, taken in turn with its commands)`);
+  report.push('start and delete of a container without poststart or poststop hooks (as here) run in bin/runts without Node (docs/architecture.md): their (runts-node) is below 0');
   report.push('');
   report.push(table);
   report.push('');

@@ -18,7 +18,9 @@
  * takes the container's lock (_RUNTS_EARLY_HELPER). Whatever fails here,
  * runts spawns one itself.
  * build/ is found beside the directory of this binary (symlinks resolved:
- * /proc/self/exe). Two variables of the caller's environment are dropped
+ * /proc/self/exe). start and delete of most containers never reach Node:
+ * direct.c runs them here, from a record create left for them.
+ * Two variables of the caller's environment are dropped
  * (DROPPED_ENV): NODE_OPTIONS, whose V8 flags would make Node reject the code
  * caches, and whose --require would run the caller's code in runts; and
  * NODE_EXTRA_CA_CERTS, for which Node reads and parses every certificate
@@ -38,6 +40,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "direct.h"
 
 #ifndef RUNTS_NODE
 #error "build with -DRUNTS_NODE='\"/path/to/node\"'"
@@ -136,6 +140,9 @@ int main(int argc, char **argv)
 	static const char *const light[] = {"state", "list", "ls", "kill", "start", "delete", NULL};
 	const char *cmd = command_of(argc, argv);
 	int is_light = cmd && one_of(cmd, light);
+	static const char *const locking[] = {"start", "delete", NULL};
+	if (cmd && one_of(cmd, locking))
+		direct_command(argc, argv); /* returns when Node must do it */
 
 	/* Where this binary is, symlinks resolved; without /proc, from argv[0]. */
 	char self[PATH_MAX];
@@ -179,7 +186,6 @@ int main(int argc, char **argv)
 		if (!dropped(environ[i]))
 			env[e++] = environ[i];
 	static const char *const early[] = {"create", "run", "exec", NULL};
-	static const char *const locking[] = {"start", "delete", NULL};
 	char *early_var = NULL;
 	if (cmd && one_of(cmd, early) && !has_arg(argc, argv, "--dry-run"))
 		early_var = start_early_init(prefix, 0);

@@ -130,11 +130,7 @@ export function removeCgroup(record: CgroupRecord): string[] {
       }
     }
   }
-  const parents = new Set(record.created.filter((d) => !record.dirs.includes(d)));
-  if (record.path.startsWith('/runts/')) {
-    for (const dir of record.dirs) parents.add(dir.slice(0, dir.length - record.path.length) + '/runts');
-  }
-  for (const dir of [...parents].sort((a, b) => b.length - a.length)) {
+  for (const dir of cgroupParents(record)) {
     try {
       fs.rmdirSync(dir);
     } catch {
@@ -142,5 +138,15 @@ export function removeCgroup(record: CgroupRecord): string[] {
     }
   }
   return failed;
+}
+
+// The parents removeCgroup tries after the container's own directories,
+// deepest first: those this container created, and the default /runts.
+export function cgroupParents(record: CgroupRecord): string[] {
+  const parents = new Set(record.created.filter((d) => !record.dirs.includes(d)));
+  if (record.path.startsWith('/runts/')) {
+    for (const dir of record.dirs) parents.add(dir.slice(0, dir.length - record.path.length) + '/runts');
+  }
+  return [...parents].sort((a, b) => b.length - a.length);
 }
 

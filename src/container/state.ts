@@ -7,6 +7,7 @@ import { RuntsError } from '../errors';
 import { checkContainerId } from '../spec/semantic';
 import type { Hooks, State } from '../spec/types';
 import type { CgroupRecord } from '../cgroups';
+import { cgroupParents } from '../cgroups/dirs';
 import { isAlive } from '../sys/proc';
 import { flockExclusive } from '../sys/helper';
 import { readSmallFile, removeFile } from '../sys/files';
@@ -51,8 +52,8 @@ export function barrierPath(dir: string): string {
 }
 
 // The files runts keeps in a container's directory (and the barrier, gone
-// once started).
-const STATE_FILES = ['state.json', 'config.json', 'lock', 'barrier'];
+// once started). direct goes first: without state.json it would be wrong.
+const STATE_FILES = ['direct', 'state.json', 'config.json', 'lock', 'barrier'];
 
 // Remove a container's directory: its known files, then the directory; only
 // what else is found there (a temporary state file left by a killed
@@ -66,10 +67,37 @@ export function removeStateDir(dir: string): void {
   }
 }
 
+// What bin/runts needs to run start and delete itself, without Node
+// (native/direct.c; docs/architecture.md, "start and delete without Node"):
+// written beside state.json only when those commands have nothing to do
+// that needs the TypeScript, that is no poststart or poststop hooks, no
+// mounts left in the host's mount namespace, and only cgroup directories
+// runts made. Plain "key value" lines, so that the C side reads no JSON.
+export function directRecord(saved: Saved): string | undefined {
+  if (saved.hooks?.poststart?.length || saved.hooks?.poststop?.length || saved.hostMounts) return undefined;
+  const lines = ['runts-direct 1', `pid ${saved.pid}`, `starttime ${saved.startTime}`];
+  const cg = saved.cgroup;
+  if (cg) {
+    if (!cg.dirs.every((d) => cg.created.includes(d))) return undefined;
+    for (const d of cg.dirs) lines.push(`cgroup ${d}`);
+    for (const d of cgroupParents(cg)) lines.push(`parent ${d}`);
+  }
+  if (lines.some((l) => l.includes('\n'))) return undefined;
+  return lines.join('\n') + '\n';
+}
+
+// state.json and, where it applies, the direct record; each by temporary
+// file and rename, state.json first (the record is no good without it).
 export function writeSaved(dir: string, saved: Saved): void {
-  const tmp = path.join(dir, `.state.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(saved));
-  fs.renameSync(tmp, stateFile(dir));
+  writeAtomically(dir, 'state.json', JSON.stringify(saved));
+  const direct = directRecord(saved);
+  if (direct) writeAtomically(dir, 'direct', direct);
+}
+
+function writeAtomically(dir: string, name: string, text: string): void {
+  const tmp = `${dir}/.${name}.${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, `${dir}/${name}`);
 }
 
 export function readSaved(root: string, id: string): Saved {

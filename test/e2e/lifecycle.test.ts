@@ -238,6 +238,40 @@ t.test('delete --force kills, then deletes (running and created containers)', as
   await assertGone(t, waiting, wpid);
 });
 
+t.test('start and delete without Node: create leaves bin/runts a record of what they must do, only where no hook needs Node', async (t) => {
+  // native/direct.c carries the record out (test/unit/direct.test.ts checks
+  // that Node does not run); here, that it names what the kernel has.
+  const b = makeBundle(t);
+  const id = newId(t);
+  const pid = created(t, b.dir, id);
+  const record = readFile(path.join(stateDir(), id, 'direct')).split('\n');
+  t.equal(record[0], 'runts-direct 1', 'a record beside state.json');
+  t.ok(record.includes(`pid ${pid}`), 'naming the container\'s process');
+  const startTime = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+  t.ok(record.includes(`starttime ${startTime}`), 'and its start time, as /proc/<pid>/stat has it');
+  const named = record.filter((l) => l.startsWith('cgroup ')).map((l) => l.slice(7)).sort();
+  t.same(named, cgroupDirs(id).sort(), 'and its cgroup directory in every hierarchy');
+  for (const d of named) t.same(readFile(path.join(d, 'cgroup.procs')).split('\n').filter(Boolean).map(Number), [pid], `${d} holds the process`);
+  started(t, id);
+  t.ok(await waitFor(() => procCmdline(pid)[0] === 'sleep'), 'start: the process execs the program');
+  const d = runts(['delete', '-f', id]);
+  t.equal(d.status, 0, 'delete -f exits 0', { stderr: d.stderr });
+  await assertGone(t, id, pid);
+
+  for (const kind of ['poststart', 'poststop']) {
+    const H = tempDir(t, 'runts-e2e-hooks-');
+    const hb = makeBundle(t, { edit: (c) => (c.hooks = { [kind]: [hook(kind, H)] }) });
+    const hid = newId(t);
+    const hpid = created(t, hb.dir, hid);
+    t.notOk(fs.existsSync(path.join(stateDir(), hid, 'direct')), `with a ${kind} hook: no record, Node runs start and delete`);
+    started(t, hid);
+    const hd = runts(['delete', '-f', hid]);
+    t.equal(hd.status, 0, 'delete -f exits 0', { stderr: hd.stderr });
+    await assertGone(t, hid, hpid);
+    t.ok(await waitFor(() => readFile(path.join(H, 'order')) === `${kind}\n`), `the ${kind} hook ran`);
+  }
+});
+
 t.test('delete of a container without its own pid namespace: no process of it remains', async (t) => {
   // Killing the first process does not end its children here; delete must end them all.
   const b = makeBundle(t, {

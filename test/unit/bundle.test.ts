@@ -115,7 +115,7 @@ t.test('the launcher: node with the light or the full entry by the command, with
   fs.writeFileSync(fakeNode, '#!/bin/sh\nfor a in "$@"; do echo "arg $a"; done\necho "NODE_OPTIONS ${NODE_OPTIONS-unset}"\necho "NODE_EXTRA_CA_CERTS ${NODE_EXTRA_CA_CERTS-unset}"\necho "OTHER ${RUNTS_TEST_OTHER-unset}"\n', { mode: 0o755 });
   fs.mkdirSync(path.join(dir, 'bin'));
   const launcher = path.join(dir, 'bin', 'runts');
-  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c')], { encoding: 'utf8' });
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c'), path.join(REPO, 'native', 'direct.c')], { encoding: 'utf8' });
   t.equal(cc.status, 0, cc.stderr);
   const link = path.join(dir, 'runts-link'); // called through a symlink, as an install's $PREFIX/bin/runts is
   fs.symlinkSync(launcher, link);
@@ -132,7 +132,7 @@ t.test('the launcher: node with the light or the full entry by the command, with
     [['list'], light],
     [['ls', '-q'], light],
     [['start', 'id'], light],
-    [['delete', '-f', 'id'], light],
+    [['delete', 'id'], light], // (delete -f of a missing id ends in the launcher: direct.test.ts)
     [['--version'], full],
     [['spec'], full],
     [[], full],
@@ -196,14 +196,14 @@ t.test('the launcher starts runts-init early for create, run and exec, and as a 
     { mode: 0o755 },
   );
   const launcher = path.join(dir, 'bin', 'runts');
-  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c')], { encoding: 'utf8' });
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c'), path.join(REPO, 'native', 'direct.c')], { encoding: 'utf8' });
   t.equal(cc.status, 0, cc.stderr);
   const cases: [string[], 'early' | 'helper'][] = [
     [['create', 'id'], 'early'],
     [['--root', '/r', 'run', '-d', 'id'], 'early'],
     [['exec', 'id', 'sh'], 'early'],
     [['start', 'id'], 'helper'],
-    [['delete', '-f', 'id'], 'helper'],
+    [['delete', 'id'], 'helper'],
   ];
   for (const [args, kind] of cases) {
     fs.rmSync(out, { force: true });

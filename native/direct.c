@@ -1,0 +1,494 @@
+/*
+ * `start` and `delete` run by bin/runts itself, without Node, for the
+ * containers whose create left a `direct` record in their state directory
+ * (src/container/state.ts, directRecord: no poststart or poststop hooks, no
+ * mounts in the host's namespace, only cgroups runts made). Engines call
+ * these two for every container, and their work is small next to Node's
+ * start (docs/architecture.md, "start and delete without Node";
+ * docs/performance.md, item 25).
+ *
+ * The TypeScript still decides everything: create writes, as plain lines,
+ * the pid and start time to check, the cgroup directories to remove and
+ * their parents; this file only carries that out. Anything out of the
+ * ordinary returns to the launcher before anything has changed, and the
+ * launcher starts Node as usual, which says what is wrong in its own words:
+ * an option this file does not take, a container without the record or in
+ * a state the command refuses (not created, for start; running without
+ * --force, for delete). Once it has begun, it finishes the command as
+ * src/container/start.ts and delete.ts would, with the same messages and
+ * --log lines (src/log.ts).
+ */
+#define _GNU_SOURCE
+#include "direct.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_DIRS 64
+
+struct command {
+	const char *root, *log, *id;
+	int json, force, is_start;
+};
+
+struct record {
+	long pid;
+	char starttime[32];
+	int ncgroups, nparents;
+	char *cgroups[MAX_DIRS], *parents[MAX_DIRS];
+	char text[65536];
+};
+
+/* Logging as src/log.ts writes it. */
+
+static const struct command *logging;
+
+/* msg as JSON.stringify writes a string (inside quotes). */
+static size_t json_string(char *out, size_t cap, const char *msg)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)msg; *p && n + 8 < cap; p++) {
+		if (*p == '"' || *p == '\\')
+			n += (size_t)snprintf(out + n, cap - n, "\\%c", *p);
+		else if (*p == '\n')
+			n += (size_t)snprintf(out + n, cap - n, "\\n");
+		else if (*p < 0x20)
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", *p);
+		else
+			out[n++] = (char)*p;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void log_line(const char *level, const char *msg)
+{
+	if (!logging || !logging->log)
+		return;
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	char when[64], quoted[4096], line[4400];
+	snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+	json_string(quoted, sizeof quoted, msg);
+	int n = logging->json ? snprintf(line, sizeof line, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", level, quoted, when)
+			      : snprintf(line, sizeof line, "time=\"%s\" level=%s msg=\"%s\"\n", when, level, quoted);
+	int fd = open(logging->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return; /* as log.ts: a log we cannot write is not a second failure */
+	if (write(fd, line, (size_t)n) < 0) { /* the same */
+	}
+	close(fd);
+}
+
+/* With --log, warnings go only there (an engine's stderr may be the
+ * container's log stream). */
+static void warn(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_line("warning", msg);
+	if (!logging->log)
+		dprintf(2, "runts: warning: %s\n", msg);
+}
+
+static __attribute__((noreturn)) void fail(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_line("error", msg);
+	dprintf(2, "runts: %s\n", msg);
+	_exit(1);
+}
+
+/* The command line. */
+
+/* runc's container ID rule, as src/spec/semantic.ts checks it. */
+static int valid_id(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 1024 || !strcmp(id, "."))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || !strchr("_.+-", c)))
+			return 0;
+	}
+	return 1;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, or NULL. */
+static const char *value_of(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n))
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] || *i + 1 >= argc || argv[*i + 1][0] == '-')
+		return NULL;
+	return argv[++*i];
+}
+
+/* One global option at argv[*i] (src/main.ts's, before or after the
+ * command word, as the fast parser takes them): 1 taken, 0 not one this
+ * file takes. --debug and the rest are left to Node. */
+static int global_option(int argc, char **argv, int *i, struct command *c, int seen[3])
+{
+	const char *v;
+	if ((v = value_of(argc, argv, i, "--root"))) {
+		if (seen[0]++ || !*v)
+			return 0;
+		c->root = v;
+	} else if ((v = value_of(argc, argv, i, "--log"))) {
+		if (seen[1]++)
+			return 0;
+		c->log = *v ? v : NULL;
+	} else if ((v = value_of(argc, argv, i, "--log-format"))) {
+		if (seen[2]++ || (strcmp(v, "text") && strcmp(v, "json")))
+			return 0;
+		c->json = !strcmp(v, "json");
+	} else if (!strcmp(argv[*i], "--systemd-cgroup") || !strcmp(argv[*i], "--systemd-cgroup=true") ||
+		   !strcmp(argv[*i], "--systemd-cgroup=false")) {
+		/* only create uses it */
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int parse(int argc, char **argv, struct command *c)
+{
+	int seen[3] = {0, 0, 0}, forced = 0, i = 1;
+	c->root = "/run/runts";
+	for (; i < argc && argv[i][0] == '-'; i++)
+		if (!global_option(argc, argv, &i, c, seen))
+			return 0;
+	if (i >= argc)
+		return 0;
+	c->is_start = !strcmp(argv[i], "start");
+	if (!c->is_start && strcmp(argv[i], "delete"))
+		return 0;
+	for (i++; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-' || !a[1]) {
+			if (c->id)
+				return 0;
+			c->id = a;
+		} else if (!c->is_start && (!strcmp(a, "-f") || !strcmp(a, "--force") || !strcmp(a, "--force=true") ||
+					    !strcmp(a, "--force=false"))) {
+			if (forced++)
+				return 0;
+			c->force = strcmp(a, "--force=false") != 0;
+		} else if (!global_option(argc, argv, &i, c, seen)) {
+			return 0;
+		}
+	}
+	return c->id && valid_id(c->id);
+}
+
+/* The record and the process. */
+
+static int read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0 || (size_t)n == cap - 1)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* The record, as directRecord writes it; 0 if it is not one. */
+static int read_record(const char *dir, struct record *r)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/direct", dir);
+	if (read_file(path, r->text, sizeof r->text) < 0)
+		return 0;
+	char *save = NULL, *line = strtok_r(r->text, "\n", &save);
+	if (!line || strcmp(line, "runts-direct 1"))
+		return 0;
+	r->pid = 0;
+	r->starttime[0] = '\0';
+	r->ncgroups = r->nparents = 0;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		char *value = strchr(line, ' ');
+		if (!value)
+			return 0;
+		*value++ = '\0';
+		if (!strcmp(line, "pid"))
+			r->pid = strtol(value, NULL, 10);
+		else if (!strcmp(line, "starttime") && strlen(value) < sizeof r->starttime)
+			strcpy(r->starttime, value);
+		else if (!strcmp(line, "cgroup") && r->ncgroups < MAX_DIRS)
+			r->cgroups[r->ncgroups++] = value;
+		else if (!strcmp(line, "parent") && r->nparents < MAX_DIRS)
+			r->parents[r->nparents++] = value;
+		else
+			return 0;
+	}
+	snprintf(path, sizeof path, "%s/state.json", dir);
+	return r->pid > 0 && r->starttime[0] && access(path, F_OK) == 0;
+}
+
+/* Alive, the recorded process (not a reused pid) and not a zombie: as
+ * src/sys/proc.ts's isAlive. */
+static int alive(const struct record *r)
+{
+	char path[64], stat[1024];
+	snprintf(path, sizeof path, "/proc/%ld/stat", r->pid);
+	if (read_file(path, stat, sizeof stat) < 0)
+		return 0;
+	char *p = strrchr(stat, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	char state = p[2];
+	/* Field 3 is the state; field 22 the start time. */
+	p += 2;
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return 0;
+	size_t n = strcspn(p, " ");
+	return state != 'Z' && state != 'X' && n == strlen(r->starttime) && !strncmp(p, r->starttime, n);
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = {0, us * 1000};
+	nanosleep(&ts, NULL);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* start: as src/container/start.ts's releaseBarrier. The non-blocking open
+ * never hangs on a dead init; the init's own open then completes and it
+ * writes one byte, and keeps the fifo open until it execs the program, so
+ * EOF after the byte means the program runs; a failure on the way arrives
+ * as an "error ..." line. */
+static void start(const char *dir, const struct record *r, const char *id)
+{
+	char barrier[4200];
+	snprintf(barrier, sizeof barrier, "%s/barrier", dir);
+	int fd = open(barrier, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		fail("open %s: %s", barrier, strerrorname_np(errno));
+	char said[4096], buf[4096];
+	size_t len = 0;
+	int released = 0, exited = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n > 0) {
+			size_t skip = released ? 0 : 1; /* the release byte */
+			released = 1;
+			for (size_t k = skip; k < (size_t)n && len + 1 < sizeof said; k++)
+				said[len++] = buf[k];
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			int e = errno;
+			unlink(barrier);
+			fail("read %s: %s", barrier, strerrorname_np(e));
+		}
+		if (n == 0) {
+			if (released)
+				break;
+			if (!alive(r)) {
+				exited = 1;
+				break;
+			}
+		}
+		sleep_us(200); /* the init is at most a few ms away */
+	}
+	close(fd);
+	unlink(barrier);
+	if (exited)
+		fail("cannot start container \"%s\": its process exited", id);
+	said[len] = '\0';
+	for (char *line = said; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!strncmp(line, "error ", 6)) {
+			char *end = strchr(line, '\n');
+			if (end)
+				*end = '\0';
+			fail("start: %s", line + 6);
+		}
+	}
+}
+
+/* The pids in the container's cgroup, from the first hierarchy that
+ * answers, each sent SIGKILL (as delete.ts: a container without its own
+ * pid namespace may leave processes behind its first). */
+static void kill_cgroup(const struct record *r)
+{
+	static char procs[65536];
+	for (int k = 0; k < r->ncgroups; k++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/cgroup.procs", r->cgroups[k]);
+		if (read_file(path, procs, sizeof procs) < 0)
+			continue;
+		for (char *p = procs; *p;) {
+			long pid = strtol(p, &p, 10);
+			if (pid > 0)
+				kill((pid_t)pid, SIGKILL);
+			while (*p == '\n')
+				p++;
+		}
+		return;
+	}
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, text, strlen(text)) < 0) { /* no freezer there */
+	}
+	close(fd);
+}
+
+/* A frozen cgroup must thaw for SIGKILL to be acted on. */
+static void thaw(const struct record *r)
+{
+	for (int k = 0; k < r->ncgroups; k++) {
+		char path[4200];
+		if (strstr(r->cgroups[k], "/freezer/")) {
+			snprintf(path, sizeof path, "%s/freezer.state", r->cgroups[k]);
+			write_file(path, "THAWED");
+		} else {
+			snprintf(path, sizeof path, "%s/cgroup.freeze", r->cgroups[k]);
+			write_file(path, "0");
+		}
+	}
+}
+
+/* A container's directory and the files in it (a directory inside, which
+ * runts never makes, goes too, as delete.ts's fallback would take it). */
+static int remove_tree(int parent, const char *name)
+{
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_tree(dirfd(d), e->d_name);
+	closedir(d);
+	return unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* delete: as src/container/delete.ts, for a stopped container or, with
+ * --force, a running one. */
+static void delete(const char *dir, const struct record *r)
+{
+	if (alive(r)) {
+		thaw(r);
+		kill((pid_t)r->pid, SIGKILL);
+		kill_cgroup(r);
+		/* A killed process is gone within a millisecond or so: poll
+		 * finely, for up to 10 s. */
+		for (long deadline = now_ms() + 10000; alive(r) && now_ms() < deadline;)
+			sleep_us(500);
+	}
+	kill_cgroup(r); /* processes that outlived PID 1 (no pid namespace) */
+	/* A cgroup whose last process is still exiting reports EBUSY for a
+	 * moment: retry briefly. */
+	long deadline = now_ms() + 2000;
+	for (int k = 0; k < r->ncgroups; k++) {
+		while (rmdir(r->cgroups[k]) < 0 && errno != ENOENT) {
+			if (errno == EBUSY && now_ms() < deadline) {
+				sleep_us(500);
+				continue;
+			}
+			warn("delete: cannot remove cgroup %s: %s", r->cgroups[k], strerrorname_np(errno));
+			break;
+		}
+	}
+	for (int k = 0; k < r->nparents; k++)
+		rmdir(r->parents[k]); /* in use by another container, or gone */
+	if (remove_tree(AT_FDCWD, dir) < 0)
+		warn("delete: cannot remove %s: %s", dir, strerrorname_np(errno));
+}
+
+void direct_command(int argc, char **argv)
+{
+	struct command c = {0};
+	if (!parse(argc, argv, &c))
+		return;
+	char dir[4096];
+	if (snprintf(dir, sizeof dir, "%s/%s", c.root, c.id) >= (int)sizeof dir)
+		return;
+	char lock_path[4300];
+	snprintf(lock_path, sizeof lock_path, "%s/lock", dir);
+	int lock = open(lock_path, O_RDONLY | O_CLOEXEC);
+	if (lock < 0) {
+		/* As delete.ts (and runc): --force on a container that is gone
+		 * already is not an error; engines clean up with it. */
+		struct stat st;
+		if (!c.is_start && c.force && errno == ENOENT && stat(dir, &st) < 0 && errno == ENOENT)
+			_exit(0);
+		return;
+	}
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(lock);
+			return;
+		}
+	static struct record r;
+	int usable = read_record(dir, &r);
+	int live = usable && alive(&r);
+	char barrier[4300];
+	snprintf(barrier, sizeof barrier, "%s/barrier", dir);
+	/* start: only a created container (alive, barrier there); delete: a
+	 * stopped one, or any with --force. Else Node says why. */
+	if (!usable || (c.is_start && (!live || access(barrier, F_OK) < 0)) || (!c.is_start && live && !c.force)) {
+		close(lock);
+		return;
+	}
+	logging = &c;
+	if (c.is_start)
+		start(dir, &r, c.id);
+	else
+		delete(dir, &r);
+	_exit(0);
+}

@@ -1,0 +1,226 @@
+// start and delete without Node: the record create writes (directRecord),
+// and bin/runts carrying it out (native/direct.c) or handing the command to
+// Node. The launcher is built here with a stand-in for node that says it ran,
+// and the "cgroups" are plain directories, so this needs gcc, not root.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { directRecord, Saved } from '../../src/container/state';
+import { readStat } from '../../src/sys/proc';
+
+const REPO = path.join(__dirname, '..', '..');
+
+const saved = (over: Partial<Saved> = {}): Saved => ({
+  ociVersion: '1.3.0',
+  id: 'c1',
+  pid: 4242,
+  startTime: '777',
+  bundle: '/b',
+  created: '2026-11-25T00:00:00.000Z',
+  rootfs: '/b/rootfs',
+  pidNamespace: true,
+  owner: '0',
+  hooks: { poststart: undefined, poststop: undefined },
+  cgroup: { path: '/runts/c1', dirs: ['/cg/cpu/runts/c1', '/cg/memory/runts/c1'], created: ['/cg/cpu/runts', '/cg/cpu/runts/c1', '/cg/memory/runts/c1'] },
+  ...over,
+});
+
+t.test('directRecord: the pid, its start time, the cgroups and the parents to try, deepest first', async (t) => {
+  t.equal(
+    directRecord(saved()),
+    'runts-direct 1\npid 4242\nstarttime 777\ncgroup /cg/cpu/runts/c1\ncgroup /cg/memory/runts/c1\nparent /cg/memory/runts\nparent /cg/cpu/runts\n',
+  );
+  t.equal(directRecord(saved({ cgroup: undefined })), 'runts-direct 1\npid 4242\nstarttime 777\n', 'no cgroup: nothing to remove');
+});
+
+t.test('directRecord: none where start or delete must run in Node', async (t) => {
+  const hook = [{ path: '/bin/true' }];
+  t.equal(directRecord(saved({ hooks: { poststart: hook } })), undefined, 'poststart hooks');
+  t.equal(directRecord(saved({ hooks: { poststop: hook } })), undefined, 'poststop hooks');
+  t.equal(directRecord(saved({ hooks: { poststart: [], poststop: [] } })) !== undefined, true, 'empty hook lists are no hooks');
+  t.equal(directRecord(saved({ hostMounts: '/b/rootfs' })), undefined, 'mounts in the host\'s namespace');
+  t.equal(
+    directRecord(saved({ cgroup: { path: '/x', dirs: ['/cg/cpu/x'], created: [] } })),
+    undefined,
+    'a cgroup runts did not make (delete may not remove it, nor kill what is in it)',
+  );
+  t.equal(directRecord(saved({ cgroup: { path: '/a\nb', dirs: ['/cg/a\nb'], created: ['/cg/a\nb'] } })), undefined, 'a newline in a path');
+});
+
+// The launcher with a stand-in for node that prints its arguments.
+function buildLauncher(t: any): { dir: string; runts: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-direct-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  const fakeNode = path.join(dir, 'node');
+  fs.writeFileSync(fakeNode, '#!/bin/sh\nshift\necho "node ran: $*"\n', { mode: 0o755 });
+  // No runts-init here: the launcher's helper start fails, and Node (here
+  // the stand-in) would spawn one itself.
+  const runts = path.join(dir, 'bin', 'runts');
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', runts, ...['launcher.c', 'direct.c'].map((f) => path.join(REPO, 'native', f))], {
+    encoding: 'utf8',
+  });
+  t.equal(cc.status, 0, cc.stderr);
+  return { dir, runts };
+}
+
+interface Container {
+  root: string;
+  state: string; // the container's directory
+  cgroups: string[];
+  parent: string;
+}
+
+// A container's directory as create leaves it, with "cgroup" directories
+// under dir/cg and a record naming process pid.
+function makeContainer(dir: string, id: string, pid: number, startTime: string): Container {
+  const root = path.join(dir, 'root');
+  const state = path.join(root, id);
+  fs.mkdirSync(state, { recursive: true });
+  const parent = path.join(dir, 'cg', 'runts');
+  const cgroups = ['cpu', 'memory'].map((h) => path.join(parent, `${id}-${h}`));
+  for (const c of cgroups) fs.mkdirSync(c, { recursive: true });
+  fs.writeFileSync(path.join(state, 'lock'), '');
+  fs.writeFileSync(path.join(state, 'state.json'), '{}');
+  fs.writeFileSync(path.join(state, 'config.json'), '{}');
+  const lines = ['runts-direct 1', `pid ${pid}`, `starttime ${startTime}`, ...cgroups.map((c) => `cgroup ${c}`), `parent ${parent}`];
+  fs.writeFileSync(path.join(state, 'direct'), lines.join('\n') + '\n');
+  return { root, state, cgroups, parent };
+}
+
+function child(t: any, args: string[]): ChildProcess {
+  const c = spawn(args[0], args.slice(1), { stdio: 'ignore' });
+  t.teardown(() => c.kill('SIGKILL'));
+  return c;
+}
+
+const exited = (c: ChildProcess) => new Promise<string | null>((res) => (c.exitCode !== null || c.signalCode !== null ? res(c.signalCode) : c.on('exit', (_code, sig) => res(sig))));
+
+t.test('delete of a stopped container: its cgroups, the empty parent and its directory go, without Node', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const gone = spawnSync('true');
+  const c = makeContainer(dir, 'c1', gone.pid!, '1');
+  const r = spawnSync(runts, ['--root', c.root, 'delete', 'c1'], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, '', 'node did not run');
+  t.equal(r.stderr, '');
+  for (const p of [...c.cgroups, c.parent, c.state]) t.notOk(fs.existsSync(p), `${path.relative(dir, p)} removed`);
+});
+
+t.test('delete: a cgroup it cannot remove is a warning, on stderr or in --log only', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  for (const format of ['text', 'json']) {
+    const c = makeContainer(dir, `c-${format}`, spawnSync('true').pid!, '1');
+    fs.writeFileSync(path.join(c.cgroups[0], 'busy'), '');
+    const r = spawnSync(runts, ['--root', c.root, 'delete', `c-${format}`], { encoding: 'utf8' });
+    t.equal(r.status, 0, 'still exit status 0');
+    t.equal(r.stderr, `runts: warning: delete: cannot remove cgroup ${c.cgroups[0]}: ENOTEMPTY\n`, 'named on stderr');
+    t.notOk(fs.existsSync(c.state), 'the state directory went all the same');
+    const log = path.join(dir, `log.${format}`);
+    const c2 = makeContainer(dir, `d-${format}`, spawnSync('true').pid!, '1');
+    fs.writeFileSync(path.join(c2.cgroups[0], 'busy'), '');
+    const r2 = spawnSync(runts, ['--log', log, '--log-format', format, '--root', c2.root, 'delete', `d-${format}`], { encoding: 'utf8' });
+    t.equal(r2.stderr, '', `with --log (${format}) nothing on stderr`);
+    const line = fs.readFileSync(log, 'utf8');
+    const msg = `delete: cannot remove cgroup ${c2.cgroups[0]}: ENOTEMPTY`;
+    if (format === 'json') {
+      const j = JSON.parse(line);
+      t.same([j.level, j.msg], ['warning', msg], 'a json line as src/log.ts writes it');
+      t.match(j.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    } else t.match(line, new RegExp(`^time="[^"]+Z" level=warning msg=${JSON.stringify(msg).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n$`), 'a text line as src/log.ts writes it');
+  }
+});
+
+t.test('delete of a live process: without --force Node says why; with it the process is killed first', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const sleeper = child(t, ['sleep', '30']);
+  const c = makeContainer(dir, 'c1', sleeper.pid!, readStat(sleeper.pid!)!.startTime);
+  const r = spawnSync(runts, ['--root', c.root, 'delete', 'c1'], { encoding: 'utf8' });
+  t.equal(r.stdout, `node ran: --root ${c.root} delete c1\n`, 'left to Node');
+  t.ok(fs.existsSync(path.join(c.state, 'direct')) && c.cgroups.every((g) => fs.existsSync(g)), 'nothing touched');
+  t.equal(spawnSync('flock', ['-n', path.join(c.state, 'lock'), 'true']).status, 0, 'and the lock is free again');
+  t.equal(sleeper.exitCode, null, 'the process lives');
+  const f = spawnSync(runts, ['--root', c.root, 'delete', '--force', 'c1'], { encoding: 'utf8' });
+  t.equal(f.status, 0, f.stderr);
+  t.equal(f.stdout, '', 'node did not run');
+  t.equal(await exited(sleeper), 'SIGKILL', 'the process was killed');
+  t.notOk(fs.existsSync(c.state), 'its directory is gone');
+  t.notOk(fs.existsSync(c.parent), 'and its cgroups');
+});
+
+t.test('delete -f of a container that is not there: nothing to do, exit 0, no Node (as runc)', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const r = spawnSync(runts, ['--root', path.join(dir, 'root'), 'delete', '-f', 'nothere'], { encoding: 'utf8' });
+  t.same([r.status, r.stdout, r.stderr], [0, '', '']);
+  const n = spawnSync(runts, ['--root', path.join(dir, 'root'), 'delete', 'nothere'], { encoding: 'utf8' });
+  t.match(n.stdout, /^node ran:/, 'without -f, Node says it does not exist');
+});
+
+// A stand-in for the init at the barrier: opens the fifo for writing
+// (blocking until start opens it), writes what the init would, and execs
+// sleep with the fifo closed, as the init's close-on-exec does.
+function waitingInit(t: any, barrier: string, says: string): ChildProcess {
+  spawnSync('mkfifo', [barrier]);
+  return child(t, ['sh', '-c', `exec 3>"$1"; printf '${says}' >&3; exec sleep 30 3>&-`, 'init', barrier]);
+}
+
+t.test('start of a created container: releases the barrier and waits for the exec, without Node', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const c = makeContainer(dir, 'c1', 0, '');
+  const init = waitingInit(t, path.join(c.state, 'barrier'), 'x');
+  const startTime = readStat(init.pid!)!.startTime;
+  fs.writeFileSync(path.join(c.state, 'direct'), `runts-direct 1\npid ${init.pid}\nstarttime ${startTime}\n`);
+  const r = spawnSync(runts, ['--root', c.root, 'start', 'c1'], { encoding: 'utf8' });
+  t.same([r.status, r.stdout, r.stderr], [0, '', ''], 'exit 0, node did not run');
+  t.equal(fs.readFileSync(`/proc/${init.pid}/cmdline`, 'utf8'), 'sleep\x0030\x00', 'the process went on to exec its program');
+  t.notOk(fs.existsSync(path.join(c.state, 'barrier')), 'the barrier is gone');
+  const again = spawnSync(runts, ['--root', c.root, 'start', 'c1'], { encoding: 'utf8' });
+  t.equal(again.stdout, `node ran: --root ${c.root} start c1\n`, 'started already: Node says why');
+});
+
+t.test('start: a failure the init reports is the error, on stderr and in --log, exit 1', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const c = makeContainer(dir, 'c1', 0, '');
+  const init = waitingInit(t, path.join(c.state, 'barrier'), 'xerror exec "nothere": ENOENT\\n');
+  fs.writeFileSync(path.join(c.state, 'direct'), `runts-direct 1\npid ${init.pid}\nstarttime ${readStat(init.pid!)!.startTime}\n`);
+  const log = path.join(dir, 'log');
+  const r = spawnSync(runts, ['--root', c.root, '--log', log, '--log-format', 'json', 'start', 'c1'], { encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.equal(r.stderr, 'runts: start: exec "nothere": ENOENT\n');
+  t.equal(r.stdout, '', 'node did not run');
+  t.same(
+    (({ level, msg }) => ({ level, msg }))(JSON.parse(fs.readFileSync(log, 'utf8'))),
+    { level: 'error', msg: 'start: exec "nothere": ENOENT' },
+    'the json log line containerd reads',
+  );
+});
+
+t.test('what the launcher leaves to Node, untouched', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const gone = spawnSync('true');
+  const c = makeContainer(dir, 'c1', gone.pid!, '1');
+  const cases = [
+    ['--root', c.root, '--debug', 'delete', 'c1'],
+    ['--root', c.root, 'delete', '--bogus', 'c1'],
+    ['--root', c.root, 'delete', '-f', '-f', 'c1'],
+    ['--root', c.root, '--root', c.root, 'delete', 'c1'],
+    ['--root', c.root, '--log-format', 'xml', 'delete', 'c1'],
+    ['--root', c.root, 'delete', 'c1', 'c2'],
+    ['--root', c.root, 'delete', '--', 'c1'],
+    ['--root', c.root, 'delete', 'c/1'],
+    ['--root', c.root, 'start', '-f', 'c1'],
+    ['--root', c.root, 'start', 'c1'], // not created: no barrier
+  ];
+  for (const args of cases) {
+    const r = spawnSync(runts, args, { encoding: 'utf8' });
+    t.equal(r.stdout, `node ran: ${args.join(' ')}\n`, args.join(' '));
+  }
+  t.ok(fs.existsSync(path.join(c.state, 'direct')) && c.cgroups.every((g) => fs.existsSync(g)), 'nothing touched');
+  fs.writeFileSync(path.join(c.state, 'direct'), 'runts-direct 2\npid 1\nstarttime 1\n');
+  t.match(spawnSync(runts, ['--root', c.root, 'delete', 'c1'], { encoding: 'utf8' }).stdout, /^node ran/, 'a record of another version');
+  fs.rmSync(path.join(c.state, 'state.json'));
+  fs.writeFileSync(path.join(c.state, 'direct'), `runts-direct 1\npid ${gone.pid}\nstarttime 1\n`);
+  t.match(spawnSync(runts, ['--root', c.root, 'delete', 'c1'], { encoding: 'utf8' }).stdout, /^node ran/, 'no state.json');
+});
