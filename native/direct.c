@@ -352,19 +352,31 @@ static void start(const char *dir, const struct record *r, const char *id)
  * pid namespace may leave processes behind its first). */
 static void kill_cgroup(const struct record *r)
 {
-	static char procs[65536];
 	for (int k = 0; k < r->ncgroups; k++) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/cgroup.procs", r->cgroups[k]);
-		if (read_file(path, procs, sizeof procs) < 0)
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
 			continue;
-		for (char *p = procs; *p;) {
-			long pid = strtol(p, &p, 10);
-			if (pid > 0)
-				kill((pid_t)pid, SIGKILL);
-			while (*p == '\n')
-				p++;
+		/* One pid a line, read in pieces: a number cut at the end of
+		 * one piece is finished by the next. */
+		char buf[4096];
+		long pid = 0;
+		ssize_t n;
+		while ((n = read(fd, buf, sizeof buf)) > 0) {
+			for (ssize_t i = 0; i < n; i++) {
+				if (buf[i] >= '0' && buf[i] <= '9') {
+					pid = pid * 10 + (buf[i] - '0');
+				} else {
+					if (pid > 0)
+						kill((pid_t)pid, SIGKILL);
+					pid = 0;
+				}
+			}
 		}
+		if (pid > 0)
+			kill((pid_t)pid, SIGKILL);
+		close(fd);
 		return;
 	}
 }

@@ -150,6 +150,19 @@ t.test('delete of a live process: without --force Node says why; with it the pro
   t.notOk(fs.existsSync(c.parent), 'and its cgroups');
 });
 
+t.test('delete: what is left in the cgroup (no pid namespace: children outlive the first process) is killed', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const c = makeContainer(dir, 'c1', spawnSync('true').pid!, '1');
+  const left = [child(t, ['sleep', '30']), child(t, ['sleep', '31'])];
+  // cgroup.procs as the kernel lists it, here a plain file (so that this
+  // "cgroup" cannot be removed: a warning), the last line without its newline.
+  fs.writeFileSync(path.join(c.cgroups[0], 'cgroup.procs'), `${left[0].pid}\n${left[1].pid}`);
+  const r = spawnSync(runts, ['--root', c.root, 'delete', 'c1'], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.same(await Promise.all(left.map(exited)), ['SIGKILL', 'SIGKILL'], 'both killed');
+  t.notOk(fs.existsSync(c.state), 'its directory is gone');
+});
+
 t.test('delete -f of a container that is not there: nothing to do, exit 0, no Node (as runc)', async (t) => {
   const { dir, runts } = buildLauncher(t);
   const r = spawnSync(runts, ['--root', path.join(dir, 'root'), 'delete', '-f', 'nothere'], { encoding: 'utf8' });
