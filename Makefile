@@ -13,7 +13,7 @@ SCHEMAS := $(wildcard schemas/*.json)
 
 all: build
 
-build: bin/runts bin/runts-init bin/runts-exit.node build/validators.cjs build/version.json build/full.js
+build: bin/runts bin/runts-init bin/runts-addon.node build/validators.cjs build/version.json build/full.js
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -45,8 +45,8 @@ build/full.js: build/.tsc build/validators.cjs build/version.json scripts/bundle
 	$(NODE) scripts/bundle.mjs build src
 
 # bin/runts (native/launcher.c) starts Node with the bundle that suits the command.
-native: bin/runts-init bin/runts bin/runts-exit.node
-bin/runts bin/runts-init bin/runts-exit.node: $(wildcard native/*.c native/*.h) native/Makefile
+native: bin/runts-init bin/runts bin/runts-addon.node
+bin/runts bin/runts-init bin/runts-addon.node: $(wildcard native/*.c native/*.h) native/Makefile
 	$(MAKE) -C native NODE=$(NODE)
 
 install: build
@@ -89,4 +89,4 @@ bench: deps build
 	$(NODE) bench/bench.mjs
 
 clean:
-	rm -rf build bin/runts bin/runts-init bin/runts-exit.node
+	rm -rf build bin/runts bin/runts-init bin/runts-addon.node

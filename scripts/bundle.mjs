@@ -83,7 +83,9 @@ function moduleTable(list) {
   }
   parts.push('};');
   // ASCII only: one character above it would make V8 hold the whole source
-  // as a two-byte string, twice the memory to read it into.
+  // as a two-byte string, twice the memory to read it into; and the entries
+  // map the bundle as a Latin-1 string (native/addon.c), which says the
+  // same as UTF-8 only for ASCII.
   return parts.join('\n').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -198,13 +200,26 @@ const entrySource = ({ name, commands }) => `'use strict';
 const fs = require('node:fs');
 const { Script } = require('node:vm');
 const file = __dirname + '/runts-${name}.js';
+const cache = __dirname + '/runts-${name}.cache';
+// Both mapped from their files, not read and copied (bin/runts-addon.node,
+// native/addon.c); read where the addon cannot.
+let source;
 let cachedData;
 try {
-  cachedData = fs.readFileSync(__dirname + '/runts-${name}.cache');
+  const addon = { exports: {} };
+  process.dlopen(addon, __dirname + '/../bin/runts-addon.node');
+  source = addon.exports.mapString(file);
+  cachedData = addon.exports.mapBuffer(cache);
+} catch {
+  /* not built, or not loadable by this Node */
+}
+source ??= fs.readFileSync(file, 'utf8');
+try {
+  cachedData ??= fs.readFileSync(cache);
 } catch {
   /* compiled without */
 }
-new Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData }).runInThisContext()(require, __dirname).load('main.js').main(process.argv.slice(2));
+new Script(source, { filename: file, cachedData }).runInThisContext()(require, __dirname).load('main.js').main(process.argv.slice(2));
 `;
 
 const removeOutputs = () => outputs.forEach((f) => fs.rmSync(f, { force: true }));

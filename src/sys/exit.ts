@@ -1,5 +1,5 @@
 // The end of every command: _exit(2) with process.exitCode, through
-// bin/runts-exit.node (native/exit.c), instead of Node's exit, which first
+// bin/runts-addon.node (native/addon.c), instead of Node's exit, which first
 // joins V8's worker threads and runs its C++ teardown (1.5 ms more before
 // the caller sees the exit, and up to 10 ms of CPU, here:
 // docs/performance.md, item 20). runts writes its output with write(2)
@@ -9,7 +9,7 @@
 // when the addon does not load.
 import * as path from 'node:path';
 
-const ADDON = path.join(__dirname, '..', '..', 'bin', 'runts-exit.node');
+const ADDON = path.join(__dirname, '..', '..', 'bin', 'runts-addon.node');
 let throughNode = false;
 
 export function exitThroughNode(): void {

@@ -177,6 +177,16 @@ t.test('the warm-ups leave nothing behind: no directory, and no made-up cgroup l
   t.notOk(layout.hierarchies.some((h) => h.mountpoint.includes('runts-warm-up-')), 'detectLayout() reads this host, not the warm-up\'s mount table', { layout });
 });
 
+t.test('the bundles are plain ASCII, a wider character escaped: the entries map them as Latin-1', async (t) => {
+  const { build, src } = copyTree(t);
+  fs.appendFileSync(path.join(build, 'errors.js'), 'exports.wide = "caf\u00e9";\n'); // the character itself, not an escape
+  const r = bundle(build, src);
+  t.equal(r.status, 0, r.stderr);
+  const source = fs.readFileSync(path.join(build, 'runts-full.js'), 'utf8');
+  t.notOk(/[^\x00-\x7f]/.test(source), 'nothing but ASCII');
+  t.ok(source.includes('exports.wide = "caf\\u00e9";'), 'the character as its escape');
+});
+
 t.test('the launcher starts runts-init early for create, run and exec, and as a helper for start and delete, with one end of a socket each', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-launcher-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
