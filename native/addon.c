@@ -27,6 +27,16 @@
  *                    replaced, never rewritten in place, so a mapping
  *                    never changes under a running command.
  *
+ *   readFile(path, latin1)
+ *                    the whole file as a string (UTF-8, or Latin-1 for
+ *                    /proc files), in one call: list reads state.json and
+ *                    /proc/<pid>/stat for every container, and Node's
+ *                    open, read and close from JavaScript cost about 40 µs
+ *                    a file here against 5 for the system calls themselves
+ *                    (item 27). A failure throws an Error whose code is
+ *                    the errno's name (ENOENT), as Node's fs errors have.
+ *                    src/sys/files.ts.
+ *
  * The few Node-API declarations it needs are written out here (the ABI is
  * stable), so that building it needs no Node headers; node resolves them
  * when it loads the addon. node_api_create_external_string_latin1 is looked
@@ -35,10 +45,14 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,6 +75,10 @@ napi_status napi_create_external_buffer(napi_env, size_t length, void *data, nap
 napi_status napi_create_function(napi_env, const char *name, size_t length, napi_callback, void *data,
 				 napi_value *result);
 napi_status napi_set_named_property(napi_env, napi_value object, const char *name, napi_value value);
+napi_status napi_get_value_bool(napi_env, napi_value, bool *);
+napi_status napi_create_string_utf8(napi_env, const char *, size_t, napi_value *);
+napi_status napi_create_string_latin1(napi_env, const char *, size_t, napi_value *);
+napi_status napi_throw_error(napi_env, const char *code, const char *msg);
 
 static napi_value exit_now(napi_env env, napi_callback_info info)
 {
@@ -138,6 +156,64 @@ static napi_value map_buffer(napi_env env, napi_callback_info info)
 	return b;
 }
 
+static napi_value read_file(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2];
+	char path[4096];
+	size_t n;
+	bool latin1 = false;
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 2 ||
+	    napi_get_value_string_utf8(env, argv[0], path, sizeof path, &n) != 0 || n + 1 >= sizeof path ||
+	    napi_get_value_bool(env, argv[1], &latin1) != 0) {
+		napi_throw_error(env, "EINVAL", "readFile(path, latin1): bad arguments");
+		return NULL;
+	}
+	/* Nearly always one read into this buffer; a bigger file grows it. */
+	static char small[65536];
+	char *buf = small;
+	size_t cap = sizeof small, len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = fd < 0 ? errno : 0;
+	while (!err) {
+		if (len == cap) {
+			char *bigger = malloc(cap * 2);
+			if (!bigger) {
+				err = ENOMEM;
+				break;
+			}
+			memcpy(bigger, buf, len);
+			if (buf != small)
+				free(buf);
+			buf = bigger;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = errno;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (fd >= 0)
+		close(fd);
+	napi_value s = NULL;
+	if (!err && (latin1 ? napi_create_string_latin1(env, buf, len, &s) : napi_create_string_utf8(env, buf, len, &s)) != 0)
+		err = ENOMEM;
+	if (buf != small)
+		free(buf);
+	if (err) {
+		const char *name = strerrorname_np(err);
+		char msg[4200];
+		snprintf(msg, sizeof msg, "read %s: %s", path, name ? name : "EIO");
+		napi_throw_error(env, name ? name : "EIO", msg);
+		return NULL;
+	}
+	return s;
+}
+
 /* The Node-API version this addon needs: 1, the first. */
 int32_t node_api_module_get_api_version_v1(void)
 {
@@ -149,7 +225,7 @@ napi_value napi_register_module_v1(napi_env env, napi_value exports)
 	static const struct {
 		const char *name;
 		napi_callback fn;
-	} functions[] = {{"exit", exit_now}, {"mapString", map_string}, {"mapBuffer", map_buffer}};
+	} functions[] = {{"exit", exit_now}, {"mapString", map_string}, {"mapBuffer", map_buffer}, {"readFile", read_file}};
 	for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
 		napi_value fn;
 		if (napi_create_function(env, functions[i].name, (size_t)-1, functions[i].fn, NULL, &fn) == 0)

@@ -7,9 +7,8 @@
 // streams instead (yargs's help and usage; a pipe the caller made
 // non-blocking) is left to Node's exit, which flushes it; so is everything
 // when the addon does not load.
-import * as path from 'node:path';
+import { runtsAddon } from './addon';
 
-const ADDON = path.join(__dirname, '..', '..', 'bin', 'runts-addon.node');
 let throughNode = false;
 
 export function exitThroughNode(): void {
@@ -18,14 +17,6 @@ export function exitThroughNode(): void {
 
 export function exitNow(code?: number): never {
   if (code !== undefined) process.exitCode = code;
-  if (!throughNode) {
-    try {
-      const addon = { exports: {} as { exit?: (status: number) => never } };
-      process.dlopen(addon, ADDON);
-      addon.exports.exit?.(Number(process.exitCode ?? 0));
-    } catch {
-      /* not built, or not loadable by this Node */
-    }
-  }
+  if (!throughNode) runtsAddon()?.exit(Number(process.exitCode ?? 0));
   process.exit();
 }

@@ -1,13 +1,22 @@
 // Small files, read and removed the cheap way: list reads two files for
 // every container, and start and delete remove a few.
 import * as fs from 'node:fs';
+import { runtsAddon } from './addon';
 
-// One read(2) into a buffer kept for the purpose: readFileSync would fstat
-// and make a new buffer each time (and, for a /proc file, whose size reads
-// as 0, read twice). A file that fills the buffer is read whole.
-const smallBuffer = Buffer.alloc(64 * 1024);
+// In one call to the addon where it is loaded (native/addon.c, readFile):
+// Node's open, read and close from JavaScript cost about 40 µs a file on a
+// host of the kind runts was measured on, the system calls 5
+// (docs/performance.md, item 27). Its errors carry the errno's name as
+// their code, as Node's do. Without the addon: one read(2) into a buffer
+// kept for the purpose (readFileSync would fstat and make a new buffer each
+// time and, for a /proc file, whose size reads as 0, read twice); a file
+// that fills the buffer is read whole.
+let smallBuffer: Buffer | undefined;
 
 export function readSmallFile(file: string, encoding: 'utf8' | 'latin1'): string {
+  const addon = runtsAddon();
+  if (addon) return addon.readFile(file, encoding === 'latin1');
+  smallBuffer ??= Buffer.alloc(64 * 1024);
   const fd = fs.openSync(file, 'r');
   try {
     const n = fs.readSync(fd, smallBuffer, 0, smallBuffer.length, 0);

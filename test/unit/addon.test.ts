@@ -79,3 +79,32 @@ process.stdout.write(String(s.cachedDataRejected));`;
   t.equal(r.stdout, 'false', r.stderr);
   t.match(fs.readFileSync(path.join(REPO, 'build', 'full.js'), 'utf8'), /mapString\(file\)/, 'and build/full.js maps it');
 });
+
+t.test('readFile: a whole file in one call, UTF-8 or Latin-1; a failure throws with the errno as its code', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-addon-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'small'), '{"id":"caf\u00e9"}');
+  const big = 'x'.repeat(200 * 1024) + '\u00e9nd';
+  fs.writeFileSync(path.join(dir, 'big'), big);
+  const script = `const addon = { exports: {} };
+process.dlopen(addon, ${JSON.stringify(ADDON)});
+const [dir] = process.argv.slice(1);
+const r = {};
+r.small = addon.exports.readFile(dir + '/small', false);
+r.latin1 = addon.exports.readFile(dir + '/small', true);
+r.big = addon.exports.readFile(dir + '/big', false).length;
+r.stat = addon.exports.readFile('/proc/self/stat', true).startsWith(process.pid + ' (');
+for (const f of [dir + '/missing', dir]) {
+  try { addon.exports.readFile(f, false); } catch (e) { r[f === dir ? 'dir' : 'missing'] = [e.code, e.message]; }
+}
+process.stdout.write(JSON.stringify(r));`;
+  const res = spawnSync(process.execPath, ['-e', script, dir], { encoding: 'utf8' });
+  t.equal(res.status, 0, res.stderr);
+  const r = JSON.parse(res.stdout);
+  t.equal(r.small, '{"id":"caf\u00e9"}', 'UTF-8');
+  t.equal(r.latin1, '{"id":"caf\u00c3\u00a9"}', 'Latin-1: a byte a character');
+  t.equal(r.big, big.length, 'a file larger than its buffer, whole');
+  t.ok(r.stat, '/proc/self/stat, whose size reads as 0');
+  t.same(r.missing, ['ENOENT', `read ${dir}/missing: ENOENT`], 'a missing file: ENOENT');
+  t.same(r.dir, ['EISDIR', `read ${dir}: EISDIR`], 'a directory: EISDIR');
+});
