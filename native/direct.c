@@ -1,10 +1,10 @@
 /*
- * `start` and `delete` run by bin/runts itself, without Node, for the
- * containers whose create left a `direct` record in their state directory
+ * `start`, `delete` and `kill` run by bin/runts itself, without Node, for
+ * the containers whose create left a `direct` record in their state directory
  * (src/container/state.ts, directRecord: no poststart or poststop hooks, no
  * mounts in the host's namespace, only cgroups runts made). Engines call
- * these two for every container, and their work is small next to Node's
- * start (docs/architecture.md, "start and delete without Node";
+ * these for every container, and their work is small next to Node's
+ * start (docs/architecture.md, "start, delete and kill without Node";
  * docs/performance.md, item 25).
  *
  * The TypeScript still decides everything: create writes, as plain lines,
@@ -14,9 +14,10 @@
  * launcher starts Node as usual, which says what is wrong in its own words:
  * an option this file does not take, a container without the record or in
  * a state the command refuses (not created, for start; running without
- * --force, for delete). Once it has begun, it finishes the command as
- * src/container/start.ts and delete.ts would, with the same messages and
- * --log lines (src/log.ts).
+ * --force, for delete; stopped, for kill), a signal it does not know or
+ * kill --all. Once it has begun, it finishes the command as
+ * src/container/start.ts, delete.ts and kill.ts would, with the same
+ * messages and --log lines (src/log.ts).
  */
 #define _GNU_SOURCE
 #include "direct.h"
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -36,9 +38,12 @@
 
 #define MAX_DIRS 64
 
+enum verb { START, DELETE, KILL };
+
 struct command {
-	const char *root, *log, *id;
-	int json, force, is_start;
+	enum verb verb;
+	const char *root, *log, *id, *signal;
+	int json, force;
 };
 
 struct record {
@@ -186,16 +191,22 @@ static int parse(int argc, char **argv, struct command *c)
 			return 0;
 	if (i >= argc)
 		return 0;
-	c->is_start = !strcmp(argv[i], "start");
-	if (!c->is_start && strcmp(argv[i], "delete"))
+	if (!strcmp(argv[i], "start"))
+		c->verb = START;
+	else if (!strcmp(argv[i], "delete"))
+		c->verb = DELETE;
+	else if (!strcmp(argv[i], "kill"))
+		c->verb = KILL;
+	else
 		return 0;
 	for (i++; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-' || !a[1]) {
-			if (c->id)
+			/* kill's second positional is its signal */
+			if (c->id && (c->verb != KILL || c->signal))
 				return 0;
-			c->id = a;
-		} else if (!c->is_start && (!strcmp(a, "-f") || !strcmp(a, "--force") || !strcmp(a, "--force=true") ||
+			*(c->id ? &c->signal : &c->id) = a;
+		} else if (c->verb == DELETE && (!strcmp(a, "-f") || !strcmp(a, "--force") || !strcmp(a, "--force=true") ||
 					    !strcmp(a, "--force=false"))) {
 			if (forced++)
 				return 0;
@@ -429,6 +440,37 @@ static int remove_tree(int parent, const char *name)
 	return unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
 }
 
+/* kill's signal as src/container/kill.ts's parseSignal takes it: a number
+ * from 1 to 64, or a standard name with or without SIG, in any case
+ * (glibc's own names); 0 for anything else (SIGRTMIN+3, say), which Node
+ * then parses or refuses. */
+static int signal_number(const char *text)
+{
+	if (!text || !*text)
+		return SIGTERM;
+	if (strspn(text, "0123456789") == strlen(text)) {
+		long n = strlen(text) <= 2 ? strtol(text, NULL, 10) : 0;
+		return n >= 1 && n <= 64 ? (int)n : 0;
+	}
+	if (!strncasecmp(text, "SIG", 3))
+		text += 3;
+	for (int n = 1; n < 32; n++) {
+		const char *name = sigabbrev_np(n);
+		if (name && !strcasecmp(text, name))
+			return n;
+	}
+	return 0;
+}
+
+/* kill: the signal to the container's process (kill.ts; --all is left to
+ * Node, which freezes the cgroup meanwhile). A process gone in between is
+ * no error there either. */
+static void kill_process(const struct record *r, int sig)
+{
+	if (kill((pid_t)r->pid, sig) < 0 && errno != ESRCH)
+		fail("kill %ld: %s", r->pid, strerrorname_np(errno));
+}
+
 /* delete: as src/container/delete.ts, for a stopped container or, with
  * --force, a running one. */
 static void delete(const char *dir, const struct record *r)
@@ -472,35 +514,48 @@ void direct_command(int argc, char **argv)
 		return;
 	char lock_path[4300];
 	snprintf(lock_path, sizeof lock_path, "%s/lock", dir);
-	int lock = open(lock_path, O_RDONLY | O_CLOEXEC);
-	if (lock < 0) {
-		/* As delete.ts (and runc): --force on a container that is gone
-		 * already is not an error; engines clean up with it. */
-		struct stat st;
-		if (!c.is_start && c.force && errno == ENOENT && stat(dir, &st) < 0 && errno == ENOENT)
-			_exit(0);
+	int sig = c.verb == KILL ? signal_number(c.signal) : 0;
+	if (c.verb == KILL && !sig)
 		return;
-	}
-	while (flock(lock, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(lock);
+	/* kill takes no lock (as kill.ts): it changes nothing of runts's. */
+	int lock = -1;
+	if (c.verb != KILL) {
+		lock = open(lock_path, O_RDONLY | O_CLOEXEC);
+		if (lock < 0) {
+			/* As delete.ts (and runc): --force on a container that
+			 * is gone already is not an error; engines clean up
+			 * with it. */
+			struct stat st;
+			if (c.verb == DELETE && c.force && errno == ENOENT && stat(dir, &st) < 0 && errno == ENOENT)
+				_exit(0);
 			return;
 		}
+		while (flock(lock, LOCK_EX) < 0)
+			if (errno != EINTR) {
+				close(lock);
+				return;
+			}
+	}
 	static struct record r;
 	int usable = read_record(dir, &r);
 	int live = usable && alive(&r);
 	char barrier[4300];
 	snprintf(barrier, sizeof barrier, "%s/barrier", dir);
 	/* start: only a created container (alive, barrier there); delete: a
-	 * stopped one, or any with --force. Else Node says why. */
-	if (!usable || (c.is_start && (!live || access(barrier, F_OK) < 0)) || (!c.is_start && live && !c.force)) {
-		close(lock);
+	 * stopped one, or any with --force; kill: a live one. Else Node says
+	 * why. */
+	if (!usable || (c.verb == START && (!live || access(barrier, F_OK) < 0)) ||
+	    (c.verb == DELETE && live && !c.force) || (c.verb == KILL && !live)) {
+		if (lock >= 0)
+			close(lock);
 		return;
 	}
 	logging = &c;
-	if (c.is_start)
+	if (c.verb == START)
 		start(dir, &r, c.id);
-	else
+	else if (c.verb == DELETE)
 		delete(dir, &r);
+	else
+		kill_process(&r, sig);
 	_exit(0);
 }

@@ -18,7 +18,7 @@
  * takes the container's lock (_RUNTS_EARLY_HELPER). Whatever fails here,
  * runts spawns one itself.
  * build/ is found beside the directory of this binary (symlinks resolved:
- * /proc/self/exe). start and delete of most containers never reach Node:
+ * /proc/self/exe). start, delete and kill of most containers never reach Node:
  * direct.c runs them here, from a record create left for them.
  * Two variables of the caller's environment are dropped
  * (DROPPED_ENV): NODE_OPTIONS, whose V8 flags would make Node reject the code
@@ -140,8 +140,8 @@ int main(int argc, char **argv)
 	static const char *const light[] = {"state", "list", "ls", "kill", "start", "delete", NULL};
 	const char *cmd = command_of(argc, argv);
 	int is_light = cmd && one_of(cmd, light);
-	static const char *const locking[] = {"start", "delete", NULL};
-	if (cmd && one_of(cmd, locking))
+	static const char *const direct[] = {"start", "delete", "kill", NULL};
+	if (cmd && one_of(cmd, direct))
 		direct_command(argc, argv); /* returns when Node must do it */
 
 	/* Where this binary is, symlinks resolved; without /proc, from argv[0]. */
@@ -186,6 +186,7 @@ int main(int argc, char **argv)
 		if (!dropped(environ[i]))
 			env[e++] = environ[i];
 	static const char *const early[] = {"create", "run", "exec", NULL};
+	static const char *const locking[] = {"start", "delete", NULL};
 	char *early_var = NULL;
 	if (cmd && one_of(cmd, early) && !has_arg(argc, argv, "--dry-run"))
 		early_var = start_early_init(prefix, 0);

@@ -1,4 +1,4 @@
-// start and delete without Node: the record create writes (directRecord),
+// start, delete and kill without Node: the record create writes (directRecord),
 // and bin/runts carrying it out (native/direct.c) or handing the command to
 // Node. The launcher is built here with a stand-in for node that says it ran,
 // and the "cgroups" are plain directories, so this needs gcc, not root.
@@ -208,6 +208,40 @@ t.test('start: a failure the init reports is the error, on stderr and in --log, 
     { level: 'error', msg: 'start: exec "nothere": ENOENT' },
     'the json log line containerd reads',
   );
+});
+
+t.test('kill: the signal to the live process, by name (any case, with or without SIG) or number, without Node or the lock', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const cases: [string[], string][] = [[[], 'SIGTERM'], [['KILL'], 'SIGKILL'], [['sigusr1'], 'SIGUSR1'], [['Hup'], 'SIGHUP'], [['2'], 'SIGINT']];
+  for (const [signal, expected] of cases) {
+    const sleeper = child(t, ['sleep', '30']);
+    const c = makeContainer(dir, `k${expected}`, sleeper.pid!, readStat(sleeper.pid!)!.startTime);
+    // Somebody holds the container's lock: kill does not wait for it.
+    const holder = child(t, ['flock', path.join(c.state, 'lock'), 'sleep', '30']);
+    await new Promise((res) => setTimeout(res, 100));
+    const r = spawnSync(runts, ['--root', c.root, 'kill', `k${expected}`, ...signal], { encoding: 'utf8', timeout: 5000 });
+    t.same([r.status, r.stdout, r.stderr], [0, '', ''], `kill ${signal.join(' ') || '(no signal)'}: exit 0, node did not run`);
+    t.equal(await exited(sleeper), expected, `the process got ${expected}`);
+    holder.kill('SIGKILL');
+  }
+});
+
+t.test('kill: what it leaves to Node (a stopped container, --all, a signal it does not know)', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const stopped = makeContainer(dir, 'gone', spawnSync('true').pid!, '1');
+  const sleeper = child(t, ['sleep', '30']);
+  const live = makeContainer(dir, 'live', sleeper.pid!, readStat(sleeper.pid!)!.startTime);
+  const cases = [
+    ['--root', stopped.root, 'kill', 'gone'],
+    ['--root', live.root, 'kill', '--all', 'live', 'KILL'],
+    ['--root', live.root, 'kill', 'live', 'RTMIN+1'],
+    ['--root', live.root, 'kill', 'live', 'NOSUCH'],
+    ['--root', live.root, 'kill', 'live', '0'],
+    ['--root', live.root, 'kill', 'live', '65'],
+    ['--root', live.root, 'kill', 'live', 'TERM', 'extra'],
+  ];
+  for (const args of cases) t.equal(spawnSync(runts, args, { encoding: 'utf8' }).stdout, `node ran: ${args.join(' ')}\n`, args.slice(2).join(' '));
+  t.equal(sleeper.exitCode, null, 'the process lives');
 });
 
 t.test('what the launcher leaves to Node, untouched', async (t) => {
