@@ -167,7 +167,7 @@ export function runts(args: string[], opts: RuntsOptions = {}): Result {
 }
 
 // runts in the background (e.g. a foreground `run` to be signalled while it waits).
-export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: ChildProcess; done: Promise<Result> } {
+export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: ChildProcess; done: Promise<Result>; outFile: string } {
   const outFile = ioFile('out');
   const errFile = ioFile('err');
   const out = fs.openSync(outFile, 'w');
@@ -182,7 +182,7 @@ export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: Ch
       resolve({ status, signal, stdout: readText(outFile), stderr: readText(errFile), outFile, errFile });
     });
   });
-  return { child, done };
+  return { child, done, outFile };
 }
 
 export interface State {

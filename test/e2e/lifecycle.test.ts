@@ -364,6 +364,25 @@ t.test('run: exits with the container process exit status, leaves nothing', asyn
   await assertGone(t, id);
 });
 
+t.test('run in the foreground passes the signals it gets on to the container process, and exits with its status', async (t) => {
+  const b = makeBundle(t, { args: TRAPPER });
+  const id = newId(t);
+  const run = runtsAsync(['run', '--bundle', b.dir, id]);
+  const out = () => readFile(run.outFile);
+  t.ok(await waitFor(() => out().includes('ready'), 10000), 'the container is ready');
+  const pid = remember(state(id)!.pid!);
+  for (const [sig, seen] of [['SIGUSR1', 'got-USR1'], ['SIGHUP', 'got-HUP']] as const) {
+    run.child.kill(sig);
+    t.ok(await waitFor(() => out().includes(seen)), `${sig} to runts reached the process (it printed ${seen})`);
+  }
+  t.ok(isAlive(pid), 'still running after the trapped signals');
+  run.child.kill('SIGTERM');
+  const r = await run.done;
+  t.ok(out().includes('got-TERM'), 'SIGTERM reached it too');
+  t.equal(r.status, 0, 'runts exits with the status of the process (0 from its trap)', { stderr: r.stderr });
+  await assertGone(t, id, pid);
+});
+
 t.test('run: 128+signal when the container process is killed', async (t) => {
   // PID 1 of a pid namespace cannot kill itself (the kernel drops signals it
   // sends to itself without a handler, even SIGKILL), so the process that
