@@ -1,9 +1,12 @@
 // update: new resource limits for a created, running or paused container,
 // written into its cgroup. Device rules are left alone (as runc's update
-// does); state.json is not rewritten: the cgroup files are the truth.
+// does); state.json is not rewritten: the cgroup files are the truth. A
+// value the kernel refuses undoes the ones written before it (undo.ts).
 import * as fs from 'node:fs';
 import { RuntsError } from '../errors';
 import { applyResources, LinuxResources } from '../cgroups';
+import { realIo } from '../cgroups/fsio';
+import { undoableIo } from '../cgroups/undo';
 import { formatSchemaError, loadValidators, parseJson, pickSchemaError } from '../spec/load';
 import { warn } from '../log';
 import { containerDir, lockContainer, readSaved, statusOf } from './state';
@@ -43,7 +46,13 @@ export function update(root: string, id: string, resources: LinuxResources): voi
     if (status === 'stopped') throw new RuntsError(`cannot update container "${id}": it is stopped`);
     if (!saved.cgroup) throw new RuntsError(`cannot update container "${id}": it has no cgroup`);
     if (resources.devices?.length) warn('update: /devices: device rules of an existing container are not changed (as with runc); ignored');
-    applyResources(saved.cgroup, resources, { op: 'update', pointer: '', skipDevices: true });
+    const io = undoableIo(realIo);
+    try {
+      applyResources(saved.cgroup, resources, { op: 'update', pointer: '', skipDevices: true, io });
+    } catch (err) {
+      for (const line of io.undo()) warn(`update: not put back as it was: ${line}`);
+      throw err;
+    }
   } finally {
     fs.closeSync(lock);
   }

@@ -261,6 +261,13 @@ t.test(memoryOnV1 ? `every limit set at create is in the cgroup files; update ch
   t.equal(readCg('memory', id, 'memory.limit_in_bytes'), String(96 * 1024 * 1024));
   const badJson = runts(['update', '-r', '-', id], '{"memory":{"limit":"lots"}}');
   t.match(badJson.stderr, /update: standard input: \/memory\/limit: must be of type integer/);
+  // all or nothing: a refused value puts back the ones written before it
+  const partial = runts(['update', '--memory', '100m', '--cpu-share', '512', '--cpu-quota', '500', '--pids-limit', '7', id]);
+  t.equal(partial.status, 1, 'a quota under 1 ms is refused');
+  t.match(partial.stderr, /^runts: update: cgroup cpu\.cfs_quota_us: write "500": EINVAL\n$/, 'only the error, nothing it could not put back');
+  t.equal(readCg('memory', id, 'memory.limit_in_bytes'), String(96 * 1024 * 1024), 'memory limit put back');
+  t.equal(readCg('cpu', id, 'cpu.shares'), '2048', 'shares put back');
+  t.equal(readCg('pids', id, 'pids.max'), 'max', 'pids never written');
   const rdt = runts(['update', '--l3-cache-schema', 'L3:0=f', id]);
   t.match(rdt.stderr, /Intel RDT is not supported/);
 
@@ -480,6 +487,15 @@ t.test(v2Name, { skip: !v2h || v2Controllers.length === 0 }, async (t) => {
     const u = runts(['update', '-r', '-', id], JSON.stringify({ unified: { 'hugetlb.2MB.max': String(4 * 1024 * 1024) } }));
     t.equal(u.status, 0, 'update unified', { stderr: u.stderr });
     t.equal(rd('hugetlb.2MB.max'), String(4 * 1024 * 1024));
+  }
+  if (res.memory && res.cpu) {
+    // all or nothing: the refused quota puts memory.max and cpu.weight back
+    const partial = runts(['update', '--memory', '100m', '--cpu-share', '512', '--cpu-quota', '500', id]);
+    t.equal(partial.status, 1, 'a quota under 1 ms is refused');
+    t.match(partial.stderr, /^runts: update: cgroup cpu\.max: write "500 100000": EINVAL\n$/);
+    t.equal(rd('memory.max'), String(64 * 1024 * 1024), 'memory.max put back');
+    t.equal(rd('cpu.weight'), '39', 'cpu.weight put back');
+    t.equal(rd('cpu.max'), '50000 100000', 'cpu.max unchanged');
   }
   if (!v1('freezer')) {
     t.equal(runts(['pause', id]).status, 0);

@@ -31,6 +31,7 @@ import { enableV2Controller } from '../../src/cgroups/placement';
 import { filterPsOutput } from '../../src/container/ps';
 import { resourcesFromFlags } from '../../src/cli/update';
 import { parseResources } from '../../src/container/update';
+import { restoreValue, undoableIo } from '../../src/cgroups/undo';
 import { cgroup2JoinNow } from '../../src/container/launch';
 import { createCgroup, removeCgroup, resolveCgroupPath } from '../../src/cgroups';
 
@@ -367,6 +368,72 @@ t.test('errors name the file and the value, or the field', async (t) => {
   t.throws(() => apply(env, { cpu: { shares: 1 } }, { io: { ...realIo, write: (d, f, v) => realIo.write(d, f, f === 'cpu.shares' ? '2' : v) } }), /cpu\/shares: the minimum allowed cpu shares is 2; got 1/);
   t.throws(() => apply(env, { devices: [{ allow: true, type: 'x' }] }), /devices\/0\/type: must be a, c or b/);
   t.throws(() => apply(env, { memory: { limit: 100, checkBeforeUpdate: true } }), { message: 'create: /linux/resources/memory/limit: rejecting memory limit 100 <= usage 4096' });
+});
+
+// Every file of a fake tree, to compare before and after; but cgroup.*:
+// controllers enabled on the way stay enabled (as with runc).
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (!e.name.startsWith('cgroup.')) out[path.relative(root, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(root);
+  return out;
+}
+
+t.test('update is all or nothing: a refused value puts back what was written before it', async (t) => {
+  for (const [name, make, refused] of [
+    ['hybrid', hybrid, 'pids.max'],
+    ['v2', unifiedOnly, 'pids.max'],
+  ] as const) {
+    const env = make(t);
+    const before = snapshot(env.root);
+    const io = undoableIo(refusing(refused, '5', 'EINVAL'));
+    const r: LinuxResources = { cpu: { cpus: '0', shares: 512, quota: 20000, period: 50000 }, memory: { limit: 100 * 1024 * 1024, swap: 200 * 1024 * 1024 }, pids: { limit: 5 } };
+    t.throws(() => applyResources(env.record, r, { io, layout: env.layout, op: 'update', pointer: '', skipDevices: true, warn: () => {} }), { message: `update: cgroup ${refused}: write "5": EINVAL` }, name);
+    t.not(snapshot(env.root), before, `${name}: written before the refusal`);
+    t.same(io.undo(), [], `${name}: everything put back`);
+    t.same(snapshot(env.root), before, `${name}: every file as it was`);
+  }
+  // A file written twice is put back to what it held before the first write.
+  const env = hybrid(t);
+  const io = undoableIo(realIo);
+  const dir = path.join(env.root, 'pids/runts/c1');
+  io.write(dir, 'pids.max', '10');
+  io.write(dir, 'pids.max', '20');
+  t.same(io.undo(), []);
+  t.equal(read(env.root, 'pids/runts/c1/pids.max'), 'max');
+  // What cannot be put back is said, and the rest is still put back.
+  const failing: CgroupIo = { ...realIo, read: (d, f) => (f === 'cpu.shares' ? (() => { throw Object.assign(new Error('EACCES'), { code: 'EACCES' }); })() : realIo.read(d, f)) };
+  const io2 = undoableIo(failing);
+  io2.write(path.join(env.root, 'cpu/runts/c1'), 'cpu.shares', '512');
+  io2.write(dir, 'pids.max', '30');
+  t.same(io2.undo(), ['cgroup cpu.shares: its old value could not be read']);
+  t.equal(read(env.root, 'pids/runts/c1/pids.max'), 'max');
+});
+
+t.test('the value that puts a cgroup file back, for each kind of file', async (t) => {
+  t.equal(restoreValue('pids.max', '', 'max\n'), 'max');
+  t.equal(restoreValue('memory.limit_in_bytes', '', '9223372036854771712\n'), '9223372036854771712');
+  t.equal(restoreValue('cpu.max', '', 'max 100000\n'), 'max 100000');
+  t.equal(restoreValue('memory.oom_control', '', 'oom_kill_disable 1\nunder_oom 0\noom_kill 0\n'), '1', 'read as a list, written as a number');
+  t.equal(restoreValue('io.weight', '', 'default 100\n8:0 50\n'), 'default 100');
+  t.equal(restoreValue('memory.stat', '', 'anon 1\nfile 2\n'), undefined, 'many lines that are not one value');
+  t.equal(restoreValue('pids.max', '', undefined), undefined, 'unread');
+  // keyed files: the line of the key, or the value that removes it
+  const ioMax = '8:16 rbps=1048576 wbps=max riops=max wiops=max\n8:0 rbps=max wbps=2097152 riops=max wiops=max\n';
+  t.equal(restoreValue('io.max', '8:0', ioMax), '8:0 rbps=max wbps=2097152 riops=max wiops=max');
+  t.equal(restoreValue('io.max', '8:32', ioMax), '8:32 rbps=max wbps=max riops=max wiops=max');
+  t.equal(restoreValue('blkio.throttle.read_bps_device', '8:0', ''), '8:0 0');
+  t.equal(restoreValue('blkio.throttle.read_bps_device', '8:0', '8:0 1048576\n'), '8:0 1048576');
+  t.equal(restoreValue('io.weight', '8:0', 'default 100\n'), '8:0 default');
+  t.equal(restoreValue('blkio.bfq.weight_device', '8:0', ''), '8:0 default');
+  t.equal(restoreValue('net_prio.ifpriomap', 'eth0', 'lo 0\neth0 3\n'), 'eth0 3');
+  t.equal(restoreValue('rdma.max', 'mlx4_0', ''), 'mlx4_0 hca_handle=max hca_object=max');
 });
 
 t.test('hybrid: unified keys go to the v2 tree, validated against its files', async (t) => {
