@@ -17,7 +17,8 @@ import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
-import { barrierPath, containerDir, detachHostMounts, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, creatingFile, detachHostMounts, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
+import { removeFile } from '../sys/files';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
 
@@ -147,6 +148,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   let exitLock: number | undefined;
   try {
     cgroup = createCgroup(resolveCgroupPath(config.linux?.cgroupsPath, opts.id));
+    fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its
@@ -233,6 +235,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     // so later edits of the bundle don't reach a created container.
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     writeSaved(dir, saved);
+    removeFile(creatingFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     const kept = opts.keepLock ? lock : undefined;
     if (kept !== undefined) lock = undefined;

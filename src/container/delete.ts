@@ -4,10 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import { warn } from '../log';
-import { cgroupPids, removeCgroup } from '../cgroups/dirs';
+import { cgroupPids, removeCgroup, CgroupRecord } from '../cgroups/dirs';
+import { detectLayout } from '../cgroups/layout';
 import { isAlive } from '../sys/proc';
 import { runHooks } from './hooks';
-import { containerDir, detachHostMounts, lockContainer, readSaved, removeStateDir, Saved, stateFile, statusOf, toState } from './state';
+import { containerDir, creatingFile, detachHostMounts, lockContainer, readSaved, removeStateDir, Saved, stateFile, statusOf, toState } from './state';
 import { sleepSync } from '../sys/sleep';
 
 function killAndWait(saved: Saved): void {
@@ -41,6 +42,35 @@ function thaw(saved: Saved): void {
   }
 }
 
+// Only in a cgroup runts made in every hierarchy is every process the container's.
+function killCgroupProcesses(cgroup: CgroupRecord): void {
+  if (!cgroup.dirs.every((d) => cgroup.created.includes(d))) return;
+  for (const p of cgroupPids(cgroup)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+// create's note of the directories it made (state.ts, creatingFile), if it
+// got that far and the note is whole.
+function interruptedCgroup(dir: string): CgroupRecord | undefined {
+  let note: unknown;
+  try {
+    note = JSON.parse(fs.readFileSync(creatingFile(dir), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  // Directories inside this host's cgroup hierarchies, nothing else.
+  const roots = detectLayout().hierarchies.map((h) => `${h.mountpoint}/`);
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && !x.includes('/../') && roots.some((r) => x.startsWith(r)));
+  const r = note as Partial<CgroupRecord> | null;
+  if (!r || typeof r.path !== 'string' || !strings(r.dirs) || !strings(r.created)) return undefined;
+  return { path: r.path, dirs: r.dirs, created: r.created };
+}
+
 // heldLock: the container's lock, taken already (run's waiter); closed here.
 export function deleteContainer(root: string, id: string, force: boolean, heldLock?: number): void {
   const dir = containerDir(root, id);
@@ -54,8 +84,14 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
   const lock = heldLock ?? lockContainer(dir);
   try {
     if (!fs.existsSync(stateFile(dir))) {
-      // A create that died before writing state: nothing runs, only the directory is left.
+      // A create that died before writing state: its cgroup directories, if
+      // it made them, and what runs in them go with the directory.
       if (!force) throw new RuntsError(`container "${id}" has no state (a create was interrupted); use --force to remove it`);
+      const cgroup = interruptedCgroup(dir);
+      if (cgroup) {
+        killCgroupProcesses(cgroup);
+        for (const f of removeCgroup(cgroup)) warn(`delete: cannot remove cgroup ${f}`);
+      }
       removeStateDir(dir);
       return;
     }
@@ -67,15 +103,7 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
     }
     if (saved.cgroup) {
       // Processes that outlived PID 1 (no pid namespace) go too.
-      if (saved.cgroup.dirs.every((d) => saved.cgroup!.created.includes(d))) {
-        for (const p of cgroupPids(saved.cgroup)) {
-          try {
-            process.kill(p, 'SIGKILL');
-          } catch {
-            /* gone */
-          }
-        }
-      }
+      killCgroupProcesses(saved.cgroup);
       for (const f of removeCgroup(saved.cgroup)) warn(`delete: cannot remove cgroup ${f}`);
     }
     if (saved.hostMounts) detachHostMounts(saved.hostMounts);

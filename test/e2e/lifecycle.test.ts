@@ -383,6 +383,32 @@ t.test('run in the foreground passes the signals it gets on to the container pro
   await assertGone(t, id, pid);
 });
 
+t.test('delete --force after a create killed midway removes its cgroup directories and what runs in them', async (t) => {
+  const id = newId(t);
+  const scratch = tempDir(t, 'runts-e2e-hook-');
+  // The hook holds create at the createRuntime step, with the container's process made.
+  const b = makeBundle(t, {
+    edit: (c) => (c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `echo $$ > ${scratch}/hook.pid; cat > ${scratch}/state.json; exec sleep 30`] }] }),
+  });
+  t.teardown(() => {
+    try {
+      process.kill(Number(readFile(`${scratch}/hook.pid`)), 'SIGKILL');
+    } catch {
+      /* not started, or gone */
+    }
+  });
+  const create = runtsAsync(['create', '--bundle', b.dir, id]);
+  t.ok(await waitFor(() => readFile(`${scratch}/state.json`).includes('"pid"'), 10000), 'create reached its createRuntime hook');
+  const pid = remember(JSON.parse(readFile(`${scratch}/state.json`)).pid);
+  create.child.kill('SIGKILL');
+  await create.done;
+  t.notOk(fs.existsSync(path.join(stateDir(), id, 'state.json')), 'no state.json: killed before it was written');
+  t.ok(cgroupDirs(id).every((d) => fs.existsSync(d)), 'the killed create left its cgroup directories');
+  const d = runts(['delete', '--force', id]);
+  t.equal(d.status, 0, 'delete --force', { stderr: d.stderr });
+  await assertGone(t, id, pid);
+});
+
 t.test('run: 128+signal when the container process is killed', async (t) => {
   // PID 1 of a pid namespace cannot kill itself (the kernel drops signals it
   // sends to itself without a handler, even SIGKILL), so the process that
