@@ -170,6 +170,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       exitLockFd: exitLock,
     });
     step('create: cgroup made, init spawned');
+    applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
     const rootfs = path.resolve(bundle, config.root!.path);
     const plan: Instruction[] = compile({
       config,
@@ -190,15 +191,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const { created } = namespaces;
     const hostMounts = hostMountsOf(config, bundle, namespaces);
     step('create: plan compiled');
-    const record = cgroup;
     launched = await init.run(plan, {
-      // The limits are written while the init prepares the container, which
-      // waits at the barrier (runc too sets them when its init is ready):
-      // in place before create returns, and so before start.
-      planSent: () => {
-        applyResources(record, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
-        step('create: limits written');
-      },
       sync: (name, ctx) => {
         if (name === 'usermap') {
           writeMaps(ctx.stage0Pid, config);

@@ -24,9 +24,6 @@ export interface InitIds {
 export interface InitHandlers {
   // Returns the reply payload ("" for none). Throwing aborts the init.
   sync: (name: string, ctx: InitIds) => string;
-  // Called once the plan is written, for work that may overlap the init's
-  // (create's cgroup limits). Throwing aborts the init.
-  planSent?: () => void;
 }
 
 export interface Launched {
@@ -178,11 +175,6 @@ function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Pro
     child.once('error', failSpawn);
     if (!child.pid) return; // 'error' follows
     sock.write(encodePlan(plan));
-    try {
-      handlers.planSent?.();
-    } catch (err) {
-      return fail((err as Error).message);
-    }
     const handle = lineHandler(handlers, ids, (text) => sock.write(text));
     sock.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -259,11 +251,6 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
         return forkInit(opts).run(plan, handlers);
       }
       init.write(encodePlan(plan));
-      try {
-        handlers.planSent?.();
-      } catch (err) {
-        return fail((err as Error).message);
-      }
       const handle = lineHandler(handlers, ids, (t) => init.write(Buffer.from(t)));
       for (let line = first; ; line = lines.next()) {
         if (line === undefined) return fail('the init exited before the container was ready');
