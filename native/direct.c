@@ -1,5 +1,6 @@
 /*
- * `start`, `delete` and `kill` run by bin/runts itself, without Node, for
+ * `start`, `delete`, `kill`, `state` and `list` run by bin/runts itself,
+ * without Node, for
  * the containers whose create left a `direct` record in their state directory
  * (src/container/state.ts, directRecord: no poststart or poststop hooks, no
  * mounts in the host's namespace, only cgroups runts made). Engines call
@@ -38,12 +39,19 @@
 
 #define MAX_DIRS 64
 
-enum verb { START, DELETE, KILL };
+#define MAX_ANNOTATIONS 1024
+
+/* The runtime-spec version state prints (src/container/state.ts, SPEC_VERSION;
+ * a unit test keeps the two the same). */
+#define SPEC_VERSION "1.3.0"
+
+enum verb { START, DELETE, KILL, STATE, LIST };
 
 struct command {
 	enum verb verb;
 	const char *root, *log, *id, *signal;
 	int json, force;
+	int quiet, list_json; /* list's --quiet and --format json */
 };
 
 struct record {
@@ -51,6 +59,10 @@ struct record {
 	char starttime[32];
 	int ncgroups, nparents;
 	char *cgroups[MAX_DIRS], *parents[MAX_DIRS];
+	/* what state and list print (record version 2, "listed" at its end) */
+	int listed, freezer_version, nannotations;
+	char *oci, *bundle, *rootfs_json, *created, *owner, *freezer_dir;
+	char *annotations[MAX_ANNOTATIONS];
 	char text[65536];
 };
 
@@ -197,10 +209,30 @@ static int parse(int argc, char **argv, struct command *c)
 		c->verb = DELETE;
 	else if (!strcmp(argv[i], "kill"))
 		c->verb = KILL;
+	else if (!strcmp(argv[i], "state"))
+		c->verb = STATE;
+	else if (!strcmp(argv[i], "list") || !strcmp(argv[i], "ls"))
+		c->verb = LIST;
 	else
 		return 0;
+	int quiet = 0, format = 0;
 	for (i++; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], *v;
+		if (c->verb == LIST) {
+			/* list takes no positional; its own options as src/cli/list.ts's */
+			if (!strcmp(a, "-q") || !strcmp(a, "--quiet") || !strcmp(a, "--quiet=true")) {
+				if (quiet++)
+					return 0;
+				c->quiet = 1;
+			} else if ((v = value_of(argc, argv, &i, "--format")) || (v = value_of(argc, argv, &i, "-f"))) {
+				if (format++ || (strcmp(v, "table") && strcmp(v, "json")))
+					return 0;
+				c->list_json = !strcmp(v, "json");
+			} else if (!global_option(argc, argv, &i, c, seen)) {
+				return 0;
+			}
+			continue;
+		}
 		if (a[0] != '-' || !a[1]) {
 			/* kill's second positional is its signal */
 			if (c->id && (c->verb != KILL || c->signal))
@@ -215,6 +247,8 @@ static int parse(int argc, char **argv, struct command *c)
 			return 0;
 		}
 	}
+	if (c->verb == LIST)
+		return 1;
 	return c->id && valid_id(c->id);
 }
 
@@ -241,17 +275,41 @@ static int read_record(const char *dir, struct record *r)
 	if (read_file(path, r->text, sizeof r->text) < 0)
 		return 0;
 	char *save = NULL, *line = strtok_r(r->text, "\n", &save);
-	if (!line || strcmp(line, "runts-direct 1"))
+	/* Version 1 (before state and list were here): start, delete, kill only. */
+	if (!line || (strcmp(line, "runts-direct 1") && strcmp(line, "runts-direct 2")))
 		return 0;
 	r->pid = 0;
 	r->starttime[0] = '\0';
 	r->ncgroups = r->nparents = 0;
+	r->listed = r->freezer_version = r->nannotations = 0;
+	r->oci = r->bundle = r->rootfs_json = r->created = r->owner = r->freezer_dir = NULL;
 	while ((line = strtok_r(NULL, "\n", &save))) {
+		if (!strcmp(line, "listed")) {
+			r->listed = r->oci && r->bundle && r->rootfs_json && r->created && r->owner;
+			continue;
+		}
 		char *value = strchr(line, ' ');
 		if (!value)
 			return 0;
 		*value++ = '\0';
-		if (!strcmp(line, "pid"))
+		if (!strcmp(line, "oci"))
+			r->oci = value;
+		else if (!strcmp(line, "bundle"))
+			r->bundle = value;
+		else if (!strcmp(line, "rootfs-json"))
+			r->rootfs_json = value;
+		else if (!strcmp(line, "created"))
+			r->created = value;
+		else if (!strcmp(line, "owner"))
+			r->owner = value;
+		else if (!strcmp(line, "freezer") && (value[0] == '1' || value[0] == '2') && value[1] == ' ') {
+			r->freezer_version = value[0] - '0';
+			r->freezer_dir = value + 2;
+		} else if (!strcmp(line, "annotation")) {
+			if (r->nannotations >= MAX_ANNOTATIONS)
+				return 0;
+			r->annotations[r->nannotations++] = value;
+		} else if (!strcmp(line, "pid"))
 			r->pid = strtol(value, NULL, 10);
 		else if (!strcmp(line, "starttime") && strlen(value) < sizeof r->starttime)
 			strcpy(r->starttime, value);
@@ -504,10 +562,189 @@ static void delete(const char *dir, const struct record *r)
 		warn("delete: cannot remove %s: %s", dir, strerrorname_np(errno));
 }
 
+/* state and list. */
+
+/* The status as src/container/state.ts's statusOf tells it: stopped unless
+ * the recorded process lives; created while the barrier is there; paused
+ * when its freezer says so (as src/cgroups/freezer.ts's isFrozenCgroup:
+ * v1 FROZEN or FREEZING of its own, not a parent's; v2 cgroup.freeze 1). */
+static const char *status_of(const char *dir, const struct record *r)
+{
+	if (!alive(r))
+		return "stopped";
+	char path[4400], text[64];
+	snprintf(path, sizeof path, "%s/barrier", dir);
+	if (access(path, F_OK) == 0)
+		return "created";
+	if (r->freezer_version == 1) {
+		snprintf(path, sizeof path, "%s/freezer.state", r->freezer_dir);
+		if (read_file(path, text, sizeof text) < 0 || !strncmp(text, "THAWED", 6))
+			return "running";
+		snprintf(path, sizeof path, "%s/freezer.self_freezing", r->freezer_dir);
+		if (read_file(path, text, sizeof text) < 0)
+			return "paused";
+		return text[0] == '1' && (text[1] == '\n' || !text[1]) ? "paused" : "running";
+	}
+	if (r->freezer_version == 2) {
+		snprintf(path, sizeof path, "%s/cgroup.freeze", r->freezer_dir);
+		if (read_file(path, text, sizeof text) >= 0 && text[0] == '1' && (text[1] == '\n' || !text[1]))
+			return "paused";
+	}
+	return "running";
+}
+
+/* Output, gathered and written at once. */
+struct out {
+	char *buf;
+	size_t len, cap;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		va_start(ap, fmt);
+		int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			_exit(1);
+		if (o->buf && o->len + (size_t)n < o->cap) {
+			o->len += (size_t)n;
+			return;
+		}
+		size_t cap = (o->cap ? o->cap * 2 : 65536) + (size_t)n;
+		char *b = realloc(o->buf, cap);
+		if (!b)
+			fail("out of memory");
+		o->buf = b;
+		o->cap = cap;
+	}
+}
+
+static void pad(struct out *o, const char *cell, size_t width)
+{
+	put(o, "%s%*s", cell, (int)(width - strlen(cell)), "");
+}
+
+static void flush_out(const struct out *o)
+{
+	for (size_t done = 0; done < o->len;) {
+		ssize_t n = write(1, o->buf + done, o->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(1);
+		done += (size_t)n;
+	}
+}
+
+/* state: JSON.stringify(toState(...), null, 2), as src/cli/state.ts prints it. */
+static void print_state(const char *id, const char *status, const struct record *r)
+{
+	struct out o = {0};
+	put(&o, "{\n  \"ociVersion\": \"%s\",\n  \"id\": \"%s\",\n  \"status\": \"%s\",\n  \"bundle\": \"%s\",\n", SPEC_VERSION, id, status, r->bundle);
+	if (strcmp(status, "stopped"))
+		put(&o, "  \"pid\": %ld,\n", r->pid);
+	put(&o, "  \"annotations\": {");
+	for (int k = 0; k < r->nannotations; k++)
+		put(&o, "%s\n    %s", k ? "," : "", r->annotations[k]);
+	put(&o, "%s}\n}\n", r->nannotations ? "\n  " : "");
+	flush_out(&o);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* list: every container under --root, as src/container/list.ts and
+ * src/cli/list.ts; returns (to Node) unless every container there has a
+ * version 2 record. */
+static void list_all(const struct command *c)
+{
+	DIR *d = opendir(c->root);
+	if (!d)
+		return;
+	size_t n = 0, cap = 64;
+	char **ids = malloc(cap * sizeof *ids);
+	struct dirent *e;
+	while (ids && (e = readdir(d))) {
+		if (!valid_id(e->d_name))
+			continue; /* "." and "..", and nothing a container could be */
+		if (n == cap)
+			ids = realloc(ids, (cap *= 2) * sizeof *ids);
+		if (ids)
+			ids[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	if (!ids)
+		return;
+	qsort(ids, n, sizeof *ids, by_name);
+	struct record *recs = calloc(n ? n : 1, sizeof *recs);
+	const char **status = calloc(n ? n : 1, sizeof *status);
+	if (!recs || !status)
+		return;
+	char dir[4400];
+	for (size_t k = 0; k < n; k++) {
+		snprintf(dir, sizeof dir, "%s/%s", c->root, ids[k]);
+		if (!ids[k] || !read_record(dir, &recs[k]) || !recs[k].listed)
+			return; /* a create under way, a container without the record: Node */
+		status[k] = status_of(dir, &recs[k]);
+	}
+	struct out o = {0};
+	put(&o, "%s", ""); /* an empty list still prints (a lone newline, or []) */
+	if (c->quiet) {
+		for (size_t k = 0; k < n; k++)
+			put(&o, "%s\n", ids[k]);
+	} else if (c->list_json) {
+		put(&o, "[");
+		for (size_t k = 0; k < n; k++) {
+			const struct record *r = &recs[k];
+			put(&o, "%s{\"ociVersion\":\"%s\",\"id\":\"%s\",\"pid\":%ld,\"status\":\"%s\",\"bundle\":\"%s\",\"rootfs\":%s,\"created\":\"%s\",\"owner\":\"%s\"}",
+			    k ? "," : "", r->oci, ids[k], strcmp(status[k], "stopped") ? r->pid : 0L, status[k], r->bundle, r->rootfs_json, r->created, r->owner);
+		}
+		put(&o, "]\n");
+	} else {
+		/* columns as wide as their widest cell, three spaces apart */
+		static const char *const head[6] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
+		size_t w[5];
+		char pid[32];
+		for (int col = 0; col < 5; col++)
+			w[col] = strlen(head[col]);
+		for (size_t k = 0; k < n; k++) {
+			const struct record *r = &recs[k];
+			snprintf(pid, sizeof pid, "%ld", strcmp(status[k], "stopped") ? r->pid : 0L);
+			const char *cell[5] = {ids[k], pid, status[k], r->bundle, r->created};
+			for (int col = 0; col < 5; col++)
+				if (strlen(cell[col]) > w[col])
+					w[col] = strlen(cell[col]);
+		}
+		for (int col = 0; col < 5; col++)
+			pad(&o, head[col], w[col] + 3);
+		put(&o, "%s", head[5]);
+		for (size_t k = 0; k < n; k++) {
+			const struct record *r = &recs[k];
+			snprintf(pid, sizeof pid, "%ld", strcmp(status[k], "stopped") ? r->pid : 0L);
+			const char *cell[5] = {ids[k], pid, status[k], r->bundle, r->created};
+			put(&o, "\n");
+			for (int col = 0; col < 5; col++)
+				pad(&o, cell[col], w[col] + 3);
+			put(&o, "%s", r->owner);
+		}
+		put(&o, "\n");
+	}
+	flush_out(&o);
+	_exit(0);
+}
+
 void direct_command(int argc, char **argv)
 {
 	struct command c = {0};
 	if (!parse(argc, argv, &c))
+		return;
+	if (c.verb == LIST)
+		list_all(&c); /* exits, or returns for Node */
+	if (c.verb == LIST)
 		return;
 	char dir[4096];
 	if (snprintf(dir, sizeof dir, "%s/%s", c.root, c.id) >= (int)sizeof dir)
@@ -517,6 +754,14 @@ void direct_command(int argc, char **argv)
 	int sig = c.verb == KILL ? signal_number(c.signal) : 0;
 	if (c.verb == KILL && !sig)
 		return;
+	if (c.verb == STATE) {
+		/* no lock, as src/cli/state.ts: state.json is replaced by rename */
+		static struct record sr;
+		if (!read_record(dir, &sr) || !sr.listed)
+			return;
+		print_state(c.id, status_of(dir, &sr), &sr);
+		_exit(0);
+	}
 	/* kill takes no lock (as kill.ts): it changes nothing of runts's. */
 	int lock = -1;
 	if (c.verb != KILL) {

@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	static const char *const light[] = {"state", "list", "ls", "kill", "start", "delete", NULL};
 	const char *cmd = command_of(argc, argv);
 	int is_light = cmd && one_of(cmd, light);
-	static const char *const direct[] = {"start", "delete", "kill", NULL};
+	static const char *const direct[] = {"start", "delete", "kill", "state", "list", "ls", NULL};
 	if (cmd && one_of(cmd, direct))
 		direct_command(argc, argv); /* returns when Node must do it */
 

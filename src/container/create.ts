@@ -13,6 +13,7 @@ import { createCgroup, removeCgroup, resolveCgroupPath, CgroupRecord } from '../
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout } from '../cgroups/layout';
+import { Placement } from '../cgroups/placement';
 import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
@@ -234,7 +235,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     // exec reads the container's process defaults from here, never from the bundle,
     // so later edits of the bundle don't reach a created container.
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-    writeSaved(dir, saved);
+    const freezer = new Placement(cgroup, detectLayout()).freezer();
+    writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
     removeFile(creatingFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     const kept = opts.keepLock ? lock : undefined;

@@ -74,20 +74,38 @@ export function removeStateDir(dir: string): void {
   }
 }
 
-// What bin/runts needs to run start, delete and kill itself, without Node
-// (native/direct.c; docs/architecture.md, "start, delete and kill without Node"):
-// written beside state.json only when those commands have nothing to do
-// that needs the TypeScript, that is no poststart or poststop hooks, no
-// mounts left in the host's mount namespace, and only cgroup directories
-// runts made. Plain "key value" lines, so that the C side reads no JSON.
-export function directRecord(saved: Saved): string | undefined {
+// What bin/runts needs to run start, delete, kill, state and list itself,
+// without Node (native/direct.c; docs/architecture.md, "start, delete and
+// kill without Node"): written beside state.json only when those commands
+// have nothing to do that needs the TypeScript, that is no poststart or
+// poststop hooks, no mounts left in the host's mount namespace, and only
+// cgroup directories runts made. Plain "key value" lines, so that the C side
+// reads no JSON: what state and list print is written here already as JSON
+// (JSON.stringify's own escapes), or as text where it needs none.
+export interface FreezerDir {
+  version: 1 | 2;
+  dir: string;
+}
+
+const PLAIN = /^[\x20-\x7e]*$/; // printable ASCII: JSON adds only quotes, a table pads by bytes
+
+export function directRecord(saved: Saved, freezer?: FreezerDir): string | undefined {
   if (saved.hooks?.poststart?.length || saved.hooks?.poststop?.length || saved.hostMounts) return undefined;
-  const lines = ['runts-direct 1', `pid ${saved.pid}`, `starttime ${saved.startTime}`];
+  const lines = ['runts-direct 2', `pid ${saved.pid}`, `starttime ${saved.startTime}`];
   const cg = saved.cgroup;
   if (cg) {
     if (!cg.dirs.every((d) => cg.created.includes(d))) return undefined;
     for (const d of cg.dirs) lines.push(`cgroup ${d}`);
     for (const d of cgroupParents(cg)) lines.push(`parent ${d}`);
+  }
+  // For state and list; without them (a bundle path that is not plain
+  // ASCII, say) those two run in Node.
+  const owner = saved.owner === '0' ? 'root' : saved.owner;
+  if (typeof saved.rootfs === 'string' && [saved.ociVersion, saved.bundle, saved.created, owner].every((v) => typeof v === 'string' && PLAIN.test(v) && !/["\\]/.test(v))) {
+    lines.push(`oci ${saved.ociVersion}`, `bundle ${saved.bundle}`, `rootfs-json ${JSON.stringify(saved.rootfs)}`, `created ${saved.created}`, `owner ${owner}`);
+    if (freezer) lines.push(`freezer ${freezer.version} ${freezer.dir}`);
+    for (const [k, v] of Object.entries(saved.annotations ?? {})) lines.push(`annotation ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    lines.push('listed');
   }
   if (lines.some((l) => l.includes('\n'))) return undefined;
   return lines.join('\n') + '\n';
@@ -95,9 +113,9 @@ export function directRecord(saved: Saved): string | undefined {
 
 // state.json and, where it applies, the direct record; each by temporary
 // file and rename, state.json first (the record is no good without it).
-export function writeSaved(dir: string, saved: Saved): void {
+export function writeSaved(dir: string, saved: Saved, freezer?: FreezerDir): void {
   writeAtomically(dir, 'state.json', JSON.stringify(saved));
-  const direct = directRecord(saved);
+  const direct = directRecord(saved, freezer);
   if (direct) writeAtomically(dir, 'direct', direct);
 }
 

@@ -245,7 +245,7 @@ t.test('start, delete and kill without Node: create leaves bin/runts a record of
   const id = newId(t);
   const pid = created(t, b.dir, id);
   const record = readFile(path.join(stateDir(), id, 'direct')).split('\n');
-  t.equal(record[0], 'runts-direct 1', 'a record beside state.json');
+  t.equal(record[0], 'runts-direct 2', 'a record beside state.json');
   t.ok(record.includes(`pid ${pid}`), 'naming the container\'s process');
   const startTime = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
   t.ok(record.includes(`starttime ${startTime}`), 'and its start time, as /proc/<pid>/stat has it');
@@ -407,6 +407,30 @@ t.test('delete --force after a create killed midway removes its cgroup directori
   const d = runts(['delete', '--force', id]);
   t.equal(d.status, 0, 'delete --force', { stderr: d.stderr });
   await assertGone(t, id, pid);
+});
+
+t.test('state and list, which bin/runts prints without Node, say what Node says, for created, running, paused and stopped containers', async (t) => {
+  const b = makeBundle(t, { edit: (c) => (c.annotations = { 'org.example/quote': 'a "b" \\ c', 'ünïcode': 'é\nline' }) });
+  const ids = [newId(t), newId(t), newId(t), newId(t)];
+  const [createdId, runningId, pausedId, stoppedId] = ids;
+  for (const id of ids) created(t, b.dir, id);
+  for (const id of ids.slice(1)) started(t, id);
+  t.equal(runts(['pause', pausedId]).status, 0, 'pause');
+  t.equal(runts(['kill', stoppedId, 'KILL']).status, 0, 'kill');
+  t.ok(await waitFor(() => state(stoppedId)?.status === 'stopped'), 'stopped');
+  const statuses = ['created', 'running', 'paused', 'stopped'];
+  ids.forEach((id, k) => {
+    const native = runts(['state', id]);
+    const node = runts(['--debug', 'state', id]); // --debug is Node's
+    t.equal(native.stdout, node.stdout, `state of the ${statuses[k]} container`);
+    t.equal(JSON.parse(native.stdout).status, statuses[k]);
+  });
+  for (const args of [[], ['--format', 'json'], ['-q']]) {
+    const native = runts(['list', ...args]);
+    t.equal(native.stdout, runts(['--debug', 'list', ...args]).stdout, `list ${args.join(' ') || '(a table)'}`);
+    for (const id of ids) t.ok(native.stdout.includes(id), `list ${args.join(' ')} names ${id}`);
+  }
+  t.equal(runts(['resume', pausedId]).status, 0, 'resume');
 });
 
 t.test('run: 128+signal when the container process is killed', async (t) => {
@@ -912,9 +936,12 @@ t.test('without bin/runts (node bin/runts.js), runts spawns the init itself', as
   t.equal(r.status, 7, 'run passes the exit status through', { stderr: r.stderr });
   t.equal(state(id), undefined, 'and deletes the container');
   const d = newId(t);
-  // stdio not pipes: the created container keeps it open
-  const c = spawnSync(process.execPath, [path.join(REPO, 'bin', 'runts.js'), '--root', stateDir(), 'create', '--bundle', makeBundle(t).dir, d], { stdio: 'ignore', timeout: 20000 });
-  t.equal(c.status, 0, 'create');
+  // stdio not pipes: the created container keeps it open (stderr to a file, for the message)
+  const errFile = path.join(tempDir(t, 'runts-e2e-stderr-'), 'stderr');
+  const errFd = fs.openSync(errFile, 'w');
+  const c = spawnSync(process.execPath, [path.join(REPO, 'bin', 'runts.js'), '--root', stateDir(), 'create', '--bundle', makeBundle(t).dir, d], { stdio: ['ignore', 'ignore', errFd], timeout: 20000 });
+  fs.closeSync(errFd);
+  t.equal(c.status, 0, 'create', { stderr: readFile(errFile), signal: c.signal, error: c.error?.message });
   t.equal(state(d)?.status, 'created');
   t.equal(runts(['delete', '--force', d]).status, 0, 'delete');
 });

@@ -129,8 +129,9 @@ t.test('the launcher: node with the light or the full entry by the command, with
     [['--log', 'create', 'state', 'id'], light],
     [['state', 'create'], light],
     [['--root', '/r', 'kill', 'id', 'KILL'], light],
-    [['list'], light],
-    [['ls', '-q'], light],
+    // (a root that is there, or a state with a record, ends in the launcher: direct.test.ts)
+    [['--root', '/nonexistent/r', 'list'], light],
+    [['--root', '/nonexistent/r', 'ls', '-q'], light],
     [['start', 'id'], light],
     [['delete', 'id'], light], // (delete -f of a missing id ends in the launcher: direct.test.ts)
     [['--version'], full],
@@ -228,7 +229,7 @@ t.test('the launcher starts runts-init early for create, run and exec, and as a 
     t.equal(fs.readFileSync(`${out}.in`, 'utf8'), 'hello', 'what node writes on its end reaches the init');
     t.match(said, /eof\n$/, 'and the init sees EOF when node is gone');
   }
-  for (const args of [['state', 'id'], ['create', '--dry-run', 'id'], ['list'], ['kill', 'id']]) {
+  for (const args of [['state', 'id'], ['create', '--dry-run', 'id'], ['--root', '/nonexistent/r', 'list'], ['kill', 'id']]) {
     fs.rmSync(out, { force: true });
     const r = spawnSync(launcher, args, { encoding: 'utf8', env: { ...process.env, _RUNTS_EARLY_INIT: '1:99', _RUNTS_EARLY_HELPER: '1:98' } });
     t.match(r.stdout, /^early unset\nhelper unset$/m, `runts ${args.join(' ')}: no early init or helper (nor the caller's variables)`);

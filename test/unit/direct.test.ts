@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import { directRecord, Saved } from '../../src/container/state';
+import { directRecord, Saved, SPEC_VERSION, statusOf, toState, writeSaved } from '../../src/container/state';
+import { formatTable, listContainers } from '../../src/container/list';
 import { readStat } from '../../src/sys/proc';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -27,12 +28,27 @@ const saved = (over: Partial<Saved> = {}): Saved => ({
   ...over,
 });
 
-t.test('directRecord: the pid, its start time, the cgroups and the parents to try, deepest first', async (t) => {
+const LISTED = 'oci 1.3.0\nbundle /b\nrootfs-json "/b/rootfs"\ncreated 2026-11-25T00:00:00.000Z\nowner root\n';
+
+t.test('directRecord: the pid, its start time, the cgroups and the parents to try, deepest first; what state and list print', async (t) => {
   t.equal(
     directRecord(saved()),
-    'runts-direct 1\npid 4242\nstarttime 777\ncgroup /cg/cpu/runts/c1\ncgroup /cg/memory/runts/c1\nparent /cg/memory/runts\nparent /cg/cpu/runts\n',
+    `runts-direct 2\npid 4242\nstarttime 777\ncgroup /cg/cpu/runts/c1\ncgroup /cg/memory/runts/c1\nparent /cg/memory/runts\nparent /cg/cpu/runts\n${LISTED}listed\n`,
   );
-  t.equal(directRecord(saved({ cgroup: undefined })), 'runts-direct 1\npid 4242\nstarttime 777\n', 'no cgroup: nothing to remove');
+  t.equal(directRecord(saved({ cgroup: undefined })), `runts-direct 2\npid 4242\nstarttime 777\n${LISTED}listed\n`, 'no cgroup: nothing to remove');
+  t.equal(
+    directRecord(saved({ cgroup: undefined, annotations: { b: '1', 10: 'x "q" \u00fc', 'a\nb': 'c\\d' } }), { version: 1, dir: '/cg/freezer/runts/c1' }),
+    `runts-direct 2\npid 4242\nstarttime 777\n${LISTED}freezer 1 /cg/freezer/runts/c1\nannotation "10": "x \\"q\\" \u00fc"\nannotation "b": "1"\nannotation "a\\nb": "c\\\\d"\nlisted\n`,
+    'annotations as JSON.stringify writes them, in its order; the freezer to read',
+  );
+  for (const bundle of ['/b\u00fcndle', '/b"q', '/b\\x']) {
+    t.equal(directRecord(saved({ cgroup: undefined, bundle })), 'runts-direct 2\npid 4242\nstarttime 777\n', `a bundle path a table cannot pad by bytes, or JSON must escape (${JSON.stringify(bundle)}): state and list in Node`);
+  }
+  t.equal(directRecord(saved({ cgroup: undefined, owner: '1000' }))?.includes('\nowner 1000\n'), true, 'an owner other than root by number');
+});
+
+t.test('direct.c prints the spec version state.ts does', async (t) => {
+  t.match(fs.readFileSync(path.join(REPO, 'native', 'direct.c'), 'utf8'), `#define SPEC_VERSION "${SPEC_VERSION}"`);
 });
 
 t.test('directRecord: none where start or delete must run in Node', async (t) => {
@@ -265,9 +281,102 @@ t.test('what the launcher leaves to Node, untouched', async (t) => {
     t.equal(r.stdout, `node ran: ${args.join(' ')}\n`, args.join(' '));
   }
   t.ok(fs.existsSync(path.join(c.state, 'direct')) && c.cgroups.every((g) => fs.existsSync(g)), 'nothing touched');
-  fs.writeFileSync(path.join(c.state, 'direct'), 'runts-direct 2\npid 1\nstarttime 1\n');
+  fs.writeFileSync(path.join(c.state, 'direct'), 'runts-direct 3\npid 1\nstarttime 1\n');
   t.match(spawnSync(runts, ['--root', c.root, 'delete', 'c1'], { encoding: 'utf8' }).stdout, /^node ran/, 'a record of another version');
   fs.rmSync(path.join(c.state, 'state.json'));
   fs.writeFileSync(path.join(c.state, 'direct'), `runts-direct 1\npid ${gone.pid}\nstarttime 1\n`);
   t.match(spawnSync(runts, ['--root', c.root, 'delete', 'c1'], { encoding: 'utf8' }).stdout, /^node ran/, 'no state.json');
+});
+
+// state and list: what Node would print (state.ts, list.ts), from real
+// records with live, exited and waiting processes; the freezer files fake.
+t.test('state and list without Node print what Node prints', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const root = path.join(dir, 'root');
+  const freezerDir = path.join(dir, 'freezer');
+  fs.mkdirSync(freezerDir, { recursive: true });
+  const live = child(t, ['sleep', '30']);
+  const make = (id: string, pid: number, startTime: string, over: Partial<Saved> = {}, freezer?: { version: 1 | 2; dir: string }) => {
+    const state = path.join(root, id);
+    fs.mkdirSync(state, { recursive: true });
+    const s = saved({ id, pid, startTime, cgroup: undefined, created: `2026-11-25T00:00:0${id.length}.000Z`, ...over });
+    writeSaved(state, s, freezer);
+    return { state, saved: s };
+  };
+  const running = make('running', live.pid!, readStat(live.pid!)!.startTime, { annotations: { b: '1', 10: 'x "q" \u00fc', 'a\nb': 'c\\d' }, owner: '1000' });
+  const created = make('created-one', live.pid!, readStat(live.pid!)!.startTime, { bundle: '/a/much/longer/bundle/path' });
+  fs.writeFileSync(path.join(created.state, 'barrier'), '');
+  const stopped = make('stopped', spawnSync('true').pid!, '1');
+  const reused = make('reused', live.pid!, 'not-its-start-time');
+  for (const c of [running, created, stopped, reused]) {
+    const r = spawnSync(runts, ['--root', root, 'state', c.saved.id], { encoding: 'utf8' });
+    t.same([r.status, r.stderr], [0, ''], `state ${c.saved.id}: exit 0`);
+    t.equal(r.stdout, JSON.stringify(toState(c.saved, statusOf(c.saved, c.state)), null, 2) + '\n', `state ${c.saved.id}: as Node prints it (${statusOf(c.saved, c.state)})`);
+  }
+  const entries = listContainers(root);
+  const lists: [string[], string][] = [
+    [[], formatTable(entries)],
+    [['--format', 'json'], JSON.stringify(entries) + '\n'],
+    [['-f', 'json'], JSON.stringify(entries) + '\n'],
+    [['--format=table'], formatTable(entries)],
+    [['-q'], entries.map((e) => e.id + '\n').join('')],
+  ];
+  for (const [args, expected] of lists) {
+    const r = spawnSync(runts, ['--root', root, 'ls', ...args], { encoding: 'utf8' });
+    t.same([r.status, r.stderr], [0, ''], `list ${args.join(' ')}: exit 0`);
+    t.equal(r.stdout, expected, `list ${args.join(' ') || '(a table)'}: as Node prints it`);
+  }
+  const empty = path.join(dir, 'empty');
+  fs.mkdirSync(empty);
+  t.equal(spawnSync(runts, ['--root', empty, 'list'], { encoding: 'utf8' }).stdout, formatTable([]), 'no containers: the header');
+  t.equal(spawnSync(runts, ['--root', empty, 'list', '--format', 'json'], { encoding: 'utf8' }).stdout, '[]\n');
+
+  // paused: a v1 freezer frozen by itself (not by a parent), or v2's cgroup.freeze
+  const v1 = path.join(freezerDir, 'v1');
+  fs.mkdirSync(v1);
+  const p1 = make('paused-v1', live.pid!, readStat(live.pid!)!.startTime, {}, { version: 1, dir: v1 });
+  const status = (id: string) => JSON.parse(spawnSync(runts, ['--root', root, 'state', id], { encoding: 'utf8' }).stdout).status;
+  for (const [state, self, expected] of [['FROZEN', '1', 'paused'], ['FREEZING', '1', 'paused'], ['FROZEN', '0', 'running'], ['THAWED', '0', 'running']]) {
+    fs.writeFileSync(path.join(v1, 'freezer.state'), `${state}\n`);
+    fs.writeFileSync(path.join(v1, 'freezer.self_freezing'), `${self}\n`);
+    t.equal(status(p1.saved.id), expected, `v1 ${state}, self_freezing ${self}: ${expected}`);
+  }
+  const v2 = path.join(freezerDir, 'v2');
+  fs.mkdirSync(v2);
+  make('paused-v2', live.pid!, readStat(live.pid!)!.startTime, {}, { version: 2, dir: v2 });
+  for (const [freeze, expected] of [['1', 'paused'], ['0', 'running']]) {
+    fs.writeFileSync(path.join(v2, 'cgroup.freeze'), `${freeze}\n`);
+    t.equal(status('paused-v2'), expected, `v2 cgroup.freeze ${freeze}: ${expected}`);
+  }
+});
+
+t.test('state and list: what they leave to Node', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const root = path.join(dir, 'root');
+  const live = child(t, ['sleep', '30']);
+  const state = path.join(root, 'c1');
+  fs.mkdirSync(state, { recursive: true });
+  writeSaved(state, saved({ id: 'c1', pid: live.pid!, startTime: readStat(live.pid!)!.startTime, cgroup: undefined }));
+  const node = (args: string[]) => spawnSync(runts, args, { encoding: 'utf8' }).stdout === `node ran: ${args.join(' ')}\n`;
+  for (const args of [
+    ['--root', root, '--debug', 'state', 'c1'],
+    ['--root', root, 'state', 'nosuch'],
+    ['--root', root, 'state', 'c1', 'extra'],
+    ['--root', root, 'list', '--format', 'yaml'],
+    ['--root', root, 'list', 'extra'],
+    ['--root', root, 'list', '-q', '-q'],
+    ['--root', path.join(dir, 'nosuch'), 'list'],
+  ]) {
+    t.ok(node(args), args.slice(2).join(' '));
+  }
+  // A container whose record lacks what state and list print (made by an
+  // older runts, or with a bundle path they would have to escape), or a
+  // create under way (a directory without a record): Node, for all of list.
+  fs.mkdirSync(path.join(root, 'c2-under-way'));
+  t.ok(node(['--root', root, 'list']), 'a create under way');
+  fs.rmdirSync(path.join(root, 'c2-under-way'));
+  t.notOk(node(['--root', root, 'list']), 'without it, no Node');
+  fs.writeFileSync(path.join(state, 'direct'), `runts-direct 1\npid ${live.pid}\nstarttime ${readStat(live.pid!)!.startTime}\n`);
+  t.ok(node(['--root', root, 'state', 'c1']), 'a version 1 record: state');
+  t.ok(node(['--root', root, 'list']), 'a version 1 record: list');
 });
