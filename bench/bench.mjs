@@ -949,7 +949,7 @@ async function main() {
   report.push(`load average ${loadBefore[0].toFixed(1)} at the start, ${loadMid[0].toFixed(1)} before the concurrent row${busy ? ' -- other work shared the CPUs: treat the numbers with care' : ''}`);
   report.push(`runts ${under.commit ?? '?'}${under.dirty ? ' + uncommitted changes' : ''}; ${RUNTIMES.filter((r) => r.active && r.name !== 'runts').map((r) => versionOf(r)?.split(';')[0]).join(', ')}`);
   report.push(`medians of ${N} runs (${HEAVY} for RSS and the ${CONCURRENT}-container row), milliseconds unless noted; node floor ${fmt(floor)} ms alone, in the environment bin/runts gives Node (each row's ratios use its own node -e 0 samples, taken in turn with its commands)`);
-  report.push('start, delete and kill of a container without poststart or poststop hooks (as here) run in bin/runts without Node (docs/architecture.md): their (runts-node) is below 0');
+  report.push('start, delete, kill, state and list of containers without poststart or poststop hooks (as here) run in bin/runts without Node (docs/architecture.md): their (runts-node) is below 0');
   report.push('');
   report.push(table);
   report.push('');
