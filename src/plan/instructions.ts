@@ -14,29 +14,31 @@ export function ins(op: string, label: string, ...args: (Arg | number)[]): Instr
 }
 
 // The plan as the init reads it: u32 total length, then per instruction a
-// u32 field count and each field as u32 length + bytes (little-endian). One
-// buffer, written in place: a Buffer per field made this 1 ms for 65
-// instructions.
+// u32 field count and each field as u32 length + bytes (little-endian).
+// Built as one string of one char per byte and turned into a Buffer once:
+// a Buffer write per field (about 500 for run's plan) took 0.6 ms of
+// interpreted code, a Buffer per field 1 ms (docs/performance.md, item 31).
+const WIDE = /[^\x00-\x7f]/;
+
+const u32 = (n: number) => String.fromCharCode(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
+
+// A field's bytes, one char each: ASCII as it is, other text as its UTF-8.
+const bytesOf = (f: Arg) => (typeof f !== 'string' ? f.toString('latin1') : WIDE.test(f) ? Buffer.from(f, 'utf8').toString('latin1') : f);
+
 export function encodePlan(plan: Instruction[]): Buffer {
-  let size = 4;
-  for (const i of plan) {
-    size += 12 + Buffer.byteLength(i.op) + Buffer.byteLength(i.label);
-    for (const a of i.args) size += 4 + (typeof a === 'string' ? Buffer.byteLength(a) : a.length);
-  }
-  const out = Buffer.allocUnsafe(size);
-  let at = out.writeUInt32LE(size - 4, 0);
+  const parts: string[] = [];
   const field = (f: Arg) => {
-    const n = typeof f === 'string' ? out.write(f, at + 4) : f.copy(out, at + 4);
-    out.writeUInt32LE(n, at);
-    at += 4 + n;
+    const b = bytesOf(f);
+    parts.push(u32(b.length), b);
   };
   for (const i of plan) {
-    at = out.writeUInt32LE(2 + i.args.length, at);
+    parts.push(u32(2 + i.args.length));
     field(i.op);
     field(i.label);
     for (const a of i.args) field(a);
   }
-  return out;
+  const body = parts.join('');
+  return Buffer.from(u32(body.length) + body, 'latin1');
 }
 
 function show(a: Arg): string {

@@ -194,6 +194,33 @@ t.test('the encoding is length-prefixed records; the printed form names each op'
   t.equal(formatPlan(p), '  1  hostname "x y"\n  2  seccomp <8 bytes>\n');
 });
 
+// The encoding field by field, as the init reads it (a Buffer per field: slow, plain).
+function referenceEncoding(plan: Instruction[]): Buffer {
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+  const field = (f: string | Buffer) => {
+    const b = typeof f === 'string' ? Buffer.from(f, 'utf8') : f;
+    return [u32(b.length), b];
+  };
+  const body = Buffer.concat(plan.flatMap((i) => [u32(2 + i.args.length), ...field(i.op), ...field(i.label), ...i.args.flatMap(field)]));
+  return Buffer.concat([u32(body.length), body]);
+}
+
+t.test('the encoding: ASCII, UTF-8 text (paths, env), binary fields and empty ones, byte for byte', async (t) => {
+  const bpf = Buffer.from([0, 1, 0x7f, 0x80, 0xff, 0x20, 0, 0xc3, 0xa9]);
+  const p: Instruction[] = [
+    { op: 'mount', label: 'mount /dän ü', args: ['/bündel/rootfs', '', 'mode=755', '\u{1f600}'] },
+    { op: 'seccomp', label: 'load the seccomp filter', args: ['0', bpf] },
+    { op: 'exec', label: 'exec', args: ['A=\u00e9\u4e2d', 'x'.repeat(70000)] },
+    { op: 'none', label: '', args: [] },
+  ];
+  t.same(encodePlan(p), referenceEncoding(p));
+  t.same(encodePlan([]), referenceEncoding([]), 'an empty plan');
+});
+
 t.test('signals by name, with or without SIG, or by number', async (t) => {
   t.equal(parseSignal('KILL'), 9);
   t.equal(parseSignal('SIGTERM'), 15);
