@@ -2142,13 +2142,18 @@ struct startup {
 	int ncgroups;
 	int preserve_fds;    /* early init: `preserve-fds N`, the caller's fds 3..3+N-1 */
 	int runts_pid;	     /* early init: `runts PID`, whose lock fds `lock` and `exit-lock` name */
+	char **mk_root, **mk_dir; /* `mkcgroup ROOT DIR CPUSET`...: cgroup directories to make */
+	int *mk_cpuset, nmk;
 };
 
 static void parse_startup(int argc, char **argv, struct startup *st)
 {
 	*st = (struct startup){.lock = -1, .exit_lock = -1, .preserve_fds = -1};
 	st->cgroups = calloc((size_t)argc + 1, sizeof *st->cgroups);
-	if (!st->cgroups)
+	st->mk_root = calloc((size_t)argc + 1, sizeof *st->mk_root);
+	st->mk_dir = calloc((size_t)argc + 1, sizeof *st->mk_dir);
+	st->mk_cpuset = calloc((size_t)argc + 1, sizeof *st->mk_cpuset);
+	if (!st->cgroups || !st->mk_root || !st->mk_dir || !st->mk_cpuset)
 		fail("arguments", ENOMEM);
 	for (int i = 1; i < argc;) {
 		const char *op = argv[i];
@@ -2170,6 +2175,11 @@ static void parse_startup(int argc, char **argv, struct startup *st)
 		} else if (!strcmp(op, "cgroup") && has >= 1) {
 			st->cgroups[st->ncgroups++] = argv[i + 1];
 			i += 2;
+		} else if (!strcmp(op, "mkcgroup") && has >= 3 && (!strcmp(argv[i + 3], "0") || !strcmp(argv[i + 3], "1"))) {
+			st->mk_root[st->nmk] = argv[i + 1];
+			st->mk_dir[st->nmk] = argv[i + 2];
+			st->mk_cpuset[st->nmk++] = argv[i + 3][0] == '1';
+			i += 4;
 		} else if (!strcmp(op, "preserve-fds") && has >= 1 && (st->preserve_fds = parse_fd(argv[i + 1])) >= 0) {
 			i += 2;
 		} else if (!strcmp(op, "runts") && has >= 1 && (st->runts_pid = parse_fd(argv[i + 1])) > 0) {
@@ -2178,6 +2188,124 @@ static void parse_startup(int argc, char **argv, struct startup *st)
 			fail_text("arguments", EINVAL, op);
 		}
 	}
+}
+
+/* `mkcgroup ROOT DIR CPUSET` (docs/init-protocol.md): the container's cgroup
+ * directory in one hierarchy, with the parents it lacks below ROOT, made
+ * here while runts compiles the plan, as src/cgroups/dirs.ts would make it
+ * (createCgroup): a directory there already is not ours; a new v1 cpuset
+ * directory gets its parent's cpus and mems, and a default parent /runts
+ * that a concurrent create made and has not filled yet is filled first.
+ * Each directory made is said (`made DIR`, parents first), then `cgroups
+ * made`; on a failure the ones made are removed again and the error sent. */
+#define MAX_MADE 256
+static char *made[MAX_MADE];
+static int nmade;
+
+static int read_trimmed(const char *dir, const char *file, char *buf, size_t cap)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, cap - 1);
+	int err = errno;
+	close(fd);
+	if (n < 0) {
+		errno = err;
+		return -1;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int fill_cpuset(const char *dir, const char *root)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	char parent[PATH_MAX], runts[PATH_MAX], have[4096], value[4096];
+	snprintf(parent, sizeof parent, "%s", dir);
+	*strrchr(parent, '/') = '\0';
+	snprintf(runts, sizeof runts, "%s/runts", root);
+	for (int k = 0; k < 2; k++) {
+		if (read_trimmed(dir, files[k], have, sizeof have) < 0)
+			return -1;
+		if (have[0])
+			continue;
+		if (read_trimmed(parent, files[k], value, sizeof value) < 0)
+			return -1;
+		if (!value[0] && !strcmp(parent, runts)) {
+			if (fill_cpuset(parent, root) < 0 || read_trimmed(parent, files[k], value, sizeof value) < 0)
+				return -1;
+		}
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof path, "%s/%s", dir, files[k]);
+		int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		ssize_t w = write(fd, value, strlen(value));
+		int err = errno;
+		close(fd);
+		if (w < 0) {
+			errno = err;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int vanished; /* the last failure: a parent gone again (a concurrent delete) */
+
+static int make_below(const char *dir, const char *root, int cpuset)
+{
+	for (int madeParent = 0;; madeParent = 1) {
+		if (mkdir(dir, 0777) == 0)
+			break;
+		if (errno == EEXIST)
+			return 0; /* there already, or made by a concurrent create: not ours */
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof parent, "%s", dir);
+		char *slash = strrchr(parent, '/');
+		vanished = errno == ENOENT && madeParent;
+		if (errno != ENOENT || madeParent || !slash || (size_t)(slash - parent) <= strlen(root))
+			return -1;
+		*slash = '\0';
+		if (make_below(parent, root, cpuset) < 0)
+			return -1;
+	}
+	if (nmade >= MAX_MADE || !(made[nmade] = strdup(dir))) {
+		rmdir(dir);
+		errno = ENOMEM;
+		return -1;
+	}
+	nmade++;
+	send_line("made %s", dir);
+	return cpuset ? fill_cpuset(dir, root) : 0;
+}
+
+static void make_cgroups(const struct startup *st)
+{
+	for (int i = 0; i < st->nmk; i++) {
+		/* A concurrent delete may remove an empty parent (/runts) between
+		 * our mkdirs: then make it again. */
+		int r = -1;
+		for (int attempt = 0; attempt < 6; attempt++) {
+			vanished = 0;
+			if ((r = make_below(st->mk_dir[i], st->mk_root[i], st->mk_cpuset[i])) == 0 || !vanished)
+				break;
+		}
+		if (r < 0) {
+			int err = errno;
+			while (nmade > 0)
+				rmdir(made[--nmade]);
+			char label[PATH_MAX + 32];
+			snprintf(label, sizeof label, "create cgroup %s", st->mk_dir[i]);
+			fail(label, err);
+		}
+	}
+	send_line("cgroups made");
 }
 
 /* The early init (docs/init-protocol.md): bin/runts started us while Node
@@ -2344,6 +2472,10 @@ int main(int argc, char **argv)
 		snprintf(label, sizeof label, "make the start barrier %s", st.fifo);
 		fail(label, errno);
 	}
+	/* Before the split: made by the init itself, not stage 0 (neither joins
+	 * yet), so that the directories are there as soon as they can be. */
+	if (st.nmk)
+		make_cgroups(&st);
 	if (st.waiter || early)
 		start_waiter(st.waiter, st.exit_lock, early ? sync_fd : -1);
 

@@ -65,17 +65,27 @@ function fillCpuset(dir: string, hierarchyRoot: string): void {
   }
 }
 
+// The container's directory in each hierarchy, as createCgroup makes it
+// (and the early init, told with `mkcgroup`: docs/init-protocol.md).
+export interface PlannedDir {
+  root: string; // the hierarchy's mountpoint
+  dir: string;
+  cpuset: boolean; // a v1 cpuset directory, to fill with its parent's cpus and mems
+}
+
+export function plannedDirs(cgPath: string, layout: Layout = detectLayout()): PlannedDir[] {
+  return layout.hierarchies.map((h) => ({ root: h.mountpoint, dir: path.join(h.mountpoint, cgPath), cpuset: h.version === 1 && h.controllers.includes('cpuset') }));
+}
+
 export function createCgroup(cgPath: string, layout: Layout = detectLayout()): CgroupRecord {
   const record: CgroupRecord = { path: cgPath, dirs: [], created: [] };
   try {
-    for (const h of layout.hierarchies) {
-      const dir = path.join(h.mountpoint, cgPath);
-      const isCpuset = h.version === 1 && h.controllers.includes('cpuset');
+    for (const { root, dir, cpuset } of plannedDirs(cgPath, layout)) {
       // A concurrent delete may remove an empty parent (such as /runts)
       // between our check and our mkdir: then make it again.
       for (let attempt = 0; ; attempt++) {
         try {
-          mkdirTracked(dir, record.created, h.mountpoint, isCpuset);
+          mkdirTracked(dir, record.created, root, cpuset);
           break;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;

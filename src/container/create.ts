@@ -9,7 +9,7 @@ import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
 import { formatPlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { createCgroup, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout } from '../cgroups/layout';
@@ -148,8 +148,9 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   let lock: number | undefined;
   let exitLock: number | undefined;
   try {
-    cgroup = createCgroup(resolveCgroupPath(config.linux?.cgroupsPath, opts.id));
-    fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
+    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id);
+    const layout = detectLayout();
+    const cgDirs = plannedDirs(cgPath, layout);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its
@@ -160,7 +161,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     init = spawnInit({
       preserveFds: opts.preserveFds ?? 0,
       stdio,
-      cgroupDirs: cgroup.dirs,
+      cgroupDirs: cgDirs.map((d) => d.dir),
+      makeCgroups: { path: cgPath, dirs: cgDirs, inJs: () => createCgroup(cgPath, layout) },
       cgroup2Now: cgroup2JoinNow(
         namespaces.created.has('user') || namespaces.joined.some((n) => n.type === 'user'),
         namespaces.joined.some((n) => n.type === 'cgroup'),
@@ -170,8 +172,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       fifo: { path: barrierPath(dir), mode: 0o622 },
       exitLockFd: exitLock,
     });
-    step('create: cgroup made, init spawned');
-    applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+    step('create: init spawned');
+    // Compiled while the early init makes the cgroup directories.
     const rootfs = path.resolve(bundle, config.root!.path);
     const plan: Instruction[] = compile({
       config,
@@ -184,14 +186,19 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       noNewKeyring: opts.noNewKeyring,
       id: opts.id,
       seccomp: seccompOf(config),
-      facts: hostFacts(rootfs, cgroup),
+      facts: hostFacts(rootfs, { path: cgPath, dirs: cgDirs.map((d) => d.dir), created: [] }),
       debug,
     });
+    step('create: plan compiled');
+    cgroup = init.cgroup()!;
+    fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
+    step('create: cgroup made');
+    applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
     // The hooks of create see the container as created (as runtime-tools expects).
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
     const { created } = namespaces;
     const hostMounts = hostMountsOf(config, bundle, namespaces);
-    step('create: plan compiled');
+    step('create: limits written');
     launched = await init.run(plan, {
       sync: (name, ctx) => {
         if (name === 'usermap') {
@@ -243,6 +250,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     if (kept !== undefined) lock = undefined;
     return { saved, launched, terminal, lock: kept, exitLock };
   } catch (err) {
+    // Directories the init made before the failure are ours to remove.
+    if (!cgroup && init) cgroup = madeSoFar(init);
     if (!launched) init?.abort();
     terminal?.close();
     if (exitLock !== undefined) fs.closeSync(exitLock);
@@ -266,6 +275,14 @@ export function writePidFile(file: string, pid: number): void {
 
 // The rootfs, when the container has no mount namespace of its own: its
 // mounts are then in the host's, under it (Saved.hostMounts).
+function madeSoFar(init: SpawnedInit): CgroupRecord | undefined {
+  try {
+    return init.cgroup();
+  } catch {
+    return undefined; // the init failed, and removed what it had made
+  }
+}
+
 function hostMountsOf(config: Config, bundle: string, { created, joined } = namespacesOf(config)): string | undefined {
   if (created.has('mount') || joined.some((n) => n.type === 'mount')) return undefined;
   return path.resolve(bundle, config.root!.path);

@@ -10,6 +10,7 @@ import { debug } from '../log';
 import { Early, takeEarly } from '../sys/early';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { detectLayout, Layout } from '../cgroups/layout';
+import type { CgroupRecord, PlannedDir } from '../cgroups/dirs';
 
 export const INIT_BINARY = path.join(__dirname, '..', '..', 'bin', 'runts-init');
 
@@ -57,10 +58,19 @@ export interface SpawnOptions {
   // process into it at the fork, which the plan would make impossible: it
   // enters a user namespace, or a cgroup namespace under nsdelegate.
   cgroup2Now?: boolean;
+  // create and run: the container's cgroup directories (cgroupDirs), to be
+  // made. The early init makes them while we compile the plan (`mkcgroup`);
+  // where there is none, or it cannot serve us, inJs makes them before an
+  // init is spawned.
+  makeCgroups?: { path: string; dirs: PlannedDir[]; inJs: () => CgroupRecord };
 }
 
 // A started init, waiting for its plan.
 export interface SpawnedInit {
+  // With makeCgroups: waits until the directories are made, and says which
+  // of them are new (parents first). Throws what the init says went wrong
+  // (it has removed what it made by then). Without: undefined.
+  cgroup(): CgroupRecord | undefined;
   // Sends the plan and follows the init until the container is ready.
   run(plan: Instruction[], handlers: InitHandlers): Promise<Launched>;
   // Kills an init whose plan will never come (a later step failed).
@@ -96,6 +106,7 @@ export function spawnInit(opts: SpawnOptions): SpawnedInit {
 
 // An init of our own: Node forks itself for it (child_process.spawn).
 function forkInit(opts: SpawnOptions): SpawnedInit {
+  const record = opts.makeCgroups?.inJs();
   const syncFd = 3 + opts.preserveFds;
   const stdio: ('inherit' | 'ignore' | 'pipe' | number)[] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
   for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
@@ -116,7 +127,7 @@ function forkInit(opts: SpawnOptions): SpawnedInit {
     sock?.destroy();
     if (child.pid && child.exitCode === null) child.kill('SIGKILL');
   };
-  return { abort, run: (plan, handlers) => follow({ child, sock, status, spawnError: () => spawnError, abort }, plan, handlers) };
+  return { abort, cgroup: () => record, run: (plan, handlers) => follow({ child, sock, status, spawnError: () => spawnError, abort }, plan, handlers) };
 }
 
 // What one line from the init means (init-protocol.md), for both ways of
@@ -222,10 +233,57 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     killQuietly(init.pid); // it or, once split, the waiter: stage 0 dies with it
     init.close();
   };
-  if (!init.send([...startupArgs(opts, String), 'preserve-fds', String(opts.preserveFds), 'runts', String(process.pid)])) {
+  const make = opts.makeCgroups?.dirs.flatMap((d) => ['mkcgroup', d.root, d.dir, d.cpuset ? '1' : '0']) ?? [];
+  if (!init.send([...startupArgs(opts, String), ...make, 'preserve-fds', String(opts.preserveFds), 'runts', String(process.pid)])) {
     abort();
     return undefined;
   }
+  // Lines read ahead (by cgroup()) that run() must still see.
+  const ahead: string[] = [];
+  const nextLine = () => (ahead.length ? ahead.shift() : init.lines.next());
+  // Its first line says it cannot serve us, or is its first word (`made`,
+  // `stage0` at the split, a start-up error): it may not take our lock fds
+  // here (init-protocol.md). Then it has ended, having done nothing, and we
+  // fork an init of our own (which makes no cgroups: inJs does).
+  let checked = false;
+  let forked: SpawnedInit | undefined;
+  const checkUsable = (): void => {
+    if (checked) return;
+    checked = true;
+    const first = init.lines.next();
+    if (first?.startsWith('unusable ')) {
+      init.close();
+      debug(`the early init cannot take our lock here (${first.slice(9)}): forking an init`);
+      forked = forkInit(opts);
+    } else if (first !== undefined) ahead.push(first);
+  };
+  let record: CgroupRecord | undefined;
+  let failure: RuntsError | undefined;
+  const cgroup = (): CgroupRecord | undefined => {
+    if (!opts.makeCgroups || record) return record;
+    if (failure) throw failure;
+    // `made DIR` for each new directory, then `cgroups made`; or an error,
+    // after which it has removed them again.
+    const created: string[] = [];
+    const kept: string[] = [];
+    try {
+      checkUsable();
+      if (forked) return (record = forked.cgroup());
+      for (;;) {
+        const line = nextLine();
+        if (line === undefined) throw new RuntsError('the init exited before the container was ready');
+        if (line.startsWith('made ')) created.push(line.slice(5));
+        else if (line.startsWith('error ')) throw new RuntsError(line.slice(6));
+        else if (line === 'cgroups made') break;
+        else kept.push(line);
+      }
+    } catch (err) {
+      failure = err instanceof RuntsError ? err : new RuntsError(`the init's socket: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw failure;
+    }
+    ahead.push(...kept);
+    return (record = { path: opts.makeCgroups.path, dirs: opts.makeCgroups.dirs.map((d) => d.dir), created });
+  };
   const run = (plan: Instruction[], handlers: InitHandlers): Promise<Launched> => {
     const ids: InitIds = { stage0Pid: init.pid };
     const fail = (msg: string): Promise<Launched> => {
@@ -240,19 +298,11 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     };
     const lines = init.lines;
     try {
-      // Its first line comes before it reads the plan (`stage0` at the
-      // split, or a start-up error), or says it cannot serve us: it may
-      // not take our lock fds here (init-protocol.md). Then it has ended,
-      // having done nothing, and we fork an init of our own.
-      const first = lines.next();
-      if (first?.startsWith('unusable ')) {
-        init.close();
-        debug(`the early init cannot take our lock here (${first.slice(9)}): forking an init`);
-        return forkInit(opts).run(plan, handlers);
-      }
+      checkUsable();
+      if (forked) return forked.run(plan, handlers);
       init.write(encodePlan(plan));
       const handle = lineHandler(handlers, ids, (t) => init.write(Buffer.from(t)));
-      for (let line = first; ; line = lines.next()) {
+      for (let line = nextLine(); ; line = nextLine()) {
         if (line === undefined) return fail('the init exited before the container was ready');
         const step = handle(line);
         if (step && 'error' in step) return fail(step.error);
@@ -271,5 +321,5 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     // are served meanwhile.
     return Promise.resolve({ pid: ids.pid, status: lines.waitFor(/^exit (\d+)$/).then((m) => (init.close(), m ? Number(m[1]) : undefined)) });
   };
-  return { abort, run };
+  return { abort: () => (forked ? forked.abort() : abort()), cgroup, run };
 }

@@ -313,6 +313,32 @@ t.test(weightlessV1 ? 'blockIO.weight on a kernel without BFQ or CFQ fails creat
   assertNoCgroup(t, id);
 });
 
+// The early init makes the directories (mkcgroup); a failure there must
+// say which and take back those it made, as runts's own createCgroup does.
+t.test('a cgroup directory that cannot be made fails create, names it, and leaves nothing', async (t) => {
+  const top = `runts-cgtest-${randomBytes(4).toString('hex')}`;
+  const tops = layout.hierarchies.map((h) => path.join(h.mountpoint, top));
+  t.teardown(() => {
+    for (const d of tops) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        /* not made */
+      }
+    }
+  });
+  // cgroup.procs is a file in every cgroup: no directory can be made below it.
+  for (const [how, runtsArgs] of [['bin/runts', []], ['node bin/runts.js', undefined]] as const) {
+    const id = newId(t);
+    const b = bundle(t, ['true'], {}, (c) => (c.linux.cgroupsPath = `/${top}/cgroup.procs/${id}`));
+    const r = runtsArgs ? runts(['create', '--bundle', b, id]) : spawnSync(process.execPath, [path.join(REPO, 'bin', 'runts.js'), '--root', root, 'create', '--bundle', b, id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    t.equal(r.status, 1, `${how}: create fails`);
+    t.match(r.stderr, /^runts: create(: create)? cgroup \S+: ENOTDIR\b[^\n]*\n$/, `${how}: one line naming the cgroup`, { stderr: r.stderr });
+    t.equal(statusOf(id), undefined, `${how}: no container`);
+    for (const d of tops) t.notOk(fs.existsSync(d), `${how}: no ${d}`);
+  }
+});
+
 // ---------------------------------------------------------------- enforcement
 
 t.test('pids.max refuses the fork past the limit', async (t) => {
