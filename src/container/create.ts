@@ -7,7 +7,7 @@ import { RuntsError } from '../errors';
 import { loadBundleConfig } from '../spec/load';
 import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
-import { formatPlan, Instruction } from '../plan/instructions';
+import { encodePlan, formatPlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
 import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
@@ -189,6 +189,11 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       facts: hostFacts(rootfs, { path: cgPath, dirs: cgDirs.map((d) => d.dir), created: [] }),
       debug,
     });
+    // What needs no cgroup is done while the early init makes them.
+    const planBytes = encodePlan(plan);
+    // exec reads the container's process defaults from here, never from the bundle,
+    // so later edits of the bundle don't reach a created container.
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     step('create: plan compiled');
     cgroup = init.cgroup()!;
     fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
@@ -199,7 +204,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const { created } = namespaces;
     const hostMounts = hostMountsOf(config, bundle, namespaces);
     step('create: limits written');
-    launched = await init.run(plan, {
+    launched = await init.run(planBytes, {
       sync: (name, ctx) => {
         if (name === 'usermap') {
           writeMaps(ctx.stage0Pid, config);
@@ -239,9 +244,6 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       hostMounts,
       owner: String(process.getuid?.() ?? 0),
     };
-    // exec reads the container's process defaults from here, never from the bundle,
-    // so later edits of the bundle don't reach a created container.
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     const freezer = new Placement(cgroup, detectLayout()).freezer();
     writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
     removeFile(creatingFile(dir));

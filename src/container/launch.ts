@@ -71,8 +71,9 @@ export interface SpawnedInit {
   // of them are new (parents first). Throws what the init says went wrong
   // (it has removed what it made by then). Without: undefined.
   cgroup(): CgroupRecord | undefined;
-  // Sends the plan and follows the init until the container is ready.
-  run(plan: Instruction[], handlers: InitHandlers): Promise<Launched>;
+  // Sends the plan (or its encoding, made while waiting on cgroup()) and
+  // follows the init until the container is ready.
+  run(plan: Instruction[] | Buffer, handlers: InitHandlers): Promise<Launched>;
   // Kills an init whose plan will never come (a later step failed).
   abort(): void;
 }
@@ -163,7 +164,7 @@ interface Started {
   abort: () => void;
 }
 
-function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Promise<Launched> {
+function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandlers): Promise<Launched> {
   const { child, sock, status } = init;
   return new Promise<Launched>((resolve, reject) => {
     const ids: InitIds = { stage0Pid: child.pid! }; // our child, unless it became the waiter
@@ -185,7 +186,7 @@ function follow(init: Started, plan: Instruction[], handlers: InitHandlers): Pro
     if (early) return failSpawn(early);
     child.once('error', failSpawn);
     if (!child.pid) return; // 'error' follows
-    sock.write(encodePlan(plan));
+    sock.write(Buffer.isBuffer(plan) ? plan : encodePlan(plan));
     const handle = lineHandler(handlers, ids, (text) => sock.write(text));
     sock.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -284,7 +285,7 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     ahead.push(...kept);
     return (record = { path: opts.makeCgroups.path, dirs: opts.makeCgroups.dirs.map((d) => d.dir), created });
   };
-  const run = (plan: Instruction[], handlers: InitHandlers): Promise<Launched> => {
+  const run = (plan: Instruction[] | Buffer, handlers: InitHandlers): Promise<Launched> => {
     const ids: InitIds = { stage0Pid: init.pid };
     const fail = (msg: string): Promise<Launched> => {
       // Once it has split, the waiter (or reaper) stays: it reaps what we
@@ -300,7 +301,7 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     try {
       checkUsable();
       if (forked) return forked.run(plan, handlers);
-      init.write(encodePlan(plan));
+      init.write(Buffer.isBuffer(plan) ? plan : encodePlan(plan));
       const handle = lineHandler(handlers, ids, (t) => init.write(Buffer.from(t)));
       for (let line = nextLine(); ; line = nextLine()) {
         if (line === undefined) return fail('the init exited before the container was ready');
