@@ -682,7 +682,8 @@ static void list_all(const struct command *c)
 	qsort(ids, n, sizeof *ids, by_name);
 	struct record *recs = calloc(n ? n : 1, sizeof *recs);
 	const char **status = calloc(n ? n : 1, sizeof *status);
-	if (!recs || !status)
+	long *pid = calloc(n ? n : 1, sizeof *pid); /* as list prints it: 0 once stopped */
+	if (!recs || !status || !pid)
 		return;
 	char dir[4400];
 	for (size_t k = 0; k < n; k++) {
@@ -690,6 +691,7 @@ static void list_all(const struct command *c)
 		if (!ids[k] || !read_record(dir, &recs[k]) || !recs[k].listed)
 			return; /* a create under way, a container without the record: Node */
 		status[k] = status_of(dir, &recs[k]);
+		pid[k] = strcmp(status[k], "stopped") ? recs[k].pid : 0L;
 	}
 	struct out o = {0};
 	put(&o, "%s", ""); /* an empty list still prints (a lone newline, or []) */
@@ -701,20 +703,21 @@ static void list_all(const struct command *c)
 		for (size_t k = 0; k < n; k++) {
 			const struct record *r = &recs[k];
 			put(&o, "%s{\"ociVersion\":\"%s\",\"id\":\"%s\",\"pid\":%ld,\"status\":\"%s\",\"bundle\":\"%s\",\"rootfs\":%s,\"created\":\"%s\",\"owner\":\"%s\"}",
-			    k ? "," : "", r->oci, ids[k], strcmp(status[k], "stopped") ? r->pid : 0L, status[k], r->bundle, r->rootfs_json, r->created, r->owner);
+			    k ? "," : "", r->oci, ids[k], pid[k], status[k], r->bundle, r->rootfs_json, r->created, r->owner);
 		}
 		put(&o, "]\n");
 	} else {
 		/* columns as wide as their widest cell, three spaces apart */
 		static const char *const head[6] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
 		size_t w[5];
-		char pid[32];
+		char (*pid_text)[24] = calloc(n ? n : 1, sizeof *pid_text);
+		if (!pid_text)
+			return;
 		for (int col = 0; col < 5; col++)
 			w[col] = strlen(head[col]);
 		for (size_t k = 0; k < n; k++) {
-			const struct record *r = &recs[k];
-			snprintf(pid, sizeof pid, "%ld", strcmp(status[k], "stopped") ? r->pid : 0L);
-			const char *cell[5] = {ids[k], pid, status[k], r->bundle, r->created};
+			snprintf(pid_text[k], sizeof pid_text[k], "%ld", pid[k]);
+			const char *cell[5] = {ids[k], pid_text[k], status[k], recs[k].bundle, recs[k].created};
 			for (int col = 0; col < 5; col++)
 				if (strlen(cell[col]) > w[col])
 					w[col] = strlen(cell[col]);
@@ -724,8 +727,7 @@ static void list_all(const struct command *c)
 		put(&o, "%s", head[5]);
 		for (size_t k = 0; k < n; k++) {
 			const struct record *r = &recs[k];
-			snprintf(pid, sizeof pid, "%ld", strcmp(status[k], "stopped") ? r->pid : 0L);
-			const char *cell[5] = {ids[k], pid, status[k], r->bundle, r->created};
+			const char *cell[5] = {ids[k], pid_text[k], status[k], r->bundle, r->created};
 			put(&o, "\n");
 			for (int col = 0; col < 5; col++)
 				pad(&o, cell[col], w[col] + 3);
@@ -742,10 +744,10 @@ void direct_command(int argc, char **argv)
 	struct command c = {0};
 	if (!parse(argc, argv, &c))
 		return;
-	if (c.verb == LIST)
+	if (c.verb == LIST) {
 		list_all(&c); /* exits, or returns for Node */
-	if (c.verb == LIST)
 		return;
+	}
 	char dir[4096];
 	if (snprintf(dir, sizeof dir, "%s/%s", c.root, c.id) >= (int)sizeof dir)
 		return;

@@ -65,6 +65,13 @@ function fillCpuset(dir: string, hierarchyRoot: string): void {
   }
 }
 
+// Runts made the container's directory in every hierarchy: then everything
+// in them is the container's (delete may kill it), and nobody else's cgroup
+// is touched.
+export function madeEverywhere(record: CgroupRecord): boolean {
+  return record.dirs.every((d) => record.created.includes(d));
+}
+
 // The container's directory in each hierarchy, as createCgroup makes it
 // (and the early init, told with `mkcgroup`: docs/init-protocol.md).
 export interface PlannedDir {

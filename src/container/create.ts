@@ -151,6 +151,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id);
     const layout = detectLayout();
     const cgDirs = plannedDirs(cgPath, layout);
+    const cgDirPaths = cgDirs.map((d) => d.dir);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its
@@ -161,7 +162,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     init = spawnInit({
       preserveFds: opts.preserveFds ?? 0,
       stdio,
-      cgroupDirs: cgDirs.map((d) => d.dir),
+      cgroupDirs: cgDirPaths,
       makeCgroups: { path: cgPath, dirs: cgDirs, inJs: () => createCgroup(cgPath, layout) },
       cgroup2Now: cgroup2JoinNow(
         namespaces.created.has('user') || namespaces.joined.some((n) => n.type === 'user'),
@@ -186,7 +187,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       noNewKeyring: opts.noNewKeyring,
       id: opts.id,
       seccomp: seccompOf(config),
-      facts: hostFacts(rootfs, { path: cgPath, dirs: cgDirs.map((d) => d.dir), created: [] }),
+      facts: hostFacts(rootfs, { path: cgPath, dirs: cgDirPaths, created: [] }),
       debug,
     });
     // What needs no cgroup is done while the early init makes them.
@@ -244,7 +245,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       hostMounts,
       owner: String(process.getuid?.() ?? 0),
     };
-    const freezer = new Placement(cgroup, detectLayout()).freezer();
+    const freezer = new Placement(cgroup, layout).freezer();
     writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
     removeFile(creatingFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
@@ -275,8 +276,7 @@ export function writePidFile(file: string, pid: number): void {
   }
 }
 
-// The rootfs, when the container has no mount namespace of its own: its
-// mounts are then in the host's, under it (Saved.hostMounts).
+// The directories the init had made when create failed: ours to remove.
 function madeSoFar(init: SpawnedInit): CgroupRecord | undefined {
   try {
     return init.cgroup();
@@ -285,6 +285,8 @@ function madeSoFar(init: SpawnedInit): CgroupRecord | undefined {
   }
 }
 
+// The rootfs, when the container has no mount namespace of its own: its
+// mounts are then in the host's, under it (Saved.hostMounts).
 function hostMountsOf(config: Config, bundle: string, { created, joined } = namespacesOf(config)): string | undefined {
   if (created.has('mount') || joined.some((n) => n.type === 'mount')) return undefined;
   return path.resolve(bundle, config.root!.path);

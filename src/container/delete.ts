@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import { warn } from '../log';
-import { cgroupPids, removeCgroup, CgroupRecord } from '../cgroups/dirs';
+import { cgroupPids, madeEverywhere, removeCgroup, CgroupRecord } from '../cgroups/dirs';
 import { detectLayout } from '../cgroups/layout';
 import { isAlive } from '../sys/proc';
 import { runHooks } from './hooks';
@@ -14,7 +14,7 @@ import { sleepSync } from '../sys/sleep';
 function killAndWait(saved: Saved): void {
   const targets = new Set<number>([saved.pid]);
   // Without its own pid namespace, killing the first process does not end the others.
-  if (saved.cgroup && saved.cgroup.dirs.every((d) => saved.cgroup!.created.includes(d))) {
+  if (saved.cgroup && madeEverywhere(saved.cgroup)) {
     for (const p of cgroupPids(saved.cgroup)) targets.add(p);
   }
   // A frozen cgroup must thaw for SIGKILL to be acted on.
@@ -42,9 +42,8 @@ function thaw(saved: Saved): void {
   }
 }
 
-// Only in a cgroup runts made in every hierarchy is every process the container's.
 function killCgroupProcesses(cgroup: CgroupRecord): void {
-  if (!cgroup.dirs.every((d) => cgroup.created.includes(d))) return;
+  if (!madeEverywhere(cgroup)) return;
   for (const p of cgroupPids(cgroup)) {
     try {
       process.kill(p, 'SIGKILL');

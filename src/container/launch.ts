@@ -242,10 +242,10 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
   // Lines read ahead (by cgroup()) that run() must still see.
   const ahead: string[] = [];
   const nextLine = () => (ahead.length ? ahead.shift() : init.lines.next());
-  // Its first line says it cannot serve us, or is its first word (`made`,
-  // `stage0` at the split, a start-up error): it may not take our lock fds
-  // here (init-protocol.md). Then it has ended, having done nothing, and we
-  // fork an init of our own (which makes no cgroups: inJs does).
+  // Its first line (`made`, `stage0` at the split, a start-up error) may
+  // instead say it cannot serve us: it may not take our lock fds here
+  // (init-protocol.md). Then it has ended, having done nothing, and we fork
+  // an init of our own (which makes no cgroups: inJs does).
   let checked = false;
   let forked: SpawnedInit | undefined;
   const checkUsable = (): void => {

@@ -7,7 +7,7 @@ import { RuntsError } from '../errors';
 import { checkContainerId } from '../spec/semantic';
 import type { Hooks, State } from '../spec/types';
 import type { CgroupRecord } from '../cgroups';
-import { cgroupParents } from '../cgroups/dirs';
+import { cgroupParents, madeEverywhere } from '../cgroups/dirs';
 import { isAlive } from '../sys/proc';
 import { flockExclusive } from '../sys/helper';
 import { readSmallFile, removeFile } from '../sys/files';
@@ -94,7 +94,7 @@ export function directRecord(saved: Saved, freezer?: FreezerDir): string | undef
   const lines = ['runts-direct 2', `pid ${saved.pid}`, `starttime ${saved.startTime}`];
   const cg = saved.cgroup;
   if (cg) {
-    if (!cg.dirs.every((d) => cg.created.includes(d))) return undefined;
+    if (!madeEverywhere(cg)) return undefined;
     for (const d of cg.dirs) lines.push(`cgroup ${d}`);
     for (const d of cgroupParents(cg)) lines.push(`parent ${d}`);
   }
