@@ -2003,6 +2003,12 @@ static int close_from(int from, const int *keep, int n)
  * runts then needs no waitpid of its own. It never joins the container's
  * cgroups, holds none of the container's fds, and ignores the signals runts
  * passes on to the container (a terminal's ^C reaches us too). */
+/* `no-subreaper` (run --no-subreaper): the waiter stays a subreaper only
+ * until it has the container's process, which is what it needs the flag
+ * for; processes the container orphans later go to the host's subreaper
+ * or init instead of to the waiter, as with runc --no-subreaper. */
+static int no_subreaper;
+
 static _Noreturn void waiter(int pid_pipe, int exit_lock, int status_fd)
 {
 	static const int ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
@@ -2031,6 +2037,10 @@ static _Noreturn void waiter(int pid_pipe, int exit_lock, int status_fd)
 				;
 			if (n != sizeof target)
 				_exit(255); /* stage 0 ended without a container process */
+			/* Stage 0 has exited (w is it or the target): the container's
+			 * process is our child now. */
+			if (no_subreaper)
+				prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 		}
 		if (w != target)
 			continue;
@@ -2160,6 +2170,9 @@ static void parse_startup(int argc, char **argv, struct startup *st)
 		int has = argc - i - 1;
 		if (!strcmp(op, "waiter")) {
 			st->waiter = 1;
+			i++;
+		} else if (!strcmp(op, "no-subreaper")) {
+			no_subreaper = 1;
 			i++;
 		} else if (!strcmp(op, "cgroup2-now")) {
 			st->cgroup2_now = 1;

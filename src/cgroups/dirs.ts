@@ -18,12 +18,43 @@ export interface CgroupRecord {
 
 // The spec leaves relative paths to the runtime: runts puts them, and the
 // default (no cgroupsPath), under /runts.
-export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): string {
+// With --systemd-cgroup, cgroupsPath is "slice:prefix:name" (runc's form)
+// and names the directory systemd would give that unit (see
+// systemdCgroupPath); runts makes it itself, through cgroupfs.
+export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, systemd = false): string {
+  if (systemd) return systemdCgroupPath(cgroupsPath, id);
   if (!cgroupsPath) return `/runts/${id}`;
   const p = cgroupsPath.startsWith('/') ? cgroupsPath : `/runts/${cgroupsPath}`;
   const norm = path.posix.normalize(p);
   if (norm === '/' ) throw new RuntsError('/linux/cgroupsPath: must name a cgroup below the root; got "/"');
   return norm;
+}
+
+// "system.slice:docker:1234" -> /system.slice/docker-1234.scope, and a
+// slice's dashes are its parents ("a-b.slice" lives in /a.slice/a-b.slice),
+// as systemd lays units out. No cgroupsPath: /system.slice/runts-<id>.scope;
+// an empty slice is system.slice; a name ending in .slice is that slice.
+export function systemdCgroupPath(cgroupsPath: string | undefined, id: string): string {
+  const bad = (why: string) => new RuntsError(`/linux/cgroupsPath: ${why}; got ${JSON.stringify(cgroupsPath)}`);
+  const parts = cgroupsPath ? cgroupsPath.split(':') : ['', 'runts', id];
+  if (parts.length !== 3) throw bad('with --systemd-cgroup it must be of the form "slice:prefix:name", e.g. "system.slice:runts:1234"');
+  const [slice, prefix, name] = parts;
+  if (!name || name.includes('/') || prefix.includes('/')) throw bad('the unit name must be a plain name');
+  const expand = (s: string): string => {
+    if (!s.endsWith('.slice') || s === '.slice' || s.includes('/')) throw bad(`invalid slice name ${JSON.stringify(s)}`);
+    const base = s.slice(0, -'.slice'.length);
+    if (base === '-') return '';
+    let out = '';
+    let pre = '';
+    for (const c of base.split('-')) {
+      if (!c) throw bad(`invalid slice name ${JSON.stringify(s)}`);
+      out += `/${pre}${c}.slice`;
+      pre += `${c}-`;
+    }
+    return out;
+  };
+  const unit = name.endsWith('.slice') ? name : `${prefix}-${name}.scope`;
+  return `${expand(slice || 'system.slice')}/${unit}`;
 }
 
 // mkdir first: the parent (/runts) is there nearly always, so this is one

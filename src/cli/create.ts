@@ -11,7 +11,9 @@ export const createOptions = (y: Argv) =>
     .option('no-pivot', { type: 'boolean', default: false, describe: 'chroot instead of pivot_root (for a rootfs on a ramdisk)' })
     .option('no-new-keyring', { type: 'boolean', default: false, describe: 'keep the caller\'s session keyring' })
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass fds 3..3+N-1 to the container process' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'print the instructions the bundle compiles to, and do nothing' });
+    .option('no-subreaper', { type: 'boolean', default: false, describe: 'run: the waiter does not reap what the container orphans (create never reaps: nothing to disable)' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print the instructions the bundle compiles to, and do nothing' })
+    .option('format', { choices: ['text', 'json'], default: 'text', describe: 'with --dry-run: text for people, json for tools' });
 
 export interface CreateArgs extends IdArgs {
   bundle: string;
@@ -20,7 +22,9 @@ export interface CreateArgs extends IdArgs {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
+  noSubreaper: boolean;
   dryRun: boolean;
+  format: 'text' | 'json';
 }
 
 export function toCreateOptions(a: CreateArgs) {
@@ -33,6 +37,7 @@ export function toCreateOptions(a: CreateArgs) {
     noPivot: a.noPivot,
     noNewKeyring: a.noNewKeyring,
     preserveFds: a.preserveFds,
+    noSubreaper: a.noSubreaper,
     systemdCgroup: a.systemdCgroup,
   };
 }
@@ -44,7 +49,7 @@ export const command = {
   handler: async (a: CreateArgs) => {
     const c = require('../container/create') as typeof import('../container/create');
     if (a.dryRun) {
-      print(c.dryRun(toCreateOptions(a)));
+      print(c.dryRun(toCreateOptions(a), a.format));
       return;
     }
     await c.create(toCreateOptions(a));

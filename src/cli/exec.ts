@@ -3,7 +3,7 @@ import { idPositional, IdArgs } from './common';
 
 // Options of exec that take a value: everything after the container ID is
 // the command, so main.ts splits the arguments there (see splitExecArgs).
-export const VALUE_OPTIONS = ['--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g', '--process', '-p', '--pid-file', '--cap', '-c', '--apparmor', '--process-label', '--preserve-fds', '--root', '--log', '--log-format'];
+export const VALUE_OPTIONS = ['--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g', '--process', '-p', '--pid-file', '--cap', '-c', '--apparmor', '--process-label', '--preserve-fds', '--cgroup', '--format', '--root', '--log', '--log-format'];
 
 // ["exec", "-t", "id", "ls", "-l"] -> ["exec", "-t", "id", "--", "ls", "-l"]
 export function splitExecArgs(argv: string[]): string[] {
@@ -45,6 +45,8 @@ type ExecArgs = IdArgs & {
   preserveFds: number;
   ignorePaused: boolean;
   dryRun: boolean;
+  format: 'text' | 'json';
+  cgroup?: string | string[];
 };
 
 export const command = {
@@ -68,8 +70,10 @@ export const command = {
       .option('apparmor', { type: 'string', describe: 'AppArmor profile' })
       .option('process-label', { type: 'string', describe: 'SELinux label' })
       .option('preserve-fds', { type: 'number', default: 0, describe: 'pass fds 3..3+N-1 to the process' })
+      .option('cgroup', { type: 'string', describe: 'join this (existing) sub-cgroup of the container: [<controller>[,<controller>]:]<path> (repeatable with controllers)' })
       .option('ignore-paused', { type: 'boolean', default: false, describe: 'exec even into a paused container' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the instructions, do nothing' })
+      .option('format', { choices: ['text', 'json'], default: 'text', describe: 'with --dry-run: text for people, json for tools' })
       .parserConfiguration({ 'populate--': true, 'boolean-negation': false }),
   handler: async (a: ExecArgs) => {
     const { exec } = require('../container/exec') as typeof import('../container/exec');
@@ -93,6 +97,8 @@ export const command = {
       preserveFds: a.preserveFds,
       ignorePaused: a.ignorePaused,
       dryRun: a.dryRun,
+      dryRunFormat: a.format,
+      cgroup: list(a.cgroup),
     });
   },
 };

@@ -7,7 +7,7 @@ import { RuntsError } from '../errors';
 import { loadBundleConfig } from '../spec/load';
 import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
-import { encodePlan, formatPlan, Instruction } from '../plan/instructions';
+import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
 import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
@@ -30,6 +30,7 @@ export interface CreateOptions {
   pidFile?: string;
   consoleSocket?: string;
   noPivot?: boolean;
+  noSubreaper?: boolean; // run --no-subreaper (SpawnOptions.noSubreaper)
   noNewKeyring?: boolean;
   preserveFds?: number;
   systemdCgroup?: boolean;
@@ -107,17 +108,21 @@ export function seccompState(config: Config, state: State, pid = state.pid): str
   return JSON.stringify({ ociVersion: SPEC_VERSION, fds: ['seccompFd'], pid, metadata: config.linux?.seccomp?.listenerMetadata ?? '', state });
 }
 
-export function dryRun(opts: CreateOptions): string {
+// What --dry-run prints: the plan by name, one step per line, or as JSON.
+export function dryRun(opts: CreateOptions, format: 'text' | 'json' = 'text'): string {
   const { config, bundle } = loadBundleConfig(opts.bundle);
   checkOptions(config, opts);
   const dir = containerDir(opts.root, opts.id);
-  const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id);
+  const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
   const layout = detectLayout();
   const record: CgroupRecord = { path: cgPath, dirs: layout.hierarchies.map((h) => path.join(h.mountpoint, cgPath)), created: [] };
   const rootfs = path.resolve(bundle, config.root!.path);
   const plan = compile({ config, bundle, barrier: barrierPath(dir), noPivot: opts.noPivot, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring, id: opts.id, facts: hostFacts(rootfs, record), debug, seccomp: seccompOf(config) });
+  // Required here: names are rendered only for a dry run.
+  const describe = require('../plan/describe') as typeof import('../plan/describe');
+  if (format === 'json') return describe.planJson(plan, { id: opts.id, cgroupsPath: cgPath, cgroupDirs: record.dirs });
   const head = `# runts create ${opts.id}: ${plan.length} instructions for the native init\n# cgroup ${cgPath} in: ${record.dirs.join(' ') || '(none)'}\n`;
-  return head + formatPlan(plan);
+  return head + describe.describePlan(plan);
 }
 
 export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' | number)[]): Promise<Created> {
@@ -148,7 +153,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   let lock: number | undefined;
   let exitLock: number | undefined;
   try {
-    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id);
+    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
     const layout = detectLayout();
     const cgDirs = plannedDirs(cgPath, layout);
     const cgDirPaths = cgDirs.map((d) => d.dir);
@@ -169,6 +174,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
         namespaces.joined.some((n) => n.type === 'cgroup'),
       ),
       waiter: opts.waiter,
+      noSubreaper: opts.noSubreaper,
       lockFd: lock,
       fifo: { path: barrierPath(dir), mode: 0o622 },
       exitLockFd: exitLock,

@@ -7,7 +7,6 @@ import { RuntsError } from '../errors';
 import { print, warn } from '../log';
 import type { Config, Process } from '../spec/types';
 import { compileExec } from '../plan/exec';
-import { formatPlan } from '../plan/instructions';
 import { cgroup2JoinNow, spawnInit } from './launch';
 import { containerDir, readSaved, Saved, SPEC_VERSION, statusOf } from './state';
 import { ForegroundTerminal } from './terminal';
@@ -36,6 +35,8 @@ export interface ExecOptions {
   preserveFds?: number;
   ignorePaused?: boolean;
   dryRun?: boolean;
+  dryRunFormat?: 'text' | 'json';
+  cgroup?: string[]; // --cgroup [<controller>:]<path>, sub-cgroups to join
 }
 
 function loadProcessFile(file: string): Process {
@@ -164,7 +165,9 @@ export async function exec(opts: ExecOptions): Promise<number> {
       homeOf: (uid: number) => homeIn(saved.pid, uid),
     });
     if (opts.dryRun) {
-      print(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + formatPlan(plan));
+      const describe = require('../plan/describe') as typeof import('../plan/describe');
+      if (opts.dryRunFormat === 'json') print(describe.planJson(plan, { id: opts.id }));
+      else print(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + describe.describePlan(plan));
       return 0;
     }
     return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal);
@@ -174,7 +177,13 @@ export async function exec(opts: ExecOptions): Promise<number> {
 }
 
 async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], cgroup2Now: boolean, terminal?: ForegroundTerminal): Promise<number> {
-  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs: saved.cgroup?.dirs, waiter: !opts.detach, cgroup2Now });
+  let cgroupDirs = saved.cgroup?.dirs;
+  if (opts.cgroup?.length) {
+    const { subCgroupDirs } = require('../cgroups/subcgroup') as typeof import('../cgroups/subcgroup');
+    const { detectLayout } = require('../cgroups/layout') as typeof import('../cgroups/layout');
+    cgroupDirs = subCgroupDirs(cgroupDirs ?? [], opts.cgroup, detectLayout().hierarchies);
+  }
+  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs, waiter: !opts.detach, cgroup2Now });
   const launched = await init.run(plan, {
     sync: (name, ctx) => {
       if (name === 'seccomp-state' && ctx.pid) {

@@ -46,6 +46,9 @@ export interface SpawnOptions {
   // our child, inherits the container's process and exits with its status
   // (docs/init-protocol.md), so runts needs no subreaper and no waitpid.
   waiter?: boolean;
+  // run --no-subreaper: the waiter drops its subreaper flag once it has the
+  // container's process, so the container's orphans are not reparented to it.
+  noSubreaper?: boolean;
   // An open fd of the container's lock file: the init takes the flock on it
   // for us first thing (Node has no flock; a helper process costs 2 ms).
   lockFd?: number;
@@ -94,6 +97,7 @@ function startupArgs(opts: SpawnOptions, fdArg: (fd: number) => string): string[
   if (opts.lockFd !== undefined) args.push('lock', fdArg(opts.lockFd));
   if (opts.fifo) args.push('mkfifo', opts.fifo.path, opts.fifo.mode.toString(8));
   if (opts.waiter) args.push('waiter');
+  if (opts.waiter && opts.noSubreaper) args.push('no-subreaper');
   if (opts.waiter && opts.exitLockFd !== undefined) args.push('exit-lock', fdArg(opts.exitLockFd));
   for (const dir of opts.cgroupDirs ?? []) args.push('cgroup', dir);
   if (opts.cgroup2Now) args.push('cgroup2-now');

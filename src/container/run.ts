@@ -7,7 +7,9 @@ import { deleteContainer } from './delete';
 import { forwardSignals } from './foreground';
 import { step, warn } from '../log';
 
-export async function run(opts: CreateOptions & { detach?: boolean }): Promise<number> {
+// keep (run --keep): the container is left stopped, not deleted, once its
+// process has exited, for `state` and `delete` to see (as runc's --keep).
+export async function run(opts: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
   if (opts.detach) {
     const { lock } = await create({ ...opts, keepLock: true });
     start(opts.root, opts.id, lock);
@@ -39,8 +41,12 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
     // Never hold our fd of the exit lock while waiting for another lock: a
     // waiter that took it would keep it taken.
     if (deleteLock === undefined) fs.closeSync(exitLock!);
-    deleteQuietly(opts.root, opts.id, deleteLock);
-    step('run: deleted');
+    if (opts.keep) {
+      if (deleteLock !== undefined) fs.closeSync(deleteLock);
+    } else {
+      deleteQuietly(opts.root, opts.id, deleteLock);
+      step('run: deleted');
+    }
   }
 }
 

@@ -4,8 +4,8 @@
 export const MS = {
   RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, SYNCHRONOUS: 16, REMOUNT: 32, MANDLOCK: 64,
   DIRSYNC: 128, NOSYMFOLLOW: 256, NOATIME: 1024, NODIRATIME: 2048, BIND: 4096, MOVE: 8192,
-  REC: 16384, SILENT: 32768, UNBINDABLE: 1 << 17, PRIVATE: 1 << 18, SLAVE: 1 << 19,
-  SHARED: 1 << 20, RELATIME: 1 << 21, STRICTATIME: 1 << 24, LAZYTIME: 1 << 25,
+  REC: 16384, SILENT: 32768, POSIXACL: 1 << 16, UNBINDABLE: 1 << 17, PRIVATE: 1 << 18, SLAVE: 1 << 19,
+  SHARED: 1 << 20, RELATIME: 1 << 21, I_VERSION: 1 << 23, STRICTATIME: 1 << 24, LAZYTIME: 1 << 25,
 } as const;
 
 export const MOUNT_ATTR = {
@@ -30,6 +30,8 @@ const FLAGS: Record<string, [number, number]> = {
   lazytime: [MS.LAZYTIME, 0], nolazytime: [0, MS.LAZYTIME],
   nosymfollow: [MS.NOSYMFOLLOW, 0], symfollow: [0, MS.NOSYMFOLLOW],
   silent: [MS.SILENT, 0], loud: [0, MS.SILENT],
+  acl: [MS.POSIXACL, 0], noacl: [0, MS.POSIXACL],
+  iversion: [MS.I_VERSION, 0], noiversion: [0, MS.I_VERSION],
   defaults: [0, 0],
   bind: [MS.BIND, 0], rbind: [MS.BIND | MS.REC, 0],
 };

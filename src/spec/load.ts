@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import type { Config } from './types';
-import { semanticErrors } from './semantic';
+import { semanticErrors, unknownCapabilities } from './semantic';
 
 export interface SchemaError {
   instancePath: string;
@@ -155,5 +155,7 @@ export function loadBundleConfig(bundle: string): LoadedConfig {
   const config = validateConfigDoc(doc);
   const problems = semanticErrors(config, dir);
   if (problems.length > 0) throw new RuntsError(`config.json: ${problems[0]}`);
+  const unknown = unknownCapabilities(config);
+  if (unknown.length) (require('../log') as typeof import('../log')).warn(`ignoring unknown or unavailable capabilities: ${unknown.join(', ')}`);
   return { config, bundle: dir };
 }
