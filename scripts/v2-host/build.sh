@@ -25,12 +25,14 @@ mods='drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_pci
 # without nf_tables; it dumps sockets through the diag modules, locks a network
 # namespace with iptables, which is nft-based on Debian 12, and probes tun and
 # veth), with the modules they depend on; crc32c_generic is libcrc32c's
-# soft dependency (it asks the crypto API for crc32c as it loads).
+# soft dependency (it asks the crypto API for crc32c as it loads); criu's network lock
+# rules use xt_mark, and it dumps a network namespace's conntrack entries through
+# nf_conntrack_netlink.
 mods="$mods net/netfilter/nfnetlink net/netfilter/nf_tables net/netfilter/nft_compat net/netfilter/x_tables
       net/ipv4/netfilter/ip_tables net/ipv4/netfilter/iptable_filter net/ipv6/netfilter/ip6_tables
       net/ipv6/netfilter/ip6table_filter net/unix/unix_diag net/ipv4/inet_diag net/ipv4/tcp_diag
       net/ipv4/udp_diag net/netlink/netlink_diag net/packet/af_packet_diag drivers/net/tun drivers/net/veth
-      crypto/crc32c_generic"
+      net/netfilter/xt_mark net/netfilter/nf_conntrack_netlink crypto/crc32c_generic"
 
 # The kernel: the 6.1 package linux-image-amd64 depends on (or $RUNTS_V2_KERNEL_PKG),
 # remembered in $cache/kernel-package so later runs need no apt.
