@@ -21,6 +21,18 @@ need_pkg qemu-system-x86_64 qemu-system-x86
 mods='drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_pci_legacy_dev
       drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
       net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay'
+# What criu needs to initialise and to dump a container (criu check fails
+# without nf_tables; it dumps sockets through the diag modules, locks a network
+# namespace with iptables, which is nft-based on Debian 12, and probes tun and
+# veth), with the modules they depend on; crc32c_generic is libcrc32c's
+# soft dependency (it asks the crypto API for crc32c as it loads); criu's network lock
+# rules use xt_mark, and it dumps a network namespace's conntrack entries through
+# nf_conntrack_netlink.
+mods="$mods net/netfilter/nfnetlink net/netfilter/nf_tables net/netfilter/nft_compat net/netfilter/x_tables
+      net/ipv4/netfilter/ip_tables net/ipv4/netfilter/iptable_filter net/ipv6/netfilter/ip6_tables
+      net/ipv6/netfilter/ip6table_filter net/unix/unix_diag net/ipv4/inet_diag net/ipv4/tcp_diag
+      net/ipv4/udp_diag net/netlink/netlink_diag net/packet/af_packet_diag drivers/net/tun drivers/net/veth
+      net/netfilter/xt_mark net/netfilter/nf_conntrack_netlink crypto/crc32c_generic"
 
 # The kernel: the 6.1 package linux-image-amd64 depends on (or $RUNTS_V2_KERNEL_PKG),
 # remembered in $cache/kernel-package so later runs need no apt.
@@ -34,7 +46,8 @@ if [ -z "$pkg" ]; then
 fi
 kver=${pkg#linux-image-}
 kdir=$cache/kernel-$kver # vmlinuz and modules/*.ko, nothing else of the package
-if [ ! -f "$kdir/vmlinuz" ]; then
+# Extracted again when the list of modules changes.
+if [ ! -f "$kdir/vmlinuz" ] || [ "$(cat "$kdir/mods" 2>/dev/null)" != "$(echo $mods)" ]; then
   echo "v2-host: downloading $pkg" >&2
   tmp=$(mktemp -d "$cache/download.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
@@ -45,18 +58,33 @@ if [ ! -f "$kdir/vmlinuz" ]; then
   rm -rf "$kdir"
   mkdir -p "$kdir.tmp/modules"
   n=0
-  for m in $mods; do
-    base=$tmp/x/lib/modules/$kver/kernel/$m.ko
-    out=$kdir.tmp/modules/$(printf '%02d' $n)-$(basename "$m").ko
-    if [ -f "$base" ]; then cp "$base" "$out"
-    elif [ -f "$base.xz" ]; then xz -dc "$base.xz" > "$out"
-    elif [ -f "$base.zst" ]; then zstd -dcq "$base.zst" > "$out"
-    else echo "v2-host: module $m not in $pkg (built in?), skipped" >&2; continue; fi
-    n=$((n + 1))
+  # The listed modules and, recursively, those their .modinfo says they
+  # depend on (the package has no modules.dep: depmod makes it at install).
+  kmods=$tmp/x/lib/modules/$kver/kernel
+  want=$(echo $mods); done_=
+  while [ -n "$want" ]; do
+    next=
+    for m in $want; do
+      case " $done_ " in *" $m "*) continue;; esac
+      done_="$done_ $m"
+      base=$kmods/$m.ko
+      out=$kdir.tmp/modules/$(printf '%02d' $n)-$(basename "$m").ko
+      if [ -f "$base" ]; then cp "$base" "$out"
+      elif [ -f "$base.xz" ]; then xz -dc "$base.xz" > "$out"
+      elif [ -f "$base.zst" ]; then zstd -dcq "$base.zst" > "$out"
+      else echo "v2-host: module $m not in $pkg (built in?), skipped" >&2; continue; fi
+      n=$((n + 1))
+      for d in $(tr '\0' '\n' < "$out" | sed -n 's/^depends=//p' | tr ',' ' '); do
+        f=$(cd "$kmods" && find . -name "$d.ko*" | head -n1)
+        if [ -n "$f" ]; then f=${f#./}; next="$next ${f%%.ko*}"; fi
+      done
+    done
+    want=$(echo $next)
   done
   cp "$tmp/x/boot/vmlinuz-$kver" "$kdir.tmp/vmlinuz"
   cp "$tmp/x/boot/config-$kver" "$kdir.tmp/config"
-  mv "$kdir.tmp" "$kdir"
+  echo $mods > "$kdir.tmp/mods"
+  rm -rf "$kdir"; mv "$kdir.tmp" "$kdir"
   rm -rf "$tmp"
   trap - EXIT
 fi
