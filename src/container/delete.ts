@@ -7,7 +7,7 @@ import { warn } from '../log';
 import { cgroupPids, madeEverywhere, removeCgroup, CgroupRecord } from '../cgroups/dirs';
 import { detectLayout } from '../cgroups/layout';
 import { isAlive } from '../sys/proc';
-import { runHooks } from './hooks';
+import { runHooksWarning } from './hooks';
 import { containerDir, creatingFile, detachHostMounts, lockContainer, readSaved, removeStateDir, Saved, stateFile, statusOf, toState } from './state';
 import { sleepSync } from '../sys/sleep';
 
@@ -107,11 +107,7 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
     }
     if (saved.hostMounts) detachHostMounts(saved.hostMounts);
     removeStateDir(dir);
-    try {
-      runHooks('poststop', saved.hooks?.poststop, toState(saved, 'stopped'));
-    } catch (err) {
-      warn((err as Error).message);
-    }
+    runHooksWarning('poststop', saved.hooks?.poststop, toState(saved, 'stopped'));
   } finally {
     fs.closeSync(lock);
   }

@@ -2,8 +2,7 @@
 // user's program; then the poststart hooks.
 import * as fs from 'node:fs';
 import { RuntsError } from '../errors';
-import { warn } from '../log';
-import { runHooks } from './hooks';
+import { runHooksWarning } from './hooks';
 import { barrierPath, containerDir, lockContainer, readSaved, statusOf, toState } from './state';
 import { removeFile } from '../sys/files';
 import { isAlive } from '../sys/proc';
@@ -22,11 +21,7 @@ export function start(root: string, id: string, heldLock?: number): void {
     } finally {
       removeFile(barrierPath(dir));
     }
-    try {
-      runHooks('poststart', saved.hooks?.poststart, toState(saved, 'running'));
-    } catch (err) {
-      warn((err as Error).message);
-    }
+    runHooksWarning('poststart', saved.hooks?.poststart, toState(saved, 'running'));
   } finally {
     fs.closeSync(lock);
   }

@@ -733,20 +733,43 @@ t.test('a failing startContainer hook makes start fail and stops the container',
   await assertGone(t, id, pid);
 });
 
-t.test('a failing poststart or poststop hook only warns', async (t) => {
+t.test('a failing poststart or poststop hook only warns, and the hooks after it still run', async (t) => {
+  // runtime-spec lifecycle steps 10 and 13: the runtime MUST log a warning,
+  // but the remaining hooks and the lifecycle continue as if it had succeeded.
+  const H = tempDir(t, 'runts-e2e-hooks-');
   const fail = { path: '/bin/sh', args: ['sh', '-c', 'echo hook-says-no >&2; exit 3'] };
-  const b = makeBundle(t, { edit: (c) => (c.hooks = { poststart: [fail], poststop: [fail] }) });
+  const b = makeBundle(t, {
+    edit: (c) => (c.hooks = { poststart: [fail, hook('poststart', H)], poststop: [fail, hook('poststop', H)] }),
+  });
+  const order = () => readFile(path.join(H, 'order')).split('\n').filter(Boolean);
   const id = newId(t);
   const pid = created(t, b.dir, id);
   const s = runts(['start', id]);
   t.equal(s.status, 0, 'start exits 0');
   t.match(s.stderr, /warning.*poststart hook 0/, 'start warns about the poststart hook');
+  t.same(order(), ['poststart'], 'the poststart hook after the failing one ran before start returned');
+  t.match(JSON.parse(readFile(path.join(H, 'poststart.json')) || 'null'), { id, pid, status: 'running' }, 'with the state on stdin');
   t.ok(await waitFor(() => procCmdline(pid)[0] === 'sleep'), 'the container runs');
   t.match(state(id), { status: 'running' }, 'state: running');
   const d = runts(['delete', '--force', id]);
   t.equal(d.status, 0, 'delete exits 0');
   t.match(d.stderr, /warning.*poststop hook 0/, 'delete warns about the poststop hook');
+  t.same(order(), ['poststart', 'poststop'], 'the poststop hook after the failing one ran');
   await assertGone(t, id, pid);
+
+  // run goes through the same start and delete.
+  fs.rmSync(path.join(H, 'order'), { force: true });
+  const b2 = makeBundle(t, {
+    args: ['true'],
+    edit: (c) => (c.hooks = { poststart: [fail, hook('poststart', H)], poststop: [fail, hook('poststop', H)] }),
+  });
+  const id2 = newId(t);
+  const r = runts(['run', '--bundle', b2.dir, id2]);
+  t.equal(r.status, 0, 'run exits 0', { stderr: r.stderr });
+  t.match(r.stderr, /warning.*poststart hook 0/, 'run warns about the poststart hook');
+  t.match(r.stderr, /warning.*poststop hook 0/, 'and about the poststop hook');
+  t.same(order(), ['poststart', 'poststop'], 'run ran the hooks after each failing one');
+  await assertGone(t, id2);
 });
 
 // ---------------------------------------------------------------- bad configs and failing steps
