@@ -6,7 +6,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dirs = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/e2e'];
+// Each argument is a directory of *.test.ts files or one such file.
 const files = dirs.flatMap((d) => {
+  if (d.endsWith('.test.ts')) return [d];
   try {
     return readdirSync(d).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(d, f));
   } catch {
