@@ -41,7 +41,20 @@ export async function main(argv: string[]): Promise<void> {
   exitNow();
 }
 
+// runc's `help [command]` (alias `h`): the command word's position is after
+// the global options, and those that take a value take the next word too.
+export const HELP_WORDS = ['help', 'h'];
+const GLOBALS_WITH_VALUE = ['--root', '--log', '--log-format', '--criu', '--rootless'];
+export function rewriteHelp(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) i += GLOBALS_WITH_VALUE.includes(argv[i]) ? 2 : 1;
+  if (i >= argv.length || !HELP_WORDS.includes(argv[i])) return argv;
+  const rest = argv.slice(i + 1);
+  return [...argv.slice(0, i), ...(rest.length ? [rest[0], '--help'] : ['--help'])];
+}
+
 async function runCommand(argv: string[]): Promise<void> {
+  argv = rewriteHelp(argv);
   if (argv.includes('--version') || argv.includes('-v')) {
     // `runts [global options] --version`, not an option of a command.
     if (!argv.some((a) => a in COMMAND_FILES)) {

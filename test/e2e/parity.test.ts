@@ -57,3 +57,13 @@ t.test('exec --cgroup SUB joins the existing sub-cgroup; a missing one fails nam
   t.equal(bad.status, 1);
   t.match(bad.stderr, /nope/, bad.stderr);
 });
+
+t.test('help [command] and h print the help, as runc\'s do', async (t) => {
+  const all = runts(['help']);
+  t.equal(all.status, 0, all.stderr);
+  t.match(all.stdout, /Commands:[\s\S]*checkpoint|Commands:[\s\S]*create/, 'the list of commands');
+  const one = runts(['h', 'kill']);
+  t.equal(one.status, 0, one.stderr);
+  t.match(one.stdout, /runts kill/, 'the help of kill');
+  t.notMatch(one.stdout, /Commands:/, 'not the list of commands');
+});
