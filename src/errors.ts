@@ -12,10 +12,11 @@ export interface RuntsErrorFields {
 }
 
 export class RuntsError extends Error implements RuntsErrorFields {
-  file?: string;
-  pointer?: string;
-  step?: string;
-  code?: string;
+  // declare: only the fields that are set become properties.
+  declare file?: string;
+  declare pointer?: string;
+  declare step?: string;
+  declare code?: string;
 
   constructor(message: string, fields: RuntsErrorFields = parseFields(message)) {
     super(message);
