@@ -80,11 +80,12 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
-// A finished exec, like child_process.spawnSync's result.
-export interface ExecResult extends ExitStatus {
+// A finished exec, like child_process.spawnSync's result; stdout and
+// stderr are what the process wrote there when they were 'pipe' (else empty).
+export interface ExecResult<T extends string | Buffer = string> extends ExitStatus {
   pid?: number;
-  stdout: string | Buffer | null;
-  stderr: string | Buffer | null;
+  stdout: T;
+  stderr: T;
 }
 
 // One line of `runts events`: {type: "stats", id, data} or {type: "oom", id}.
@@ -296,15 +297,17 @@ export class Container {
   // Runs a process in the container to its end. A failure of runts itself
   // (no such container, a bad user) is a RuntsError; the process's own exit
   // status, whatever it is, is the result.
-  async exec(args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  exec(args: string[], opts?: ExecOptions & { encoding?: BufferEncoding }): Promise<ExecResult<string>>;
+  exec(args: string[], opts: ExecOptions & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
+  async exec(args: string[], opts: ExecOptions = {}): Promise<ExecResult<string | Buffer>> {
     const { child, log } = this.spawnExec(args, opts);
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     const ran = await collect(child).finally(() => log.done());
     if (log.error) throw log.error;
     if (ran.code === null) throw new RuntsError(`exec: runts was killed by ${ran.signal}`, { step: 'exec' });
     const enc = opts.encoding ?? 'utf8';
-    const out = (b: Buffer, how?: string) => (how !== 'pipe' ? null : enc === 'buffer' ? b : b.toString(enc));
-    return { pid: child.pid, ...exitStatus(ran.code), stdout: out(ran.stdout, opts.stdout ?? 'inherit'), stderr: out(ran.stderr, opts.stderr ?? 'inherit') };
+    const out = (b: Buffer) => (enc === 'buffer' ? b : b.toString(enc));
+    return { pid: child.pid, ...exitStatus(ran.code), stdout: out(ran.stdout), stderr: out(ran.stderr) };
   }
 
   // The container's resource usage every interval ms (and OOM events), as
