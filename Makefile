@@ -13,7 +13,7 @@ SCHEMAS := $(wildcard schemas/*.json)
 
 all: build
 
-build: bin/runts bin/runts-init bin/runts-addon.node build/validators.cjs build/version.json build/full.js
+build: bin/runts bin/runts-init bin/runts-addon.node build/validators.cjs build/version.json build/full.js build/.api
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -27,6 +27,11 @@ deps: node_modules/.installed
 
 build/.tsc: node_modules/.installed $(SRC) tsconfig.json
 	$(TSC) -p tsconfig.json
+	@touch $@
+
+# The API's declarations (docs/api.md); its JavaScript is build/.tsc's.
+build/.api: build/.tsc tsconfig.api.json
+	$(TSC) -p tsconfig.api.json
 	@touch $@
 
 build/validators.cjs: node_modules/.installed scripts/build-validators.mjs $(SCHEMAS)

@@ -33,16 +33,17 @@ export function print(text: string, fd: 1 | 2 = 1): void {
   }
 }
 
-function format(level: Level, msg: string): string {
+// fields: a RuntsError's (pointer, step, ...), in json lines only.
+function format(level: Level, msg: string, fields?: object): string {
   const time = isoNow();
-  if (logFormat === 'json') return JSON.stringify({ level, msg, time }) + '\n';
+  if (logFormat === 'json') return JSON.stringify({ level, msg, time, ...fields }) + '\n';
   return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
 }
 
-function write(level: Level, msg: string): void {
+function write(level: Level, msg: string, fields?: object): void {
   if (!logFile) return;
   try {
-    fs.appendFileSync(logFile, format(level, msg));
+    fs.appendFileSync(logFile, format(level, msg, fields));
   } catch {
     // A log we cannot write must not turn into a second failure.
   }
@@ -67,8 +68,8 @@ export function warn(msg: string): void {
   if (!logFile) print(`runts: warning: ${msg}\n`, 2);
 }
 
-export function error(msg: string): void {
-  write('error', msg);
+export function error(msg: string, fields?: object): void {
+  write('error', msg, fields);
   print(`runts: ${msg}\n`, 2);
 }
 

@@ -29,8 +29,8 @@ function versionText(): string {
   return `runts version ${info.version}\ncommit: ${info.commit}\nspec: 1.3.0\nnode: ${process.version}\n`;
 }
 
-function fail(msg: string): never {
-  error(msg);
+function fail(msg: string, fields?: object): never {
+  error(msg, fields);
   exitNow(1);
 }
 
@@ -77,7 +77,7 @@ async function runCommand(argv: string[]): Promise<void> {
 }
 
 function report(err: unknown): never {
-  if (err instanceof RuntsError) fail(err.message);
+  if (err instanceof RuntsError) fail(err.message, err.fields());
   const e = err as Error;
   if (process.argv.includes('--debug')) print(`${e.stack}\n`, 2);
   fail(`internal error: ${describe(err)}`);

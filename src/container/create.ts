@@ -62,7 +62,7 @@ function checkUnsupported(config: Config): void {
   const p = config.process;
   const linux = config.linux ?? {};
   const refuse = (pointer: string, what: string) => {
-    throw new RuntsError(`config.json: ${pointer}: ${what} is not supported by runts yet; refusing to run without it`);
+    throw new RuntsError(`config.json: ${pointer}: ${what} is not supported by runts yet; refusing to run without it`, { file: 'config.json', pointer });
   };
   if (p?.apparmorProfile) refuse('/process/apparmorProfile', 'AppArmor (and this host has no AppArmor)');
   if (p?.selinuxLabel) refuse('/process/selinuxLabel', 'SELinux (and this host has no SELinux)');
@@ -74,7 +74,7 @@ function checkUnsupported(config: Config): void {
 function checkOptions(config: Config, opts: CreateOptions): void {
   checkUnsupported(config);
   if (config.process?.terminal && !opts.consoleSocket && !opts.foregroundTerminal) {
-    throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
+    throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)', { file: 'config.json', pointer: '/process/terminal' });
   }
   if (opts.systemdCgroup && !fs.existsSync('/run/systemd/system')) {
     throw new RuntsError('--systemd-cgroup: systemd is not running on this host; use the cgroupfs manager (drop the flag)');

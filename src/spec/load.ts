@@ -72,6 +72,12 @@ function valueAt(doc: unknown, pointer: string): unknown {
 
 // One readable line for one schema error.
 export function formatSchemaError(doc: unknown, e: SchemaError): string {
+  const { pointer, text } = describeSchemaError(doc, e);
+  return `${pointer}: ${text}`;
+}
+
+// The JSON pointer that one schema error names, and what is wrong there.
+export function describeSchemaError(doc: unknown, e: SchemaError): { pointer: string; text: string } {
   let pointer = e.instancePath || '';
   const value = valueAt(doc, pointer);
   let text: string;
@@ -99,7 +105,7 @@ export function formatSchemaError(doc: unknown, e: SchemaError): string {
     default:
       text = `${e.message ?? 'is not valid'}; got ${got(value)}`;
   }
-  return `${pointer || '/'}: ${text}`;
+  return { pointer: pointer || '/', text };
 }
 
 // The error worth reporting is the most specific one: the deepest pointer,
@@ -131,7 +137,8 @@ export function validateConfigDoc(doc: unknown, what = 'config.json'): Config {
   if (!validateConfig(doc)) {
     const errors = validateConfig.errors ?? [];
     if (errors.length === 0) throw new RuntsError(`${what}: does not match the runtime-spec schema`);
-    throw new RuntsError(`${what}: ${formatSchemaError(doc, pickSchemaError(errors))}`);
+    const { pointer, text } = describeSchemaError(doc, pickSchemaError(errors));
+    throw new RuntsError(`${what}: ${pointer}: ${text}`, { file: what, pointer });
   }
   return doc as Config;
 }
@@ -154,7 +161,10 @@ export function loadBundleConfig(bundle: string): LoadedConfig {
   const doc = parseJson(text, 'config.json');
   const config = validateConfigDoc(doc);
   const problems = semanticErrors(config, dir);
-  if (problems.length > 0) throw new RuntsError(`config.json: ${problems[0]}`);
+  if (problems.length > 0) {
+    // Each problem starts with its pointer (src/spec/semantic.ts).
+    throw new RuntsError(`config.json: ${problems[0]}`, { file: 'config.json', pointer: problems[0].split(': ')[0] });
+  }
   const unknown = unknownCapabilities(config);
   if (unknown.length) (require('../log') as typeof import('../log')).warn(`ignoring unknown or unavailable capabilities: ${unknown.join(', ')}`);
   return { config, bundle: dir };
