@@ -16,7 +16,7 @@ export function globalOptions(y: Argv): Argv {
     .option('debug', { type: 'boolean', default: false, describe: 'log debug messages', global: true })
     .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use systemd to manage cgroups', global: true })
     .option('rootless', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true })
-    .option('criu', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true });
+    .option('criu', { type: 'string', default: 'criu', describe: 'the criu binary checkpoint and restore run (a path, or a name on PATH)', global: true });
 }
 
 function versionText(): string {

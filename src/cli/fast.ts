@@ -53,6 +53,7 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
 export const COMMAND_FILES: Record<string, string> = {
   create: 'create', start: 'start', state: 'state', kill: 'kill', delete: 'delete', run: 'run', list: 'list', ls: 'list',
   spec: 'spec', exec: 'exec', features: 'features', update: 'update', pause: 'pause', resume: 'resume', ps: 'ps', events: 'events',
+  checkpoint: 'checkpoint', restore: 'restore',
 };
 
 export function fastParse(argv: string[], globals: (y: any) => unknown): Parsed | undefined {

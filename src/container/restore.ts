@@ -1,0 +1,187 @@
+// restore: a container made again from a checkpoint's images: its state
+// directory and cgroup made and limited as create makes them, then criu
+// brings the process tree back into that cgroup. In the foreground, runts
+// waits for the process, deletes the container and exits with its status,
+// as `run` does. docs/checkpoint.md.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RuntsError } from '../errors';
+import { loadBundleConfig } from '../spec/load';
+import { restoreArgs, RestoreOptions, hostBindsOf, StdioFile } from '../criu/args';
+import { findCriu, runCriu } from '../criu/run';
+import { createCgroup, removeCgroup, resolveCgroupPath, cgroupPids, madeEverywhere, CgroupRecord } from '../cgroups/dirs';
+import { applyResources } from '../cgroups/apply';
+import type { LinuxResources } from '../cgroups/resources';
+import { detectLayout } from '../cgroups/layout';
+import { Placement } from '../cgroups/placement';
+import { containerDir, lockContainer, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
+import { writePidFile } from './create';
+import { deleteContainer } from './delete';
+import { forwardSignals } from './foreground';
+import { namespacesOf } from '../plan/compile';
+import { readStat } from '../sys/proc';
+import { isoNow, step, warn } from '../log';
+import { STDIO_FILE } from './checkpoint';
+
+export interface RestoreCommandOptions extends Omit<RestoreOptions, 'imagePath'> {
+  root: string;
+  id: string;
+  bundle: string;
+  imagePath?: string; // default: ./checkpoint, as runc
+  criu?: string;
+  detach?: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  noSubreaper?: boolean;
+  noPivot?: boolean;
+  systemdCgroup?: boolean;
+}
+
+const RESTORED_PID = 'restored.pid';
+
+function readStdioRecord(imagePath: string): StdioFile[] {
+  try {
+    const list = JSON.parse(fs.readFileSync(path.join(imagePath, STDIO_FILE), 'utf8')) as StdioFile[];
+    return Array.isArray(list) ? list.filter((f) => typeof f?.fd === 'number' && typeof f?.link === 'string') : [];
+  } catch {
+    return []; // images of another runtime: criu makes new pipes
+  }
+}
+
+// Returns the exit status for the foreground, 0 when detached.
+export async function restore(o: RestoreCommandOptions): Promise<number> {
+  const criu = findCriu(o.criu);
+  const imagePath = path.resolve(o.imagePath || 'checkpoint');
+  const workPath = path.resolve(o.workPath || imagePath);
+  if (!fs.existsSync(path.join(imagePath, 'inventory.img'))) {
+    throw new RuntsError(`restore: --image-path ${imagePath}: no checkpoint there (no inventory.img)`, { step: 'restore: read the images', code: 'ENOENT' });
+  }
+  const { config, bundle } = loadBundleConfig(o.bundle);
+  if (config.process?.terminal) {
+    throw new RuntsError('config.json: /process/terminal: restoring a container with a terminal is not supported by runts yet (docs/checkpoint.md)', { file: 'config.json', pointer: '/process/terminal' });
+  }
+  const stdio = readStdioRecord(imagePath);
+  const dir = containerDir(o.root, o.id);
+  fs.mkdirSync(o.root, { recursive: true, mode: 0o711 });
+  try {
+    fs.mkdirSync(dir, { mode: 0o711 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntsError(`container "${o.id}" already exists`);
+    throw new RuntsError(`create state directory ${dir}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  const lock = lockContainer(dir);
+  let cgroup: CgroupRecord | undefined;
+  let pid: number | undefined;
+  let saved: Saved;
+  let netnsFd: number | undefined;
+  try {
+    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, o.id, o.systemdCgroup);
+    const layout = detectLayout();
+    cgroup = createCgroup(cgPath, layout);
+    applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+    const rootfs = path.resolve(bundle, config.root!.path);
+    const netns = (config.linux?.namespaces ?? []).find((n) => n.type === 'network' && n.path);
+    if (netns) {
+      try {
+        netnsFd = fs.openSync(netns.path!, 'r');
+      } catch (err) {
+        throw new RuntsError(`restore: open the network namespace ${netns.path}: ${(err as NodeJS.ErrnoException).code}`);
+      }
+    }
+    const pidFile = path.join(dir, RESTORED_PID);
+    // criu's fds: the caller's stdio (the restored process inherits them in
+    // place of its own), then the network namespace at 3.
+    const fds: ('inherit' | number)[] = ['inherit', 'inherit', 'inherit'];
+    if (netnsFd !== undefined) fds.push(netnsFd);
+    const args = restoreArgs({
+      opts: { ...o, imagePath, workPath },
+      rootfs,
+      binds: hostBindsOf(config, bundle),
+      stdio,
+      pidFile,
+      cgroupPath: cgPath,
+      netnsFd: netnsFd === undefined ? undefined : 3,
+    });
+    // In the foreground the process comes back as this process's child
+    // (criu's sibling), to be waited for.
+    if (!o.detach) args.push('--restore-sibling');
+    step('restore: criu restore');
+    try {
+      runCriu({ criu, args, what: 'restore: criu restore', logFile: path.join(workPath, 'restore.log'), stdio: fds });
+    } finally {
+      try {
+        pid = Number(fs.readFileSync(pidFile, 'utf8').trim()) || undefined;
+        fs.unlinkSync(pidFile);
+      } catch {
+        /* criu wrote none */
+      }
+    }
+    if (!pid) throw new RuntsError('restore: criu restore wrote no pid', { step: 'restore: criu restore' });
+    const stat = readStat(pid);
+    if (!stat) throw new RuntsError('restore: the restored process exited at once', { step: 'restore: criu restore' });
+    const { created } = namespacesOf(config);
+    saved = {
+      ociVersion: SPEC_VERSION,
+      id: o.id,
+      pid,
+      startTime: stat.startTime,
+      bundle,
+      annotations: config.annotations ?? {},
+      created: isoNow(),
+      rootfs,
+      hooks: { poststart: config.hooks?.poststart, poststop: config.hooks?.poststop },
+      cgroup,
+      pidNamespace: created.has('pid'),
+      owner: String(process.getuid?.() ?? 0),
+    };
+    const freezer = new Placement(cgroup, layout).freezer();
+    writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
+    if (o.pidFile) writePidFile(o.pidFile, pid);
+  } catch (err) {
+    cleanupFailedRestore(dir, pid, cgroup);
+    throw err;
+  } finally {
+    if (netnsFd !== undefined) fs.closeSync(netnsFd);
+    fs.closeSync(lock);
+  }
+  if (o.detach) return 0;
+  const stopForwarding = forwardSignals(saved.pid);
+  const status = await waitChild(saved.pid);
+  stopForwarding();
+  try {
+    deleteContainer(o.root, o.id, true);
+  } catch (err) {
+    warn(`restore: delete ${o.id}: ${(err as Error).message}`);
+  }
+  return status;
+}
+
+// The restored process is this process's child (--restore-sibling): its
+// status through waitpid, on a thread of libuv's pool (Node has no waitpid).
+function waitChild(pid: number): Promise<number> {
+  const { waitpidAsync } = require('../sys/libc') as typeof import('../sys/libc');
+  return waitpidAsync(pid).then((raw) => {
+    if (raw === undefined) return 255;
+    const sig = raw & 0x7f;
+    return sig === 0 ? (raw >> 8) & 0xff : 128 + sig;
+  });
+}
+
+// Nothing of a failed restore stays: a process criu left, the cgroup, the state.
+function cleanupFailedRestore(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined): void {
+  const kill = (p: number) => {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
+  if (pid) kill(pid);
+  if (cgroup) {
+    // Only in directories this restore made: others may hold others' processes.
+    if (madeEverywhere(cgroup)) for (const p of cgroupPids(cgroup)) kill(p);
+    for (const f of removeCgroup(cgroup)) warn(`restore: cannot remove cgroup ${f}`);
+  }
+  removeStateDir(dir);
+}
