@@ -47,7 +47,8 @@ export interface HostBind {
   source: string;
 }
 
-const clean = (p: string) => path.posix.normalize('/' + p);
+// As the kernel shows a mount point: absolute, normal, no trailing slash.
+const clean = (p: string) => path.posix.normalize('/' + p).replace(/(.)\/+$/, '$1');
 
 export function hostBindsOf(config: Config, bundle: string): HostBind[] {
   const { created, joined } = namespacesOf(config);

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupDirs, isAlive, makeBundle, newId, nsLink, procsInCgroup, remember, runts, runtsAsync, state, stateDir, tempDir } from './lib';
+import { cgroupDirs, isAlive, makeBundle, newId, nsLink, procsInCgroup, remember, RUNTS, runts, runtsAsync, spawnHelper, state, stateDir, tempDir, writeConfig } from './lib';
 import { detectLayout } from '../../src/cgroups/layout';
 
 // `criu check`: what stops criu on this host, if anything.
@@ -106,6 +106,9 @@ t.test(needsCriu('checkpoint stops the container and removes it; restore brings 
   if (pidsHome) t.equal(pidsMax(id), '42', 'pids.max of the restored cgroup is the config\'s 42');
   for (const ns of ['pid', 'mnt', 'ipc', 'uts', 'net']) t.not(nsLink(pid2, ns), nsLink('self', ns), `it has its own ${ns} namespace`);
   t.equal(fs.readFileSync(`/proc/${pid2}/root/data/count`, 'utf8').trim() !== '', true, 'its /data is the bind mount again');
+  const ex = runts(['exec', id, 'cat', '/data/count'], LONG);
+  t.equal(ex.status, 0, 'exec into the restored container', { stderr: ex.stderr });
+  t.match(ex.stdout, /^\d+\n$/, 'exec sees the count');
   await until('the count to go on', counting(b, stopped + 2), 30000);
   t.ok(b.count() >= stopped + 2, `the count goes on from ${stopped} (now ${b.count()}), not from 1`);
 
@@ -153,6 +156,20 @@ t.test(needsCriu('restore in the foreground waits for the process and exits with
   t.equal(runts(['run', '-d', '--bundle', b.dir, id], LONG).status, 0, 'run -d');
   await until('the count to reach 2', counting(b, 2));
   t.equal(runts(['checkpoint', '--image-path', images, id], LONG).status, 0, 'checkpoint');
+  // criu itself refusing: the bind mount's source is gone.
+  const source = b.config.mounts.find((m: { destination: string }) => m.destination === '/data').source;
+  writeConfig(b, (c) => {
+    c.mounts.find((m: { destination: string }) => m.destination === '/data').source = source + '-gone';
+  });
+  const bad = runts(['restore', '-d', '--image-path', images, '--bundle', b.dir, id], LONG);
+  t.equal(bad.status, 1, 'restore with a bind source that is gone: exit 1');
+  t.match(bad.stderr, /^runts: restore: criu restore failed \(exit 1\): .+; criu's log: \S+\/restore\.log\n$/, 'one line naming criu\'s error and its log');
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
+  t.same(cgroupDirs(id).filter((d) => fs.existsSync(d)), [], 'no cgroup directory');
+  t.same(procsInCgroup(`/runts/${id}`), [], 'no process');
+  writeConfig(b, (c) => {
+    c.mounts.find((m: { destination: string }) => m.destination === '/data').source = source;
+  });
   const fg = runtsAsync(['restore', '--image-path', images, '--bundle', b.dir, id], LONG);
   await until('the restored container', () => state(id)?.status === 'running', 120000);
   const pid = remember(state(id)!.pid!);
@@ -162,6 +179,37 @@ t.test(needsCriu('restore in the foreground waits for the process and exits with
   t.equal(r.status, 137, 'restore exits 128+9', { stderr: r.stderr });
   t.notOk(fs.existsSync(path.join(stateDir(), id)), 'the container is deleted');
   t.same(cgroupDirs(id).filter((d) => fs.existsSync(d)), [], 'no cgroup directory');
+});
+
+// Pipes as stdio, as conmon and containerd's shim give them: the restored
+// process writes into the pipe of whoever ran restore.
+t.test(needsCriu('a container whose stdout is a pipe writes, once restored, into the restoring caller\'s pipe'), { skip: !!problem, timeout: 600000 }, async (t) => {
+  const b = counterBundle(t);
+  writeConfig(b, (c) => {
+    c.process.args = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /data/count; echo "tick $i"; sleep 0.5; done'];
+  });
+  const id = newId(t);
+  const images = tempDir(t, 'runts-e2e-ckpt-img-');
+  const io = tempDir(t, 'runts-e2e-ckpt-io-');
+  // sh makes the pipes: runts's stdout (and so the container's) is a pipe into cat.
+  const piped = (args: string[], out: string) => {
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    return spawnHelper(t, 'sh', ['-c', `${[RUNTS, '--root', stateDir(), ...args].map(q).join(' ')} </dev/null 2>${q(out + '.err')} | cat > ${q(out)}`]);
+  };
+  const first = path.join(io, 'first');
+  piped(['run', '-d', '--bundle', b.dir, id], first);
+  await until('the container to tick on its pipe', () => /tick 3\n/.test(fs.readFileSync(first, 'utf8')), 120000);
+  const pid1 = remember(state(id)!.pid!);
+  t.match(fs.readlinkSync(`/proc/${pid1}/fd/1`), /^pipe:/, 'its stdout is a pipe');
+  t.equal(runts(['checkpoint', '--image-path', images, id], LONG).status, 0, 'checkpoint');
+  const second = path.join(io, 'second');
+  piped(['restore', '-d', '--image-path', images, '--bundle', b.dir, id], second);
+  await until('the restored container to tick on the new pipe', () => /tick \d+\n/.test(fs.existsSync(second) ? fs.readFileSync(second, 'utf8') : ''), 120000);
+  const pid2 = remember(state(id)!.pid!);
+  t.match(fs.readlinkSync(`/proc/${pid2}/fd/1`), /^pipe:/, 'the restored stdout is a pipe');
+  const ticks = fs.readFileSync(second, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
+  t.ok(ticks[0] > 3, `the restored process writes into restore's pipe, counting on (${ticks[0]} first)`);
+  t.equal(runts(['delete', '--force', id]).status, 0, 'delete --force');
 });
 
 // ---------------------------------------------------------------- errors (run everywhere)
