@@ -42,6 +42,7 @@ export interface RuntimeOptions {
   root?: string; // --root (default /run/runts)
   runts?: string; // the runts binary (default: bin/runts of this package)
   systemdCgroup?: boolean; // --systemd-cgroup
+  criu?: string; // --criu: the criu binary of checkpoint and restore (default criu on PATH)
   // Warnings the CLI logs (ignored capabilities, ...); default: printed on
   // stderr as the CLI would print them.
   onWarning?: (message: string) => void;
@@ -59,6 +60,42 @@ export interface CreateOptions {
   consoleSocket?: string;
   noPivot?: boolean;
   noNewKeyring?: boolean;
+}
+
+// checkpoint's and restore's flags (runc's; docs/checkpoint.md).
+export interface CriuOptions {
+  imagePath: string; // the images' directory
+  workPath?: string; // criu's work files and log (default: imagePath)
+  tcpEstablished?: boolean;
+  extUnixSk?: boolean;
+  shellJob?: boolean;
+  fileLocks?: boolean;
+  manageCgroupsMode?: 'soft' | 'full' | 'strict' | 'ignore';
+}
+
+export interface CheckpointOptions extends CriuOptions {
+  leaveRunning?: boolean; // keep the container running (else it is gone after the checkpoint)
+  preDump?: boolean; // memory only; the container keeps running
+  parentPath?: string; // a pre-dump's images, relative to imagePath
+}
+
+export interface RestoreOptions extends CriuOptions {
+  bundle: string;
+  // What the restored process's stdin, stdout and stderr become (default
+  // 'ignore'); with 'pipe', Container.stdin, .stdout, .stderr.
+  stdio?: StdioValue | [StdioValue, StdioValue, StdioValue];
+  pidFile?: string;
+}
+
+function criuFlags(o: CriuOptions): string[] {
+  const args = ['--image-path', path.resolve(o.imagePath)];
+  if (o.workPath) args.push('--work-path', path.resolve(o.workPath));
+  if (o.tcpEstablished) args.push('--tcp-established');
+  if (o.extUnixSk) args.push('--ext-unix-sk');
+  if (o.shellJob) args.push('--shell-job');
+  if (o.fileLocks) args.push('--file-locks');
+  if (o.manageCgroupsMode) args.push('--manage-cgroups-mode', o.manageCgroupsMode);
+  return args;
 }
 
 export interface ExecOptions {
@@ -126,12 +163,14 @@ export class Runtime {
   readonly root: string;
   readonly runts: string;
   private readonly systemdCgroup: boolean;
+  private readonly criu?: string;
   private readonly onWarning: (message: string) => void;
 
   constructor(opts: RuntimeOptions = {}) {
     this.root = opts.root ?? '/run/runts';
     this.runts = opts.runts ?? DEFAULT_RUNTS;
     this.systemdCgroup = !!opts.systemdCgroup;
+    this.criu = opts.criu;
     this.onWarning = opts.onWarning ?? ((m) => process.stderr.write(`runts: warning: ${m}\n`));
   }
 
@@ -141,7 +180,7 @@ export class Runtime {
   // the container is created).
   spawnRunts(args: string[], stdio: StdioValue[], extraFds = 0): { child: ChildProcess; log: Log } {
     const log = new Log(this.onWarning);
-    const global = ['--root', this.root, ...(this.systemdCgroup ? ['--systemd-cgroup'] : []), '--log', log.file, '--log-format', 'json'];
+    const global = ['--root', this.root, ...(this.systemdCgroup ? ['--systemd-cgroup'] : []), ...(this.criu ? ['--criu', this.criu] : []), '--log', log.file, '--log-format', 'json'];
     const all = [...stdio, ...Array(extraFds).fill('pipe')] as StdioOptions;
     return { child: spawn(this.runts, [...global, ...args], { stdio: all }), log };
   }
@@ -200,6 +239,24 @@ export class Runtime {
     return c;
   }
 
+  // `runts restore --detach`: the container again, running, from a
+  // checkpoint's images (Container.checkpoint). Like get(), it has no wait().
+  async restore(id: string, opts: RestoreOptions): Promise<Container> {
+    const args = ['restore', '--detach', '--bundle', path.resolve(opts.bundle), ...criuFlags(opts)];
+    if (opts.pidFile) args.push('--pid-file', path.resolve(opts.pidFile));
+    args.push(id);
+    const s = opts.stdio ?? 'ignore';
+    const { child, log } = this.spawnRunts(args, Array.isArray(s) ? s : [s, s, s]);
+    // 'exit', not 'close': the restored process holds the pipes, if any.
+    const code = await new Promise<number | null>((resolve) => {
+      child.once('error', () => resolve(null));
+      child.once('exit', (c) => resolve(c));
+    });
+    log.done();
+    if (code !== 0) throw log.error ?? new RuntsError(`restore: runts exited (${code}) before the container was restored`, { step: 'restore' });
+    return new Container(this, id, undefined, child);
+  }
+
   // A container made elsewhere (another process, the CLI): everything but
   // wait(), whose exit status only the process that created it can have.
   get(id: string): Container {
@@ -229,10 +286,15 @@ export class Container {
   readonly stderr: Readable | null = null;
   private readonly waiter?: Waiter;
 
-  constructor(runtime: Runtime, id: string, waiter?: Waiter) {
+  constructor(runtime: Runtime, id: string, waiter?: Waiter, restored?: ChildProcess) {
     this.runtime = runtime;
     this.id = id;
     this.waiter = waiter;
+    if (restored) {
+      this.stdin = restored.stdin;
+      this.stdout = restored.stdout;
+      this.stderr = restored.stderr;
+    }
     if (waiter) {
       this.pid = waiter.pid;
       this.stdin = waiter.child.stdin;
@@ -262,6 +324,17 @@ export class Container {
 
   async resume(): Promise<void> {
     await this.runtime.run(['resume', this.id]);
+  }
+
+  // `runts checkpoint`: the container's processes saved to opts.imagePath;
+  // unless leaveRunning or preDump, the container is gone afterwards
+  // (Runtime.restore brings it back).
+  async checkpoint(opts: CheckpointOptions): Promise<void> {
+    const args = ['checkpoint', ...criuFlags(opts)];
+    if (opts.leaveRunning) args.push('--leave-running');
+    if (opts.preDump) args.push('--pre-dump');
+    if (opts.parentPath) args.push('--parent-path', opts.parentPath);
+    await this.runtime.run([...args, this.id]);
   }
 
   async delete(opts: { force?: boolean } = {}): Promise<void> {

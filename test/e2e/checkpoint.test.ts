@@ -15,18 +15,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupDirs, isAlive, makeBundle, newId, nsLink, procsInCgroup, remember, RUNTS, runts, runtsAsync, spawnHelper, state, stateDir, tempDir, writeConfig } from './lib';
+import { cgroupDirs, criuProblem, isAlive, makeBundle, newId, nsLink, procsInCgroup, remember, RUNTS, runts, runtsAsync, spawnHelper, state, stateDir, tempDir, writeConfig } from './lib';
 import { detectLayout } from '../../src/cgroups/layout';
+import { Runtime, RuntsError } from '../../src/api';
 
-// `criu check`: what stops criu on this host, if anything.
-function criuProblem(): string | undefined {
-  const r = spawnSync('criu', ['check'], { encoding: 'utf8' });
-  if (r.error) return `criu is not installed (${(r.error as NodeJS.ErrnoException).code})`;
-  if (r.status === 0) return undefined;
-  const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
-  const why = lines.find((l) => /Error/.test(l)) ?? lines.pop() ?? `exit ${r.status}`;
-  return `criu check fails on this kernel: ${why.replace(/^\(\s*[\d.]+\)\s*/, '')}`;
-}
 const problem = criuProblem();
 const needsCriu = (name: string) => (problem ? `${name} (skipped: ${problem})` : name);
 
@@ -196,20 +188,46 @@ t.test(needsCriu('a container whose stdout is a pipe writes, once restored, into
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     return spawnHelper(t, 'sh', ['-c', `${[RUNTS, '--root', stateDir(), ...args].map(q).join(' ')} </dev/null 2>${q(out + '.err')} | cat > ${q(out)}`]);
   };
+  const text = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
   const first = path.join(io, 'first');
   piped(['run', '-d', '--bundle', b.dir, id], first);
-  await until('the container to tick on its pipe', () => /tick 3\n/.test(fs.readFileSync(first, 'utf8')), 120000);
+  await until('the container to tick on its pipe', () => /tick 3\n/.test(text(first)), 120000);
   const pid1 = remember(state(id)!.pid!);
   t.match(fs.readlinkSync(`/proc/${pid1}/fd/1`), /^pipe:/, 'its stdout is a pipe');
   t.equal(runts(['checkpoint', '--image-path', images, id], LONG).status, 0, 'checkpoint');
   const second = path.join(io, 'second');
   piped(['restore', '-d', '--image-path', images, '--bundle', b.dir, id], second);
-  await until('the restored container to tick on the new pipe', () => /tick \d+\n/.test(fs.existsSync(second) ? fs.readFileSync(second, 'utf8') : ''), 120000);
+  await until('the restored container to tick on the new pipe', () => /tick \d+\n/.test(text(second)), 120000);
   const pid2 = remember(state(id)!.pid!);
   t.match(fs.readlinkSync(`/proc/${pid2}/fd/1`), /^pipe:/, 'the restored stdout is a pipe');
   const ticks = fs.readFileSync(second, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
   t.ok(ticks[0] > 3, `the restored process writes into restore's pipe, counting on (${ticks[0]} first)`);
   t.equal(runts(['delete', '--force', id]).status, 0, 'delete --force');
+});
+
+t.test(needsCriu('through the API: Container.checkpoint and Runtime.restore'), { skip: !!problem, timeout: 600000 }, async (t) => {
+  const b = counterBundle(t);
+  const id = newId(t);
+  const images = tempDir(t, 'runts-e2e-ckpt-img-');
+  const rt = new Runtime({ root: stateDir() });
+  const c = await rt.create(id, { bundle: b.dir });
+  await c.start();
+  await until('the count to reach 2', counting(b, 2));
+  await c.checkpoint({ imagePath: images });
+  await t.rejects(c.state(), { name: 'RuntsError', message: `container "${id}" does not exist` }, 'gone after the checkpoint');
+  const stopped = b.count();
+  const r = await rt.restore(id, { bundle: b.dir, imagePath: images });
+  const st = await r.state();
+  t.equal(st.status, 'running', 'restored: running');
+  t.ok(isAlive(remember(st.pid!)), 'its process lives');
+  await until('the count to go on', counting(b, stopped + 1), 30000);
+  await r.kill('SIGKILL');
+  await until('stopped', () => !isAlive(st.pid!), 10000);
+  await r.delete();
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'deleted');
+  const err = await rt.restore(id, { bundle: b.dir, imagePath: path.join(images, 'none') }).catch((e: unknown) => e);
+  t.ok(err instanceof RuntsError, 'a failed restore is a RuntsError');
+  t.equal((err as RuntsError).step, 'restore: read the images', 'naming the step');
 });
 
 // ---------------------------------------------------------------- errors (run everywhere)
@@ -282,4 +300,9 @@ t.test('restore that fails (no images, criu missing, criu refusing) leaves no st
   t.equal(refused.status, 1, 'criu refusing: exit 1');
   t.equal(refused.stderr, `runts: restore: criu restore failed (exit 1): refused by the test; criu's log: ${path.join(empty, 'restore.log')}\n`, 'one line: the step, criu\'s reason, its log');
   leftovers('criu refusing');
+  const rt = new Runtime({ root: stateDir(), criu: refusingCriu(t) });
+  const err = await rt.restore(id, { bundle: b.dir, imagePath: empty }).catch((e: unknown) => e);
+  t.ok(err instanceof RuntsError, 'through the API: a RuntsError');
+  t.equal((err as RuntsError).step, 'restore: criu restore', 'naming the step');
+  leftovers('through the API');
 });

@@ -32,7 +32,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupMountpoints, isAlive, procsInCgroup, procStatus, remember, rootfsTemplate, RUNTS, tempDir, v1Mount, waitFor } from './lib';
+import { cgroupMountpoints, criuProblem, isAlive, procsInCgroup, procStatus, remember, rootfsTemplate, RUNTS, tempDir, v1Mount, waitFor } from './lib';
 
 type T = Test;
 
@@ -398,8 +398,8 @@ async function podmanNothingLeft(t: T, id: string): Promise<void> {
   t.same(cgroupDirsNamed(id), [], 'no cgroup directory named after the container in any hierarchy');
 }
 
-const podmanTest = (name: string, fn: (t: T) => Promise<void>) =>
-  t.test(`podman: ${name}`, { skip: PODMAN_SKIP ? `podman unavailable: ${PODMAN_SKIP}` : false }, async (t) => {
+const podmanTest = (name: string, fn: (t: T) => Promise<void>, skip?: string) =>
+  t.test(`podman: ${name}${skip && !PODMAN_SKIP ? ` (skipped: ${skip})` : ''}`, { skip: PODMAN_SKIP ? `podman unavailable: ${PODMAN_SKIP}` : skip ?? false }, async (t) => {
     try {
       podmanSetup();
     } catch (e) {
@@ -691,6 +691,30 @@ podmanTest('run --rm passes the exit status and stdio through, and leaves nothin
   t.equal(ok.status, 0, 'exit status 0', { stderr: ok.stderr });
   await podmanNothingLeft(t, ok.id);
 });
+
+// podman's container checkpoint/restore drive runts checkpoint and restore
+// through conmon (docs/checkpoint.md); criu must work on the host.
+const CRIU_SKIP = PODMAN_SKIP ? undefined : criuProblem();
+podmanTest('container checkpoint and restore: the counter goes on from where it was, in a new process', async (t) => {
+  const { id, pid } = podmanRunDetached(t, [], ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo "n $i"; sleep 0.5; done']);
+  const last = () => Math.max(0, ...[...podman(['logs', id]).stdout.matchAll(/^n (\d+)$/gm)].map((m) => Number(m[1])));
+  t.ok(await waitFor(() => last() >= 3, 60000, 200), 'it counts (podman logs)');
+  const ck = podman(['container', 'checkpoint', id], { timeout: 180000 });
+  t.equal(ck.status, 0, 'podman container checkpoint', { stderr: ck.stderr });
+  t.ok(await waitFor(() => !isAlive(pid), 10000), 'the container process is gone');
+  t.equal(inspect(id, '{{.State.Status}}'), 'exited', 'podman says exited');
+  const stopped = last();
+  const rs = podman(['container', 'restore', id], { timeout: 180000 });
+  t.equal(rs.status, 0, 'podman container restore', { stderr: rs.stderr });
+  t.equal(inspect(id, '{{.State.Status}}'), 'running', 'podman says running');
+  const pid2 = Number(inspect(id, '{{.State.Pid}}'));
+  t.ok(pid2 > 0 && pid2 !== pid && isAlive(remember(pid2)), `a new live process ${pid2}`);
+  t.equal(cgroupPathOf(pid2, ''), podmanCgroup(id), 'in the container\'s cgroup again');
+  t.ok(await waitFor(() => last() > stopped + 1, 60000, 200), `the count goes on from ${stopped} (podman logs: ${last()})`);
+  const rm = podman(['rm', '--force', '--time', '0', id]);
+  t.equal(rm.status, 0, 'rm -f', { stderr: rm.stderr });
+  await podmanNothingLeft(t, id);
+}, CRIU_SKIP);
 
 podmanTest('run -d, then logs; the container is in its own cgroup and pid namespace', async (t) => {
   const { id, pid } = podmanRunDetached(t, [], ['sh', '-c', 'echo hello-from-detached; echo to-stderr >&2; sleep 60']);

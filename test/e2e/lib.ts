@@ -505,6 +505,18 @@ export async function waitFor(cond: () => boolean, timeout = 5000, interval = 20
   }
 }
 
+// What stops criu on this host, if anything (`criu check`'s error): the
+// reason checkpoint tests skip with. Debian 12's criu 3.17 fails on this
+// project's 6.18 development host and works in the cgroup v2 VM.
+export function criuProblem(): string | undefined {
+  const r = spawnSync('criu', ['check'], { encoding: 'utf8' });
+  if (r.error) return `criu is not installed (${(r.error as NodeJS.ErrnoException).code})`;
+  if (r.status === 0) return undefined;
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const why = lines.find((l) => /Error/.test(l)) ?? lines.pop() ?? `exit ${r.status}`;
+  return `criu check fails on this kernel: ${why.replace(/^\(\s*[\d.]+\)\s*/, '')}`;
+}
+
 // A runts error as users see it: exactly one line, starting "runts: ", no stack trace.
 export function isOneLineError(stderr: string): boolean {
   const lines = stderr.split('\n').filter((l) => l !== '');
