@@ -6,9 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { RuntsError } from '../errors';
 import { debug } from '../log';
 
+// Where criu and the tools it runs (iptables-restore, ip) are looked up. An
+// engine may run runts with no PATH at all (podman's tests wrap it in env
+// -i): then the usual one, not libc's default /bin:/usr/bin, which lacks
+// the sbin directories.
+const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const searchPath = () => process.env.PATH || STANDARD_PATH;
+
 // The criu binary: --criu's value, a path or a name looked up on PATH (runc's default is "criu").
 export function findCriu(criu = 'criu'): string {
-  const candidates = criu.includes('/') ? [criu] : (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').filter(Boolean).map((d) => path.join(d, criu));
+  const candidates = criu.includes('/') ? [criu] : searchPath().split(':').filter(Boolean).map((d) => path.join(d, criu));
   for (const c of candidates) {
     try {
       fs.accessSync(c, fs.constants.X_OK);
@@ -45,7 +52,7 @@ export interface CriuRun {
 
 export function runCriu(r: CriuRun): void {
   debug(`${r.what}: ${r.criu} ${r.args.join(' ')}`);
-  const res = spawnSync(r.criu, r.args, { stdio: r.stdio, encoding: 'utf8' });
+  const res = spawnSync(r.criu, r.args, { stdio: r.stdio, encoding: 'utf8', env: { ...process.env, PATH: searchPath() } });
   if (res.error) throw new RuntsError(`${r.what}: cannot run ${r.criu}: ${(res.error as NodeJS.ErrnoException).code}`, { step: r.what, code: (res.error as NodeJS.ErrnoException).code });
   if (res.status === 0) return;
   const why = lastCriuError(r.logFile) ?? (typeof res.stderr === 'string' ? res.stderr.trim().split('\n').pop() : undefined) ?? 'no log';
