@@ -17,8 +17,8 @@ import { unknownCapabilities } from '../../src/spec/semantic';
 import { parseSignal } from '../../src/container/kill';
 import { defaultSpec } from '../../src/spec/default';
 
-// Entries the lead's merge brings from other branches (rootless, checkpoint/restore).
-const PROVIDED_BY_OTHER_BRANCHES = ['global --criu', 'global --rootless', 'command checkpoint', 'command restore'];
+// Entries the lead's merge brings from other branches (checkpoint/restore).
+const PROVIDED_BY_OTHER_BRANCHES = ['global --criu', 'command checkpoint', 'command restore'];
 
 class Rec {
   names = new Set<string>();
