@@ -77,13 +77,15 @@ async function runCommand(argv: string[]): Promise<void> {
   await parseWithYargs(argv);
 }
 
-// --rootless to a boolean, and --root's default, which depends on it
-// (src/rootless.ts). Commands that keep no state need no root.
+// --rootless to a boolean, and --root's default (src/rootless.ts), which,
+// as runc's, depends on who runs runts, not on the flag (bin/runts's own
+// commands, native/direct.c, pick it so too). Commands that keep no state
+// need no root.
 const STATELESS = ['spec', 'features', 'help', 'h'];
 function resolveGlobals(a: Record<string, unknown>, command: string | undefined): void {
   const { defaultRoot, isRootless } = require('./rootless') as typeof import('./rootless');
   a.rootless = isRootless(a.rootless);
-  if (a.root === undefined && !STATELESS.includes(command ?? '')) a.root = defaultRoot(a.rootless as boolean);
+  if (a.root === undefined && !STATELESS.includes(command ?? '')) a.root = defaultRoot(isRootless('auto'));
 }
 
 function report(err: unknown): never {

@@ -19,7 +19,7 @@ import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
 import { barrierPath, containerDir, creatingFile, detachHostMounts, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
-import { removeFile } from '../sys/files';
+import { mkdirParents, removeFile } from '../sys/files';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
 import { checkMappings, MapPlan, writeRootlessMaps } from '../rootless';
@@ -195,7 +195,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   // caller's uid, and other users are kept out altogether.
   const mode = opts.rootless ? 0o700 : 0o711;
   try {
-    fs.mkdirSync(opts.root, { recursive: true, mode });
+    mkdirParents(opts.root, mode);
   } catch (err) {
     throw new RuntsError(`create the state directory ${opts.root}: ${(err as NodeJS.ErrnoException).code}${opts.rootless ? ' (rootless: pass --root or set XDG_RUNTIME_DIR to a directory of yours)' : ''}`);
   }
