@@ -372,7 +372,7 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
   let type = m.type ?? '';
   let source = m.source ?? '';
   let flags = opts.flags;
-  const data = opts.data.join(',');
+  let data = opts.data.join(',');
   const isBind = type === 'bind' || (flags & MS.BIND) !== 0;
 
   // sysfs needs its own network namespace when in a user namespace: bind the host's instead.
@@ -380,6 +380,25 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
     type = 'bind';
     source = '/sys';
     flags |= MS.BIND | MS.REC;
+  }
+
+  // mqueue likewise needs an IPC namespace of its own: bind the host's.
+  if (type === 'mqueue' && userNs && !created.has('ipc')) {
+    type = 'bind';
+    source = '/dev/mqueue';
+    flags |= MS.BIND;
+  }
+  // devpts refuses a gid= that the user namespace does not map (gid=5,
+  // tty, where only the caller's own gid is): leave the option out, as
+  // runc's rootless spec does.
+  if (type === 'devpts' && created.has('user') && input.config.linux?.gidMappings) {
+    const maps = input.config.linux.gidMappings;
+    const mapped = (g: number) => maps.some((m) => g >= m.containerID && g < m.containerID + m.size);
+    const kept = opts.data.filter((o) => !/^gid=\d+$/.test(o) || mapped(Number(o.slice(4))));
+    if (kept.length !== opts.data.length) {
+      input.debug?.(`devpts on ${dest}: ${opts.data.filter((o) => !kept.includes(o)).join(',')} left out: that gid is not mapped in the user namespace`);
+      data = kept.join(',');
+    }
   }
 
   if (type === 'cgroup' || type === 'cgroup2') return compileCgroupMount(dest, flags, input);
