@@ -384,6 +384,7 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
 
   // mqueue likewise needs an IPC namespace of its own: bind the host's.
   if (type === 'mqueue' && userNs && !created.has('ipc')) {
+    if (input.facts.sourceKind('/dev/mqueue') === 'missing') throw new RuntsError(`config.json: /mounts/${i}: mqueue in a user namespace needs an IPC namespace of its own (add {"type": "ipc"}), or the host's /dev/mqueue to bind, which this host lacks`);
     type = 'bind';
     source = '/dev/mqueue';
     flags |= MS.BIND;
