@@ -138,3 +138,16 @@ t.test('no cgroup (rootless without one): the cgroup mount is an empty read-only
   t.same(find(p, 'mount', (i) => i.args[1].startsWith('/sys/fs/cgroup')).map((i) => i.args[2]), ['tmpfs']);
   t.ok(find(p, 'remount', (i) => i.args[0] === '/sys/fs/cgroup' && (Number(i.args[1]) & MS.RDONLY) !== 0).length);
 });
+
+t.test('runts itself in a user namespace (rootless podman): devices bound and sysfs bound without a config user namespace', async (t) => {
+  const c = defaultSpec();
+  c.process!.terminal = false;
+  c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== 'network');
+  const p = compile({ config: c, bundle: '/b', barrier: '/x', facts: { ...facts, inUserNs: true } });
+  t.equal(find(p, 'mknod').length, 0, 'no mknod');
+  t.equal(find(p, 'bind-dev').length, 6);
+  t.equal(find(p, 'mount', (i) => i.args[1] === '/sys')[0].args[0], '/sys', 'sysfs: the host\'s /sys');
+  t.equal(find(p, 'become-root').length, 0, 'no user namespace of its own to become root in');
+  const host = compile({ config: c, bundle: '/b', barrier: '/x', facts: { ...facts, inUserNs: false } });
+  t.equal(find(host, 'mknod').length, 6, 'in the initial namespace: mknod as before');
+});
