@@ -27,6 +27,7 @@ let io = '';
 let seq = 0;
 const subLines: string[] = []; // lines added to /etc/subuid and /etc/subgid
 const ids = new Set<string>();
+let subStart = -1; // the subordinate range added for the user (65536 ids), once added
 
 function sh(cmd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -41,7 +42,8 @@ function userPids(): number[] {
     try {
       const st = fs.readFileSync(`/proc/${n}/status`, 'utf8');
       const u = /^Uid:\s+(\d+)\s+(\d+)/m.exec(st);
-      if (u && (Number(u[1]) === uid || Number(u[2]) === uid) && !/^State:\s+Z/m.test(st)) out.push(Number(n));
+      const mine = (id: number) => id === uid || (subStart >= 0 && id >= subStart && id < subStart + 65536);
+      if (u && (mine(Number(u[1])) || mine(Number(u[2]))) && !/^State:\s+Z/m.test(st)) out.push(Number(n));
     } catch {
       /* gone */
     }
@@ -233,6 +235,7 @@ t.test(skip ? `rootless e2e (skipped: ${skip})` : 'rootless e2e as an unprivileg
       }
     }
     const line = `${USER}:${start}:65536`;
+    subStart = start;
     subLines.push(line);
     t.teardown(removeSubLines);
     for (const file of ['/etc/subuid', '/etc/subgid']) {
@@ -257,6 +260,25 @@ t.test(skip ? `rootless e2e (skipped: ${skip})` : 'rootless e2e as an unprivileg
     t.equal(e.stdout.trim(), '1000', e.stderr);
     t.equal(asUser(['delete', '--force', id]).status, 0);
     await nothingLeft(t, id, bundle);
+
+    // Root of the container a subordinate id, not the caller: the init
+    // reaches the 0700 state directory through the barrier it opened as
+    // the caller, before the user namespace.
+    const sub = [{ containerID: 0, hostID: start, size: 65536 }];
+    const other = userBundle(t, ['sleep', '60'], (c) => {
+      c.linux.uidMappings = sub;
+      c.linux.gidMappings = sub;
+    });
+    const id2 = newId();
+    const r2 = asUser(['create', '--bundle', other, id2]);
+    t.equal(r2.status, 0, r2.stderr);
+    const pid2 = JSON.parse(asUser(['state', id2]).stdout || '{}').pid as number;
+    t.equal(statusField(pid2, 'Uid')?.split(/\s+/)[0], String(start), 'container root is the first subordinate uid');
+    const s2 = asUser(['start', id2]);
+    t.equal(s2.status, 0, s2.stderr);
+    t.equal(asUser(['exec', id2, 'id', '-u']).stdout.trim(), '0');
+    t.equal(asUser(['delete', '--force', id2]).status, 0);
+    await nothingLeft(t, id2, other);
   });
 
   t.test('refused, in one line naming the field, with nothing left', async (t) => {
