@@ -290,6 +290,7 @@ t.test(skip ? `rootless e2e (skipped: ${skip})` : 'rootless e2e as an unprivileg
         delete c.linux.uidMappings;
         delete c.linux.gidMappings;
       }, /^runts: config\.json: \/linux\/namespaces: running without root needs a user namespace/],
+      ['a device the host lacks (bound, not made)', (c) => (c.linux.devices = [{ path: '/dev/runts-rl-none', type: 'c', major: 1, minor: 3 }]), /^runts: create: bind device \/dev\/runts-rl-none: ENOENT/],
       ['a limit without a writable cgroup', (c) => (c.linux.resources = { pids: { limit: 10 } }), /^runts: config\.json: \/linux\/resources\/pids: rootless: limits need a cgroup this user may write, and create cgroup \/runts\/\S+: EACCES$/m],
     ];
     for (const [what, edit, re] of cases) {
