@@ -194,10 +194,43 @@ static int global_option(int argc, char **argv, int *i, struct command *c, int s
 	return 1;
 }
 
+/* --root's default, as src/rootless.ts's defaultRoot under --rootless
+ * auto: /run/runts, or $XDG_RUNTIME_DIR/runts for a caller that is not root
+ * over the host (not root, or root of a user namespace, unless USER says
+ * root). NULL where Node says why there is none. */
+static const char *default_root(void)
+{
+	static char buf[4096];
+	uid_t euid = geteuid();
+	int initial = 1;
+	char map[256] = "";
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, map, sizeof map - 1);
+		close(fd);
+		if (n > 0) {
+			map[n] = '\0';
+			unsigned long a, b, len;
+			char extra;
+			initial = sscanf(map, " %lu %lu %lu %c", &a, &b, &len, &extra) == 3 && a == 0 && b == 0 &&
+				  len == 4294967295UL;
+		}
+	}
+	if (euid == 0 && initial)
+		return "/run/runts";
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *user = getenv("USER");
+	if (xdg && *xdg && (euid != 0 || !user || strcmp(user, "root"))) {
+		if (snprintf(buf, sizeof buf, "%s/runts", xdg) >= (int)sizeof buf)
+			return NULL;
+		return buf;
+	}
+	return euid != 0 ? NULL : "/run/runts";
+}
+
 static int parse(int argc, char **argv, struct command *c)
 {
 	int seen[3] = {0, 0, 0}, forced = 0, i = 1;
-	c->root = "/run/runts";
+	c->root = NULL;
 	for (; i < argc && argv[i][0] == '-'; i++)
 		if (!global_option(argc, argv, &i, c, seen))
 			return 0;
@@ -247,6 +280,8 @@ static int parse(int argc, char **argv, struct command *c)
 			return 0;
 		}
 	}
+	if (!c->root && !(c->root = default_root()))
+		return 0;
 	if (c->verb == LIST)
 		return 1;
 	return c->id && valid_id(c->id);

@@ -81,6 +81,7 @@ struct clone3_args {
 static int sync_fd = -1;    /* the socket to the runtime (CLOEXEC) */
 static int root_fd = -1;    /* O_PATH dir set by `root`; closed at pivot/chroot */
 static int barrier_fd = -1; /* O_PATH fifo set by `open-barrier` */
+static const char *made_fifo; /* `mkfifo PATH`: barrier_fd is already open on it */
 static int console_fd = -1; /* connected --console-socket, set by `console-connect` */
 static int listener_fd = -1; /* seccomp notification fd, from `seccomp` with NEW_LISTENER */
 static int start_fd = -1;   /* the barrier fifo's write end after `wait-barrier`: runts start reads it */
@@ -1309,7 +1310,12 @@ static void op_personality(const struct op *o)
 static void op_open_barrier(const struct op *o)
 {
 	/* O_PATH: does not block and does not count as a writer; the real
-	 * open happens in wait-barrier, after pivot, through /proc/self/fd. */
+	 * open happens in wait-barrier, after pivot, through /proc/self/fd.
+	 * The fifo this init made is open already, from before any namespace
+	 * (as the caller: rootless, a container root mapped to another uid
+	 * could not reach the 0700 state directory). */
+	if (barrier_fd >= 0 && made_fifo && !strcmp(made_fifo, ARG(o, 0)))
+		return;
 	xclose(&barrier_fd);
 	barrier_fd = open(ARG(o, 0), O_PATH | O_CLOEXEC);
 	if (barrier_fd < 0)
@@ -2496,7 +2502,25 @@ int main(int argc, char **argv)
 	 * caller (the preserved ones sit below it), or the locks above, done
 	 * with: none may reach the waiting container process (CVE-2024-21626
 	 * class). */
-	if (close_from(sync_fd + 1, &waiter_fd, 1) < 0)
+	/* The barrier, opened here while we are still the caller (O_PATH;
+	 * `open-barrier` of the same path takes it: docs/init-protocol.md). */
+	if (st.fifo) {
+		/* Above the socket, never on a free stdio number. */
+		int fd = open(st.fifo, O_PATH | O_CLOEXEC);
+		barrier_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, sync_fd + 1);
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = err;
+		if (barrier_fd < 0) {
+			char label[PATH_MAX + 32];
+			snprintf(label, sizeof label, "make the start barrier %s", st.fifo);
+			fail(label, errno);
+		}
+		made_fifo = st.fifo;
+	}
+	int keep[2] = {waiter_fd, barrier_fd};
+	if (close_from(sync_fd + 1, keep, 2) < 0)
 		fail("close inherited fds", errno);
 
 	for (int i = 0; i < st.ncgroups; i++)

@@ -10,12 +10,12 @@ import { exitNow, exitThroughNode } from './sys/exit';
 // knows which of them take a value, to find the command word.
 export function globalOptions(y: Argv): Argv {
   return y
-    .option('root', { type: 'string', default: '/run/runts', describe: 'directory for container state', global: true })
+    .option('root', { type: 'string', describe: 'directory for container state (default /run/runts; rootless: $XDG_RUNTIME_DIR/runts)', global: true })
     .option('log', { type: 'string', describe: 'append log lines to this file', global: true })
     .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log line format', global: true })
     .option('debug', { type: 'boolean', default: false, describe: 'log debug messages', global: true })
     .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use systemd to manage cgroups', global: true })
-    .option('rootless', { type: 'string', describe: 'accepted for runc compatibility', global: true, hidden: true })
+    .option('rootless', { type: 'string', default: 'auto', describe: 'rootless mode: true, false or auto (auto: when not root over the host); docs/rootless.md', global: true })
     .option('criu', { type: 'string', default: 'criu', describe: 'the criu binary checkpoint and restore run (a path, or a name on PATH)', global: true });
 }
 
@@ -67,6 +67,7 @@ async function runCommand(argv: string[]): Promise<void> {
     if (fast) {
       const a = fast.args;
       configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
+      resolveGlobals(a, argv[argv.findIndex((w) => w in COMMAND_FILES)]);
       await fast.module.handler(a);
       return;
     }
@@ -74,6 +75,17 @@ async function runCommand(argv: string[]): Promise<void> {
     report(err);
   }
   await parseWithYargs(argv);
+}
+
+// --rootless to a boolean, and --root's default (src/rootless.ts), which,
+// as runc's, depends on who runs runts, not on the flag (bin/runts's own
+// commands, native/direct.c, pick it so too). Commands that keep no state
+// need no root.
+const STATELESS = ['spec', 'features', 'help', 'h'];
+function resolveGlobals(a: Record<string, unknown>, command: string | undefined): void {
+  const { defaultRoot, isRootless } = require('./rootless') as typeof import('./rootless');
+  a.rootless = isRootless(a.rootless);
+  if (a.root === undefined && !STATELESS.includes(command ?? '')) a.root = defaultRoot(isRootless('auto'));
 }
 
 function report(err: unknown): never {
@@ -91,7 +103,10 @@ async function parseWithYargs(argv: string[]): Promise<void> {
   let y = globalOptions(yargs(argv)
     .scriptName('runts')
     .usage('runts [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.'))
-    .middleware((a) => configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean }))
+    .middleware((a) => {
+      configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
+      resolveGlobals(a, String(a._[0] ?? ''));
+    })
     .version(false)
     .help('help')
     .alias('help', 'h')

@@ -19,6 +19,7 @@ import './container/launch'; // the init's path: start and delete lock through i
 import './cgroups/freezer'; // state, kill and list ask it whether a running container is paused
 import { readStat } from './sys/proc';
 import { isoNow } from './log';
+import { defaultRoot, isRootless } from './rootless'; // every command resolves --rootless and --root's default
 
 const LIGHT_COMMAND_LINES = [
   ['--root', '/run/r', '--log', '/b/log', '--log-format', 'json', 'start', 'id'],
@@ -31,6 +32,7 @@ const LIGHT_COMMAND_LINES = [
 
 export function warmUpLight(): void {
   for (const argv of LIGHT_COMMAND_LINES) fastParse(argv, globalOptions);
+  defaultRoot(isRootless('auto'), { XDG_RUNTIME_DIR: '/run/user/0' });
   // state, list and kill over two made-up containers whose process is this
   // one: one created (its barrier is a plain file here), one running.
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-warm-up-'));

@@ -38,8 +38,19 @@ export function defaultSpec(opts: DefaultSpecOptions = {}): Config {
   return config;
 }
 
+// The CLI's default root (src/rootless.ts); undefined where it has none, so
+// that each command reports that itself.
+function apiDefaultRoot(): string | undefined {
+  const { defaultRoot, isRootless } = require('../rootless') as typeof import('../rootless');
+  try {
+    return defaultRoot(isRootless('auto'));
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RuntimeOptions {
-  root?: string; // --root (default /run/runts)
+  root?: string; // --root (default as the CLI's: /run/runts, or $XDG_RUNTIME_DIR/runts rootless)
   runts?: string; // the runts binary (default: bin/runts of this package)
   systemdCgroup?: boolean; // --systemd-cgroup
   criu?: string; // --criu: the criu binary of checkpoint and restore (default criu on PATH)
@@ -160,14 +171,14 @@ interface Ran {
 }
 
 export class Runtime {
-  readonly root: string;
+  readonly root: string | undefined; // undefined: the CLI's default, which it could not find (it says why)
   readonly runts: string;
   private readonly systemdCgroup: boolean;
   private readonly criu?: string;
   private readonly onWarning: (message: string) => void;
 
   constructor(opts: RuntimeOptions = {}) {
-    this.root = opts.root ?? '/run/runts';
+    this.root = opts.root ?? apiDefaultRoot();
     this.runts = opts.runts ?? DEFAULT_RUNTS;
     this.systemdCgroup = !!opts.systemdCgroup;
     this.criu = opts.criu;
@@ -180,7 +191,7 @@ export class Runtime {
   // the container is created).
   spawnRunts(args: string[], stdio: StdioValue[], extraFds = 0): { child: ChildProcess; log: Log } {
     const log = new Log(this.onWarning);
-    const global = ['--root', this.root, ...(this.systemdCgroup ? ['--systemd-cgroup'] : []), ...(this.criu ? ['--criu', this.criu] : []), '--log', log.file, '--log-format', 'json'];
+    const global = [...(this.root !== undefined ? ['--root', this.root] : []), ...(this.systemdCgroup ? ['--systemd-cgroup'] : []), ...(this.criu ? ['--criu', this.criu] : []), '--log', log.file, '--log-format', 'json'];
     const all = [...stdio, ...Array(extraFds).fill('pipe')] as StdioOptions;
     return { child: spawn(this.runts, [...global, ...args], { stdio: all }), log };
   }

@@ -5,6 +5,7 @@ export interface GlobalArgs {
   logFormat?: string;
   debug?: boolean;
   systemdCgroup?: boolean;
+  rootless?: boolean; // resolved from --rootless true|false|auto (src/rootless.ts)
 }
 
 export interface IdArgs extends GlobalArgs {

@@ -41,6 +41,7 @@ export function toCreateOptions(a: CreateArgs) {
     preserveFds: a.preserveFds,
     noSubreaper: a.noSubreaper,
     systemdCgroup: a.systemdCgroup,
+    rootless: a.rootless,
   };
 }
 

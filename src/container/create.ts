@@ -19,9 +19,10 @@ import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
 import { barrierPath, containerDir, creatingFile, detachHostMounts, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
-import { removeFile } from '../sys/files';
+import { mkdirParents, removeFile } from '../sys/files';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
+import { checkMappings, MapPlan, writeRootlessMaps } from '../rootless';
 
 export interface CreateOptions {
   root: string;
@@ -44,6 +45,9 @@ export interface CreateOptions {
   // Keep the container locked after create returns (Created.lock): run
   // starts the container with the same lock.
   keepLock?: boolean;
+  // Rootless mode (--rootless, src/rootless.ts): a cgroup it may not make or
+  // join is done without, when the config sets no resources; state is 0700.
+  rootless?: boolean;
 }
 
 export interface Created {
@@ -81,6 +85,59 @@ function checkOptions(config: Config, opts: CreateOptions): void {
   }
 }
 
+// A caller that is not root holds no capability outside the user namespace
+// the init makes: the config must have one, with mappings it may write.
+function checkRootless(config: Config): MapPlan | undefined {
+  if ((process.geteuid?.() ?? 0) === 0) return undefined;
+  const { created, joined } = namespacesOf(config);
+  if (joined.some((n) => n.type === 'user')) return undefined;
+  if (!created.has('user')) {
+    throw new RuntsError('config.json: /linux/namespaces: running without root needs a user namespace (add {"type": "user"}, as `runts spec --rootless` does)', { file: 'config.json', pointer: '/linux/namespaces' });
+  }
+  return checkMappings(config.linux?.uidMappings, config.linux?.gidMappings);
+}
+
+// Fields of linux.resources that need a cgroup of the container's own.
+// Device rules do not: without a cgroup the user namespace still refuses
+// mknod, and the devices are the host's own nodes, bound (docs/rootless.md).
+function setsResources(config: Config): string | undefined {
+  const r = (config.linux?.resources ?? {}) as Record<string, unknown>;
+  return Object.keys(r).find((k) => k !== 'devices' && r[k] !== undefined && r[k] !== null && !(typeof r[k] === 'object' && Object.keys(r[k] as object).length === 0));
+}
+
+const PERMISSION = ['EACCES', 'EPERM', 'EROFS'];
+
+// Rootless: the cgroup directories made here, before the init starts, so
+// that a permission error can mean "no cgroup" rather than a failed create
+// (as runc does). Joining needs the directory's procs file writable.
+// undefined: no cgroup.
+function rootlessCgroup(config: Config, cgPath: string, layout: ReturnType<typeof detectLayout>): CgroupRecord | undefined {
+  let record: CgroupRecord;
+  try {
+    record = createCgroup(cgPath, layout);
+  } catch (err) {
+    return noCgroup(config, err as RuntsError);
+  }
+  for (const dir of record.dirs) {
+    const procs = fs.existsSync(path.join(dir, 'tasks')) ? 'tasks' : 'cgroup.procs';
+    try {
+      fs.accessSync(path.join(dir, procs), fs.constants.W_OK);
+    } catch (err) {
+      removeCgroup(record);
+      return noCgroup(config, new RuntsError(`join cgroup ${path.join(dir, procs)}: ${(err as NodeJS.ErrnoException).code}`));
+    }
+  }
+  return record;
+}
+
+function noCgroup(config: Config, err: RuntsError): undefined {
+  if (!PERMISSION.includes(err.code ?? '')) throw err;
+  const field = setsResources(config);
+  if (field) throw new RuntsError(`config.json: /linux/resources/${field}: rootless: limits need a cgroup this user may write, and ${err.message}`, { file: 'config.json', pointer: `/linux/resources/${field}` });
+  debug(`rootless: running without a cgroup (${err.message})`);
+  return undefined;
+}
+
 function writeMaps(pid: number, config: Config): void {
   const fmt = (m: { containerID: number; hostID: number; size: number }[] = []) =>
     m.map((x) => `${x.containerID} ${x.hostID} ${x.size}`).join('\n') + '\n';
@@ -112,6 +169,7 @@ export function seccompState(config: Config, state: State, pid = state.pid): str
 export function dryRun(opts: CreateOptions, format: 'text' | 'json' = 'text'): string {
   const { config, bundle } = loadBundleConfig(opts.bundle);
   checkOptions(config, opts);
+  checkRootless(config);
   const dir = containerDir(opts.root, opts.id);
   const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
   const layout = detectLayout();
@@ -129,13 +187,21 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   step('create: begin');
   const { config, bundle } = loadBundleConfig(opts.bundle);
   checkOptions(config, opts);
+  const maps = checkRootless(config);
   step('create: config valid');
   const dir = containerDir(opts.root, opts.id);
   // 0711: the container's user must reach the barrier fifo; nobody may list.
-  fs.mkdirSync(opts.root, { recursive: true, mode: 0o711 });
-  if ((fs.statSync(opts.root).mode & 0o011) !== 0o011) fs.chmodSync(opts.root, 0o711);
+  // Rootless, 0700: the init opens the fifo (O_PATH) while it is still the
+  // caller's uid, and other users are kept out altogether.
+  const mode = opts.rootless ? 0o700 : 0o711;
   try {
-    fs.mkdirSync(dir, { mode: 0o711 });
+    mkdirParents(opts.root, mode);
+  } catch (err) {
+    throw new RuntsError(`create the state directory ${opts.root}: ${(err as NodeJS.ErrnoException).code}${opts.rootless ? ' (rootless: pass --root or set XDG_RUNTIME_DIR to a directory of yours)' : ''}`);
+  }
+  if (!opts.rootless && (fs.statSync(opts.root).mode & 0o011) !== 0o011) fs.chmodSync(opts.root, 0o711);
+  try {
+    fs.mkdirSync(dir, { mode });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntsError(`container "${opts.id}" already exists`);
     throw new RuntsError(`create state directory ${dir}: ${(err as NodeJS.ErrnoException).code}`);
@@ -155,8 +221,11 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   try {
     const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
     const layout = detectLayout();
-    const cgDirs = plannedDirs(cgPath, layout);
-    const cgDirPaths = cgDirs.map((d) => d.dir);
+    // Rootless: made (or found impossible) here first; undefined: no cgroup.
+    const own = opts.rootless ? { record: rootlessCgroup(config, cgPath, layout) } : undefined;
+    if (own) cgroup = own.record;
+    const cgDirs = own ? [] : plannedDirs(cgPath, layout);
+    const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its
@@ -168,7 +237,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       preserveFds: opts.preserveFds ?? 0,
       stdio,
       cgroupDirs: cgDirPaths,
-      makeCgroups: { path: cgPath, dirs: cgDirs, inJs: () => createCgroup(cgPath, layout) },
+      makeCgroups: own ? undefined : { path: cgPath, dirs: cgDirs, inJs: () => createCgroup(cgPath, layout) },
       cgroup2Now: cgroup2JoinNow(
         namespaces.created.has('user') || namespaces.joined.some((n) => n.type === 'user'),
         namespaces.joined.some((n) => n.type === 'cgroup'),
@@ -202,10 +271,12 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     // so later edits of the bundle don't reach a created container.
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     step('create: plan compiled');
-    cgroup = init.cgroup()!;
-    fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
-    step('create: cgroup made');
-    applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+    if (!own) cgroup = init.cgroup()!;
+    if (cgroup) {
+      fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
+      step('create: cgroup made');
+      applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+    }
     // The hooks of create see the container as created (as runtime-tools expects).
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
     const { created } = namespaces;
@@ -214,7 +285,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     launched = await init.run(planBytes, {
       sync: (name, ctx) => {
         if (name === 'usermap') {
-          writeMaps(ctx.stage0Pid, config);
+          if (maps) writeRootlessMaps(ctx.stage0Pid, config.linux?.uidMappings ?? [], config.linux?.gidMappings ?? [], maps);
+          else writeMaps(ctx.stage0Pid, config);
           return '';
         }
         if (name === 'createRuntime') {
@@ -251,7 +323,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       hostMounts,
       owner: String(process.getuid?.() ?? 0),
     };
-    const freezer = new Placement(cgroup, layout).freezer();
+    const freezer = cgroup && new Placement(cgroup, layout).freezer();
     writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
     removeFile(creatingFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);

@@ -11,8 +11,8 @@ export function statsEvent(root: string, id: string): string {
   const saved = readSaved(root, id);
   const status = statusOf(saved, containerDir(root, id));
   if (status === 'stopped') throw new RuntsError(`container "${id}" is not running`);
-  if (!saved.cgroup) throw new RuntsError(`container "${id}" has no cgroup`);
-  return toJson({ type: 'stats', id, data: collectStats(saved.cgroup) }) + '\n';
+  // A rootless container may have no cgroup (docs/rootless.md): no figures.
+  return toJson({ type: 'stats', id, data: saved.cgroup ? collectStats(saved.cgroup) : {} }) + '\n';
 }
 
 export interface EventsOptions {
@@ -26,18 +26,17 @@ export function streamEvents(root: string, id: string, opts: EventsOptions): Pro
   const dir = containerDir(root, id);
   const saved = readSaved(root, id);
   if (statusOf(saved, dir) === 'stopped') throw new RuntsError(`container "${id}" is not running`);
-  if (!saved.cgroup) throw new RuntsError(`container "${id}" has no cgroup`);
   const cgroup = saved.cgroup;
   const write = opts.write ?? ((line: string) => print(line));
-  let ooms = oomKillCount(cgroup) ?? 0n;
+  let ooms = (cgroup && oomKillCount(cgroup)) ?? 0n;
   const checkOom = () => {
-    const n = oomKillCount(cgroup);
+    const n = cgroup && oomKillCount(cgroup);
     if (n === undefined) return;
     for (; ooms < n; ooms++) write(toJson({ type: 'oom', id }) + '\n');
   };
   const stats = () => {
     try {
-      write(toJson({ type: 'stats', id, data: collectStats(cgroup) }) + '\n');
+      write(toJson({ type: 'stats', id, data: cgroup ? collectStats(cgroup) : {} }) + '\n');
     } catch {
       /* the cgroup went away between two checks */
     }

@@ -8,8 +8,24 @@ export function containerPids(root: string, id: string): number[] {
   const saved = readSaved(root, id);
   const status = statusOf(saved, containerDir(root, id));
   if (status === 'stopped') throw new RuntsError(`cannot list processes of container "${id}": it is stopped`);
-  if (!saved.cgroup) return [saved.pid];
+  if (!saved.cgroup) return pidNamespaceMembers(saved.pid, !!saved.pidNamespace).sort((a, b) => a - b);
   return allPids(saved.cgroup).sort((a, b) => a - b);
+}
+
+// Without a cgroup (rootless, docs/rootless.md): the processes of the
+// container's own pid namespace, or only its first process without one.
+function pidNamespaceMembers(pid: number, ownNs: boolean): number[] {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const nsOf = (p: number | string) => {
+    try {
+      return fs.readlinkSync(`/proc/${p}/ns/pid`);
+    } catch {
+      return undefined;
+    }
+  };
+  const ns = ownNs ? nsOf(pid) : undefined;
+  if (!ns) return [pid];
+  return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n) && nsOf(n) === ns).map(Number);
 }
 
 // Keep the header and the lines of `ps` output whose PID is in pids.

@@ -20,6 +20,10 @@ export interface HostFacts {
   sourceKind: (hostPath: string) => 'dir' | 'file' | 'missing';
   // HOME for a uid, from the container's own /etc/passwd.
   homeOf: (uid: number) => string | undefined;
+  // runts itself runs in a user namespace that is not the initial one (as
+  // under rootless podman): the kernel then refuses mknod and the other
+  // mounts below as it does in a user namespace of the config's.
+  inUserNs?: boolean;
 }
 
 export interface CompileInput {
@@ -83,6 +87,9 @@ export function compile(input: CompileInput): Instruction[] {
   // delete detaches the whole tree under the rootfs (see ownsMounts).
   const hasMountNs = created.has('mount') || joined.some((n) => n.type === 'mount');
   const userNs = created.has('user') || joined.some((n) => n.type === 'user');
+  // What the kernel refuses to root of a user namespace (mknod, sysfs and
+  // mqueue without their own namespaces) it refuses in either.
+  const restricted = userNs || !!facts.inUserNs;
   const plan: Instruction[] = [];
   const add = (i: Instruction) => plan.push(i);
 
@@ -147,7 +154,7 @@ export function compile(input: CompileInput): Instruction[] {
     const d = clean(m.destination);
     if (d === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind'))) devBound = true;
     if (d === '/dev/pts' && m.type === 'devpts') devptsMounted = true;
-    compileMount(m, i, input, created, userNs, idmaps.get(i)).forEach(add);
+    compileMount(m, i, input, created, restricted, idmaps.get(i)).forEach(add);
   });
 
   // Devices: the spec's defaults, then linux.devices. In a user namespace
@@ -162,7 +169,7 @@ export function compile(input: CompileInput): Instruction[] {
     if (devptsMounted) devices.delete('/dev/ptmx');
     for (const [p, dev] of devices) {
       const type = dev.type === 'u' ? 'c' : dev.type;
-      if (userNs && type !== 'p') {
+      if (restricted && type !== 'p') {
         add(ins('bind-dev', `bind device ${p}`, p, p));
       } else {
         add(ins('mknod', `create device ${p}`, p, type, dev.major ?? 0, dev.minor ?? 0, dev.fileMode ?? 0o666, dev.uid ?? 0, dev.gid ?? 0));
@@ -372,7 +379,7 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
   let type = m.type ?? '';
   let source = m.source ?? '';
   let flags = opts.flags;
-  const data = opts.data.join(',');
+  let data = opts.data.join(',');
   const isBind = type === 'bind' || (flags & MS.BIND) !== 0;
 
   // sysfs needs its own network namespace when in a user namespace: bind the host's instead.
@@ -380,6 +387,26 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
     type = 'bind';
     source = '/sys';
     flags |= MS.BIND | MS.REC;
+  }
+
+  // mqueue likewise needs an IPC namespace of its own: bind the host's.
+  if (type === 'mqueue' && userNs && !created.has('ipc')) {
+    if (input.facts.sourceKind('/dev/mqueue') === 'missing') throw new RuntsError(`config.json: /mounts/${i}: mqueue in a user namespace needs an IPC namespace of its own (add {"type": "ipc"}), or the host's /dev/mqueue to bind, which this host lacks`);
+    type = 'bind';
+    source = '/dev/mqueue';
+    flags |= MS.BIND;
+  }
+  // devpts refuses a gid= that the user namespace does not map (gid=5,
+  // tty, where only the caller's own gid is): leave the option out, as
+  // runc's rootless spec does.
+  if (type === 'devpts' && created.has('user') && input.config.linux?.gidMappings) {
+    const maps = input.config.linux.gidMappings;
+    const mapped = (g: number) => maps.some((m) => g >= m.containerID && g < m.containerID + m.size);
+    const kept = opts.data.filter((o) => !/^gid=\d+$/.test(o) || mapped(Number(o.slice(4))));
+    if (kept.length !== opts.data.length) {
+      input.debug?.(`devpts on ${dest}: ${opts.data.filter((o) => !kept.includes(o)).join(',')} left out: that gid is not mapped in the user namespace`);
+      data = kept.join(',');
+    }
   }
 
   if (type === 'cgroup' || type === 'cgroup2') return compileCgroupMount(dest, flags, input);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CgroupRecord } from '../cgroups';
 import type { CgroupMountSource, HostFacts } from './compile';
+import { inInitialUserNs } from '../rootless';
 
 function cgroupMountSources(record: CgroupRecord | undefined): CgroupMountSource[] {
   if (!record) return [];
@@ -42,5 +43,6 @@ export function hostFacts(rootfs: string, cgroup: CgroupRecord | undefined): Hos
       }
     },
     homeOf: (uid) => homeFrom(rootfs, uid),
+    inUserNs: !inInitialUserNs(),
   };
 }

@@ -1,6 +1,7 @@
 // Small files, read and removed the cheap way: list reads two files for
 // every container, and start and delete remove a few.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { runtsAddon } from './addon';
 
 // In one call to the addon where it is loaded (native/addon.c, readFile):
@@ -34,5 +35,33 @@ export function removeFile(file: string): void {
     fs.unlinkSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+// mkdir -p, each missing directory with mode. Not fs.mkdirSync's
+// recursive mode: under a path where mkdir says ENOENT for ever (below
+// /proc, say) that one loops without end.
+export function mkdirParents(dir: string, mode: number): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      fs.mkdirSync(d, { mode });
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        if (!fs.statSync(d).isDirectory()) throw Object.assign(new Error(`${d}: not a directory`), { code: 'ENOTDIR' });
+        break;
+      }
+      if (code !== 'ENOENT' || d === path.dirname(d)) throw err;
+      missing.push(d);
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d, { mode });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
 }

@@ -1184,3 +1184,97 @@ ctrdTest('nothing left behind: no container, runts state, shim or cgroup of ours
   });
   t.same(children, [], 'no container cgroup under /<namespace> in any hierarchy');
 });
+
+// ---------------------------------------------------------------- rootless podman
+
+// An unprivileged user (made here, removed after) with subordinate ids in
+// /etc/subuid and /etc/subgid (lines added here, removed after) runs
+// rootless podman with the installed runts as its runtime: vfs storage in a
+// home of its own, --network none, the cgroupfs manager (runts runs
+// without a cgroup: docs/rootless.md). runts then runs as root of podman's
+// user namespace, not of the initial one.
+const ROOTLESS_PODMAN_SKIP = PODMAN_SKIP
+  ?? (Number(readTrim('/proc/sys/user/max_user_namespaces') ?? '0') === 0 ? 'the host allows no user namespaces (max_user_namespaces is 0)' : undefined)
+  ?? (['runuser', 'useradd', 'userdel', 'newuidmap', 'newgidmap'].every((c) => which(c)) ? undefined : 'runuser, useradd or newuidmap/newgidmap missing');
+
+t.test('rootless podman: an unprivileged user runs podman --runtime runts', { skip: ROOTLESS_PODMAN_SKIP ? `rootless podman unavailable: ${ROOTLESS_PODMAN_SKIP}` : false }, async (t) => {
+  const user = `runts-rl-${process.pid}-p`;
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-e2e-rlpodman-'));
+  fs.chmodSync(base, 0o755);
+  let uid = -1;
+  let start = 0;
+  const line = () => `${user}:${start}:65536`;
+  // Processes of the user, and of its subordinate ids (the user is ours, and so are they).
+  const ours = () => fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
+    const u = /^Uid:\s+(\d+)/m.exec(readTrim(`/proc/${pid}/status`) ?? '');
+    const id = u ? Number(u[1]) : -1;
+    return uid >= 0 && (id === uid || (start > 0 && id >= start && id < start + 65536));
+  });
+  const cleanup = () => {
+    if (uid >= 0) killAll(ours());
+    for (const file of ['/etc/subuid', '/etc/subgid']) {
+      const text = readTrim(file);
+      if (text !== undefined && start > 0) fs.writeFileSync(file, text.split('\n').filter((l) => l !== line()).join('\n') + '\n');
+    }
+    if (uid >= 0) runCmd('userdel', [user]);
+    uid = -1;
+    fs.rmSync(base, { recursive: true, force: true });
+  };
+  t.teardown(cleanup);
+  process.once('exit', cleanup);
+
+  const home = path.join(base, 'home');
+  const xdg = path.join(base, 'xdg');
+  const add = runCmd('useradd', ['--system', '--no-create-home', '--home-dir', home, '--shell', '/bin/sh', user]);
+  if (!t.equal(add.status, 0, 'useradd', { stderr: add.stderr })) return;
+  uid = Number(runCmd('id', ['-u', user]).stdout.trim());
+  const gid = Number(runCmd('id', ['-g', user]).stdout.trim());
+  start = 500000;
+  for (const file of ['/etc/subuid', '/etc/subgid']) {
+    for (const l of (readTrim(file) ?? '').split('\n')) {
+      const f = l.split(':');
+      if (f.length === 3) start = Math.max(start, Number(f[1]) + Number(f[2]));
+    }
+  }
+  for (const file of ['/etc/subuid', '/etc/subgid']) {
+    const text = readTrim(file) ?? '';
+    fs.writeFileSync(file, `${text ? text + '\n' : ''}${line()}\n`);
+  }
+  fs.mkdirSync(home, { mode: 0o700 });
+  fs.mkdirSync(xdg, { mode: 0o700 });
+  const conf = path.join(base, 'containers.conf');
+  fs.writeFileSync(conf, '[engine]\nlock_type = "file"\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n');
+  const storageConf = path.join(base, 'storage.conf');
+  fs.writeFileSync(storageConf, `[storage]\ndriver = "vfs"\ngraphroot = "${home}/storage"\nrunroot = "${xdg}/containers"\n`);
+  const tar = path.join(base, 'bb.tar');
+  const tr = runCmd('tar', ['-C', rootfsTemplate(), '--numeric-owner', '-cf', tar, '.']);
+  if (!t.equal(tr.status, 0, 'tar of the rootfs', { stderr: tr.stderr })) return;
+  for (const p of [home, xdg, tar]) fs.chownSync(p, uid, gid);
+  const runtime = installedRunts();
+  const env = ['HOME=' + home, 'XDG_RUNTIME_DIR=' + xdg, 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', 'CONTAINERS_CONF=' + conf, 'CONTAINERS_STORAGE_CONF=' + storageConf];
+  const podmanAs = (args: string[], timeout = 60000) =>
+    runCmd('runuser', ['-u', user, '--', 'env', '-i', ...env, 'podman', '--runtime', runtime, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', ...args], { timeout, cwd: base });
+  const imp = podmanAs(['import', tar, 'localhost/runts-e2e-bb:latest'], 120000);
+  if (!t.equal(imp.status, 0, 'podman import as the user', { stderr: imp.stderr })) return;
+
+  const r = podmanAs(['run', '--rm', '--network', 'none', 'localhost/runts-e2e-bb:latest', 'sh', '-c', 'id; cat /proc/self/uid_map']);
+  t.equal(r.status, 0, 'podman run --rm', { stderr: r.stderr });
+  const out = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  t.same(out[0], ['uid=0(root)', 'gid=0(root)'], 'root inside');
+  t.same(out.slice(1), [['0', String(uid), '1'], ['1', String(start), '65536']], 'podman\'s mapping: the user, then its subordinate range');
+
+  const d = podmanAs(['run', '-d', '--network', 'none', 'localhost/runts-e2e-bb:latest', 'sleep', '60']);
+  t.equal(d.status, 0, 'podman run -d', { stderr: d.stderr });
+  const id = d.stdout.trim().split('\n').pop() ?? '';
+  const pid = Number(podmanAs(['inspect', '--format', '{{.State.Pid}}', id]).stdout.trim());
+  t.ok(pid > 0, 'a pid');
+  t.equal(procStatus(pid)?.Uid?.split(/\s+/)[0], String(uid), 'on the host the container\'s root is the user');
+  const e = podmanAs(['exec', id, 'id', '-u']);
+  t.equal(e.stdout.trim(), '0', 'podman exec', { stderr: e.stderr });
+  const rm = podmanAs(['rm', '--force', '--time', '0', id]);
+  t.equal(rm.status, 0, 'podman rm --force', { stderr: rm.stderr });
+  t.ok(await waitFor(() => !isAlive(pid), 5000), 'the container process is gone');
+  const runtsRoot = path.join(xdg, 'runts');
+  t.same(fs.existsSync(runtsRoot) ? fs.readdirSync(runtsRoot) : [], [], 'no runts state left in $XDG_RUNTIME_DIR/runts');
+  t.same(cgroupDirsNamed(id), [], 'no cgroup named after the container');
+});

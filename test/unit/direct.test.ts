@@ -125,6 +125,33 @@ t.test('delete of a stopped container: its cgroups, the empty parent and its dir
   for (const p of [...c.cgroups, c.parent, c.state]) t.notOk(fs.existsSync(p), `${path.relative(dir, p)} removed`);
 });
 
+// Rootless (docs/rootless.md): without --root, $XDG_RUNTIME_DIR/runts, as
+// src/rootless.ts says, for root of a user namespace (unshare -r, no root
+// needed) unless USER is root; a user without XDG_RUNTIME_DIR goes to Node.
+const canUnshare = spawnSync('unshare', ['--user', '--map-root-user', 'true']).status === 0;
+t.test('the default root when rootless: $XDG_RUNTIME_DIR/runts', { skip: canUnshare ? false : 'unshare --user is not allowed here' }, async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const gone = spawnSync('true');
+  const c = makeContainer(dir, 'c1', gone.pid!, '1');
+  const xdg = path.join(dir, 'xdg');
+  fs.mkdirSync(xdg);
+  fs.symlinkSync(c.root, path.join(xdg, 'runts'));
+  fs.chmodSync(dir, 0o755);
+  const asNsRoot = (user: string, args: string[]) =>
+    spawnSync('unshare', ['--user', '--map-root-user', 'env', '-i', `XDG_RUNTIME_DIR=${xdg}`, `USER=${user}`, runts, ...args], { encoding: 'utf8' });
+  const kept = asNsRoot('root', ['delete', 'c1']);
+  t.equal(kept.status, 0, kept.stderr);
+  t.ok(fs.existsSync(c.state), 'USER=root: /run/runts, not the XDG directory');
+  const r = asNsRoot('someone', ['delete', 'c1']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, '', 'node did not run');
+  t.notOk(fs.existsSync(c.state), 'deleted from $XDG_RUNTIME_DIR/runts');
+  if (process.getuid?.() === 0) {
+    const n = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'env', '-i', runts, 'delete', '-f', 'x'], { encoding: 'utf8' });
+    t.match(n.stdout, /^node ran:/, 'not root and no XDG_RUNTIME_DIR: Node says why');
+  }
+});
+
 t.test('delete: a cgroup it cannot remove is a warning, on stderr or in --log only', async (t) => {
   const { dir, runts } = buildLauncher(t);
   for (const format of ['text', 'json']) {
