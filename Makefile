@@ -79,9 +79,10 @@ test: deps build
 
 # The cgroup e2e tests on a pure cgroup v2 VM (qemu, no KVM needed; about
 # 4.5 minutes, and the checkpoint tests: criu works on its 6.1 kernel, not
-# on this host's; docs/checkpoint.md). See scripts/v2-host/README.md.
+# on this host's; docs/checkpoint.md), and the rootless tests (a cgroup
+# delegated to a user). See scripts/v2-host/README.md.
 # V2_TESTS=... for other files.
-V2_TESTS ?= test/e2e/cgroups.test.ts test/e2e/checkpoint.test.ts
+V2_TESTS ?= test/e2e/cgroups.test.ts test/e2e/checkpoint.test.ts test/e2e/rootless.test.ts
 test-v2: deps build
 	scripts/v2-host/run.sh $(V2_TESTS)
 

@@ -21,6 +21,7 @@ import { forwardSignals } from './foreground';
 import { namespacesOf } from '../plan/compile';
 import { readStat } from '../sys/proc';
 import { isoNow, step, warn } from '../log';
+import { mkdirParents } from '../sys/files';
 import { STDIO_FILE } from './checkpoint';
 
 export interface RestoreCommandOptions extends Omit<RestoreOptions, 'imagePath'> {
@@ -35,6 +36,7 @@ export interface RestoreCommandOptions extends Omit<RestoreOptions, 'imagePath'>
   noSubreaper?: boolean;
   noPivot?: boolean;
   systemdCgroup?: boolean;
+  rootless?: boolean;
 }
 
 const RESTORED_PID = 'restored.pid';
@@ -62,9 +64,15 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
   }
   const stdio = readStdioRecord(imagePath);
   const dir = containerDir(o.root, o.id);
-  fs.mkdirSync(o.root, { recursive: true, mode: 0o711 });
+  // As create makes them (0700 rootless: docs/rootless.md).
+  const mode = o.rootless ? 0o700 : 0o711;
   try {
-    fs.mkdirSync(dir, { mode: 0o711 });
+    mkdirParents(o.root, mode);
+  } catch (err) {
+    throw new RuntsError(`create the state directory ${o.root}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  try {
+    fs.mkdirSync(dir, { mode });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntsError(`container "${o.id}" already exists`);
     throw new RuntsError(`create state directory ${dir}: ${(err as NodeJS.ErrnoException).code}`);

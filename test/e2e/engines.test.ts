@@ -1271,9 +1271,20 @@ t.test('rootless podman: an unprivileged user runs podman --runtime runts', { sk
   t.equal(procStatus(pid)?.Uid?.split(/\s+/)[0], String(uid), 'on the host the container\'s root is the user');
   const e = podmanAs(['exec', id, 'id', '-u']);
   t.equal(e.stdout.trim(), '0', 'podman exec', { stderr: e.stderr });
-  const rm = podmanAs(['rm', '--force', '--time', '0', id]);
-  t.equal(rm.status, 0, 'podman rm --force', { stderr: rm.stderr });
+  const stop = podmanAs(['stop', '--time', '1', id]);
+  t.equal(stop.status, 0, 'podman stop (SIGTERM, then SIGKILL after 1 s: sleep as PID 1 ignores TERM)', { stderr: stop.stderr });
   t.ok(await waitFor(() => !isAlive(pid), 5000), 'the container process is gone');
+  t.equal(podmanAs(['inspect', '--format', '{{.State.Status}}', id]).stdout.trim(), 'exited', 'podman says exited');
+  const rm = podmanAs(['rm', id]);
+  t.equal(rm.status, 0, 'podman rm', { stderr: rm.stderr });
+
+  // run -t: conmon's terminal, through a real one here (test/e2e/pty-drive.py).
+  const tty = throughPty(30, 100, [[2.5, 'tty; id -u; echo $((6*7))x\r'], [1, 'exit 4\r']],
+    [which('runuser')!, '-u', user, '--', 'env', '-i', ...env, 'podman', '--runtime', runtime, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', 'run', '-it', '--rm', '--network', 'none', 'localhost/runts-e2e-bb:latest', 'sh']);
+  t.equal(tty.exit, 4, 'podman run -it: the shell\'s exit status', { screen: tty.screen });
+  t.match(tty.screen, /^\/dev\/pts\/\d+\r?$/m, 'stdin is a pty');
+  t.match(tty.screen, /^0\r?$/m, 'root inside');
+  t.match(tty.screen, /^42x\r?$/m, 'typed input is run');
   const runtsRoot = path.join(xdg, 'runts');
   t.same(fs.existsSync(runtsRoot) ? fs.readdirSync(runtsRoot) : [], [], 'no runts state left in $XDG_RUNTIME_DIR/runts');
   t.same(cgroupDirsNamed(id), [], 'no cgroup named after the container');

@@ -317,6 +317,71 @@ t.test(skip ? `rootless e2e (skipped: ${skip})` : 'rootless e2e as an unprivileg
     t.ok(isOneLineError(unusable.stderr), unusable.stderr);
   });
 
+  // A cgroup v2 subtree delegated to the user, as systemd's user@.service
+  // gets one: the directory and its cgroup.procs, cgroup.subtree_control
+  // and cgroup.threads are the user's, and the user's processes live in a
+  // leaf inside it (the kernel lets a process move, or be cloned, between
+  // two cgroups only with write access to their common ancestor's
+  // cgroup.procs). The container's cgroup is then made inside it, with its
+  // limits, as runc does with a delegated cgroup (docs/rootless.md).
+  const v2Root = (() => {
+    for (const l of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const sep = l.indexOf(' - ');
+      if (sep > 0 && l.slice(sep + 3).startsWith('cgroup2 ') && l.slice(0, sep).split(' ')[4] === '/sys/fs/cgroup') return '/sys/fs/cgroup';
+    }
+    return undefined;
+  })();
+  const v2Controllers = v2Root ? fs.readFileSync(path.join(v2Root, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/) : [];
+  const noDelegation = !v2Root ? 'no pure cgroup v2 hierarchy at /sys/fs/cgroup on this host (hybrid); make test-v2 runs it'
+    : !['pids', 'memory'].every((c) => v2Controllers.includes(c)) ? 'the cgroup v2 root enables no pids and memory controllers' : undefined;
+  t.test(`a cgroup v2 subtree delegated to the user: the container's cgroup is made inside it and its limits applied${noDelegation ? ` (skipped: ${noDelegation})` : ''}`, { skip: noDelegation ?? false }, async (t) => {
+    const deleg = path.join(v2Root!, `runts-rl-deleg-${process.pid}`);
+    const leaf = path.join(deleg, 'login');
+    fs.mkdirSync(deleg);
+    t.teardown(() => {
+      for (const d of [path.join(deleg, 'ctr'), leaf, deleg]) {
+        try {
+          for (const p of fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        for (let i = 0; i < 100 && fs.existsSync(d); i++) {
+          try {
+            fs.rmdirSync(d);
+          } catch {
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+          }
+        }
+      }
+    });
+    fs.mkdirSync(leaf);
+    for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) fs.chownSync(path.join(deleg, f), uid, gid);
+    for (const f of ['', 'cgroup.procs', 'cgroup.threads']) fs.chownSync(path.join(leaf, f), uid, gid);
+    const cgPath = `/${path.basename(deleg)}/ctr`;
+    const bundle = userBundle(t, ['sleep', '60'], (c) => {
+      c.linux.cgroupsPath = cgPath;
+      c.linux.resources = { pids: { limit: 17 }, memory: { limit: 33554432 } };
+    });
+    const id = newId();
+    // Root puts the shell into the user's leaf, then becomes the user.
+    const script = 'leaf=$1; user=$2; xdg=$3; shift 3; echo $$ > "$leaf/cgroup.procs" && exec runuser -u "$user" -- env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$xdg" "$@"';
+    const run = (args: string[]) => spawnSync('sh', ['-c', script, 'sh', leaf, USER, xdg, runtsCopy, ...args], { encoding: 'utf8', timeout: 60000 });
+    const r = run(['run', '-d', '--bundle', bundle, id]);
+    t.equal(r.status, 0, 'run -d as the user, from inside the delegated subtree', { stderr: r.stderr });
+    const ctr = path.join(v2Root!, cgPath);
+    t.ok(fs.existsSync(ctr), `the container's cgroup ${cgPath} is made inside the delegated subtree`);
+    t.equal(fs.readFileSync(path.join(ctr, 'pids.max'), 'utf8').trim(), '17', 'pids.max is the config\'s 17');
+    t.equal(fs.readFileSync(path.join(ctr, 'memory.max'), 'utf8').trim(), '33554432', 'memory.max is the config\'s 32 MiB');
+    const pid = Number(fs.readFileSync(path.join(ctr, 'cgroup.procs'), 'utf8').trim().split('\n')[0]);
+    t.ok(pid > 0, `the container's process ${pid} is in it`);
+    t.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), new RegExp(`^Uid:\\s+${uid}\\s`, 'm'), 'it runs as the caller on the host');
+    const d = run(['delete', '--force', id]);
+    t.equal(d.status, 0, 'delete --force', { stderr: d.stderr });
+    t.ok(await waitFor(() => !fs.existsSync(ctr), 5000), 'the container\'s cgroup is removed');
+    t.ok(fs.existsSync(deleg), 'the delegated subtree itself stays (it is not runts\'s)');
+    await nothingLeft(t, id, bundle);
+  });
+
   t.test('mounts the kernel refuses in a user namespace: sysfs bound from the host, devpts without gid=5, devices bound', async (t) => {
     const tun = fs.existsSync('/dev/net/tun');
     const bundle = userBundle(t, ['sh', '-c', 'cat /proc/self/mountinfo; ls -ln /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty' + (tun ? ' /dev/net/tun' : '')], (c) => {
