@@ -5,8 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import type { Config } from '../spec/types';
-import { dumpArgs, DumpOptions, externalFileKey, hostBindsOf, StdioFile } from '../criu/args';
+import { dumpArgs, DumpOptions, externalFileKey, StdioFile } from '../criu/args';
 import { findCriu, runCriu } from '../criu/run';
+import { hostSourcedMounts } from '../plan/compile';
+import { inInitialUserNs } from '../rootless';
 import { detectLayout } from '../cgroups/layout';
 import { Placement } from '../cgroups/placement';
 import { containerDir, lockContainer, readSavedIn, statusOf } from './state';
@@ -84,7 +86,7 @@ export function checkpoint(o: CheckpointOptions): void {
       opts: { ...o, imagePath, workPath },
       pid: saved.pid,
       rootfs: saved.rootfs,
-      binds: hostBindsOf(config, saved.bundle),
+      binds: hostSourcedMounts(config, saved.bundle, !inInitialUserNs()),
       stdio,
       netnsInode: netns ? fs.statSync(netns.path!).ino : undefined,
       freezeCgroup: freezer?.dir,

@@ -12,7 +12,7 @@ import { hostFacts } from '../plan/facts';
 import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
-import { detectLayout } from '../cgroups/layout';
+import { detectLayout, Layout } from '../cgroups/layout';
 import { Placement } from '../cgroups/placement';
 import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
@@ -308,23 +308,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     step('create: container process ready');
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
-    const saved: Saved = {
-      ociVersion: SPEC_VERSION,
-      id: opts.id,
-      pid: launched.pid,
-      startTime: stat.startTime,
-      bundle,
-      annotations: config.annotations ?? {},
-      created: isoNow(),
-      rootfs,
-      hooks: { poststart: config.hooks?.poststart, poststop: config.hooks?.poststop },
-      cgroup,
-      pidNamespace: created.has('pid'),
-      hostMounts,
-      owner: String(process.getuid?.() ?? 0),
-    };
-    const freezer = cgroup && new Placement(cgroup, layout).freezer();
-    writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
+    const saved = saveContainer(dir, { id: opts.id, pid: launched.pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: created.has('pid'), hostMounts }, layout);
     removeFile(creatingFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     const kept = opts.keepLock ? lock : undefined;
@@ -341,6 +325,34 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   } finally {
     if (lock !== undefined) fs.closeSync(lock);
   }
+}
+
+// state.json (and the direct record) of a container whose process runs:
+// create's, and restore's for the process criu brought back.
+export function saveContainer(
+  dir: string,
+  c: { id: string; pid: number; startTime: string; bundle: string; config: Config; rootfs: string; cgroup?: CgroupRecord; pidNamespace: boolean; hostMounts?: string },
+  layout: Layout,
+): Saved {
+  const { config } = c;
+  const saved: Saved = {
+    ociVersion: SPEC_VERSION,
+    id: c.id,
+    pid: c.pid,
+    startTime: c.startTime,
+    bundle: c.bundle,
+    annotations: config.annotations ?? {},
+    created: isoNow(),
+    rootfs: c.rootfs,
+    hooks: { poststart: config.hooks?.poststart, poststop: config.hooks?.poststop },
+    cgroup: c.cgroup,
+    pidNamespace: c.pidNamespace,
+    hostMounts: c.hostMounts,
+    owner: String(process.getuid?.() ?? 0),
+  };
+  const freezer = c.cgroup && new Placement(c.cgroup, layout).freezer();
+  writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
+  return saved;
 }
 
 export function writePidFile(file: string, pid: number): void {
@@ -370,7 +382,8 @@ function hostMountsOf(config: Config, bundle: string, { created, joined } = name
   return path.resolve(bundle, config.root!.path);
 }
 
-function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined, hostMounts: string | undefined): void {
+// Also restore's, for a restore that failed.
+export function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined, hostMounts: string | undefined): void {
   if (pid) {
     try {
       process.kill(pid, 'SIGKILL');

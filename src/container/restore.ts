@@ -7,20 +7,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import { loadBundleConfig } from '../spec/load';
-import { restoreArgs, RestoreOptions, hostBindsOf, StdioFile } from '../criu/args';
+import { restoreArgs, RestoreOptions, StdioFile } from '../criu/args';
 import { findCriu, runCriu } from '../criu/run';
-import { createCgroup, removeCgroup, resolveCgroupPath, cgroupPids, madeEverywhere, CgroupRecord } from '../cgroups/dirs';
+import { hostSourcedMounts, namespacesOf } from '../plan/compile';
+import { inInitialUserNs } from '../rootless';
+import { createCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout } from '../cgroups/layout';
-import { Placement } from '../cgroups/placement';
-import { containerDir, lockContainer, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
-import { writePidFile } from './create';
+import { containerDir, lockContainer, removeStateDir, Saved } from './state';
+import { cleanupFailedCreate, saveContainer, writePidFile } from './create';
 import { deleteContainer } from './delete';
 import { forwardSignals } from './foreground';
-import { namespacesOf } from '../plan/compile';
 import { readStat } from '../sys/proc';
-import { isoNow, step, warn } from '../log';
+import { step, warn } from '../log';
 import { mkdirParents } from '../sys/files';
 import { STDIO_FILE } from './checkpoint';
 
@@ -105,7 +105,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     const args = restoreArgs({
       opts: { ...o, imagePath, workPath },
       rootfs,
-      binds: hostBindsOf(config, bundle),
+      binds: hostSourcedMounts(config, bundle, !inInitialUserNs()),
       stdio,
       pidFile,
       cgroupPath: cgPath,
@@ -128,26 +128,11 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     if (!pid) throw new RuntsError('restore: criu restore wrote no pid', { step: 'restore: criu restore' });
     const stat = readStat(pid);
     if (!stat) throw new RuntsError('restore: the restored process exited at once', { step: 'restore: criu restore' });
-    const { created } = namespacesOf(config);
-    saved = {
-      ociVersion: SPEC_VERSION,
-      id: o.id,
-      pid,
-      startTime: stat.startTime,
-      bundle,
-      annotations: config.annotations ?? {},
-      created: isoNow(),
-      rootfs,
-      hooks: { poststart: config.hooks?.poststart, poststop: config.hooks?.poststop },
-      cgroup,
-      pidNamespace: created.has('pid'),
-      owner: String(process.getuid?.() ?? 0),
-    };
-    const freezer = new Placement(cgroup, layout).freezer();
-    writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
+    saved = saveContainer(dir, { id: o.id, pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: namespacesOf(config).created.has('pid') }, layout);
     if (o.pidFile) writePidFile(o.pidFile, pid);
   } catch (err) {
-    cleanupFailedRestore(dir, pid, cgroup);
+    // Nothing of a failed restore stays: a process criu left, the cgroup, the state.
+    cleanupFailedCreate(dir, pid, cgroup, undefined);
     throw err;
   } finally {
     if (netnsFd !== undefined) fs.closeSync(netnsFd);
@@ -174,22 +159,4 @@ function waitChild(pid: number): Promise<number> {
     const sig = raw & 0x7f;
     return sig === 0 ? (raw >> 8) & 0xff : 128 + sig;
   });
-}
-
-// Nothing of a failed restore stays: a process criu left, the cgroup, the state.
-function cleanupFailedRestore(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined): void {
-  const kill = (p: number) => {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  };
-  if (pid) kill(pid);
-  if (cgroup) {
-    // Only in directories this restore made: others may hold others' processes.
-    if (madeEverywhere(cgroup)) for (const p of cgroupPids(cgroup)) kill(p);
-    for (const f of removeCgroup(cgroup)) warn(`restore: cannot remove cgroup ${f}`);
-  }
-  removeStateDir(dir);
 }

@@ -1,10 +1,7 @@
 // The criu command lines of checkpoint and restore, as a pure function of
 // the options, the container's config and what was found on the host (unit
 // tested without criu or root). docs/checkpoint.md maps every flag.
-import * as path from 'node:path';
 import { RuntsError } from '../errors';
-import type { Config } from '../spec/types';
-import { namespacesOf } from '../plan/compile';
 
 // The options runc 1.1.5's checkpoint and restore share.
 export interface CommonCriuOptions {
@@ -41,37 +38,10 @@ export const NETNS_KEY = 'extRootNetNS';
 
 // A mount whose source is on the host: criu cannot dump where it comes from,
 // so it is named external at dump (key: the mount point) and bound again from
-// its source at restore.
+// its source at restore (compile.ts's hostSourcedMounts lists them).
 export interface HostBind {
   destination: string;
   source: string;
-}
-
-// As the kernel shows a mount point: absolute, normal, no trailing slash.
-const clean = (p: string) => path.posix.normalize('/' + p).replace(/(.)\/+$/, '$1');
-
-export function hostBindsOf(config: Config, bundle: string): HostBind[] {
-  const { created, joined } = namespacesOf(config);
-  const userNs = created.has('user') || joined.some((n) => n.type === 'user');
-  const binds: HostBind[] = [];
-  let devBound = false;
-  for (const m of config.mounts ?? []) {
-    const dest = clean(m.destination);
-    const isBind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
-    if (isBind) {
-      binds.push({ destination: dest, source: path.resolve(bundle, m.source ?? '') });
-      if (dest === '/dev') devBound = true;
-    } else if (m.type === 'sysfs' && userNs && !created.has('network')) {
-      binds.push({ destination: dest, source: '/sys' }); // the compiler's fallback (compileMount)
-    }
-  }
-  // In a user namespace devices are bound from the host (compile.ts).
-  if (userNs && !devBound) {
-    const devices = new Set(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty']);
-    for (const d of config.linux?.devices ?? []) if (d.type !== 'p') devices.add(clean(d.path));
-    for (const d of devices) binds.push({ destination: d, source: d });
-  }
-  return binds;
 }
 
 // What a stdio fd of the container's process was at checkpoint

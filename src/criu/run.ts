@@ -1,10 +1,10 @@
 // Running Debian's criu through its command line (docs/checkpoint.md says
 // why not its RPC socket), and turning its failures into one line.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { RuntsError } from '../errors';
 import { debug } from '../log';
+import { findInPath } from '../rootless';
 
 // Where criu and the tools it runs (iptables-restore, ip) are looked up. An
 // engine may run runts with no PATH at all (podman's tests wrap it in env
@@ -15,14 +15,16 @@ const searchPath = () => process.env.PATH || STANDARD_PATH;
 
 // The criu binary: --criu's value, a path or a name looked up on PATH (runc's default is "criu").
 export function findCriu(criu = 'criu'): string {
-  const candidates = criu.includes('/') ? [criu] : searchPath().split(':').filter(Boolean).map((d) => path.join(d, criu));
-  for (const c of candidates) {
+  if (criu.includes('/')) {
     try {
-      fs.accessSync(c, fs.constants.X_OK);
-      if (fs.statSync(c).isFile()) return c;
+      fs.accessSync(criu, fs.constants.X_OK);
+      return criu;
     } catch {
-      /* next */
+      /* reported below */
     }
+  } else {
+    const found = findInPath(criu, searchPath());
+    if (found) return found;
   }
   throw new RuntsError(`criu: ${criu} not found${criu.includes('/') ? '' : ' on PATH'} (install Debian's criu package, or name it with --criu PATH)`, { step: 'find criu', code: 'ENOENT' });
 }

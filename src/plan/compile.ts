@@ -53,6 +53,58 @@ export const DEFAULT_DEVICES = [
   { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
 ];
 
+const isBindMount = (m: Mount) => m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+const bindsDev = (config: Config) => (config.mounts ?? []).some((m) => clean(m.destination) === '/dev' && isBindMount(m));
+const hasDevpts = (config: Config) => (config.mounts ?? []).some((m) => clean(m.destination) === '/dev/pts' && m.type === 'devpts');
+
+// What the kernel refuses to root of a user namespace (mknod, sysfs and
+// mqueue without their own namespaces) it refuses whether the namespace is
+// the config's or the one runts runs in (HostFacts.inUserNs).
+export function isRestricted(config: Config, inUserNs = false): boolean {
+  const { created, joined } = namespacesOf(config);
+  return created.has('user') || joined.some((n) => n.type === 'user') || inUserNs;
+}
+
+// The host directory bound in place of a mount the kernel refuses there:
+// sysfs without its own network namespace, mqueue without its own IPC one.
+export function hostFallback(type: string, created: Set<string>, restricted: boolean): string | undefined {
+  if (!restricted) return undefined;
+  if (type === 'sysfs' && !created.has('network')) return '/sys';
+  if (type === 'mqueue' && !created.has('ipc')) return '/dev/mqueue';
+  return undefined;
+}
+
+// The device nodes of /dev (none when the config binds a /dev of its own):
+// the spec's defaults, replaced by linux.devices of the same path. With a
+// devpts of its own, /dev/ptmx is its ptmx (a symlink), as in runc, even
+// when the host's ptmx node is listed (podman --privileged).
+export function containerDevices(config: Config): Map<string, { type: string; major?: number; minor?: number; fileMode?: number; uid?: number; gid?: number }> {
+  const devices = new Map<string, { type: string; major?: number; minor?: number; fileMode?: number; uid?: number; gid?: number }>();
+  if (bindsDev(config)) return devices;
+  for (const d of DEFAULT_DEVICES) devices.set(d.path, { ...d, fileMode: 0o666, uid: 0, gid: 0 });
+  for (const d of config.linux?.devices ?? []) devices.set(clean(d.path), d);
+  if (hasDevpts(config)) devices.delete('/dev/ptmx');
+  return devices;
+}
+
+// Every mount whose source is on the host (criu names them external at
+// checkpoint and binds them again at restore): the config's bind mounts,
+// the fallbacks above, and in a user namespace the devices, bound from the
+// host (compileMount and the device step below make exactly these).
+export function hostSourcedMounts(config: Config, bundle: string, inUserNs = false): { destination: string; source: string }[] {
+  const restricted = isRestricted(config, inUserNs);
+  const { created } = namespacesOf(config);
+  const out: { destination: string; source: string }[] = [];
+  for (const m of config.mounts ?? []) {
+    const destination = clean(m.destination).replace(/(.)\/+$/, '$1'); // as the kernel shows a mount point
+    const fallback = hostFallback(m.type ?? '', created, restricted);
+    if (isBindMount(m)) out.push({ destination, source: path.resolve(bundle, m.source ?? '') });
+    else if (fallback) out.push({ destination, source: fallback });
+  }
+  if (restricted) for (const [p, dev] of containerDevices(config)) if (dev.type !== 'p') out.push({ destination: p, source: p });
+  return out;
+}
+
 function capMask(names: string[] | undefined): bigint {
   let mask = 0n;
   for (const n of names ?? []) {
@@ -87,9 +139,7 @@ export function compile(input: CompileInput): Instruction[] {
   // delete detaches the whole tree under the rootfs (see ownsMounts).
   const hasMountNs = created.has('mount') || joined.some((n) => n.type === 'mount');
   const userNs = created.has('user') || joined.some((n) => n.type === 'user');
-  // What the kernel refuses to root of a user namespace (mknod, sysfs and
-  // mqueue without their own namespaces) it refuses in either.
-  const restricted = userNs || !!facts.inUserNs;
+  const restricted = isRestricted(config, facts.inUserNs);
   const plan: Instruction[] = [];
   const add = (i: Instruction) => plan.push(i);
 
@@ -148,25 +198,16 @@ export function compile(input: CompileInput): Instruction[] {
   add(ins('mount-host', `bind the rootfs ${rootfs} onto itself`, rootfs, rootfs, '', MS.BIND | MS.REC, ''));
   add(ins('root', `open the rootfs ${rootfs}`, rootfs));
 
-  let devBound = false;
-  let devptsMounted = false;
+  const devBound = bindsDev(config);
+  const devptsMounted = hasDevpts(config);
   (config.mounts ?? []).forEach((m, i) => {
-    const d = clean(m.destination);
-    if (d === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind'))) devBound = true;
-    if (d === '/dev/pts' && m.type === 'devpts') devptsMounted = true;
     compileMount(m, i, input, created, restricted, idmaps.get(i)).forEach(add);
   });
 
   // Devices: the spec's defaults, then linux.devices. In a user namespace
   // mknod is refused, so they are bound from the host instead.
   if (!devBound) {
-    // A device in linux.devices replaces a default of the same path.
-    const devices = new Map<string, { type: string; major?: number; minor?: number; fileMode?: number; uid?: number; gid?: number }>();
-    for (const d of DEFAULT_DEVICES) devices.set(d.path, { ...d, fileMode: 0o666, uid: 0, gid: 0 });
-    for (const d of linux.devices ?? []) devices.set(clean(d.path), d);
-    // With a devpts of its own, /dev/ptmx is its ptmx (a symlink), as in
-    // runc, even when the host's ptmx node is listed (podman --privileged).
-    if (devptsMounted) devices.delete('/dev/ptmx');
+    const devices = containerDevices(config);
     for (const [p, dev] of devices) {
       const type = dev.type === 'u' ? 'c' : dev.type;
       if (restricted && type !== 'p') {
@@ -382,19 +423,12 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
   let data = opts.data.join(',');
   const isBind = type === 'bind' || (flags & MS.BIND) !== 0;
 
-  // sysfs needs its own network namespace when in a user namespace: bind the host's instead.
-  if (type === 'sysfs' && userNs && !created.has('network')) {
+  const fallback = hostFallback(type, created, userNs);
+  if (fallback) {
+    if (type === 'mqueue' && input.facts.sourceKind(fallback) === 'missing') throw new RuntsError(`config.json: /mounts/${i}: mqueue in a user namespace needs an IPC namespace of its own (add {"type": "ipc"}), or the host's /dev/mqueue to bind, which this host lacks`);
+    flags |= MS.BIND | (type === 'sysfs' ? MS.REC : 0);
     type = 'bind';
-    source = '/sys';
-    flags |= MS.BIND | MS.REC;
-  }
-
-  // mqueue likewise needs an IPC namespace of its own: bind the host's.
-  if (type === 'mqueue' && userNs && !created.has('ipc')) {
-    if (input.facts.sourceKind('/dev/mqueue') === 'missing') throw new RuntsError(`config.json: /mounts/${i}: mqueue in a user namespace needs an IPC namespace of its own (add {"type": "ipc"}), or the host's /dev/mqueue to bind, which this host lacks`);
-    type = 'bind';
-    source = '/dev/mqueue';
-    flags |= MS.BIND;
+    source = fallback;
   }
   // devpts refuses a gid= that the user namespace does not map (gid=5,
   // tty, where only the caller's own gid is): leave the option out, as

@@ -5,7 +5,8 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dumpArgs, restoreArgs, hostBindsOf, inheritKey, externalFileKey, NETNS_KEY } from '../../src/criu/args';
+import { dumpArgs, restoreArgs, inheritKey, externalFileKey, NETNS_KEY } from '../../src/criu/args';
+import { hostSourcedMounts as hostBindsOf } from '../../src/plan/compile';
 import { findCriu, lastCriuError } from '../../src/criu/run';
 import { defaultSpec } from '../../src/spec/default';
 
