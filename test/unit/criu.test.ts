@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dumpArgs, restoreArgs, inheritKey, externalFileKey, NETNS_KEY } from '../../src/criu/args';
-import { hostSourcedMounts as hostBindsOf } from '../../src/plan/compile';
+import { hostSourcedMounts } from '../../src/plan/compile';
 import { findCriu, lastCriuError } from '../../src/criu/run';
 import { defaultSpec } from '../../src/spec/default';
 
@@ -87,9 +87,9 @@ t.test('host binds: the config\'s bind mounts; in a user namespace also devices 
   const c: any = defaultSpec({ rootless: false });
   c.mounts.push({ destination: 'data/', type: 'bind', source: 'srv', options: ['rbind'] });
   c.mounts.push({ destination: '/etc/hosts', type: 'none', source: '/etc/hosts', options: ['bind', 'ro'] });
-  t.same(hostBindsOf(c, '/bundle'), [{ destination: '/data', source: '/bundle/srv' }, { destination: '/etc/hosts', source: '/etc/hosts' }], 'relative sources from the bundle; masked paths are the container\'s own /dev/null, not the host\'s');
+  t.same(hostSourcedMounts(c, '/bundle'), [{ destination: '/data', source: '/bundle/srv' }, { destination: '/etc/hosts', source: '/etc/hosts' }], 'relative sources from the bundle; masked paths are the container\'s own /dev/null, not the host\'s');
   const r: any = defaultSpec({ rootless: true });
-  const binds = hostBindsOf(r, '/bundle');
+  const binds = hostSourcedMounts(r, '/bundle');
   t.ok(binds.some((b) => b.destination === '/dev/null' && b.source === '/dev/null'), 'devices are bound from the host in a user namespace');
   t.ok(binds.some((b) => b.destination === '/sys' && b.source === '/sys') === !r.linux.namespaces.some((n: any) => n.type === 'network'), 'sysfs is the host\'s without a network namespace');
 });
