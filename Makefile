@@ -74,7 +74,9 @@ demo: deps build bundles/busybox/config.json
 	@echo "== runts run demo (bundles/busybox)"
 	bin/runts run --bundle bundles/busybox runts-demo-$$$$
 
+# Every package any test needs is installed first (scripts/test-deps.sh).
 test: deps build
+	scripts/test-deps.sh
 	node scripts/run-tests.mjs
 
 # The cgroup e2e tests on a pure cgroup v2 VM (qemu, no KVM needed; about
