@@ -3,7 +3,8 @@
 import type { Argv } from 'yargs';
 import { configureLog, error, print } from './log';
 import { RuntsError, describe } from './errors';
-import { COMMAND_FILES, fastParse } from './cli/fast';
+import { COMMAND_FILES, CommandModule, fastParse } from './cli/fast';
+import { canonicalArgs } from './cli/argforms';
 import { exitNow, exitThroughNode } from './sys/exit';
 
 // The options every command takes (runc's global options). native/launcher.c
@@ -54,7 +55,7 @@ export function rewriteHelp(argv: string[]): string[] {
 }
 
 async function runCommand(argv: string[]): Promise<void> {
-  argv = rewriteHelp(argv);
+  argv = canonicalArgs(rewriteHelp(argv), globalOptions);
   if (argv.includes('--version') || argv.includes('-v')) {
     // `runts [global options] --version`, not an option of a command.
     if (!argv.some((a) => a in COMMAND_FILES)) {
@@ -82,7 +83,7 @@ async function runCommand(argv: string[]): Promise<void> {
 // commands, native/direct.c, pick it so too). Commands that keep no state
 // need no root.
 const STATELESS = ['spec', 'features', 'help', 'h'];
-function resolveGlobals(a: Record<string, unknown>, command: string | undefined): void {
+export function resolveGlobals(a: Record<string, unknown>, command: string | undefined): void {
   const { defaultRoot, isRootless } = require('./rootless') as typeof import('./rootless');
   a.rootless = isRootless(a.rootless);
   if (a.root === undefined && !STATELESS.includes(command ?? '')) a.root = defaultRoot(isRootless('auto'));
@@ -97,6 +98,16 @@ function report(err: unknown): never {
 
 async function parseWithYargs(argv: string[]): Promise<void> {
   exitThroughNode(); // yargs writes help and usage through Node's streams
+  try {
+    await yargsParser(argv).parseAsync();
+  } catch (err) {
+    report(err);
+  }
+}
+
+// yargs with every command; `run` calls a command's handler (the unit tests
+// give one that records what the handler would receive).
+export function yargsParser(argv: string[], run = (m: CommandModule, a: any): unknown => m.handler(a)): Argv {
   // exec's command is everything after the container ID, options included.
   if (argv.includes('exec')) argv = (require('./cli/exec') as typeof import('./cli/exec')).splitExecArgs(argv);
   const yargs = require('yargs') as typeof import('yargs');
@@ -119,10 +130,9 @@ async function parseWithYargs(argv: string[]): Promise<void> {
       if (err) throw err;
       fail(msg);
     });
-  for (const file of new Set(Object.values(COMMAND_FILES))) y = y.command(require(`./cli/${file}`).command);
-  try {
-    await y.parseAsync();
-  } catch (err) {
-    report(err);
+  for (const file of new Set(Object.values(COMMAND_FILES))) {
+    const m = require(`./cli/${file}`).command as CommandModule;
+    y = y.command({ ...m, handler: (a: any) => run(m, a) } as any);
   }
+  return y;
 }

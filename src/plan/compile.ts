@@ -258,8 +258,11 @@ export function compile(input: CompileInput): Instruction[] {
   for (const p of linux.readonlyPaths ?? []) add(ins('readonly', `make ${p} read-only`, clean(p)));
   if (config.root.readonly) add(ins('remount', 'make the root read-only', '/', MS.BIND | MS.RDONLY | MS.REC));
 
-  if (config.hostname !== undefined && created.has('uts')) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
-  if (config.domainname !== undefined && created.has('uts')) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
+  // In the container's UTS namespace, new or joined by path (validation
+  // refuses a name without one), as runc sets it.
+  const hasUts = created.has('uts') || joined.some((n) => n.type === 'uts');
+  if (config.hostname && hasUts) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
+  if (config.domainname && hasUts) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
 
   if (terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
