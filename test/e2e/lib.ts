@@ -12,7 +12,7 @@
 // it is one we spawned or it sits in a cgroup named after one of our IDs.
 import tap from 'tap';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -521,4 +521,52 @@ export function criuProblem(): string | undefined {
 export function isOneLineError(stderr: string): boolean {
   const lines = stderr.split('\n').filter((l) => l !== '');
   return lines.length === 1 && lines[0].startsWith('runts: ') && !/\n\s+at .+:\d+/.test(stderr) && !/internal error/.test(stderr);
+}
+
+// A rootfs as an OCI image layout tarball (one uncompressed layer), for
+// `ctr images import`: named `name` (io.containerd.image.name), running
+// `cmd` by default.
+export function makeOciTar(rootfs: string, out: string, name: string, workDir: string, cmd: string[] = ['sh']): void {
+  const dir = path.join(workDir, 'oci');
+  const blobs = path.join(dir, 'blobs', 'sha256');
+  fs.mkdirSync(blobs, { recursive: true });
+  const blob = (buf: Buffer) => {
+    const hex = createHash('sha256').update(buf).digest('hex');
+    fs.writeFileSync(path.join(blobs, hex), buf);
+    return { digest: `sha256:${hex}`, size: buf.length };
+  };
+  const tarOf = (args: string[], what: string) => {
+    const r = spawnSync('tar', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tar of ${what} failed: ${r.stderr}`);
+  };
+  const layerTar = path.join(workDir, 'layer.tar');
+  tarOf(['-C', rootfs, '--numeric-owner', '-cf', layerTar, '.'], 'the rootfs');
+  const layer = blob(fs.readFileSync(layerTar));
+  fs.rmSync(layerTar);
+  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+  const config = blob(json({
+    architecture: arch,
+    os: 'linux',
+    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd },
+    rootfs: { type: 'layers', diff_ids: [layer.digest] },
+  }));
+  const manifest = blob(json({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+  }));
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...manifest,
+      platform: { architecture: arch, os: 'linux' },
+      annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.split(':').pop() },
+    }],
+  }));
+  fs.writeFileSync(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  tarOf(['-C', dir, '-cf', out, 'oci-layout', 'index.json', 'blobs'], 'the image layout');
+  fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,0 +1,185 @@
+// Kubernetes pods through containerd's CRI with runts as the RuntimeClass
+// handler, driven as the kubelet drives them (a CRI client over gRPC:
+// test/e2e/cri/client.ts) on a node this file starts (test/e2e/cri/node.ts:
+// Debian's containerd, our own daemon, socket, dirs and namespaces; cgroupfs
+// driver; CNI bridge networking in a private network namespace; local
+// images). What a test believes is what the kernel says (/proc/<pid>/ns,
+// status and cgroup files, the cgroup hierarchy) and what the CRI reports
+// (states, reasons, logs), never runts's word about itself.
+import t from 'tap';
+import type { Test } from 'tap';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { CriNode, cgroupDirsUnder, daemonMounts, inNodeNet, nodeProblem, pidsUnder, startNode, stopNode, SUBNET, waitFor } from './cri/node';
+import { cgroupMountpoints, procStatus } from './lib';
+
+const problem = nodeProblem();
+let node: CriNode | undefined;
+let nodeError: Error | undefined;
+
+async function getNode(): Promise<CriNode> {
+  if (nodeError) throw nodeError;
+  if (!node) {
+    try {
+      node = await startNode();
+    } catch (e) {
+      nodeError = e as Error;
+      throw e;
+    }
+  }
+  return node;
+}
+t.teardown(() => {
+  if (node) stopNode(node);
+});
+
+const rt = () => node!.cri.runtime;
+const ns = (pid: number, kind: string) => fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
+const v1 = (controller: string) => cgroupMountpoints().find((m) => path.basename(m).split(',').includes(controller));
+const readCg = (controller: string, rel: string, file: string) => fs.readFileSync(path.join(v1(controller)!, rel, file), 'utf8').trim();
+
+interface Pod {
+  id: string;
+  config: Record<string, any>;
+  uid: string;
+  cgroup: string; // the pod's cgroup parent
+  logDir: string;
+}
+
+// RunPodSandbox as the kubelet sends it (cgroupfs: /<parent>/burstable/pod<uid>).
+async function runPod(t: Test, opts: { handler?: string; pid?: 'POD' | 'CONTAINER'; sysctls?: Record<string, string>; security?: Record<string, any> } = {}): Promise<Pod> {
+  const n = await getNode();
+  const uid = randomBytes(8).toString('hex');
+  const logDir = path.join(n.base, 'logs', uid);
+  fs.mkdirSync(logDir, { recursive: true });
+  const cgroup = `${n.cgroupParent}/burstable/pod${uid}`;
+  const config = {
+    metadata: { name: `pod-${uid.slice(0, 6)}`, uid, namespace: 'runts-e2e', attempt: 0 },
+    hostname: `pod-${uid.slice(0, 6)}`,
+    log_directory: logDir,
+    dns_config: { servers: [], searches: [], options: [] },
+    labels: { app: 'runts-e2e' },
+    annotations: {},
+    linux: {
+      cgroup_parent: cgroup,
+      sysctls: opts.sysctls ?? {},
+      security_context: { namespace_options: { network: 'POD', pid: opts.pid ?? 'CONTAINER', ipc: 'POD' }, ...(opts.security ?? {}) },
+    },
+  };
+  const { pod_sandbox_id: id } = await rt().RunPodSandbox({ config, runtime_handler: opts.handler ?? 'runts' }, 120000);
+  t.teardown(async () => {
+    await rt().StopPodSandbox({ pod_sandbox_id: id }).catch(() => undefined);
+    await rt().RemovePodSandbox({ pod_sandbox_id: id }).catch(() => undefined);
+  });
+  return { id, config, uid, cgroup, logDir };
+}
+
+async function sandboxPid(pod: Pod): Promise<number> {
+  const st = await rt().PodSandboxStatus({ pod_sandbox_id: pod.id, verbose: true });
+  return JSON.parse(st.info.info).pid;
+}
+
+// CreateContainer and StartContainer in a pod; its pid (the CRI's verbose
+// status), which the tests then look at in /proc.
+async function runContainer(pod: Pod, name: string, args: string[], linux: Record<string, any> = {}, extra: Record<string, any> = {}): Promise<{ id: string; pid: number; logPath: string }> {
+  // The kubelet gives each container the pod's namespace options.
+  const namespace_options = pod.config.linux.security_context.namespace_options;
+  linux = { ...linux, security_context: { namespace_options, ...(linux.security_context ?? {}) } };
+  const config = {
+    metadata: { name, attempt: 0 },
+    image: { image: node!.image },
+    command: args.slice(0, 1),
+    args: args.slice(1),
+    log_path: `${name}.log`,
+    linux,
+    ...extra,
+  };
+  const { container_id: id } = await rt().CreateContainer({ pod_sandbox_id: pod.id, config, sandbox_config: pod.config }, 120000);
+  await rt().StartContainer({ container_id: id }, 120000);
+  const st = await rt().ContainerStatus({ container_id: id, verbose: true });
+  return { id, pid: JSON.parse(st.info.info).pid, logPath: path.join(pod.logDir, `${name}.log`) };
+}
+
+async function status(id: string): Promise<Record<string, any>> {
+  return (await rt().ContainerStatus({ container_id: id })).status;
+}
+
+// Nothing of a pod is left: no process in its cgroup, no cgroup directory,
+// no runts state, no mount in the node's mount namespace naming it.
+function assertPodGone(t: Test, pod: Pod, ids: string[]): void {
+  t.same(pidsUnder(pod.cgroup), [], 'no process left in the pod\'s cgroups');
+  t.same(cgroupDirsUnder(pod.cgroup), [], 'no cgroup directory of the pod left');
+  for (const id of [pod.id, ...ids]) {
+    t.notOk(fs.existsSync(path.join(node!.roots.runts, id)), `no runts state left for ${id.slice(0, 12)}`);
+    t.same(daemonMounts(node!, id), [], `no mount left naming ${id.slice(0, 12)}`);
+  }
+}
+
+const skip = problem ? { skip: problem } : {};
+
+t.test('a pod with runtime handler runts: two containers share its network, IPC and UTS namespaces; status, ExecSync, logs, update, stop, remove; nothing left', skip, async (t) => {
+  const pod = await runPod(t, { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' } });
+  const n = node!;
+  const sb = await rt().PodSandboxStatus({ pod_sandbox_id: pod.id });
+  t.equal(sb.status.state, 'SANDBOX_READY', 'the sandbox is ready');
+  t.equal(sb.status.runtime_handler, 'runts', 'with runtime handler runts');
+  t.ok(fs.existsSync(path.join(n.roots.runts, pod.id)), 'runts holds the sandbox container (its state under the handler\'s root)');
+  t.match(sb.status.network.ip, new RegExp(`^${SUBNET.replace(/\./g, '\\.')}\\.\\d+$`), 'the pod has its own address from the bridge network');
+  const spid = await sandboxPid(pod);
+  t.ok(procStatus(spid), 'the sandbox process runs');
+
+  const web = await runContainer(pod, 'web', ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && echo web-started && echo web-stderr >&2 && exec httpd -f -p 8080 -h /www']);
+  const cli = await runContainer(pod, 'cli', ['sleep', '100000']);
+  for (const kind of ['net', 'ipc', 'uts']) {
+    t.equal(ns(web.pid, kind), ns(spid, kind), `web is in the pod's ${kind} namespace`);
+    t.equal(ns(cli.pid, kind), ns(spid, kind), `cli is in the pod's ${kind} namespace`);
+    t.not(ns(web.pid, kind), ns(process.pid, kind), `which is not the host's (${kind})`);
+  }
+  t.not(ns(web.pid, 'pid'), ns(cli.pid, 'pid'), 'each container has its own PID namespace (the pod does not share it)');
+  t.not(ns(web.pid, 'pid'), ns(spid, 'pid'), '(nor the sandbox\'s)');
+  t.not(ns(web.pid, 'mnt'), ns(cli.pid, 'mnt'), 'and its own mount namespace');
+  t.match(fs.readFileSync(`/proc/${web.pid}/cgroup`, 'utf8'), new RegExp(`:memory:${pod.cgroup}/${web.id}\\n`), 'web is in its cgroup under the pod\'s parent');
+
+  const st = await status(web.id);
+  t.equal(st.state, 'CONTAINER_RUNNING', 'ContainerStatus: running');
+  t.ok(st.started_at > 0, 'with a start time');
+
+  // ExecSync, as a probe: the other container reaches web on localhost.
+  const probe = await rt().ExecSync({ container_id: cli.id, cmd: ['wget', '-qO-', 'http://127.0.0.1:8080/'], timeout: 10 });
+  t.equal(probe.exit_code, 0, 'ExecSync exit code 0', { stderr: probe.stderr.toString() });
+  t.equal(probe.stdout.toString().trim(), 'hello-from-web', 'cli reaches web on localhost through the pod\'s network namespace');
+  const sys = await rt().ExecSync({ container_id: cli.id, cmd: ['sh', '-c', 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start; hostname; exit 3'], timeout: 10 });
+  t.equal(sys.exit_code, 3, 'ExecSync reports the exit code');
+  t.same(sys.stdout.toString().trim().split('\n'), ['0', pod.config.hostname], 'the pod\'s sysctl (its network namespace joined by path) and hostname');
+  const t0 = Date.now();
+  const slow = await rt().ExecSync({ container_id: cli.id, cmd: ['sleep', '60'], timeout: 1 }).then((r) => ({ ok: r }), (e: Error) => ({ err: e }));
+  t.ok('err' in slow && /timeout|deadline/i.test(slow.err.message), 'ExecSync past its timeout fails as timed out', { got: slow });
+  t.ok(await waitFor(() => !spawnSync('sh', ['-c', `grep -l '^sleep.60' /proc/*/cmdline 2>/dev/null | grep -v self`]).stdout.toString().trim() || Date.now() - t0 > 30000, 20000, 200), 'the timed-out process is gone');
+
+  // The log, from the CRI log path: CRI lines "<time> stdout|stderr F <text>".
+  t.ok(await waitFor(() => fs.existsSync(web.logPath) && fs.readFileSync(web.logPath, 'utf8').includes('web-stderr')), 'the log file at the CRI log path');
+  const lines = fs.readFileSync(web.logPath, 'utf8').trim().split('\n');
+  t.match(lines, [/^\S+ stdout F web-started$/, /^\S+ stderr F web-stderr$/], 'stdout and stderr lines in the CRI format');
+
+  // UpdateContainerResources: the shim runs `runts update --resources - ID`.
+  const rel = `${pod.cgroup}/${cli.id}`;
+  await rt().UpdateContainerResources({ container_id: cli.id, linux: { memory_limit_in_bytes: 96 * 1024 * 1024, cpu_shares: 384, cpu_quota: 30000, cpu_period: 100000 } });
+  t.equal(readCg('memory', rel, 'memory.limit_in_bytes'), String(96 * 1024 * 1024), 'memory limit updated in the cgroup file');
+  t.equal(readCg('cpu', rel, 'cpu.shares'), '384', 'cpu shares updated');
+  t.equal(readCg('cpu', rel, 'cpu.cfs_quota_us'), '30000', 'cpu quota updated');
+
+  // Stop and remove.
+  await rt().StopContainer({ container_id: web.id, timeout: 5 });
+  const stopped = await status(web.id);
+  t.equal(stopped.state, 'CONTAINER_EXITED', 'StopContainer: exited');
+  t.notOk(procStatus(web.pid), 'its process is gone');
+  await rt().RemoveContainer({ container_id: web.id });
+  t.notOk(fs.existsSync(path.join(n.roots.runts, web.id)), 'RemoveContainer: no runts state left');
+  await rt().StopPodSandbox({ pod_sandbox_id: pod.id });
+  t.notOk(procStatus(cli.pid), 'StopPodSandbox stops the pod\'s containers');
+  t.notOk(procStatus(spid), 'and the sandbox');
+  await rt().RemovePodSandbox({ pod_sandbox_id: pod.id });
+  assertPodGone(t, pod, [web.id, cli.id]);
+});
