@@ -160,8 +160,9 @@ t.test('a pod with runtime handler runts: two containers share its network, IPC 
 
   // The log, from the CRI log path: CRI lines "<time> stdout|stderr F <text>".
   t.ok(await waitFor(() => fs.existsSync(web.logPath) && fs.readFileSync(web.logPath, 'utf8').includes('web-stderr')), 'the log file at the CRI log path');
-  const lines = fs.readFileSync(web.logPath, 'utf8').trim().split('\n');
-  t.match(lines, [/^\S+ stdout F web-started$/, /^\S+ stderr F web-stderr$/], 'stdout and stderr lines in the CRI format');
+  // (stdout and stderr are two pipes: their lines may come in either order)
+  const lines = fs.readFileSync(web.logPath, 'utf8').trim().split('\n').map((l) => l.replace(/^\S+ /, '')).sort();
+  t.same(lines, ['stderr F web-stderr', 'stdout F web-started'], 'stdout and stderr lines in the CRI format (time, stream, F, text)');
 
   // UpdateContainerResources: the shim runs `runts update --resources - ID`.
   const rel = `${pod.cgroup}/${cli.id}`;
@@ -183,3 +184,95 @@ t.test('a pod with runtime handler runts: two containers share its network, IPC 
   await rt().RemovePodSandbox({ pod_sandbox_id: pod.id });
   assertPodGone(t, pod, [web.id, cli.id]);
 });
+
+t.test('a pod that shares its PID namespace; a container over its memory limit is reported OOMKilled', skip, async (t) => {
+  const pod = await runPod(t, { pid: 'POD' });
+  const spid = await sandboxPid(pod);
+  const a = await runContainer(pod, 'a', ['sleep', '100000']);
+  t.equal(ns(a.pid, 'pid'), ns(spid, 'pid'), 'the container is in the pod\'s PID namespace');
+  const one = await rt().ExecSync({ container_id: a.id, cmd: ['sh', '-c', 'tr "\\0" " " < /proc/1/cmdline'], timeout: 10 });
+  t.equal(one.stdout.toString().trim(), 'sleep 1000000000', 'inside, PID 1 is the sandbox\'s process');
+
+  const limit = 32 * 1024 * 1024;
+  const hog = await runContainer(pod, 'hog', ['sh', '-c', 'x=0123456789abcdef; while :; do x=$x$x; done'], { resources: { memory_limit_in_bytes: limit, memory_swap_limit_in_bytes: limit } });
+  t.equal(readCg('memory', `${pod.cgroup}/${hog.id}`, 'memory.limit_in_bytes'), String(limit), 'the limit is in the cgroup file');
+  t.ok(await waitFor(() => !procStatus(hog.pid), 30000, 100), 'the hog is killed');
+  let st: Record<string, any> = {};
+  t.ok(await waitFor(() => {
+    void status(hog.id).then((s) => (st = s));
+    return st.state === 'CONTAINER_EXITED';
+  }, 20000, 200), 'ContainerStatus: exited');
+  t.equal(st.reason, 'OOMKilled', 'reason OOMKilled');
+  t.equal(st.exit_code, 137, 'exit code 137 (SIGKILL)');
+
+  await rt().RemoveContainer({ container_id: hog.id });
+  await rt().StopPodSandbox({ pod_sandbox_id: pod.id });
+  await rt().RemovePodSandbox({ pod_sandbox_id: pod.id });
+  assertPodGone(t, pod, [a.id, hog.id]);
+});
+
+const CAP = { CHOWN: 0, NET_ADMIN: 12, SYS_ADMIN: 21, NET_RAW: 13 };
+const capSet = (pid: number, field: string) => BigInt(`0x${procStatus(pid)![field]}`);
+const hasBit = (set: bigint, bit: number) => ((set >> BigInt(bit)) & 1n) === 1n;
+
+t.test('security contexts as the kubelet sends them: runAsUser/Group, readOnlyRootFilesystem, capabilities, seccomp RuntimeDefault, no_new_privs, resource limits', skip, async (t) => {
+  const pod = await runPod(t);
+  const c = await runContainer(pod, 'sec', ['sleep', '100000'], {
+    security_context: {
+      run_as_user: { value: 1234 },
+      run_as_group: { value: 2345 },
+      supplemental_groups: [3456],
+      readonly_rootfs: true,
+      capabilities: { add_capabilities: ['NET_ADMIN'], drop_capabilities: ['CHOWN'] },
+      seccomp: { profile_type: 'RuntimeDefault' },
+      no_new_privs: true,
+    },
+    resources: { memory_limit_in_bytes: 64 * 1024 * 1024, cpu_shares: 256, cpu_quota: 50000, cpu_period: 100000 },
+  });
+  const s = procStatus(c.pid)!;
+  t.match(s.Uid, /^1234\s+1234\s+1234\s+1234$/, 'runs as user 1234 (the kernel\'s Uid)');
+  t.match(s.Gid, /^2345\s+2345\s+2345\s+2345$/, 'and group 2345');
+  t.match(s.Groups, /\b3456\b/, 'with the supplemental group');
+  t.equal(s.Seccomp, '2', 'under a seccomp filter (RuntimeDefault)');
+  t.equal(s.NoNewPrivs, '1', 'no_new_privs set');
+  const bnd = capSet(c.pid, 'CapBnd');
+  t.ok(hasBit(bnd, CAP.NET_ADMIN), 'NET_ADMIN added to the bounding set');
+  t.notOk(hasBit(bnd, CAP.CHOWN), 'CHOWN dropped');
+  t.notOk(hasBit(bnd, CAP.SYS_ADMIN), 'SYS_ADMIN not granted');
+  t.equal(capSet(c.pid, 'CapEff'), 0n, 'a non-root user has no effective capabilities');
+  const rel = `${pod.cgroup}/${c.id}`;
+  t.equal(readCg('memory', rel, 'memory.limit_in_bytes'), String(64 * 1024 * 1024), 'memory limit in the cgroup file');
+  t.equal(readCg('cpu', rel, 'cpu.shares'), '256', 'cpu shares');
+  t.equal(readCg('cpu', rel, 'cpu.cfs_quota_us'), '50000', 'cpu quota');
+  const inside = await rt().ExecSync({ container_id: c.id, cmd: ['sh', '-c', 'id -u; id -g; touch /x 2>/dev/null && echo wrote-root || echo ro-root; touch /tmp/x 2>/dev/null && echo wrote-tmp || echo ro-tmp'], timeout: 10 });
+  t.same(inside.stdout.toString().trim().split('\n'), ['1234', '2345', 'ro-root', 'ro-tmp'], 'inside: the ids, and a read-only root');
+  const mnt = fs.readFileSync(`/proc/${c.pid}/mountinfo`, 'utf8').split('\n').find((l) => l.split(' ')[4] === '/');
+  t.match(mnt?.split(' ')[5], /^ro\b/, 'the kernel has / mounted read-only');
+
+  // A privileged container (the pod must be privileged too).
+  const ppod = await runPod(t, { security: { privileged: true } });
+  const p = await runContainer(ppod, 'priv', ['sleep', '100000'], { security_context: { privileged: true } });
+  const ps = procStatus(p.pid)!;
+  t.equal(ps.Seccomp, '0', 'privileged: no seccomp filter');
+  t.ok(hasBit(capSet(p.pid, 'CapEff'), CAP.SYS_ADMIN), 'privileged: SYS_ADMIN effective');
+  t.equal(capSet(p.pid, 'CapBnd'), capSet(process.pid, 'CapBnd'), 'privileged: the bounding set is the host\'s');
+  const priv = await rt().ExecSync({ container_id: p.id, cmd: ['sh', '-c', 'ls /dev; grep " /sys " /proc/self/mountinfo'], timeout: 10 });
+  const out = priv.stdout.toString().trim().split('\n');
+  // (containerd leaves out /dev/console: a container has one only with a terminal)
+  const hostDevs = fs.readdirSync('/dev').filter((d) => {
+    if (d === 'console') return false;
+    const st = fs.lstatSync(`/dev/${d}`);
+    return st.isCharacterDevice() || st.isBlockDevice();
+  });
+  t.same(hostDevs.filter((d) => !out.includes(d)), [], 'privileged: every device node of the host\'s /dev is there');
+  t.match(out.find((l) => l.includes(' /sys ')), / \/sys rw,/, 'privileged: /sys read-write');
+
+  for (const x of [pod, ppod]) {
+    await rt().StopPodSandbox({ pod_sandbox_id: x.id });
+    await rt().RemovePodSandbox({ pod_sandbox_id: x.id });
+  }
+  assertPodGone(t, pod, [c.id]);
+  assertPodGone(t, ppod, [p.id]);
+});
+
+t.test('AppArmor profiles (skipped: this host has no AppArmor)', { skip: fs.existsSync('/sys/kernel/security/apparmor') ? 'not written yet for a host with AppArmor' : 'the host has no AppArmor (no LSM)' }, async () => {});
