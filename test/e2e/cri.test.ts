@@ -276,3 +276,27 @@ t.test('security contexts as the kubelet sends them: runAsUser/Group, readOnlyRo
 });
 
 t.test('AppArmor profiles (skipped: this host has no AppArmor)', { skip: fs.existsSync('/sys/kernel/security/apparmor') ? 'not written yet for a host with AppArmor' : 'the host has no AppArmor (no LSM)' }, async () => {});
+
+const STREAM_EXEC = path.join(__dirname, 'cri', 'stream-exec.mjs');
+
+t.test('an interactive exec with a terminal through the CRI streaming server (WebSocket, channel protocol v4)', skip, async (t) => {
+  const pod = await runPod(t);
+  const c = await runContainer(pod, 'shell', ['sleep', '100000']);
+  const { url } = await rt().Exec({ container_id: c.id, cmd: ['sh'], tty: true, stdin: true, stdout: true, stderr: false });
+  t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\//, 'Exec returns the streaming server\'s URL');
+  // The server listens in the node's network namespace: the client runs there.
+  const r = inNodeNet(node!, [process.execPath, '--experimental-websocket', STREAM_EXEC, url, 'tty; stty size; echo $((6*7)); exit 5\n', '77', '33']);
+  t.equal(r.status, 0, 'the client ran', { stderr: r.stderr });
+  const got = JSON.parse(r.stdout || '{}');
+  t.equal(got.protocol, 'v4.channel.k8s.io', 'the server speaks the v4 channel protocol');
+  const lines = String(got.stdout).split(/\r?\n/).map((l: string) => l.trim());
+  t.ok(lines.some((l: string) => /^\/dev\/pts\/\d+$/.test(l)), 'the process has a terminal (tty)', { stdout: got.stdout });
+  t.ok(lines.includes('33 77'), 'of the size the client sent (stty size)', { stdout: got.stdout });
+  t.ok(lines.includes('42'), 'it ran what was typed', { stdout: got.stdout });
+  const status = JSON.parse(got.status || '{}');
+  t.equal(status.reason, 'NonZeroExitCode', 'the final status reports the exit', { status: got.status });
+  t.same(status.details?.causes, [{ reason: 'ExitCode', message: '5' }], 'with its code');
+  await rt().StopPodSandbox({ pod_sandbox_id: pod.id });
+  await rt().RemovePodSandbox({ pod_sandbox_id: pod.id });
+  assertPodGone(t, pod, [c.id]);
+});
