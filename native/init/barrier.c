@@ -5,6 +5,9 @@
  *
  * Owns: barrier_fd, made_fifo (main.c opens the fifo it made itself) and
  * start_fd (send_line also writes there once the socket is gone).
+ * May assume: `open-barrier` runs while the fifo's host path is reachable,
+ * `wait-barrier` later with the container's /proc mounted (the real open
+ * goes through /proc/self/fd).
  */
 #include "internal.h"
 #include <signal.h>

@@ -1,10 +1,11 @@
 /*
  * The container's /dev: device nodes made (`mknod`) or bound from the host
- * (`bind-dev`, in a user namespace, where mknod is denied), and the
- * symlinks made beside them (`symlink`: /dev/fd, /dev/stdin, ...).
+ * (`bind-dev`, where mknod is denied: a user namespace), and the symlinks
+ * made beside them (`symlink`: /dev/fd, /dev/stdin, ...).
  *
- * Owns: nothing. May assume: paths resolve in the root (rootfs.c); what is
- * there already is kept only if it is of the same kind.
+ * Owns: nothing. May assume: paths resolve in the root (rootfs.c). What is
+ * there already: `mknod` and `symlink` keep it only if it is of the same
+ * kind; `bind-dev` binds over it.
  */
 #include "internal.h"
 #include <sys/mount.h>

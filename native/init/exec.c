@@ -4,8 +4,8 @@
  * preserved fds; and the clean fd and signal state the program and hooks
  * start with.
  *
- * Owns: nothing. May assume: `exec` is the last op; the sync socket is
- * above the preserved fds (main.c puts it there), and close-on-exec.
+ * Owns: nothing. May assume: `exec` is the last op, and the sync socket is
+ * close-on-exec (main.c); that it is above the preserved fds is checked.
  */
 #include "internal.h"
 #include <signal.h>

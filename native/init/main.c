@@ -141,6 +141,8 @@ failed:
 	return 0;
 }
 
+/* The arguments into struct startup (internal.h; docs/init-protocol.md,
+ * "The arguments: before the plan"). */
 static void parse_startup(int argc, char **argv, struct startup *st)
 {
 	*st = (struct startup){.lock = -1, .exit_lock = -1, .preserve_fds = -1};

@@ -1,12 +1,12 @@
 /*
  * Namespaces and what lives in them: `setns`, `unshare`, `become-root`
  * (root of a new user namespace), `write` (one write(2) of a /proc file:
- * uid_map, gid_map, setgroups, timens_offsets, oom_score_adj), and the
- * namespaced settings `hostname`, `domainname` and `sysctl`.
+ * timens_offsets, oom_score_adj), and the namespaced settings `hostname`,
+ * `domainname` and `sysctl`.
  *
- * Owns: nothing. May assume: the runtime orders these (user namespace
- * mappings are written by the runtime or by `write` before anything needs
- * them).
+ * Owns: nothing. May assume: the runtime orders them: the user namespace
+ * first and its mappings written (by the runtime, on `sync usermap`)
+ * before anything needs them; `sysctl` before /proc/sys is made read-only.
  */
 #include "internal.h"
 #include <sched.h>

@@ -3,9 +3,10 @@
  * `seccomp-listener-connect` and `seccomp-listener` hand a notification fd
  * (SECCOMP_FILTER_FLAG_NEW_LISTENER) to the engine's seccomp agent.
  *
- * Owns: the notification fd and the agent's socket. May assume: the
- * runtime places `seccomp` as late as it can (after `caps` when the
- * filter would deny what follows).
+ * Owns: the notification fd and the agent's socket. May assume: the filter
+ * allows the init's remaining steps (the runtime places it after `user`
+ * and before `caps`, or with no_new_privs just before `exec`), and the
+ * agent is connected to before the root changes.
  */
 #include "internal.h"
 #include <sys/prctl.h>

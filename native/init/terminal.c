@@ -4,8 +4,9 @@
  * that socket and whose slave becomes the controlling terminal, stdio and
  * /dev/console.
  *
- * Owns: the console socket. May assume: `console` runs after pivot_root
- * (its /dev/ptmx is the container's) and after `setsid`.
+ * Owns: the console socket. May assume: `console-connect` runs while the
+ * socket's host path is reachable; `console` in the container's mount
+ * namespace (its /dev/ptmx is the container's) and after `setsid`.
  */
 #include "internal.h"
 #include <sys/ioctl.h>
