@@ -129,6 +129,8 @@ t.test('a pod with runtime handler runts: two containers share its network, IPC 
   t.match(sb.status.network.ip, new RegExp(`^${SUBNET.replace(/\./g, '\\.')}\\.\\d+$`), 'the pod has its own address from the bridge network');
   const spid = await sandboxPid(pod);
   t.ok(procStatus(spid), 'the sandbox process runs');
+  const addr = spawnSync('nsenter', ['-t', String(spid), '-n', 'ip', '-4', '-o', 'addr', 'show', 'eth0'], { encoding: 'utf8' }).stdout;
+  t.match(addr, new RegExp(` inet ${sb.status.network.ip.replace(/\./g, '\\.')}/24 `), 'the kernel has that address on eth0 in the pod\'s network namespace');
 
   const web = await runContainer(pod, 'web', ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && echo web-started && echo web-stderr >&2 && exec httpd -f -p 8080 -h /www']);
   const cli = await runContainer(pod, 'cli', ['sleep', '100000']);
