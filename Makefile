@@ -106,5 +106,10 @@ bench-cri: deps build
 	scripts/test-deps.sh
 	$(TS_RUN) bench/cri.ts
 
+# A Kubernetes pod under runts on a throwaway node (scripts/demo-k8s.ts).
+demo-k8s: deps build
+	scripts/test-deps.sh
+	$(TS_RUN) scripts/demo-k8s.ts
+
 clean:
 	rm -rf build bin/runts bin/runts-init bin/runts-addon.node

@@ -15,8 +15,8 @@
 // ratio (below 1: runts is faster). Measurements, never assertions.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CriNode, startNode, stopNode } from '../test/e2e/cri/node';
+import { containerConfig, podConfig } from '../test/e2e/cri/pod';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -33,32 +33,14 @@ const median = (xs: number[]) => {
 };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-function podConfig(node: CriNode) {
-  const uid = randomBytes(8).toString('hex');
-  const logDir = path.join(node.base, 'logs', uid);
-  fs.mkdirSync(logDir, { recursive: true });
-  return {
-    metadata: { name: `bench-${uid.slice(0, 6)}`, uid, namespace: 'runts-bench', attempt: 0 },
-    hostname: `bench-${uid.slice(0, 6)}`,
-    log_directory: logDir,
-    linux: { cgroup_parent: `${node.cgroupParent}/burstable/pod${uid}`, security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
-  };
-}
-
 // One pod with one running container; its start time; its ids.
 async function podStart(node: CriNode, handler: string): Promise<{ ms: number; pod: string; ctr: string }> {
   const rt = node.cri.runtime;
-  const config = podConfig(node);
+  const spec = podConfig(node);
   const t0 = now();
-  const { pod_sandbox_id: pod } = await rt.RunPodSandbox({ config, runtime_handler: handler }, 120000);
-  const container = {
-    metadata: { name: 'c', attempt: 0 },
-    image: { image: node.image },
-    command: ['sleep', '100000'],
-    log_path: 'c.log',
-    linux: { security_context: { namespace_options: config.linux.security_context.namespace_options } },
-  };
-  const { container_id: ctr } = await rt.CreateContainer({ pod_sandbox_id: pod, config: container, sandbox_config: config }, 120000);
+  const { pod_sandbox_id: pod } = await rt.RunPodSandbox({ config: spec.config, runtime_handler: handler }, 120000);
+  const container = containerConfig(node, spec, 'c', ['sleep', '100000']);
+  const { container_id: ctr } = await rt.CreateContainer({ pod_sandbox_id: pod, config: container, sandbox_config: spec.config }, 120000);
   await rt.StartContainer({ container_id: ctr }, 120000);
   return { ms: now() - t0, pod, ctr };
 }

@@ -8,12 +8,12 @@
 // (states, reasons, logs), never runts's word about itself.
 import t from 'tap';
 import type { Test } from 'tap';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CriNode, cgroupDirsUnder, daemonMounts, inNodeNet, nodeProblem, pidsUnder, startNode, stopNode, SUBNET, waitFor } from './cri/node';
 import { cgroupMountpoints, procStatus } from './lib';
+import { containerConfig, podConfig, PodOptions, PodSpec } from './cri/pod';
 
 const problem = nodeProblem();
 let node: CriNode | undefined;
@@ -40,40 +40,19 @@ const ns = (pid: number, kind: string) => fs.readlinkSync(`/proc/${pid}/ns/${kin
 const v1 = (controller: string) => cgroupMountpoints().find((m) => path.basename(m).split(',').includes(controller));
 const readCg = (controller: string, rel: string, file: string) => fs.readFileSync(path.join(v1(controller)!, rel, file), 'utf8').trim();
 
-interface Pod {
+interface Pod extends PodSpec {
   id: string;
-  config: Record<string, any>;
-  uid: string;
-  cgroup: string; // the pod's cgroup parent
-  logDir: string;
 }
 
-// RunPodSandbox as the kubelet sends it (cgroupfs: /<parent>/burstable/pod<uid>).
-async function runPod(t: Test, opts: { handler?: string; pid?: 'POD' | 'CONTAINER'; sysctls?: Record<string, string>; security?: Record<string, any> } = {}): Promise<Pod> {
-  const n = await getNode();
-  const uid = randomBytes(8).toString('hex');
-  const logDir = path.join(n.base, 'logs', uid);
-  fs.mkdirSync(logDir, { recursive: true });
-  const cgroup = `${n.cgroupParent}/burstable/pod${uid}`;
-  const config = {
-    metadata: { name: `pod-${uid.slice(0, 6)}`, uid, namespace: 'runts-e2e', attempt: 0 },
-    hostname: `pod-${uid.slice(0, 6)}`,
-    log_directory: logDir,
-    dns_config: { servers: [], searches: [], options: [] },
-    labels: { app: 'runts-e2e' },
-    annotations: {},
-    linux: {
-      cgroup_parent: cgroup,
-      sysctls: opts.sysctls ?? {},
-      security_context: { namespace_options: { network: 'POD', pid: opts.pid ?? 'CONTAINER', ipc: 'POD' }, ...(opts.security ?? {}) },
-    },
-  };
-  const { pod_sandbox_id: id } = await rt().RunPodSandbox({ config, runtime_handler: opts.handler ?? 'runts' }, 120000);
+// RunPodSandbox as the kubelet sends it; stopped and removed at t's end.
+async function runPod(t: Test, opts: PodOptions & { handler?: string } = {}): Promise<Pod> {
+  const spec = podConfig(await getNode(), opts);
+  const { pod_sandbox_id: id } = await rt().RunPodSandbox({ config: spec.config, runtime_handler: opts.handler ?? 'runts' }, 120000);
   t.teardown(async () => {
     await rt().StopPodSandbox({ pod_sandbox_id: id }).catch(() => undefined);
     await rt().RemovePodSandbox({ pod_sandbox_id: id }).catch(() => undefined);
   });
-  return { id, config, uid, cgroup, logDir };
+  return { ...spec, id };
 }
 
 async function sandboxPid(pod: Pod): Promise<number> {
@@ -84,18 +63,7 @@ async function sandboxPid(pod: Pod): Promise<number> {
 // CreateContainer and StartContainer in a pod; its pid (the CRI's verbose
 // status), which the tests then look at in /proc.
 async function runContainer(pod: Pod, name: string, args: string[], linux: Record<string, any> = {}, extra: Record<string, any> = {}): Promise<{ id: string; pid: number; logPath: string }> {
-  // The kubelet gives each container the pod's namespace options.
-  const namespace_options = pod.config.linux.security_context.namespace_options;
-  linux = { ...linux, security_context: { namespace_options, ...(linux.security_context ?? {}) } };
-  const config = {
-    metadata: { name, attempt: 0 },
-    image: { image: node!.image },
-    command: args.slice(0, 1),
-    args: args.slice(1),
-    log_path: `${name}.log`,
-    linux,
-    ...extra,
-  };
+  const config = containerConfig(node!, pod, name, args, linux, extra);
   const { container_id: id } = await rt().CreateContainer({ pod_sandbox_id: pod.id, config, sandbox_config: pod.config }, 120000);
   await rt().StartContainer({ container_id: id }, 120000);
   const st = await rt().ContainerStatus({ container_id: id, verbose: true });
