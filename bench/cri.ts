@@ -54,10 +54,12 @@ async function main() {
   process.stderr.write(`bench-cri: starting the node (${N} samples per row)\n`);
   const node = await startNode();
   const stop = () => stopNode(node);
-  process.on('SIGINT', () => {
-    stop();
-    process.exit(130);
-  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      stop();
+      process.exit(130);
+    });
+  }
   const samples: Record<string, Record<string, number[]>> = { 'pod start': {}, ExecSync: {} };
   try {
     for (const h of HANDLERS) for (const row of Object.keys(samples)) samples[row][h] = [];

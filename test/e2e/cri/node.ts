@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cgroupMountpoints, makeOciTar, RUNTS, rootfsTemplate, waitFor } from '../lib';
+import { cgroupMountpoints, MAKE_ROOTFS, makeOciTar, RUNTS, waitFor } from '../host';
 import { criClient, CriClient } from './client';
 
 export const CNI_BIN = '/usr/lib/cni';
@@ -155,7 +155,14 @@ export async function startNode(): Promise<CriNode> {
     throw new Error(`containerd's CRI did not come up ready:\n${tail()}`);
   }
   const tar = path.join(base, 'image.tar');
-  makeOciTar(rootfsTemplate(), tar, IMAGE, base, ['sleep', '1000000000']);
+  const rootfs = path.join(base, 'image-rootfs');
+  const mk = spawnSync(MAKE_ROOTFS, [rootfs], { encoding: 'utf8' });
+  if (mk.status !== 0) {
+    stopNode(node);
+    throw new Error(`make-rootfs.sh failed: ${mk.stderr}`);
+  }
+  makeOciTar(rootfs, tar, IMAGE, base, ['sleep', '1000000000']);
+  fs.rmSync(rootfs, { recursive: true, force: true });
   const imp = spawnSync('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', tar], { encoding: 'utf8', timeout: 120000 });
   fs.rmSync(tar, { force: true });
   let seen = false;
