@@ -11,7 +11,7 @@ import type { Test } from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { CriNode, cgroupDirsUnder, daemonMounts, inNodeNet, nodeProblem, pidsUnder, startNode, stopNode, SUBNET, waitFor } from './cri/node';
+import { CriNode, cgroupDirsUnder, daemonMounts, inNodeNet, nodeProblem, pidsUnder, pidsWith, startNode, stopNode, SUBNET, waitFor } from './cri/node';
 import { cgroupMountpoints, procStatus } from './lib';
 import { containerConfig, podConfig, PodOptions, PodSpec } from './cri/pod';
 
@@ -38,7 +38,22 @@ t.teardown(() => {
 const rt = () => node!.cri.runtime;
 const ns = (pid: number, kind: string) => fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
 const v1 = (controller: string) => cgroupMountpoints().find((m) => path.basename(m).split(',').includes(controller));
-const readCg = (controller: string, rel: string, file: string) => fs.readFileSync(path.join(v1(controller)!, rel, file), 'utf8').trim();
+const v2 = () => cgroupMountpoints().find((m) => m === '/sys/fs/cgroup' || m.endsWith('/unified'));
+const cgFile = (rel: string, v1Controller: string, v1File: string, v2File: string) => {
+  const dir = v1(v1Controller) ? path.join(v1(v1Controller)!, rel, v1File) : path.join(v2()!, rel, v2File);
+  return fs.readFileSync(dir, 'utf8').trim();
+};
+// A container's memory limit, CPU shares and CFS quota as the kernel has
+// them: the v1 files here; the v2 files (cpu.weight converted back from the
+// shares as runc converts them) on a host without v1 controllers.
+const limits = (rel: string) => {
+  if (v1('memory')) {
+    return { memory: cgFile(rel, 'memory', 'memory.limit_in_bytes', ''), shares: cgFile(rel, 'cpu', 'cpu.shares', ''), quota: cgFile(rel, 'cpu', 'cpu.cfs_quota_us', '') };
+  }
+  const weight = Number(cgFile(rel, '', '', 'cpu.weight'));
+  return { memory: cgFile(rel, '', '', 'memory.max'), shares: `weight ${weight}`, quota: cgFile(rel, '', '', 'cpu.max').split(' ')[0] };
+};
+const sharesAs = (shares: number) => (v1('memory') ? String(shares) : `weight ${1 + Math.floor(((shares - 2) * 9999) / 262142)}`);
 
 interface Pod extends PodSpec {
   id: string;
@@ -76,7 +91,8 @@ async function status(id: string): Promise<Record<string, any>> {
 
 // Nothing of a pod is left: no process in its cgroup, no cgroup directory,
 // no runts state, no mount in the node's mount namespace naming it.
-function assertPodGone(t: Test, pod: Pod, ids: string[]): void {
+async function assertPodGone(t: Test, pod: Pod, ids: string[]): Promise<void> {
+  t.ok(await waitFor(() => pidsWith(['containerd-shim', pod.id]).length === 0, 10000, 100), 'the pod\'s shim is gone');
   t.same(pidsUnder(pod.cgroup), [], 'no process left in the pod\'s cgroups');
   t.same(cgroupDirsUnder(pod.cgroup), [], 'no cgroup directory of the pod left');
   for (const id of [pod.id, ...ids]) {
@@ -110,7 +126,7 @@ t.test('a pod with runtime handler runts: two containers share its network, IPC 
   t.not(ns(web.pid, 'pid'), ns(cli.pid, 'pid'), 'each container has its own PID namespace (the pod does not share it)');
   t.not(ns(web.pid, 'pid'), ns(spid, 'pid'), '(nor the sandbox\'s)');
   t.not(ns(web.pid, 'mnt'), ns(cli.pid, 'mnt'), 'and its own mount namespace');
-  t.match(fs.readFileSync(`/proc/${web.pid}/cgroup`, 'utf8'), new RegExp(`:memory:${pod.cgroup}/${web.id}\\n`), 'web is in its cgroup under the pod\'s parent');
+  t.match(fs.readFileSync(`/proc/${web.pid}/cgroup`, 'utf8'), new RegExp(`:(memory|):${pod.cgroup}/${web.id}\\n`), 'web is in its cgroup under the pod\'s parent');
 
   const st = await status(web.id);
   t.equal(st.state, 'CONTAINER_RUNNING', 'ContainerStatus: running');
@@ -123,10 +139,20 @@ t.test('a pod with runtime handler runts: two containers share its network, IPC 
   const sys = await rt().ExecSync({ container_id: cli.id, cmd: ['sh', '-c', 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start; hostname; exit 3'], timeout: 10 });
   t.equal(sys.exit_code, 3, 'ExecSync reports the exit code');
   t.same(sys.stdout.toString().trim().split('\n'), ['0', pod.config.hostname], 'the pod\'s sysctl (its network namespace joined by path) and hostname');
-  const t0 = Date.now();
-  const slow = await rt().ExecSync({ container_id: cli.id, cmd: ['sleep', '60'], timeout: 1 }).then((r) => ({ ok: r }), (e: Error) => ({ err: e }));
+  // A probe past its timeout: the process runs in the container's cgroup,
+  // ExecSync fails as timed out, and the process is killed.
+  const sleeps = () => pidsUnder(`${pod.cgroup}/${cli.id}`).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x0060\x00';
+    } catch {
+      return false;
+    }
+  });
+  const pending = rt().ExecSync({ container_id: cli.id, cmd: ['sleep', '60'], timeout: 3 }).then((r) => ({ ok: r }), (e: Error) => ({ err: e }));
+  t.ok(await waitFor(() => sleeps().length === 1, 20000, 50), 'the exec\'d process runs in the container\'s cgroup');
+  const slow = await pending;
   t.ok('err' in slow && /timeout|deadline/i.test(slow.err.message), 'ExecSync past its timeout fails as timed out', { got: slow });
-  t.ok(await waitFor(() => !spawnSync('sh', ['-c', `grep -l '^sleep.60' /proc/*/cmdline 2>/dev/null | grep -v self`]).stdout.toString().trim() || Date.now() - t0 > 30000, 20000, 200), 'the timed-out process is gone');
+  t.ok(await waitFor(() => sleeps().length === 0, 20000, 200), 'the timed-out process is gone');
 
   // The log, from the CRI log path: CRI lines "<time> stdout|stderr F <text>".
   t.ok(await waitFor(() => fs.existsSync(web.logPath) && fs.readFileSync(web.logPath, 'utf8').includes('web-stderr')), 'the log file at the CRI log path');
@@ -137,9 +163,7 @@ t.test('a pod with runtime handler runts: two containers share its network, IPC 
   // UpdateContainerResources: the shim runs `runts update --resources - ID`.
   const rel = `${pod.cgroup}/${cli.id}`;
   await rt().UpdateContainerResources({ container_id: cli.id, linux: { memory_limit_in_bytes: 96 * 1024 * 1024, cpu_shares: 384, cpu_quota: 30000, cpu_period: 100000 } });
-  t.equal(readCg('memory', rel, 'memory.limit_in_bytes'), String(96 * 1024 * 1024), 'memory limit updated in the cgroup file');
-  t.equal(readCg('cpu', rel, 'cpu.shares'), '384', 'cpu shares updated');
-  t.equal(readCg('cpu', rel, 'cpu.cfs_quota_us'), '30000', 'cpu quota updated');
+  t.same(limits(rel), { memory: String(96 * 1024 * 1024), shares: sharesAs(384), quota: '30000' }, 'memory limit, cpu shares and quota updated in the cgroup files');
 
   // Stop and remove.
   await rt().StopContainer({ container_id: web.id, timeout: 5 });
@@ -152,7 +176,7 @@ t.test('a pod with runtime handler runts: two containers share its network, IPC 
   t.notOk(procStatus(cli.pid), 'StopPodSandbox stops the pod\'s containers');
   t.notOk(procStatus(spid), 'and the sandbox');
   await rt().RemovePodSandbox({ pod_sandbox_id: pod.id });
-  assertPodGone(t, pod, [web.id, cli.id]);
+  await assertPodGone(t, pod, [web.id, cli.id]);
 });
 
 t.test('a pod that shares its PID namespace; a container over its memory limit is reported OOMKilled', skip, async (t) => {
@@ -164,8 +188,10 @@ t.test('a pod that shares its PID namespace; a container over its memory limit i
   t.equal(one.stdout.toString().trim(), 'sleep 1000000000', 'inside, PID 1 is the sandbox\'s process');
 
   const limit = 32 * 1024 * 1024;
-  const hog = await runContainer(pod, 'hog', ['sh', '-c', 'x=0123456789abcdef; while :; do x=$x$x; done'], { resources: { memory_limit_in_bytes: limit, memory_swap_limit_in_bytes: limit } });
-  t.equal(readCg('memory', `${pod.cgroup}/${hog.id}`, 'memory.limit_in_bytes'), String(limit), 'the limit is in the cgroup file');
+  // It waits for /tmp/go (made through ExecSync once the limit is read), then eats memory.
+  const hog = await runContainer(pod, 'hog', ['sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.1; done; x=0123456789abcdef; while :; do x=$x$x; done'], { resources: { memory_limit_in_bytes: limit, memory_swap_limit_in_bytes: limit } });
+  t.equal(limits(`${pod.cgroup}/${hog.id}`).memory, String(limit), 'the limit is in the cgroup file');
+  await rt().ExecSync({ container_id: hog.id, cmd: ['touch', '/tmp/go'], timeout: 10 });
   t.ok(await waitFor(() => !procStatus(hog.pid), 30000, 100), 'the hog is killed');
   let st: Record<string, any> = {};
   t.ok(await waitFor(() => {
@@ -178,7 +204,7 @@ t.test('a pod that shares its PID namespace; a container over its memory limit i
   await rt().RemoveContainer({ container_id: hog.id });
   await rt().StopPodSandbox({ pod_sandbox_id: pod.id });
   await rt().RemovePodSandbox({ pod_sandbox_id: pod.id });
-  assertPodGone(t, pod, [a.id, hog.id]);
+  await assertPodGone(t, pod, [a.id, hog.id]);
 });
 
 const CAP = { CHOWN: 0, NET_ADMIN: 12, SYS_ADMIN: 21, NET_RAW: 13 };
@@ -211,9 +237,7 @@ t.test('security contexts as the kubelet sends them: runAsUser/Group, readOnlyRo
   t.notOk(hasBit(bnd, CAP.SYS_ADMIN), 'SYS_ADMIN not granted');
   t.equal(capSet(c.pid, 'CapEff'), 0n, 'a non-root user has no effective capabilities');
   const rel = `${pod.cgroup}/${c.id}`;
-  t.equal(readCg('memory', rel, 'memory.limit_in_bytes'), String(64 * 1024 * 1024), 'memory limit in the cgroup file');
-  t.equal(readCg('cpu', rel, 'cpu.shares'), '256', 'cpu shares');
-  t.equal(readCg('cpu', rel, 'cpu.cfs_quota_us'), '50000', 'cpu quota');
+  t.same(limits(rel), { memory: String(64 * 1024 * 1024), shares: sharesAs(256), quota: '50000' }, 'memory limit, cpu shares and quota in the cgroup files');
   const inside = await rt().ExecSync({ container_id: c.id, cmd: ['sh', '-c', 'id -u; id -g; touch /x 2>/dev/null && echo wrote-root || echo ro-root; touch /tmp/x 2>/dev/null && echo wrote-tmp || echo ro-tmp'], timeout: 10 });
   t.same(inside.stdout.toString().trim().split('\n'), ['1234', '2345', 'ro-root', 'ro-tmp'], 'inside: the ids, and a read-only root');
   const mnt = fs.readFileSync(`/proc/${c.pid}/mountinfo`, 'utf8').split('\n').find((l) => l.split(' ')[4] === '/');
@@ -241,8 +265,8 @@ t.test('security contexts as the kubelet sends them: runAsUser/Group, readOnlyRo
     await rt().StopPodSandbox({ pod_sandbox_id: x.id });
     await rt().RemovePodSandbox({ pod_sandbox_id: x.id });
   }
-  assertPodGone(t, pod, [c.id]);
-  assertPodGone(t, ppod, [p.id]);
+  await assertPodGone(t, pod, [c.id]);
+  await assertPodGone(t, ppod, [p.id]);
 });
 
 t.test('AppArmor profiles (skipped: this host has no AppArmor)', { skip: fs.existsSync('/sys/kernel/security/apparmor') ? 'not written yet for a host with AppArmor' : 'the host has no AppArmor (no LSM)' }, async () => {});
@@ -268,5 +292,5 @@ t.test('an interactive exec with a terminal through the CRI streaming server (We
   t.same(status.details?.causes, [{ reason: 'ExitCode', message: '5' }], 'with its code');
   await rt().StopPodSandbox({ pod_sandbox_id: pod.id });
   await rt().RemovePodSandbox({ pod_sandbox_id: pod.id });
-  assertPodGone(t, pod, [c.id]);
+  await assertPodGone(t, pod, [c.id]);
 });

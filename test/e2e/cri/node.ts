@@ -178,7 +178,7 @@ export async function startNode(): Promise<CriNode> {
 }
 
 // The pids whose command line holds every word.
-function pidsWith(words: string[]): number[] {
+export function pidsWith(words: string[]): number[] {
   const out: number[] = [];
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
