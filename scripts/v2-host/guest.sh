@@ -15,6 +15,23 @@ trap finish EXIT
 . "$runts_job"
 cd "$RUNTS_DIR" || { status=125; exit; }
 
+# The LSMs' interfaces, which systemd mounts on a stock host: securityfs
+# (AppArmor's policy and profile list) and, when the kernel was booted with
+# SELinux (run.sh RUNTS_V2_SELINUX=1), selinuxfs and Debian's policy, then
+# this script again in a domain of it: a task started before the policy
+# carries the context "kernel", which runtimes read as "SELinux disabled".
+if [ -d /sys/kernel/security ] && ! grep -q ' /sys/kernel/security ' /proc/self/mountinfo; then
+  $bb mount -t securityfs securityfs /sys/kernel/security
+fi
+if [ -d /sys/fs/selinux ] && [ -z "${RUNTS_SELINUX_LOADED:-}" ]; then
+  $bb mount -t selinuxfs selinuxfs /sys/fs/selinux && load_policy -i || echo "v2-guest: cannot load the SELinux policy"
+  echo "==== v2-guest: SELinux $(getenforce 2>&1), policy $(cat /sys/fs/selinux/policyvers 2>&1)"
+  export RUNTS_SELINUX_LOADED=1
+  trap - EXIT
+  exec runcon system_u:system_r:unconfined_t:s0-s0:c0.c1023 /bin/busybox sh "$0" || { trap finish EXIT; echo "v2-guest: runcon failed"; }
+fi
+[ -f /sys/module/apparmor/parameters/enabled ] && echo "==== v2-guest: AppArmor enabled: $(cat /sys/module/apparmor/parameters/enabled), context $(cat /proc/self/attr/current 2>&1 | tr -d '\0')"
+
 echo "==== v2-guest: kernel $(uname -r), $(nproc) CPUs, $($bb free -m | $bb awk '/Mem:/{print $2}') MiB"
 echo "==== /proc/self/mountinfo (cgroup):"
 grep cgroup /proc/self/mountinfo

@@ -11,7 +11,10 @@
 # /var/cache/runts-v2-host), RUNTS_V2_TIMEOUT (s, default 1800),
 # RUNTS_V2_MEM (default 4G), RUNTS_V2_CPUS (default 2), RUNTS_V2_SMOKE=0
 # (skip the smoke test), RUNTS_V2_CMD (run this shell command in the guest
-# instead of the tests), TAP_ARGS (extra tap options).
+# instead of the tests), TAP_ARGS (extra tap options), RUNTS_V2_SELINUX=1
+# (boot with SELinux instead of AppArmor, permissive: security=selinux
+# selinux=1 enforcing=0; the guest loads Debian's selinux-policy-default).
+# AppArmor is on by default in Debian's kernel; the guest mounts securityfs.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -45,6 +48,7 @@ chmod 644 "$job"
 
 append="console=ttyS0 rdinit=/init panic=-1 loglevel=4 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
 append="$append runts_guest=$here/guest.sh runts_job=$job"
+if [ "${RUNTS_V2_SELINUX:-0}" = 1 ]; then append="$append security=selinux selinux=1 enforcing=0"; fi
 echo "v2-host: booting $(cat "$cache/kernel-package") under qemu (TCG); console log in $log (this run: $runlog)" >&2
 start=$(date +%s)
 status_file=$job.status
