@@ -1003,6 +1003,8 @@ static void op_mask(const struct op *o)
 {
 	char p[32], q[32];
 	struct stat st;
+	if (NARGS(o) != 1 && NARGS(o) != 2)
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
 	int fd = in_root(ARG(o, 0), 0);
 	if (fd == -ENOENT)
 		return;
@@ -1011,8 +1013,10 @@ static void op_mask(const struct op *o)
 	if (fstat(fd, &st) < 0)
 		fail(LABEL(o), errno);
 	if (S_ISDIR(st.st_mode)) {
+		/* The optional second argument is the tmpfs's data: the mount
+		 * label as context= (docs/lsm.md). */
 		if (mount("tmpfs", fdpath(fd, p), "tmpfs",
-			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NARGS(o) == 2 ? ARG(o, 1) : NULL) < 0)
 			fail(LABEL(o), errno);
 	} else {
 		/* Bind the container's /dev/null, but only once we have checked
@@ -1727,6 +1731,11 @@ static void op_console(const struct op *o)
 	close(slave);
 }
 
+/* TEMPORARY, until native/init.c is split (branch split): the LSM ops of
+ * native/init/lsm.c compiled in here. */
+#define RUNTS_LSM_IN_INIT_C
+#include "init/lsm.c"
+
 /* ------------------------------------------------------------------------ */
 /* The interpreter                                                          */
 
@@ -1756,7 +1765,7 @@ static const struct {
 	{"mknod", 7, op_mknod},
 	{"bind-dev", 2, op_bind_dev},
 	{"symlink", 2, op_symlink},
-	{"mask", 1, op_mask},
+	{"mask", -1, op_mask},
 	{"readonly", 1, op_readonly},
 	{"pivot-root", 0, op_pivot_root},
 	{"chroot", 0, op_chroot},
@@ -1787,6 +1796,9 @@ static const struct {
 	{"seccomp-listener", 0, op_seccomp_listener},
 	{"console", 5, op_console},
 	{"exec", -1, op_exec},
+	{"apparmor-exec", 1, op_apparmor_exec},
+	{"selinux-label", 2, op_selinux_label},
+	{"file-label", 2, op_file_label},
 };
 
 /* Reads a u32le at *p and advances. It then overwrites the first byte of

@@ -10,7 +10,9 @@
  * and a second one (a shell's echo writes the newline apart) replaces it;
  * for SELinux a lone newline clears the context, silently.
  */
+#ifndef RUNTS_LSM_IN_INIT_C
 #include "internal.h"
+#endif
 #include <sys/xattr.h>
 
 /* Writes value whole to the open attribute file, or fails the step naming
