@@ -1,18 +1,21 @@
 /*
- * lsm.c: AppArmor and SELinux (docs/lsm.md). The profile and label the
- * next execve switches to, the SELinux key-creation label, and a file's
- * SELinux label. Ops: apparmor-exec, selinux-label, file-label.
+ * AppArmor and SELinux (docs/lsm.md): `apparmor-exec` (the profile the next
+ * execve switches to), `selinux-label` (the SELinux exec or key-creation
+ * context) and `file-label` (a file's SELinux label).
  *
  * The attributes are the task's own, in /proc/thread-self/attr (a task may
- * write only its own): written through the /proc the init sees at that
- * step (the host's before the pivot, the container's in an exec). Each
+ * write only its own): through the /proc the init sees at that step. Each
  * value goes in ONE write(2): the kernel takes a write as the whole value,
  * and a second one (a shell's echo writes the newline apart) replaces it;
  * for SELinux a lone newline clears the context, silently.
+ *
+ * Owns: nothing. May assume: the runtime checked the host has the LSM and
+ * the values are well formed (src/plan/lsm.ts); the exec steps come after
+ * every hook and mount of create that must run unconfined, in stage 1 (the
+ * process that execs), before `no-new-privs`, `user`, `caps` and seccomp;
+ * `selinux-label keycreate` comes just before `keyring`.
  */
-#ifndef RUNTS_LSM_IN_INIT_C
 #include "internal.h"
-#endif
 #include <sys/xattr.h>
 
 /* Writes value whole to the open attribute file, or fails the step naming
