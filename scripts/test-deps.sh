@@ -16,12 +16,13 @@ pkgs=(
   python3              # test/e2e/*.py helpers (pty, console socket, seccomp agent)
   util-linux           # unshare, setpriv, runuser
   qemu-system-x86      # the stock-host VM (scripts/v2-host)
+  apparmor             # the stock-host VM boots with AppArmor (apparmor_parser, profiles; lsm.test.ts)
+  systemd dbus         # the stock-host VM's PID 1 and system bus (this machine's, shared)
 )
 # Without their recommends (selinux-policy-default's pull in setools and a
 # scientific Python stack). Harmless on a host without the LSM: nothing
 # loads a policy there (docs/lsm.md).
 bare=(
-  apparmor             # lsm.test.ts: apparmor_parser, in the stock-host VM
   selinux-policy-default policycoreutils # lsm.test.ts: the SELinux VM boot (load_policy, runcon)
 )
 
