@@ -209,6 +209,8 @@ void op_mask(const struct op *o)
 {
 	char p[32], q[32];
 	struct stat st;
+	if (NARGS(o) != 1 && NARGS(o) != 2)
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
 	int fd = in_root(ARG(o, 0), 0);
 	if (fd == -ENOENT)
 		return;
@@ -217,8 +219,10 @@ void op_mask(const struct op *o)
 	if (fstat(fd, &st) < 0)
 		fail(LABEL(o), errno);
 	if (S_ISDIR(st.st_mode)) {
+		/* The optional second argument is the tmpfs's data: the mount
+		 * label as context= (docs/lsm.md). */
 		if (mount("tmpfs", fdpath(fd, p), "tmpfs",
-			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NARGS(o) == 2 ? ARG(o, 1) : NULL) < 0)
 			fail(LABEL(o), errno);
 	} else {
 		/* Bind the container's /dev/null, but only once we have checked

@@ -60,23 +60,7 @@ export interface Created {
   exitLock?: number;
 }
 
-// Fields runts does not carry out yet. Those that protect the host fail
-// closed (refused); the rest are reported and left out.
-function checkUnsupported(config: Config): void {
-  const p = config.process;
-  const linux = config.linux ?? {};
-  const refuse = (pointer: string, what: string) => {
-    throw new RuntsError(`config.json: ${pointer}: ${what} is not supported by runts yet; refusing to run without it`, { file: 'config.json', pointer });
-  };
-  if (p?.apparmorProfile) refuse('/process/apparmorProfile', 'AppArmor (and this host has no AppArmor)');
-  if (p?.selinuxLabel) refuse('/process/selinuxLabel', 'SELinux (and this host has no SELinux)');
-  if (linux.mountLabel) refuse('/linux/mountLabel', 'SELinux mount labels (and this host has no SELinux)');
-  const ignored: string[] = [];
-  if (ignored.length) warn(`not applied yet: ${ignored.join(', ')}`);
-}
-
 function checkOptions(config: Config, opts: CreateOptions): void {
-  checkUnsupported(config);
   if (config.process?.terminal && !opts.consoleSocket && !opts.foregroundTerminal) {
     throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)', { file: 'config.json', pointer: '/process/terminal' });
   }

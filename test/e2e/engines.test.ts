@@ -636,6 +636,19 @@ podmanTest('run --rm passes the exit status and stdio through, and leaves nothin
   await podmanNothingLeft(t, ok.id);
 });
 
+// Where AppArmor is on (the stock-host VM), podman loads its default
+// profile and passes it as process.apparmorProfile (docs/lsm.md).
+const AA_SKIP = readTrim('/sys/module/apparmor/parameters/enabled') === 'Y' && fs.existsSync('/sys/kernel/security/apparmor') ? undefined : 'AppArmor is not enabled on this host';
+podmanTest('its default AppArmor profile confines the container, seen from inside in enforce mode; apparmor=unconfined is not', async (t) => {
+  const r = podmanRunRm(t, [], ['cat', '/proc/self/attr/current']);
+  t.equal(r.status, 0, 'podman run', { stderr: r.stderr });
+  t.match(r.stdout, /^containers-default-[0-9.]+ \(enforce\)$/m, 'the kernel names podman\'s profile');
+  await podmanNothingLeft(t, r.id);
+  const u = podmanRunRm(t, ['--security-opt', 'apparmor=unconfined'], ['cat', '/proc/self/attr/current']);
+  t.equal(u.status, 0, 'podman run --security-opt apparmor=unconfined', { stderr: u.stderr });
+  t.match(u.stdout, /^unconfined$/m);
+}, AA_SKIP);
+
 // podman's container checkpoint/restore drive runts checkpoint and restore
 // through conmon (docs/checkpoint.md); criu must work on the host.
 const CRIU_SKIP = PODMAN_SKIP ? undefined : criuProblem();
