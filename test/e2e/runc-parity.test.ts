@@ -2,9 +2,12 @@
 // runts does the same. Each test is one scenario of the issue, checked by
 // what the kernel and the container say.
 import t from 'tap';
+import type { Test } from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeBundle, newId, runts, state, tempDir, isOneLineError } from './lib';
+import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { makeBundle, newId, runts, state, tempDir, isOneLineError, isAlive, v1Mount } from './lib';
 
 t.test('process.user {"uid":0} without gid runs as 0:0, as in runc', async (t) => {
   const b = makeBundle(t, { args: ['id'], edit: (c) => (c.process.user = { uid: 0 }) });
@@ -43,4 +46,58 @@ t.test('a rootfs whose /proc is a symlink is refused (CVE-2019-19921), nothing m
     t.equal(state(id), undefined, 'no container left');
     if (target === '/elsewhere') t.same(fs.readdirSync(path.join(b.rootfs, 'elsewhere')), [], 'nothing in the link target');
   }
+});
+
+// A cgroup made by the test itself, under the freezer or pids hierarchy
+// (v1 here) or the v2 tree: removed in teardown after its processes.
+function ownCgroup(t: Test, controller: string): { rel: string; dir: string } | undefined {
+  const mount = v1Mount(controller) ?? (fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : undefined);
+  if (!mount) return undefined;
+  const rel = `/runts-e2e-pre-${randomBytes(4).toString('hex')}`;
+  const dir = path.join(mount, rel);
+  fs.mkdirSync(dir);
+  t.teardown(() => {
+    for (let i = 0; i < 50; i++) {
+      try {
+        fs.rmdirSync(dir);
+        return;
+      } catch {
+        spawnSync('sleep', ['0.1']);
+      }
+    }
+  });
+  return { rel, dir };
+}
+
+t.test('run -d into a pre-existing frozen cgroup is refused at once, in runc\'s words, nothing left', async (t) => {
+  const cg = ownCgroup(t, 'freezer');
+  if (!cg) return t.skip('no freezer hierarchy on this host');
+  const v1 = fs.existsSync(path.join(cg.dir, 'freezer.state'));
+  fs.writeFileSync(path.join(cg.dir, v1 ? 'freezer.state' : 'cgroup.freeze'), v1 ? 'FROZEN' : '1');
+  t.teardown(() => fs.writeFileSync(path.join(cg.dir, v1 ? 'freezer.state' : 'cgroup.freeze'), v1 ? 'THAWED' : '0'));
+  const b = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = cg.rel) });
+  const id = newId(t);
+  const r = runts(['run', '-d', '--bundle', b.dir, id]);
+  t.equal(r.status, 1, 'refused');
+  t.equal(r.signal, null, 'returned by itself (not killed by the test\'s timeout)');
+  t.match(r.stderr, /container's cgroup unexpectedly frozen/);
+  t.ok(isOneLineError(r.stderr), r.stderr);
+  t.equal(state(id), undefined, 'no container');
+  t.same(fs.readFileSync(path.join(cg.dir, 'cgroup.procs'), 'utf8'), '', 'nothing joined the cgroup');
+});
+
+t.test('create into a cgroup that has processes is refused: "container\'s cgroup is not empty" (runc 1.5)', async (t) => {
+  const cg = ownCgroup(t, 'pids');
+  if (!cg) return t.skip('no pids hierarchy on this host');
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.teardown(() => other.kill('SIGKILL'));
+  fs.writeFileSync(path.join(cg.dir, 'cgroup.procs'), String(other.pid));
+  const b = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = cg.rel) });
+  const id = newId(t);
+  const r = runts(['create', '--bundle', b.dir, id]);
+  t.equal(r.status, 1, 'refused');
+  t.match(r.stderr, /container's cgroup is not empty: 1 process\(es\) found/);
+  t.equal(state(id), undefined, 'no container');
+  t.ok(isAlive(other.pid!), 'the other process is untouched');
+  t.same(fs.readFileSync(path.join(cg.dir, 'cgroup.procs'), 'utf8').trim(), String(other.pid), 'still alone in its cgroup');
 });
