@@ -1275,9 +1275,102 @@ static void op_no_new_privs(const struct op *o)
 		fail(LABEL(o), errno);
 }
 
+/* The seccomp agent's connection, from `seccomp-listener-connect`. */
+static int agent_fd = -1;
+static int send_fd(int sock, int fd, const char *data, size_t len);
+
+/* The courier: a child sharing our fd table (CLONE_FILES) but forked before
+ * the filter is loaded, so no rule of it applies to the courier. Once the
+ * filter is in, the only syscall we make before the agent has the
+ * notification fd is one write of its number to the courier (runc's rule:
+ * SCMP_ACT_NOTIFY may not be used for write; the runtime refuses it), and
+ * the courier sends it on. Anything later we do that the filter notifies
+ * waits for an agent that has the fd already: no deadlock. */
+static pid_t courier_pid = -1;
+static int courier_in[2] = {-1, -1};  /* us -> courier: the fd number */
+static int courier_out[2] = {-1, -1}; /* courier -> us: 0 or an errno */
+
+static _Noreturn void courier_main(const char *state, size_t len)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Bounded: if the filter fails to load, we report that and kill it. */
+	struct pollfd p = {.fd = courier_in[0], .events = POLLIN};
+	int fd = -1;
+	unsigned char err = ETIMEDOUT;
+	if (poll(&p, 1, 60000) == 1 && read(courier_in[0], &fd, sizeof fd) == (ssize_t)sizeof fd)
+		err = send_fd(agent_fd, fd, state, len) < 0 ? (unsigned char)errno : 0;
+	(void)!write(courier_out[1], &err, 1);
+	_exit(0);
+}
+
+/* `seccomp-listener` (before `seccomp`): asks the runtime for the seccomp
+ * state while no filter is loaded yet, and starts the courier with it. */
+static void op_seccomp_listener(const struct op *o)
+{
+	if (agent_fd < 0)
+		fail_text(LABEL(o), EINVAL, "no seccomp agent connected");
+	size_t n;
+	send_line("sync seccomp-state");
+	char *line = read_line(&n);
+	if (!line)
+		_exit(1);
+	if (strncmp(line, "ok ", 3))
+		fail_text(LABEL(o), EPROTO, "unexpected reply to sync");
+	if (pipe2(courier_in, O_CLOEXEC) < 0 || pipe2(courier_out, O_CLOEXEC) < 0)
+		fail(LABEL(o), errno);
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		fail(LABEL(o), errno);
+	if (pid == 0)
+		courier_main(line + 3, n - 3);
+	courier_pid = pid;
+	free(line);
+}
+
+static void close_courier(void)
+{
+	xclose(&courier_in[0]);
+	xclose(&courier_in[1]);
+	xclose(&courier_out[0]);
+	xclose(&courier_out[1]);
+}
+
+/* Right after the filter with a listener is loaded: the fd goes to the
+ * courier, and we wait until the agent has it (a notified read here
+ * waits for the agent, which is about to have it). */
+static void hand_listener_to_courier(const char *label)
+{
+	if (courier_pid < 0)
+		fail_text(label, EINVAL, "no seccomp agent to hand the notification fd to");
+	ssize_t w;
+	do
+		w = write(courier_in[1], &listener_fd, sizeof listener_fd);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)sizeof listener_fd) {
+		kill(courier_pid, SIGKILL);
+		fail_text(label, w < 0 ? errno : EIO, "failed to connect with seccomp agent");
+	}
+	unsigned char err = EIO;
+	ssize_t r;
+	do
+		r = read(courier_out[0], &err, 1);
+	while (r < 0 && errno == EINTR);
+	int rerr = r < 0 ? errno : 0;
+	while (waitpid(courier_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	courier_pid = -1;
+	if (r != 1)
+		fail_text(label, rerr ? rerr : EIO, "failed to connect with seccomp agent");
+	if (err)
+		fail_text(label, err, "failed to connect with seccomp agent");
+	close_courier();
+	xclose(&agent_fd);
+	xclose(&listener_fd);
+}
+
 /* `seccomp flags bpf`: the filter compiled by the runtime (libseccomp). With
  * SECCOMP_FILTER_FLAG_NEW_LISTENER the kernel returns the notification fd,
- * kept in listener_fd for `seccomp-listener`. */
+ * which goes to the agent through the courier (`seccomp-listener`, before). */
 static void op_seccomp(const struct op *o)
 {
 	unsigned long long flags = num(o, 0);
@@ -1307,8 +1400,10 @@ static void op_seccomp(const struct op *o)
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)flags, &prog);
 	if (r < 0)
 		fail(LABEL(o), errno);
-	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
 		listener_fd = (int)r;
+		hand_listener_to_courier(LABEL(o));
+	}
 	free(insns);
 }
 
@@ -1653,32 +1748,9 @@ static int connect_unix(const struct op *o)
 
 /* `seccomp-listener-connect path`: connect to the seccomp agent's socket
  * while its host path is reachable (before pivot_root or setns). */
-static int agent_fd = -1;
 static void op_seccomp_listener_connect(const struct op *o)
 {
 	agent_fd = connect_unix(o);
-}
-
-/* `seccomp-listener`: hands the notification fd of the last `seccomp`
- * (SECCOMP_FILTER_FLAG_NEW_LISTENER) to the connected agent, with the
- * container process state (runtime-spec seccomp state) as the message,
- * which the runtime supplies in reply to `sync seccomp-state`. */
-static void op_seccomp_listener(const struct op *o)
-{
-	if (listener_fd < 0 || agent_fd < 0)
-		fail_text(LABEL(o), EINVAL, "no seccomp notification fd or agent");
-	size_t n;
-	send_line("sync seccomp-state");
-	char *line = read_line(&n);
-	if (!line)
-		_exit(1);
-	if (strncmp(line, "ok ", 3))
-		fail_text(LABEL(o), EPROTO, "unexpected reply to sync");
-	if (send_fd(agent_fd, listener_fd, line + 3, n - 3) < 0)
-		fail(LABEL(o), errno);
-	xclose(&agent_fd);
-	xclose(&listener_fd);
-	free(line);
 }
 
 /* `console-connect`: connect to the engine's --console-socket while its

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { makeBundle, newId, runts, state, tempDir, isOneLineError, isAlive, v1Mount } from './lib';
+import { makeBundle, newId, runts, state, tempDir, isOneLineError, isAlive, v1Mount, waitFor } from './lib';
 
 t.test('process.user {"uid":0} without gid runs as 0:0, as in runc', async (t) => {
   const b = makeBundle(t, { args: ['id'], edit: (c) => (c.process.user = { uid: 0 }) });
@@ -100,4 +100,50 @@ t.test('create into a cgroup that has processes is refused: "container\'s cgroup
   t.equal(state(id), undefined, 'no container');
   t.ok(isAlive(other.pid!), 'the other process is untouched');
   t.same(fs.readFileSync(path.join(cg.dir, 'cgroup.procs'), 'utf8').trim(), String(other.pid), 'still alone in its cgroup');
+});
+
+// The agent (seccomp-listener.py) answers every notification with EPERM.
+async function withAgent(t: Test): Promise<{ sock: string; seen: () => string }> {
+  const dir = tempDir(t);
+  const sock = path.join(dir, 'agent.sock');
+  const agent = spawn('python3', [path.join(__dirname, 'seccomp-listener.py'), sock, path.join(dir, 'state.json'), '1', '15'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => agent.kill('SIGKILL'));
+  let out = '';
+  agent.stdout!.on('data', (d) => (out += d));
+  await waitFor(() => out.includes('listening'));
+  return { sock, seen: () => out };
+}
+
+const python = spawnSync('python3', ['-c', 'import socket; socket.recv_fds']).status === 0;
+t.test(`seccomp SCMP_ACT_NOTIFY on the init's own syscalls never deadlocks it, with and without no_new_privs${python ? '' : ' # SKIP no python3 with socket.recv_fds'}`, { skip: !python }, async (t) => {
+  // read: the init reads after loading the filter (runc fails the same way,
+  // with the agent's errno); sendmsg, recvfrom, close: it gets through.
+  for (const nnp of [false, true]) {
+    for (const [name, ok] of [['read', false], ['sendmsg', true], ['recvfrom', true], ['close', true]] as const) {
+      const agent = await withAgent(t);
+      const b = makeBundle(t, { args: ['true'], edit: (c) => {
+        c.process.noNewPrivileges = nnp;
+        c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: agent.sock, syscalls: [{ names: [name], action: 'SCMP_ACT_NOTIFY' }] };
+      } });
+      const id = newId(t);
+      const r = runts(['run', '--bundle', b.dir, id], { timeout: 15000 });
+      t.equal(r.signal, null, `${name}, nnp ${nnp}: returned by itself`);
+      if (ok) t.equal(r.status, 0, `${name}, nnp ${nnp}: runs: ${r.stderr}`);
+      else {
+        t.equal(r.status, 1, `${name}, nnp ${nnp}: fails`);
+        t.match(r.stderr, /failed to connect with seccomp agent/);
+        t.ok(await waitFor(() => /syscall \d+ from/.test(agent.seen())), 'the agent had the fd and answered');
+      }
+    }
+  }
+});
+
+t.test('a seccomp agent that is not there: "failed to connect with seccomp agent", naming the field', async (t) => {
+  const sock = path.join(tempDir(t), 'none.sock');
+  const b = makeBundle(t, { args: ['true'], edit: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: sock, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }) });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /failed to connect with seccomp agent specified in the seccomp profile: \/linux\/seccomp\/listenerPath/);
+  t.equal(state(id), undefined);
 });
