@@ -147,3 +147,56 @@ t.test('a seccomp agent that is not there: "failed to connect with seccomp agent
   t.match(r.stderr, /failed to connect with seccomp agent specified in the seccomp profile: \/linux\/seccomp\/listenerPath/);
   t.equal(state(id), undefined);
 });
+
+t.test('an unknown command fails with runc\'s "No help topic" and status 3, -h and help <it> too', async (t) => {
+  for (const args of [['foo'], ['foo', '-h'], ['help', 'foo']]) {
+    const r = runts(args);
+    t.equal(r.status, 3, args.join(' '));
+    t.match(r.stderr, /No help topic for 'foo'/);
+    t.equal(r.stdout, '', 'no help printed');
+  }
+});
+
+t.test('kill <id> 0 checks liveness: 0 while it runs, "container not running" once stopped', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '60'] });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0);
+  const pid = state(id)!.pid!;
+  const r = runts(['kill', id, '0']);
+  t.equal(r.status, 0, r.stderr);
+  t.ok(isAlive(pid), 'signal 0 sent nothing');
+  t.equal(runts(['kill', id, 'KILL']).status, 0);
+  t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'stopped');
+  const dead = runts(['kill', id, '0']);
+  t.equal(dead.status, 1);
+  t.match(dead.stderr, /container not running/);
+});
+
+t.test('ps of a stopped container prints an empty list, as runc', async (t) => {
+  const b = makeBundle(t, { args: ['true'] });
+  const id = newId(t);
+  t.equal(runts(['run', '--keep', '--bundle', b.dir, id]).status, 0);
+  t.equal(state(id)?.status, 'stopped');
+  const table = runts(['ps', id]);
+  t.equal(table.status, 0, table.stderr);
+  t.match(table.stdout, /^UID\s+PID/, 'the header');
+  t.equal(table.stdout.trim().split('\n').length, 1, 'and no process');
+  const json = runts(['ps', '--format', 'json', id]);
+  t.equal(json.status, 0, json.stderr);
+  t.same(JSON.parse(json.stdout), []);
+});
+
+t.test('exec\'s own failures exit 255 (paused container, --pid-file in a missing directory), the process\'s status otherwise', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '60'] });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0);
+  t.equal(runts(['exec', id, 'sh', '-c', 'exit 7']).status, 7, 'the process\'s status');
+  t.equal(runts(['pause', id]).status, 0);
+  const paused = runts(['exec', id, 'true']);
+  t.equal(paused.status, 255, paused.stderr);
+  t.match(paused.stderr, /paused/);
+  t.equal(runts(['resume', id]).status, 0);
+  const pidFile = runts(['exec', '--pid-file', path.join(tempDir(t), 'no', 'dir', 'pid'), id, 'true']);
+  t.equal(pidFile.status, 255, pidFile.stderr);
+  t.match(pidFile.stderr, /pid-file/);
+});
