@@ -200,3 +200,24 @@ t.test('exec\'s own failures exit 255 (paused container, --pid-file in a missing
   t.equal(pidFile.status, 255, pidFile.stderr);
   t.match(pidFile.stderr, /pid-file/);
 });
+
+t.test('runts spec: a cgroup namespace only on a cgroup v2 host, as runc spec', async (t) => {
+  const dir = tempDir(t);
+  t.equal(runts(['spec'], { cwd: dir }).status, 0);
+  const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+  t.equal(c.linux.namespaces.some((n: { type: string }) => n.type === 'cgroup'), v2, v2 ? 'v2 host: present' : 'v1 or hybrid host: absent');
+});
+
+t.test('a device rule with access "rwa" is taken as "rw", as runc does, with a warning naming it', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '30'], edit: (c) => (c.linux.resources.devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 11, access: 'rwa' }]) });
+  const id = newId(t);
+  const r = runts(['run', '-d', '--bundle', b.dir, id]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stderr, /\/linux\/resources\/devices\/1\/access: ignoring "a"/);
+  const devices = v1Mount('devices');
+  if (devices) {
+    const list = fs.readFileSync(path.join(devices, 'runts', id, 'devices.list'), 'utf8');
+    t.match(list, /^c 1:11 rw$/m, 'the kernel has c 1:11 (kmsg) rw');
+  }
+});
