@@ -30,9 +30,9 @@ function versionText(): string {
   return `runts version ${info.version}\ncommit: ${info.commit}\nspec: 1.3.0\nnode: ${process.version}\n`;
 }
 
-function fail(msg: string, fields?: object): never {
+function fail(msg: string, fields?: object, status = 1): never {
   error(msg, fields);
-  exitNow(1);
+  exitNow(status);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -54,8 +54,22 @@ export function rewriteHelp(argv: string[]): string[] {
   return [...argv.slice(0, i), ...(rest.length ? [rest[0], '--help'] : ['--help'])];
 }
 
+// The first word after the global options, if any.
+function commandWord(argv: string[]): string | undefined {
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) i += GLOBALS_WITH_VALUE.includes(argv[i]) ? 2 : 1;
+  return argv[i];
+}
+
 async function runCommand(argv: string[]): Promise<void> {
+  // An unknown command fails, with or without -h, in runc's words and with
+  // its exit status (3), so a script never takes help output for success.
   argv = canonicalArgs(rewriteHelp(argv), globalOptions);
+  const word = commandWord(argv);
+  if (word !== undefined && !(word in COMMAND_FILES)) {
+    error(`No help topic for '${word}'`);
+    exitNow(3);
+  }
   if (argv.includes('--version') || argv.includes('-v')) {
     // `runts [global options] --version`, not an option of a command.
     if (!argv.some((a) => a in COMMAND_FILES)) {
@@ -90,7 +104,7 @@ export function resolveGlobals(a: Record<string, unknown>, command: string | und
 }
 
 function report(err: unknown): never {
-  if (err instanceof RuntsError) fail(err.message, err.fields());
+  if (err instanceof RuntsError) fail(err.message, err.fields(), err.exitStatus);
   const e = err as Error;
   if (process.argv.includes('--debug')) print(`${e.stack}\n`, 2);
   fail(`internal error: ${describe(err)}`);

@@ -9,7 +9,7 @@ import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { checkExistingCgroup, createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout, Layout } from '../cgroups/layout';
@@ -210,6 +210,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     if (own) cgroup = own.record;
     const cgDirs = own ? [] : plannedDirs(cgPath, layout);
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
+    checkExistingCgroup(cgDirPaths);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its

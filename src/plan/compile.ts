@@ -357,12 +357,16 @@ export function withSeccomp(steps: Instruction[], proc: Process, seccomp?: Secco
 
 // The agent's socket is a host path: connected to before the root changes.
 export function listenerConnect(listenerPath: string): Instruction {
-  return ins('seccomp-listener-connect', `connect to the seccomp agent ${listenerPath}`, listenerPath);
+  // The label is the error's start: runc's words, which callers match on.
+  return ins('seccomp-listener-connect', `failed to connect with seccomp agent specified in the seccomp profile: /linux/seccomp/listenerPath ${listenerPath}`, listenerPath);
 }
 
+// With an agent, the seccomp state is fetched before the filter is loaded,
+// so that one write is all the init does before the agent has the fd
+// (docs/init-protocol.md, seccomp-listener).
 export function seccompStep(seccomp: SeccompProgram): Instruction[] {
   const steps = [ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf)];
-  if (seccomp.listenerPath) steps.push(ins('seccomp-listener', `hand the seccomp notification fd to ${seccomp.listenerPath}`));
+  if (seccomp.listenerPath) steps.unshift(ins('seccomp-listener', `prepare to hand the seccomp notification fd to ${seccomp.listenerPath}`));
   return steps;
 }
 

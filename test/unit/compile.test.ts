@@ -19,7 +19,7 @@ const facts: HostFacts = {
 };
 
 function config(edit: (c: Config) => void = () => {}): Config {
-  const c = defaultSpec();
+  const c = defaultSpec({ cgroup2: true }); // with the cgroup namespace a v2 host gets
   c.process!.terminal = false;
   edit(c);
   return c;
@@ -245,4 +245,9 @@ t.test('signals by name, with or without SIG, or by number', async (t) => {
   t.equal(parseSignal('RTMIN+2'), 36);
   t.throws(() => parseSignal('SIGNOPE'), /invalid signal "SIGNOPE"/);
   t.throws(() => parseSignal('99'), /invalid signal/);
+});
+
+t.test('the default spec has a cgroup namespace only on a cgroup v2 host, as runc\'s', async (t) => {
+  t.ok(defaultSpec({ cgroup2: true }).linux!.namespaces!.some((n) => n.type === 'cgroup'), 'v2: a cgroup namespace');
+  t.notOk(defaultSpec({ cgroup2: false }).linux!.namespaces!.some((n) => n.type === 'cgroup'), 'v1 or hybrid: none');
 });

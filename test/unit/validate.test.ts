@@ -57,7 +57,7 @@ t.test('a wrong type and a missing field name their pointers', async (t) => {
 t.test('semantic checks beyond the schema', async (t) => {
   const cases: [string, (c: any) => void, RegExp][] = [
     ['ociVersion major', (c) => (c.ociVersion = '2.0.0'), /\/ociVersion: must be a 1\.x version; got "2\.0\.0"/],
-    ['duplicate namespace', (c) => c.linux.namespaces.push({ type: 'pid' }), /\/linux\/namespaces\/6\/type: duplicate namespace; got "pid"/],
+    ['duplicate namespace', (c) => c.linux.namespaces.push({ type: 'pid' }), /\/linux\/namespaces\/\d+\/type: duplicate namespace; got "pid"/],
     ['user namespace without mappings', (c) => c.linux.namespaces.push({ type: 'user' }), /\/linux\/uidMappings: is required with a new user namespace/],
     ['relative mount destination', (c) => (c.mounts[0].destination = 'proc'), /\/mounts\/0\/destination: must be an absolute path; got "proc"/],
     ['empty args', (c) => (c.process.args = []), /\/process\/args: must not be empty/],
