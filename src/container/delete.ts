@@ -106,6 +106,11 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
       for (const f of removeCgroup(saved.cgroup)) warn(`delete: cannot remove cgroup ${f}`);
     }
     if (saved.hostMounts) detachHostMounts(saved.hostMounts);
+    // The container's network namespace is held (state.netns) until its devices are back.
+    if (saved.netDevices?.length && saved.netns) {
+      const { moveBack } = require('./netdevices') as typeof import('./netdevices');
+      for (const p of moveBack(saved.netDevices, saved.netns)) warn(`delete: network device not moved back: ${p}`);
+    }
     removeStateDir(dir);
     runHooksWarning('poststop', saved.hooks?.poststop, toState(saved, 'stopped'));
   } finally {

@@ -186,6 +186,9 @@ export function compile(input: CompileInput): Instruction[] {
   }
   add(ins('fork', 'start the container process'));
   if (created.has('cgroup')) add(ins('unshare', 'create cgroup namespace', NAMESPACES.cgroup.op));
+  // The runtime moves linux.netDevices into the network namespace the
+  // process is in now (src/container/netdevices.ts).
+  if (Object.keys(linux.netDevices ?? {}).length) add(ins('sync', 'move network devices in', 'netdevices'));
 
   // --- Stage 1: the container's process.
   add(ins('setsid', 'new session'));

@@ -139,7 +139,9 @@ export const FIELDS: readonly Field[] = [
   ]),
   honoured('/linux/devices', 'linux'),
   ...['type', 'path', 'major', 'minor', 'fileMode', 'uid', 'gid'].map((k) => honoured(`/linux/devices/*/${k}`, 'linux')),
-  refused('/linux/netDevices', 'moving network devices is not supported by runts yet; refusing to run without it', true),
+  honoured('/linux/netDevices', 'netDevices', 'moved with `ip` (iproute2) from the host side, with their permanent global addresses, and set up; back to the host at delete when the container made its network namespace (runc leaves that to the kernel, which destroys virtual devices)'),
+  honoured('/linux/netDevices/*', 'netDevices'),
+  honoured('/linux/netDevices/*/name', 'netDevices'),
   honoured('/linux/cgroupsPath', 'linux'),
   honoured('/linux/rootfsPropagation', 'linux'),
   honoured('/linux/maskedPaths', 'mounts'),
@@ -267,6 +269,32 @@ function isSet(v: unknown): boolean {
   return true;
 }
 
+// The decisions behind some verdicts, for docs/fields.md.
+const NOTES = [
+  '## Notes',
+  '',
+  '**`linux.netDevices`.** At create, once the container process is in its network namespace, runts',
+  'moves each host interface there with iproute2\'s `ip` (`ip link set dev HOST netns NS name NEW`:',
+  'one netlink request), copies its permanent global addresses and sets it up, as runc 1.4+ does.',
+  'The kernel moves first and renames after, so a name taken inside fails after the move: runts then',
+  'brings that interface back, and moves back the ones moved before it, so that nothing is left',
+  'half-moved. A device missing on the host, an invalid or duplicate name, `lo` as a name in a new',
+  'namespace, no network namespace, or rootless are refused before anything is made. When the',
+  'container made its network namespace, runts holds it with a bind mount at `<state dir>/netns`',
+  'until delete, which moves every device back under its host name (with its addresses, and up if',
+  'it was) and then lets the namespace go. runc leaves this to the kernel, which hands a physical',
+  'device back under the container\'s name and destroys a virtual one (veth, dummy) with the',
+  'namespace; a joined namespace belongs to whoever made it, and its devices stay there, as in runc.',
+  '`ip` rather than netlink from Node: no npm netlink library is kept well enough (the one there is,',
+  '`netlink`, is a small native binding, little used), and the spawns are paid only by containers',
+  'that ask for a device. iproute2 is in `scripts/test-deps.sh`.',
+  '',
+  '**`linux.intelRdt`.** Refused whatever the host: runts does not manage resctrl groups, because no',
+  'host it is tested on has RDT (resctrl cannot be mounted on this development host, nor in a qemu',
+  'VM without RDT), and code that cannot be tested here is not written. runc refuses it too where',
+  '`/sys/fs/resctrl` is not mounted. `features` says `intelRdt.enabled: false`.',
+];
+
 // docs/fields.md: every entry of the table, in order.
 export function fieldsMarkdown(): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
@@ -291,5 +319,5 @@ export function fieldsMarkdown(): string {
     const why = f.does === 'honoured' ? `${f.test}${f.note ? ` (${f.note})` : ''}` : f.reason;
     lines.push(`| \`${f.path}\`${where} | ${f.does} | ${esc(why)} |`);
   }
-  return lines.join('\n') + '\n';
+  return [...lines, '', ...NOTES].join('\n') + '\n';
 }

@@ -6,7 +6,9 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeBundle, newId, runts, tempDir, v1Mount } from './lib';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { makeBundle, newId, runts, Scoped, tempDir, v1Mount } from './lib';
 
 t.test('process fields as /proc shows them: rlimits, oom_score_adj, user, groups, umask, capabilities, I/O priority, scheduler, CPU affinity, cwd, env', async (t) => {
   const script = [
@@ -285,4 +287,91 @@ t.test('intelRdt without resctrl is refused, naming the field, and nothing is le
     const mount = v1Mount(m);
     if (mount) t.notOk(fs.existsSync(path.join(mount, 'runts', id)), `no ${m} cgroup`);
   }
+});
+
+// ---------------------------------------------------------------- netDevices
+
+const ipCmd = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => fs.existsSync(p));
+const ipRun = (args: string[]) => spawnSync(ipCmd!, args, { encoding: 'utf8' });
+// A veth pair of this test (not every kernel has the dummy driver): the
+// end it returns is the one to move; its peer stays on the host. Deleting
+// either end removes both, wherever the other is.
+function dummy(t: Scoped, opts: { mtu?: number; address?: string } = {}): string {
+  const name = `rtsd${randomBytes(4).toString('hex')}`;
+  const r = ipRun(['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
+  if (r.status !== 0) throw new Error(`ip link add ${name}: ${r.stderr}`);
+  t.teardown(() => void ipRun(['link', 'del', `${name}p`]));
+  if (opts.mtu) ipRun(['link', 'set', 'dev', name, 'mtu', String(opts.mtu)]);
+  if (opts.address) ipRun(['address', 'add', opts.address, 'dev', name]);
+  ipRun(['link', 'set', 'dev', name, 'up']);
+  return name;
+}
+const onHost = (name: string) => ipRun(['-o', 'address', 'show', 'dev', name]);
+
+t.test(ipCmd ? 'netDevices: the host interface moves in under its new name, and back at delete' : 'netDevices (skipped: no iproute2 ip)', { skip: !ipCmd }, async (t) => {
+  const host = dummy(t, { mtu: 1400, address: '10.213.77.1/24' });
+  const b = makeBundle(t, {
+    args: ['sh', '-c', 'ip -o link show ctr0; ip -o address show dev ctr0; echo END; sleep 30'],
+    edit: (c) => (c.linux.netDevices = { [host]: { name: 'ctr0' } }),
+  });
+  const id = newId(t);
+  const r = runts(['create', '--bundle', b.dir, id]);
+  t.equal(r.status, 0, 'create', { stderr: r.stderr });
+  t.not(onHost(host).status, 0, 'gone from the host');
+  const pid = Number(JSON.parse(runts(['state', id]).stdout).pid);
+  // From the host, in the container's network namespace: the kernel's view.
+  const inside = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, ipCmd!, '-o', 'address', 'show', 'dev', 'ctr0'], { encoding: 'utf8' });
+  t.match(inside.stdout, /ctr0\s+inet 10\.213\.77\.1\/24/, 'in the container namespace as ctr0, with its address');
+  t.equal(runts(['start', id]).status, 0, 'start');
+  let out = '';
+  for (let i = 0; i < 200 && !/^END$/m.test(out); i++) {
+    await new Promise((res) => setTimeout(res, 25));
+    out = fs.readFileSync(r.outFile, 'utf8');
+  }
+  t.match(out, /ctr0(@\S+)?: <[^>]*\bUP\b[^>]*> mtu 1400/, 'the container sees ctr0 up, with the mtu it had');
+  // Stopped: the devices stay with the container until delete.
+  t.equal(runts(['kill', id, 'KILL']).status, 0, 'kill');
+  await new Promise((res) => setTimeout(res, 100));
+  for (let i = 0; i < 100 && JSON.parse(runts(['state', id]).stdout).status !== 'stopped'; i++) await new Promise((res) => setTimeout(res, 50));
+  t.not(onHost(host).status, 0, 'still not on the host while the stopped container exists');
+  t.equal(runts(['delete', id]).status, 0, 'delete');
+  const back = onHost(host);
+  t.equal(back.status, 0, 'back on the host under its own name');
+  t.match(back.stdout, /inet 10\.213\.77\.1\/24/, 'with its address');
+  t.match(ipRun(['-o', 'link', 'show', host]).stdout, /mtu 1400/, 'and its mtu');
+});
+
+t.test(ipCmd ? 'netDevices: a missing device or a name taken inside is an error naming it, and nothing is half-moved' : 'netDevices errors (skipped: no iproute2 ip)', { skip: !ipCmd }, async (t) => {
+  const missing = makeBundle(t, { args: ['true'], edit: (c) => (c.linux.netDevices = { rtsdnosuch0: {} }) });
+  const id1 = newId(t);
+  const r1 = runts(['create', '--bundle', missing.dir, id1]);
+  t.equal(r1.status, 1, 'a device the host does not have');
+  t.equal(r1.stderr, 'runts: config.json: /linux/netDevices/rtsdnosuch0: no network interface "rtsdnosuch0" on the host\n');
+  t.equal(runts(['state', id1]).status, 1, 'no container');
+
+  // A namespace the container joins, where the second name is taken: the
+  // first device, moved already, comes back too.
+  const nsName = `rtsdns${randomBytes(3).toString('hex')}`;
+  t.equal(ipRun(['netns', 'add', nsName]).status, 0, 'ip netns add');
+  t.teardown(() => void ipRun(['netns', 'del', nsName]));
+  t.equal(ipRun(['-n', nsName, 'link', 'add', 'taken0', 'type', 'veth', 'peer', 'name', 'taken1']).status, 0, 'a device named taken0 in it');
+  const a = dummy(t);
+  const bDev = dummy(t);
+  const b = makeBundle(t, {
+    args: ['true'],
+    edit: (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: `/run/netns/${nsName}` } : n));
+      c.linux.netDevices = { [a]: { name: 'free0' }, [bDev]: { name: 'taken0' } };
+    },
+  });
+  const id2 = newId(t);
+  const r2 = runts(['create', '--bundle', b.dir, id2]);
+  t.equal(r2.status, 1, 'create fails');
+  t.match(r2.stderr, new RegExp(`^runts: config\\.json: /linux/netDevices/${bDev}/name: cannot move "${bDev}" into the container as "taken0": "taken0" is taken in the container's network namespace\\n$`));
+  t.equal(onHost(a).status, 0, 'the first device is back on the host');
+  t.equal(onHost(bDev).status, 0, 'the second never left');
+  const left = ipRun(['-n', nsName, '-o', 'link', 'show']).stdout;
+  t.notMatch(left, /free0|rtsd/, 'nothing of ours is left in the namespace');
+  t.match(left, /taken0/, 'and what was there stays');
+  t.equal(runts(['state', id2]).status, 1, 'no container');
 });
