@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { CgroupRecord } from '../cgroups';
 import type { CgroupMountSource, HostFacts } from './compile';
 import { inInitialUserNs } from '../rootless';
+import { onlineNodes } from './mempolicy';
 
 function cgroupMountSources(record: CgroupRecord | undefined): CgroupMountSource[] {
   if (!record) return [];
@@ -44,5 +45,6 @@ export function hostFacts(rootfs: string, cgroup: CgroupRecord | undefined): Hos
     },
     homeOf: (uid) => homeFrom(rootfs, uid),
     inUserNs: !inInitialUserNs(),
+    numaNodes: onlineNodes(),
   };
 }

@@ -153,7 +153,10 @@ export const FIELDS: readonly Field[] = [
   honoured('/linux/personality/domain', 'linux'),
   honoured('/linux/personality/flags', 'linux', 'the spec defines no flag yet: any given is refused by the schema'),
   refused('/linux/intelRdt', 'Intel RDT is not supported by runts: no resctrl (runts does not mount /sys/fs/resctrl nor make its groups, since no host it is tested on has RDT); refusing to run without it', true),
-  refused('/linux/memoryPolicy', 'NUMA memory policies are not supported by runts yet; refusing to run without it', true),
+  honoured('/linux/memoryPolicy', 'memoryPolicy', 'set_mempolicy in the container process, before exec, and in each exec\'d process (as runc)'),
+  honoured('/linux/memoryPolicy/mode', 'memoryPolicy'),
+  honoured('/linux/memoryPolicy/nodes', 'memoryPolicy', 'nodes this host does not have online are refused at create'),
+  honoured('/linux/memoryPolicy/flags', 'memoryPolicy'),
 
   honoured('/linux/seccomp', 'seccomp'),
   honoured('/linux/seccomp/defaultAction', 'seccomp'),

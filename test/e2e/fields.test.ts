@@ -375,3 +375,61 @@ t.test(ipCmd ? 'netDevices: a missing device or a name taken inside is an error 
   t.match(left, /taken0/, 'and what was there stays');
   t.equal(runts(['state', id2]).status, 1, 'no container');
 });
+
+// ---------------------------------------------------------------- memoryPolicy, loopback
+
+const online = fs.existsSync('/sys/devices/system/node/online') ? fs.readFileSync('/sys/devices/system/node/online', 'utf8').trim() : '';
+const hasNuma = fs.existsSync('/proc/self/numa_maps') && online !== '';
+
+t.test(hasNuma ? 'memoryPolicy: the container process runs under the policy; a node the host lacks, a bad mode or flag is an error at create' : 'memoryPolicy (skipped: a kernel without NUMA: no /proc/self/numa_maps)', { skip: !hasNuma }, async (t) => {
+  const first = online.split(/[-,]/)[0];
+  // numa_maps shows, for each mapping without a policy of its own, the process's.
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ mode: 'MPOL_BIND', nodes: first, flags: ['MPOL_F_STATIC_NODES'] }, new RegExp(`^\\S+ bind=static:${first} `, 'm')],
+    [{ mode: 'MPOL_INTERLEAVE', nodes: first }, new RegExp(`^\\S+ interleave:${first} `, 'm')],
+    [{ mode: 'MPOL_PREFERRED', nodes: first }, new RegExp(`^\\S+ prefer:${first} `, 'm')],
+    [{ mode: 'MPOL_LOCAL' }, /^\S+ local /m],
+  ];
+  for (const [mp, want] of cases) {
+    const b = makeBundle(t, { args: ['cat', '/proc/self/numa_maps'], edit: (c) => (c.linux.memoryPolicy = mp) });
+    const r = runts(['run', '--bundle', b.dir, newId(t)]);
+    t.equal(r.status, 0, `run with ${mp.mode}`, { stderr: r.stderr });
+    t.match(r.stdout, want, `${mp.mode}: numa_maps shows the policy`);
+    t.notMatch(r.stdout, /^\S+ default /m, `${mp.mode}: no mapping under the default policy`);
+  }
+  // exec'd processes get it too
+  const b = makeBundle(t, { args: ['sleep', '30'], edit: (c) => (c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: first }) });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0, 'run -d');
+  const e = runts(['exec', id, 'cat', '/proc/self/numa_maps']);
+  t.match(e.stdout, new RegExp(`^\\S+ bind:${first} `, 'm'), 'an exec\'d process runs under the policy');
+
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [{ mode: 'MPOL_BIND', nodes: '5' }, /^runts: config\.json: \/linux\/memoryPolicy\/nodes: node 5 not online on this host/],
+    [{ mode: 'MPOL_BIND', nodes: '1000-1001' }, /^runts: config\.json: \/linux\/memoryPolicy\/nodes: nodes 1000,1001 not online on this host/],
+    [{ mode: 'MPOL_FOO', nodes: first }, /^runts: config\.json: \/linux\/memoryPolicy\/mode: must be one of /],
+    [{ mode: 'MPOL_BIND', nodes: first, flags: ['MPOL_F_BOGUS'] }, /^runts: config\.json: \/linux\/memoryPolicy\/flags\/0: must be one of /],
+    [{ mode: 'MPOL_BIND' }, /^runts: config\.json: \/linux\/memoryPolicy\/nodes: MPOL_BIND needs at least one node/],
+    [{ mode: 'MPOL_DEFAULT', nodes: first }, /^runts: config\.json: \/linux\/memoryPolicy\/nodes: MPOL_DEFAULT takes no nodes/],
+    [{ mode: 'MPOL_BIND', nodes: first, flags: ['MPOL_F_STATIC_NODES', 'MPOL_F_RELATIVE_NODES'] }, /^runts: config\.json: \/linux\/memoryPolicy\/flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other/],
+  ];
+  for (const [mp, want] of refused) {
+    const rb = makeBundle(t, { args: ['true'], edit: (c) => (c.linux.memoryPolicy = mp) });
+    const rid = newId(t);
+    const r = runts(['create', '--bundle', rb.dir, rid]);
+    t.equal(r.status, 1, `${JSON.stringify(mp)} is refused`);
+    t.match(r.stderr, want, 'naming the field');
+    t.equal(runts(['state', rid]).status, 1, 'and leaves no container');
+  }
+});
+
+t.test('a new network namespace has its loopback interface up, as runc and crun set it', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'cat /sys/class/net/lo/operstate; cat /sys/class/net/lo/flags; ip -o address show dev lo'] });
+  t.ok(b.config.linux.namespaces.some((n: { type: string; path?: string }) => n.type === 'network' && !n.path), 'the config makes a network namespace');
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, 'run', { stderr: r.stderr });
+  const [operstate, flags] = r.stdout.split('\n');
+  t.equal(operstate, 'unknown', 'operstate of an up loopback (down says "down")');
+  t.ok((Number(flags) & 1) === 1, `IFF_UP in the flags (${flags})`);
+  t.match(r.stdout, /lo\s+inet 127\.0\.0\.1\/8/, 'with its address (the kernel gives lo 127.0.0.1 once up)');
+});
