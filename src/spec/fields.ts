@@ -304,7 +304,7 @@ export function fieldsMarkdown(): string {
   const lines = [
     '# What runts does with each field of config.json',
     '',
-    'Generated from `src/spec/fields.ts` by `node scripts/fields-doc.mjs` (after `make build`);',
+    'Generated from `src/spec/fields.ts` by `make fields-doc` (scripts/fields-doc.mjs);',
     '`test/unit/fields.test.ts` fails when this file and the table differ, and when a property of',
     'the runtime-spec v1.3.0 schemas is missing from the table. `*` stands for any array index or',
     'map key; a refused or ignored entry marked "and below" covers every field under it.',
