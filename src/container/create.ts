@@ -19,7 +19,7 @@ import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
-import { barrierPath, containerDir, creatingFile, detachHostMounts, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, creatingFile, detachHostMounts, netDevicesFile, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
 import { mkdirParents, removeFile } from '../sys/files';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
@@ -301,7 +301,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
           containerPid = ctx.pid;
           // A namespace of the container's own is held until delete moves the devices back.
           const hold = created.has('network') ? netnsHoldPath(dir) : undefined;
-          netDevices = moveIn(config, ctx.pid, hold);
+          netDevices = moveIn(config, ctx.pid, hold, (d) => hold && fs.writeFileSync(netDevicesFile(dir), JSON.stringify(d)));
           netns = hold ?? `/proc/${ctx.pid}/ns/net`;
           return '';
         }
@@ -321,6 +321,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const moved = created.has('network') && netDevices.length ? { netDevices, netns } : {};
     const saved = saveContainer(dir, { id: opts.id, pid: launched.pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: created.has('pid'), hostMounts, ...moved }, layout);
     removeFile(creatingFile(dir));
+    removeFile(netDevicesFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     const kept = opts.keepLock ? lock : undefined;
     if (kept !== undefined) lock = undefined;

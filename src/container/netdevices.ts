@@ -119,7 +119,9 @@ function moveLink(from: string | undefined, oldName: string, to: string, newName
 // The container's network namespace held at holdPath (when the container
 // made it), then each device moved in. A failure moves back those already
 // moved, and says which field failed.
-export function moveIn(config: Config, pid: number, holdPath: string | undefined): MovedDevice[] {
+// note(devices) is told each device before it is moved, so that a create
+// killed midway leaves a record delete --force can move them back by.
+export function moveIn(config: Config, pid: number, holdPath: string | undefined, note: (devices: MovedDevice[]) => void = () => {}): MovedDevice[] {
   const devices = config.linux?.netDevices ?? {};
   const nsPath = `/proc/${pid}/ns/net`;
   if (holdPath) holdNetns(nsPath, holdPath);
@@ -127,6 +129,7 @@ export function moveIn(config: Config, pid: number, holdPath: string | undefined
   for (const [host, dev] of Object.entries(devices)) {
     const name = dev?.name || host;
     const wasUp = linkOf(host)?.up ?? false;
+    note([...moved, { host, name, wasUp }]);
     const err = moveLink(undefined, host, holdPath ?? nsPath, name, true);
     if (err) {
       const back = moveBack(moved, holdPath ?? nsPath);

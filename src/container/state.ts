@@ -68,9 +68,15 @@ export function netnsHoldPath(dir: string): string {
   return `${dir}/netns`;
 }
 
+// create's note of the network devices it is moving in, until state.json
+// has them: delete --force of an interrupted create moves them back.
+export function netDevicesFile(dir: string): string {
+  return `${dir}/netdevices.json`;
+}
+
 // The files runts keeps in a container's directory (and the barrier, gone
 // once started). direct goes first: without state.json it would be wrong.
-const STATE_FILES = ['direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json', 'netns'];
+const STATE_FILES = ['direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json', 'netdevices.json', 'netns'];
 
 // Remove a container's directory: its known files, then the directory; only
 // what else is found there (a temporary state file left by a killed

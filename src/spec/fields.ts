@@ -288,6 +288,8 @@ const NOTES = [
   'it was) and then lets the namespace go. runc leaves this to the kernel, which hands a physical',
   'device back under the container\'s name and destroys a virtual one (veth, dummy) with the',
   'namespace; a joined namespace belongs to whoever made it, and its devices stay there, as in runc.',
+  'Until state.json lists them, create keeps a note of the devices it is moving (`netdevices.json`',
+  'beside the held namespace), so that `delete --force` after a create killed midway moves them back too.',
   '`ip` rather than netlink from Node: no npm netlink library is kept well enough (the one there is,',
   '`netlink`, is a small native binding, little used), and the spawns are paid only by containers',
   'that ask for a device. iproute2 is in `scripts/test-deps.sh`.',

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { makeBundle, newId, runts, Scoped, tempDir, v1Mount } from './lib';
+import { makeBundle, newId, runts, runtsAsync, Scoped, stateDir, tempDir, v1Mount, waitFor } from './lib';
 
 t.test('process fields as /proc shows them: rlimits, oom_score_adj, user, groups, umask, capabilities, I/O priority, scheduler, CPU affinity, cwd, env', async (t) => {
   const script = [
@@ -374,6 +374,39 @@ t.test(ipCmd ? 'netDevices: a missing device or a name taken inside is an error 
   t.notMatch(left, /free0|rtsd/, 'nothing of ours is left in the namespace');
   t.match(left, /taken0/, 'and what was there stays');
   t.equal(runts(['state', id2]).status, 1, 'no container');
+});
+
+t.test(ipCmd ? 'netDevices: delete --force after a create killed with the devices moved brings them back, and leaves nothing' : 'netDevices after a killed create (skipped: no iproute2 ip)', { skip: !ipCmd }, async (t) => {
+  const host = dummy(t, { address: '10.213.78.1/24' });
+  const dir = tempDir(t);
+  const hookPid = path.join(dir, 'hook.pid');
+  // The createRuntime hook comes after the move: create is killed while it waits there.
+  const b = makeBundle(t, {
+    args: ['true'],
+    edit: (c) => {
+      c.linux.netDevices = { [host]: { name: 'ctr0' } };
+      c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `echo $$ > ${hookPid}; exec sleep 60`] }] };
+    },
+  });
+  const id = newId(t);
+  const { child, done } = runtsAsync(['create', '--bundle', b.dir, id], { timeout: 30000 });
+  t.ok(await waitFor(() => fs.existsSync(hookPid) && fs.readFileSync(hookPid, 'utf8').trim() !== '', 10000), 'create reached its hook');
+  t.not(onHost(host).status, 0, 'the device has left the host');
+  child.kill('SIGKILL');
+  await done;
+  try {
+    process.kill(Number(fs.readFileSync(hookPid, 'utf8')), 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  const d = runts(['delete', '--force', id]);
+  t.equal(d.status, 0, 'delete --force', { stderr: d.stderr });
+  t.equal(d.stderr, '', 'no warning');
+  const back = onHost(host);
+  t.equal(back.status, 0, 'the device is back on the host under its name');
+  t.match(back.stdout, /inet 10\.213\.78\.1\/24/, 'with its address');
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
+  t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(`/${id}/netns `), 'no namespace mount left');
 });
 
 // ---------------------------------------------------------------- memoryPolicy, loopback
