@@ -9,7 +9,7 @@ TSC := node_modules/.bin/tsc
 SRC := $(shell find src -name '*.ts')
 SCHEMAS := $(wildcard schemas/*.json)
 
-.PHONY: all build deps native install uninstall demo test test-v2 check-schemas bench bench-cri demo-k8s clean
+.PHONY: all build deps native install uninstall demo test test-v2 check-schemas fields-doc bench bench-cri demo-k8s clean
 
 all: build
 
@@ -90,6 +90,10 @@ test-v2: deps build
 
 check-schemas: node_modules/.installed
 	node scripts/check-schemas.mjs
+
+# docs/fields.md from the field table (test/unit/fields.test.ts checks it is current).
+fields-doc: build
+	node scripts/fields-doc.mjs
 
 # runc and crun to compare with, from Debian's packages when missing.
 bench: deps build

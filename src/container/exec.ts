@@ -181,6 +181,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       consoleSocket,
       seccomp,
       homeOf: (uid: number) => homeIn(saved.pid, uid),
+      memoryPolicy: config.linux?.memoryPolicy,
     });
     if (opts.dryRun) {
       const describe = require('../plan/describe') as typeof import('../plan/describe');

@@ -8,6 +8,7 @@ import { CAPABILITIES, NAMESPACES, RLIMITS } from '../spec/tables';
 import { Instruction, ins } from './instructions';
 import { MS, parseMountOptions, propagationFlag } from './mountflags';
 import { checkLsm, CONFIG_NAMES, execLabelSteps, keycreateStep, LsmFacts, mqueueLabelStep, withContext } from './lsm';
+import { memoryPolicyStep } from './mempolicy';
 
 export interface CgroupMountSource {
   name: string; // directory under the cgroup mount in the container ("" on a pure v2 host)
@@ -27,6 +28,8 @@ export interface HostFacts {
   inUserNs?: boolean;
   // AppArmor and SELinux on this host (absent: neither).
   lsm?: LsmFacts;
+  // The NUMA nodes online (linux.memoryPolicy's nodes are checked against them).
+  numaNodes?: number[];
 }
 
 export const NO_LSM: LsmFacts = { apparmor: false, selinux: false, apparmorProfiles: () => undefined };
@@ -193,6 +196,11 @@ export function compile(input: CompileInput): Instruction[] {
   }
   add(ins('fork', 'start the container process'));
   if (created.has('cgroup')) add(ins('unshare', 'create cgroup namespace', NAMESPACES.cgroup.op));
+  // A new network namespace starts with lo down: up, as runc and crun do.
+  if (created.has('network')) add(ins('loopback-up', 'set the loopback interface up'));
+  // The runtime moves linux.netDevices into the network namespace the
+  // process is in now (src/container/netdevices.ts).
+  if (Object.keys(linux.netDevices ?? {}).length) add(ins('sync', 'move network devices in', 'netdevices'));
 
   // --- Stage 1: the container's process.
   add(ins('setsid', 'new session'));
@@ -291,6 +299,7 @@ export function compile(input: CompileInput): Instruction[] {
     if (!(linux.personality.domain in domains)) throw new RuntsError(`config.json: /linux/personality/domain: must be LINUX or LINUX32; got ${JSON.stringify(linux.personality.domain)}`);
     add(ins('personality', `set personality ${linux.personality.domain}`, domains[linux.personality.domain]));
   }
+  if (linux.memoryPolicy) add(memoryPolicyStep(linux.memoryPolicy, facts.numaNodes));
   plan.push(...withSeccomp(processSteps(proc, cwd, input.debug), proc, input.seccomp));
   // Socket activation, as runc does it: the preserved fds are the listening
   // sockets, and the container's first process (PID 1) is their owner.
