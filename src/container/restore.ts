@@ -52,7 +52,6 @@ function readStdioRecord(imagePath: string): StdioFile[] {
 
 // Returns the exit status for the foreground, 0 when detached.
 export async function restore(o: RestoreCommandOptions): Promise<number> {
-  const criu = findCriu(o.criu);
   const imagePath = path.resolve(o.imagePath || 'checkpoint');
   const workPath = path.resolve(o.workPath || imagePath);
   if (!fs.existsSync(path.join(imagePath, 'inventory.img'))) {
@@ -62,6 +61,9 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
   if (config.process?.terminal) {
     throw new RuntsError('config.json: /process/terminal: restoring a container with a terminal is not supported by runts yet (docs/checkpoint.md)', { file: 'config.json', pointer: '/process/terminal' });
   }
+  // The images and the bundle first, then the tool, as runc; before any
+  // state directory, so nothing is left when criu is missing.
+  const criu = findCriu(o.criu);
   const stdio = readStdioRecord(imagePath);
   const dir = containerDir(o.root, o.id);
   // As create makes them (0700 rootless: docs/rootless.md).
