@@ -102,7 +102,7 @@ async function parseWithYargs(argv: string[]): Promise<void> {
   const yargs = require('yargs') as typeof import('yargs');
   let y = globalOptions(yargs(argv)
     .scriptName('runts')
-    .usage('runts [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.'))
+    .usage('Usage: runts [global options] <command> [command options] [arguments...]\n\nAn OCI container runtime, a drop-in for runc.'))
     .middleware((a) => {
       configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
       resolveGlobals(a, String(a._[0] ?? ''));

@@ -106,7 +106,13 @@ export function semanticErrors(config: Config, bundle: string): string[] {
   for (const key of Object.keys(linux.sysctl ?? {})) {
     const needs = sysctlNamespace(key);
     const ns = needs && (linux.namespaces ?? []).find((n) => n.type === needs);
-    if (needs && (!ns || ns.path)) {
+    if (key === 'kernel.hostname' && needs && ns && !ns.path) {
+      // runc 1.5's rule: the hostname field says it, and the two would fight.
+      errors.push(`/linux/sysctl/kernel.hostname: conflicts with /hostname (set the hostname there); got ${q(key)}`);
+    } else if (key === 'kernel.domainname' && linux.sysctl?.[key] !== undefined && config.domainname !== undefined) {
+      // runc 1.5 takes kernel.domainname alone; with the domainname field too, which wins is arbitrary.
+      errors.push(`/linux/sysctl/kernel.domainname: conflicts with /domainname (set one of them); got ${q(key)}`);
+    } else if (needs && (!ns || ns.path)) {
       errors.push(`/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}: needs its own ${needs} namespace; got ${q(key)}`);
     } else if (!needs) {
       errors.push(`/linux/sysctl/${key}: not namespaced, so a container may not set it; got ${q(key)}`);

@@ -133,6 +133,7 @@ export interface RuntsOptions {
   cwd?: string;
   timeout?: number; // ms, default 20 s
   root?: string; // default: this process's state dir
+  env?: NodeJS.ProcessEnv; // default: this process's
 }
 
 function readText(file: string): string {
@@ -155,6 +156,7 @@ export function runts(args: string[], opts: RuntsOptions = {}): Result {
   try {
     res = spawnSync(RUNTS, ['--root', opts.root ?? stateDir(), ...args], {
       cwd: opts.cwd ?? REPO,
+      env: opts.env ?? process.env,
       stdio: ['ignore', out, err],
       timeout: opts.timeout ?? 20000,
       killSignal: 'SIGKILL',
@@ -172,7 +174,7 @@ export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: Ch
   const errFile = ioFile('err');
   const out = fs.openSync(outFile, 'w');
   const err = fs.openSync(errFile, 'w');
-  const child = spawn(RUNTS, ['--root', opts.root ?? stateDir(), ...args], { cwd: opts.cwd ?? REPO, stdio: ['ignore', out, err] });
+  const child = spawn(RUNTS, ['--root', opts.root ?? stateDir(), ...args], { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', out, err] });
   fs.closeSync(out);
   fs.closeSync(err);
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? 20000);

@@ -69,8 +69,19 @@ t.test('semantic checks beyond the schema', async (t) => {
     }, /\/linux\/sysctl\/net\.ipv4\.ip_forward: needs its own network namespace/],
     ['a sysctl no namespace covers', (c) => (c.linux.sysctl = { 'kernel.pid_max': '100' }), /\/linux\/sysctl\/kernel\.pid_max: not namespaced/],
     ['relative cwd', (c) => (c.process.cwd = 'tmp'), /\/process\/cwd: must be an absolute path; got "tmp"/],
+    // runc 1.5: kernel.hostname fights the hostname field (docs/runc-differences.md).
+    ['kernel.hostname in sysctl', (c) => (c.linux.sysctl = { 'kernel.hostname': 'x' }), /^config\.json: \/linux\/sysctl\/kernel\.hostname: conflicts with \/hostname/],
+    ['kernel.domainname in sysctl with the domainname field', (c) => {
+      c.domainname = 'a.example';
+      c.linux.sysctl = { 'kernel.domainname': 'b.example' };
+    }, /^config\.json: \/linux\/sysctl\/kernel\.domainname: conflicts with \/domainname/],
   ];
   for (const [name, edit, want] of cases) t.match(errorOf(() => loadBundleConfig(bundleWith(edit))), want, name);
+});
+
+t.test('kernel.domainname in sysctl alone is taken, as runc 1.5 takes it', async (t) => {
+  const { config } = loadBundleConfig(bundleWith((c) => (c.linux.sysctl = { 'kernel.domainname': 'b.example' })));
+  t.same(config.linux?.sysctl, { 'kernel.domainname': 'b.example' });
 });
 
 t.test('a missing config.json is named', async (t) => {
