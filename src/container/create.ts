@@ -271,11 +271,15 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     // so later edits of the bundle don't reach a created container.
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     step('create: plan compiled');
+    const resources = (config.linux?.resources ?? {}) as LinuxResources;
     if (!own) cgroup = init.cgroup()!;
     if (cgroup) {
       fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
       step('create: cgroup made');
-      applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+      // pids.max waits until the init has made its processes (below), as
+      // runc's comes at its init's ready: a limit of 0 means 1 (runc 1.5),
+      // and the init's own fork would not fit in it.
+      applyResources(cgroup, { ...resources, pids: undefined }, { linuxDevices: config.linux?.devices });
     }
     // The hooks of create see the container as created (as runtime-tools expects).
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
@@ -305,6 +309,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       throw new RuntsError(err.message.startsWith('create: ') ? err.message : `create: ${err.message}`);
     });
     containerPid = launched.pid;
+    if (cgroup && resources.pids) applyResources(cgroup, { pids: resources.pids });
     step('create: container process ready');
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');

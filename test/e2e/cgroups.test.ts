@@ -350,6 +350,27 @@ t.test('pids.max refuses the fork past the limit', async (t) => {
   assertNoCgroup(t, id);
 });
 
+// runc 1.5 writes pids.limit 0 as pids.max 1 (systemd cannot take 0), at
+// its init's ready, after the init's own forks.
+t.test('pids.limit 0: create succeeds, pids.max is 1, the one process runs and cannot fork', async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], { pids: { limit: 0 } });
+  const c = runts(['create', '--bundle', b, id]);
+  t.equal(c.status, 0, `create: ${c.stderr}`);
+  t.equal(readCg('pids', id, 'pids.max'), '1', 'pids.max');
+  const pid = JSON.parse(runts(['state', id]).stdout).pid as number;
+  t.same(readCg('pids', id, 'cgroup.procs').split('\n'), [String(pid)], 'the container process alone in the cgroup');
+  t.equal(runts(['start', id]).status, 0, 'start');
+  t.equal(runts(['delete', '--force', id]).status, 0, 'delete');
+  assertNoCgroup(t, id);
+  const id2 = newId(t);
+  const forks = bundle(t, ['sh', '-c', 'sleep 1 & wait'], { pids: { limit: 0 } });
+  const r = runts(['run', '--bundle', forks, id2]);
+  t.not(r.status, 0, 'the shell fails');
+  t.match(r.stderr, /can't fork|Resource temporarily unavailable/, 'its fork refused (EAGAIN)');
+  assertNoCgroup(t, id2);
+});
+
 t.test('a container over its memory limit is OOM-killed and events reports it', async (t) => {
   const id = newId(t);
   const limit = 16 * 1024 * 1024;
