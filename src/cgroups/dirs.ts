@@ -162,6 +162,7 @@ export function removeCgroup(record: CgroupRecord): string[] {
   const failed: string[] = [];
   const deadline = Date.now() + 2000;
   for (const dir of record.dirs.filter((d) => record.created.includes(d))) {
+    giveBackRtBudget(dir);
     for (;;) {
       try {
         fs.rmdirSync(dir);
@@ -186,6 +187,17 @@ export function removeCgroup(record: CgroupRecord): string[] {
     }
   }
   return failed;
+}
+
+// A v1 cpu cgroup's real-time budget outlives its rmdir by a second or so
+// (src/cgroups/apply.ts, writeRtBudget): given back first, a new container
+// can have it at once. Elsewhere there is no such file.
+function giveBackRtBudget(dir: string): void {
+  try {
+    if (fs.readFileSync(path.join(dir, 'cpu.rt_runtime_us'), 'utf8').trim() !== '0') fs.writeFileSync(path.join(dir, 'cpu.rt_runtime_us'), '0');
+  } catch {
+    /* not a cpu hierarchy, or no real-time group scheduling */
+  }
 }
 
 // The parents removeCgroup tries after the container's own directories,

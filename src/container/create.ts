@@ -279,7 +279,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       // pids.max waits until the init has made its processes (below), as
       // runc's comes at its init's ready: a limit of 0 means 1 (runc 1.5),
       // and the init's own fork would not fit in it.
-      applyResources(cgroup, { ...resources, pids: undefined }, { linuxDevices: config.linux?.devices });
+      applyResources(cgroup, { ...resources, pids: undefined }, { linuxDevices: config.linux?.devices, realtimeFor: realtimePolicy(config) });
     }
     // The hooks of create see the container as created (as runtime-tools expects).
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
@@ -330,6 +330,13 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   } finally {
     if (lock !== undefined) fs.closeSync(lock);
   }
+}
+
+// process.scheduler's pointer when it asks for a real-time policy, which
+// needs a real-time budget in a v1 cgroup (applyResources).
+function realtimePolicy(config: Config): string | undefined {
+  const policy = config.process?.scheduler?.policy;
+  return policy === 'SCHED_FIFO' || policy === 'SCHED_RR' ? '/process/scheduler/policy' : undefined;
 }
 
 // state.json (and the direct record) of a container whose process runs:

@@ -371,6 +371,51 @@ t.test('pids.limit 0: create succeeds, pids.max is 1, the one process runs and c
   assertNoCgroup(t, id2);
 });
 
+// cgroup v1 real-time group scheduling: a new cgroup has no real-time
+// budget, so a SCHED_FIFO or SCHED_RR process in it is refused (EPERM)
+// unless the directories above it and its own get one, parents first.
+const rtHome = v1('cpu');
+const rtGroups = rtHome && fs.existsSync(path.join(rtHome.mountpoint, 'cpu.rt_runtime_us'));
+const rtName = (name: string) => (rtGroups ? name : `${name} (skipped: no cgroup v1 real-time group scheduling on this host)`);
+// /proc/<pid>/stat fields 40 (rt_priority) and 41 (policy), counted from 1.
+function schedOf(pid: number): { priority: number; policy: number } {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { priority: Number(f[40 - 3]), policy: Number(f[41 - 3]) };
+}
+
+t.test(rtName('process.scheduler SCHED_FIFO without a budget in linux.resources: its cgroup gets its parent\'s, and the process runs SCHED_FIFO'), { skip: !rtGroups }, async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], {}, (c) => (c.process.scheduler = { policy: 'SCHED_FIFO', priority: 10 }));
+  const c = runts(['create', '--bundle', b, id]);
+  t.equal(c.status, 0, `create: ${c.stderr}`);
+  const parent = path.join(rtHome!.mountpoint, 'runts');
+  t.not(fs.readFileSync(path.join(parent, 'cpu.rt_runtime_us'), 'utf8').trim(), '0', '/runts has a real-time budget');
+  t.equal(readCg('cpu', id, 'cpu.rt_runtime_us'), fs.readFileSync(path.join(parent, 'cpu.rt_runtime_us'), 'utf8').trim(), 'the container has its parent\'s');
+  t.equal(readCg('cpu', id, 'cpu.rt_period_us'), fs.readFileSync(path.join(parent, 'cpu.rt_period_us'), 'utf8').trim(), 'and its period');
+  t.equal(runts(['start', id]).status, 0, 'start');
+  const pid = JSON.parse(runts(['state', id]).stdout).pid as number;
+  t.same(schedOf(pid), { priority: 10, policy: 1 }, 'the kernel says SCHED_FIFO (1), priority 10');
+  t.equal(runts(['delete', '--force', id]).status, 0, 'delete');
+  assertNoCgroup(t, id);
+});
+
+t.test(rtName('SCHED_RR with linux.resources.cpu realtimePeriod and realtimeRuntime: written after the parent\'s budget, period first'), { skip: !rtGroups }, async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], { cpu: { realtimePeriod: 100000, realtimeRuntime: 20000 } }, (c) => (c.process.scheduler = { policy: 'SCHED_RR', priority: 5 }));
+  const r = runts(['run', '-d', '--bundle', b, id]);
+  t.equal(r.status, 0, `run -d: ${r.stderr}`);
+  t.equal(readCg('cpu', id, 'cpu.rt_period_us'), '100000', 'cpu.rt_period_us');
+  t.equal(readCg('cpu', id, 'cpu.rt_runtime_us'), '20000', 'cpu.rt_runtime_us');
+  const pid = JSON.parse(runts(['state', id]).stdout).pid as number;
+  t.same(schedOf(pid), { priority: 5, policy: 2 }, 'the kernel says SCHED_RR (2), priority 5');
+  const u = runts(['update', '--cpu-rt-period', '50000', '--cpu-rt-runtime', '10000', id]);
+  t.equal(u.status, 0, `update: ${u.stderr}`);
+  t.equal(readCg('cpu', id, 'cpu.rt_period_us'), '50000', 'updated period');
+  t.equal(readCg('cpu', id, 'cpu.rt_runtime_us'), '10000', 'updated runtime');
+  t.equal(runts(['delete', '--force', id]).status, 0, 'delete');
+  assertNoCgroup(t, id);
+});
+
 t.test('a container over its memory limit is OOM-killed and events reports it', async (t) => {
   const id = newId(t);
   const limit = 16 * 1024 * 1024;
