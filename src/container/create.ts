@@ -9,7 +9,7 @@ import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { createCgroup, plannedDirs, plannedRecord, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout, Layout } from '../cgroups/layout';
@@ -18,7 +18,7 @@ import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
-import { barrierPath, containerDir, creatingFile, detachHostMounts, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, creatingFile, detachHostMounts, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeCreatingNote, writeSaved } from './state';
 import { mkdirParents, removeFile } from '../sys/files';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
@@ -222,9 +222,15 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
     const layout = detectLayout();
     // Rootless: made (or found impossible) here first; undefined: no cgroup.
+    // The note first, before any directory is made (by rootlessCgroup
+    // here, or by the init): a create killed at any point leaves delete
+    // --force what to remove. The init says later what it made.
+    const planned = plannedDirs(cgPath, layout);
+    let note = plannedRecord(cgPath, planned);
+    writeCreatingNote(dir, note);
     const own = opts.rootless ? { record: rootlessCgroup(config, cgPath, layout) } : undefined;
     if (own) cgroup = own.record;
-    const cgDirs = own ? [] : plannedDirs(cgPath, layout);
+    const cgDirs = own ? [] : planned;
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
@@ -274,7 +280,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const resources = (config.linux?.resources ?? {}) as LinuxResources;
     if (!own) cgroup = init.cgroup()!;
     if (cgroup) {
-      fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
+      if (JSON.stringify(cgroup) !== JSON.stringify(note)) writeCreatingNote(dir, (note = cgroup));
       step('create: cgroup made');
       // pids.max waits until the init has made its processes (below), as
       // runc's comes at its init's ready: a limit of 0 means 1 (runc 1.5),

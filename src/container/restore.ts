@@ -11,17 +11,17 @@ import { restoreArgs, RestoreOptions, StdioFile } from '../criu/args';
 import { findCriu, runCriu } from '../criu/run';
 import { hostSourcedMounts, namespacesOf } from '../plan/compile';
 import { inInitialUserNs } from '../rootless';
-import { createCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { createCgroup, plannedDirs, plannedRecord, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout } from '../cgroups/layout';
-import { containerDir, lockContainer, removeStateDir, Saved } from './state';
+import { containerDir, creatingFile, lockContainer, removeStateDir, Saved, writeCreatingNote } from './state';
 import { cleanupFailedCreate, saveContainer, writePidFile } from './create';
 import { deleteContainer } from './delete';
 import { forwardSignals } from './foreground';
 import { readStat } from '../sys/proc';
 import { step, warn } from '../log';
-import { mkdirParents } from '../sys/files';
+import { mkdirParents, removeFile } from '../sys/files';
 import { STDIO_FILE } from './checkpoint';
 
 export interface RestoreCommandOptions extends Omit<RestoreOptions, 'imagePath'> {
@@ -87,7 +87,10 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
   try {
     const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, o.id, o.systemdCgroup);
     const layout = detectLayout();
+    // As create: the note before the cgroup, for delete --force of a killed restore.
+    writeCreatingNote(dir, plannedRecord(cgPath, plannedDirs(cgPath, layout)));
     cgroup = createCgroup(cgPath, layout);
+    writeCreatingNote(dir, cgroup);
     applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     const rootfs = path.resolve(bundle, config.root!.path);
@@ -131,6 +134,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     const stat = readStat(pid);
     if (!stat) throw new RuntsError('restore: the restored process exited at once', { step: 'restore: criu restore' });
     saved = saveContainer(dir, { id: o.id, pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: namespacesOf(config).created.has('pid') }, layout);
+    removeFile(creatingFile(dir));
     if (o.pidFile) writePidFile(o.pidFile, pid);
   } catch (err) {
     // Nothing of a failed restore stays: a process criu left, the cgroup, the state.

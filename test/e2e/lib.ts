@@ -169,7 +169,7 @@ export function runts(args: string[], opts: RuntsOptions = {}): Result {
 }
 
 // runts in the background (e.g. a foreground `run` to be signalled while it waits).
-export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: ChildProcess; done: Promise<Result>; outFile: string } {
+export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: ChildProcess; done: Promise<Result>; outFile: string; errFile: string } {
   const outFile = ioFile('out');
   const errFile = ioFile('err');
   const out = fs.openSync(outFile, 'w');
@@ -184,7 +184,7 @@ export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: Ch
       resolve({ status, signal, stdout: readText(outFile), stderr: readText(errFile), outFile, errFile });
     });
   });
-  return { child, done, outFile };
+  return { child, done, outFile, errFile };
 }
 
 export interface State {
