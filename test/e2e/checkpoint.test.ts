@@ -288,6 +288,39 @@ t.test('without criu: checkpoint names a missing or created container, restore n
   t.same(cgroupDirs(id).filter((d) => fs.existsSync(d)), [], 'no cgroup directory left');
 });
 
+// A stand-in criu that writes its arguments to a file, then refuses.
+function recordingCriu(t: Parameters<typeof tempDir>[0], argsFile: string): string {
+  const file = path.join(tempDir(t, 'runts-e2e-criu-'), 'criu');
+  fs.writeFileSync(file, [
+    '#!/bin/sh',
+    `printf '%s\\n' "$@" > ${argsFile}`,
+    'work=.; log=criu.log',
+    'while [ $# -gt 0 ]; do case $1 in --work-dir) work=$2; shift;; --log-file) log=$2; shift;; esac; shift; done',
+    'echo "(00.000100) Error (criu/fake.c:1): refused by the test" > "$work/$log"',
+    'exit 1',
+  ].join('\n') + '\n', { mode: 0o755 });
+  return file;
+}
+
+t.test('checkpoint --tcp-skip-in-flight and --link-remap (runc 1.5) reach criu as --skip-in-flight and --link-remap', async (t) => {
+  const b = makeBundle(t);
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0, 'run -d');
+  const images = tempDir(t, 'runts-e2e-ckpt-img-');
+  const argsFile = path.join(tempDir(t, 'runts-e2e-criu-args-'), 'args');
+  const r = runts(['--criu', recordingCriu(t, argsFile), 'checkpoint', '--tcp-skip-in-flight', '--link-remap', '--image-path', images, id]);
+  t.equal(r.status, 1, 'the stand-in refused');
+  const args = fs.readFileSync(argsFile, 'utf8').split('\n');
+  t.equal(args[0], 'dump', 'criu dump ran');
+  t.ok(args.includes('--skip-in-flight'), '--skip-in-flight');
+  t.ok(args.includes('--link-remap'), '--link-remap');
+  const plain = runts(['--criu', recordingCriu(t, argsFile), 'checkpoint', '--image-path', images, id]);
+  t.equal(plain.status, 1);
+  const without = fs.readFileSync(argsFile, 'utf8').split('\n');
+  t.notOk(without.includes('--skip-in-flight') || without.includes('--link-remap'), 'neither without the flags');
+  t.equal(state(id)?.status, 'running', 'the container runs on');
+});
+
 t.test('criu refusing a checkpoint: one line naming the step and criu\'s log, and the container runs on', async (t) => {
   const b = makeBundle(t);
   const id = newId(t);
