@@ -30,6 +30,7 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  pidfdSocket?: string; // runc 1.5: the container process's pidfd goes there (src/sys/pidfd-socket.ts)
   noPivot?: boolean;
   noSubreaper?: boolean; // run --no-subreaper (SpawnOptions.noSubreaper)
   noNewKeyring?: boolean;
@@ -189,6 +190,24 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   checkOptions(config, opts);
   const maps = checkRootless(config);
   step('create: config valid');
+  // Connected first, as runc dials it before it starts anything.
+  const pidfd = opts.pidfdSocket ? (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')) : undefined;
+  const pidfdSock = pidfd?.connectPidfdSocket(opts.pidfdSocket!);
+  try {
+    return await createWith(opts, config, bundle, maps, stdio, pidfdSock === undefined ? undefined : (pid) => pidfd!.sendPidfd(pidfdSock, pid, 'standard'));
+  } finally {
+    if (pidfdSock !== undefined) pidfd!.closeSocket(pidfdSock);
+  }
+}
+
+async function createWith(
+  opts: CreateOptions,
+  config: Config,
+  bundle: string,
+  maps: ReturnType<typeof checkRootless>,
+  stdio: ('inherit' | 'ignore' | number)[] | undefined,
+  sendPidfd: ((pid: number) => void) | undefined,
+): Promise<Created> {
   const dir = containerDir(opts.root, opts.id);
   // 0711: the container's user must reach the barrier fifo; nobody may list.
   // Rootless, 0700: the init opens the fifo (O_PATH) while it is still the
@@ -316,6 +335,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     });
     containerPid = launched.pid;
     if (cgroup && resources.pids) applyResources(cgroup, { pids: resources.pids });
+    sendPidfd?.(launched.pid);
     step('create: container process ready');
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
