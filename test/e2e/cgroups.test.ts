@@ -269,7 +269,7 @@ t.test(memoryOnV1 ? `every limit set at create is in the cgroup files; update ch
   t.equal(readCg('cpu', id, 'cpu.shares'), '2048', 'shares put back');
   t.equal(readCg('pids', id, 'pids.max'), 'max', 'pids never written');
   const rdt = runts(['update', '--l3-cache-schema', 'L3:0=f', id]);
-  t.match(rdt.stderr, /Intel RDT is not supported/);
+  t.equal(rdt.status, 1, 'an Intel RDT update is refused (see the resctrl test below)');
 
   const d = runts(['delete', '--force', id]);
   t.equal(d.status, 0, 'delete', { stderr: d.stderr });
@@ -414,6 +414,21 @@ t.test(rtName('SCHED_RR with linux.resources.cpu realtimePeriod and realtimeRunt
   t.equal(readCg('cpu', id, 'cpu.rt_runtime_us'), '10000', 'updated runtime');
   t.equal(runts(['delete', '--force', id]).status, 0, 'delete');
   assertNoCgroup(t, id);
+});
+
+t.test(`update --l3-cache-schema / --mem-bw-schema without resctrl: exit 1 in runc 1.5's words, nothing changed${fs.existsSync('/sys/fs/resctrl/info') ? ' # SKIP resctrl is mounted here' : ''}`, { skip: fs.existsSync('/sys/fs/resctrl/info') && 'resctrl is mounted here' }, async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], { pids: { limit: 20 } });
+  t.equal(runts(['run', '-d', '--bundle', b, id]).status, 0, 'run -d');
+  const l3 = runts(['update', '--l3-cache-schema', 'L3:0=f', '--pids-limit', '30', id]);
+  t.equal(l3.status, 1, '--l3-cache-schema: exit 1');
+  t.equal(l3.stderr, 'runts: update: --l3-cache-schema: Intel RDT/CAT: l3 cache schema is not enabled\n', 'runc\'s words');
+  const mb = runts(['update', '--mem-bw-schema', 'MB:0=50', id]);
+  t.equal(mb.status, 1, '--mem-bw-schema: exit 1');
+  t.equal(mb.stderr, 'runts: update: --mem-bw-schema: Intel RDT/MBA: memory bandwidth schema is not enabled\n', 'runc\'s words');
+  t.equal(readCg('pids', id, 'pids.max'), '20', 'the other limits of the refused update were not written');
+  const missing = runts(['update', '--l3-cache-schema', 'L3:0=f', 'cgt-no-such-container']);
+  t.equal(missing.stderr, 'runts: container "cgt-no-such-container" does not exist\n', 'a missing container is named first, as runc');
 });
 
 t.test('a container over its memory limit is OOM-killed and events reports it', async (t) => {
