@@ -33,9 +33,17 @@ export function features(seccomp?: Record<string, unknown>): Record<string, unkn
       // runts applies no LSM labels yet: configs asking for them are refused.
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      intelRdt: { enabled: false },
+      // Every key runc 1.5 prints (docs/runc-differences.md), with what
+      // runts does: Intel RDT, linux.netDevices and linux.memoryPolicy are
+      // not carried out (no mode or flag is).
+      intelRdt: { enabled: false, schemata: false, monitoring: false },
+      memoryPolicy: { modes: [], flags: [] },
       mountExtensions: { idmap: { enabled: true } },
+      netDevices: { enabled: false },
     },
+    // runc 1.5 lists the annotations that change what it does ("bundle",
+    // org.systemd.property., org.criu.config); runts acts on none.
+    potentiallyUnsafeConfigAnnotations: [],
     annotations: {
       'org.opencontainers.runtime-spec.features': '1.3.0',
       'io.github.runts.version': '0.1.0',
