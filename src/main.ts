@@ -127,7 +127,7 @@ export function yargsParser(argv: string[], run = (m: CommandModule, a: any): un
   const yargs = require('yargs') as typeof import('yargs');
   let y = globalOptions(yargs(argv)
     .scriptName('runts')
-    .usage('runts [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.'))
+    .usage('Usage: runts [global options] <command> [command options] [arguments...]\n\nAn OCI container runtime, a drop-in for runc.'))
     .middleware((a) => {
       configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
       resolveGlobals(a, String(a._[0] ?? ''));

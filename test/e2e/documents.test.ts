@@ -53,6 +53,21 @@ t.test(`runts features prints a valid features document, with seccomp${suffix}`,
   t.ok(f.linux.namespaces.includes('time'));
 });
 
+// The keys runc 1.5's features.go fills in (its annotations are its own).
+t.test('runts features has every key runc 1.5 prints', async (t) => {
+  const f = JSON.parse(runts(['features']).stdout);
+  const keys = (o: object) => Object.keys(o).sort();
+  for (const k of ['ociVersionMin', 'ociVersionMax', 'hooks', 'mountOptions', 'linux', 'annotations', 'potentiallyUnsafeConfigAnnotations']) t.ok(k in f, k);
+  for (const k of ['namespaces', 'capabilities', 'cgroup', 'seccomp', 'apparmor', 'selinux', 'intelRdt', 'memoryPolicy', 'mountExtensions', 'netDevices']) t.ok(k in f.linux, `linux.${k}`);
+  t.same(keys(f.linux.cgroup), ['rdma', 'systemd', 'systemdUser', 'v1', 'v2'], 'linux.cgroup');
+  t.same(keys(f.linux.intelRdt), ['enabled', 'monitoring', 'schemata'], 'linux.intelRdt');
+  t.same(keys(f.linux.memoryPolicy), ['flags', 'modes'], 'linux.memoryPolicy');
+  t.ok('enabled' in f.linux.netDevices, 'linux.netDevices.enabled');
+  t.ok('enabled' in f.linux.mountExtensions.idmap, 'linux.mountExtensions.idmap.enabled');
+  if (f.linux.seccomp.enabled) for (const k of ['actions', 'operators', 'archs', 'knownFlags', 'supportedFlags']) t.ok(k in f.linux.seccomp, `linux.seccomp.${k}`);
+  t.ok(Array.isArray(f.potentiallyUnsafeConfigAnnotations), 'potentiallyUnsafeConfigAnnotations is a list');
+});
+
 t.test('runts --version names runts, the spec version and the commit', async (t) => {
   const r = runts(['--version']);
   t.match(r.stdout, /^runts version \d+\.\d+\.\d+\ncommit: \S+\nspec: 1\.3\.0/);
