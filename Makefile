@@ -13,7 +13,7 @@ SCHEMAS := $(wildcard schemas/*.json)
 
 all: build
 
-build: bin/runts bin/runts-init bin/runts-addon.node build/validators.cjs build/version.json build/full.js build/.api
+build: bin/runts bin/runts-init bin/runts-addon.node build/validators.cjs build/version.json build/full.js build/.api build/.docs
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -48,6 +48,12 @@ build/version.json: package.json $(SRC)
 # the modules ready to run (docs/performance.md). full.js is written last.
 build/full.js: build/.tsc build/validators.cjs build/version.json scripts/bundle.mjs
 	$(NODE) scripts/bundle.mjs build src
+
+# The man pages (build/man/*.8) and the bash completion
+# (build/completion/runts.bash), from the CLI's own command definitions.
+build/.docs: build/.tsc scripts/gen-docs.mjs package.json
+	$(NODE) scripts/gen-docs.mjs build
+	@touch $@
 
 # bin/runts (native/launcher.c) starts Node with the bundle that suits the command.
 native: bin/runts-init bin/runts bin/runts-addon.node

@@ -16,6 +16,7 @@ pkgs=(
   python3              # test/e2e/*.py helpers (pty, console socket, seccomp agent)
   util-linux           # unshare, setpriv, runuser
   qemu-system-x86      # the stock-host VM (scripts/v2-host)
+  man-db               # manpage.test.ts renders the man pages; deb.test.ts: man -w
 )
 
 missing=()
