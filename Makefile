@@ -9,7 +9,7 @@ TSC := node_modules/.bin/tsc
 SRC := $(shell find src -name '*.ts')
 SCHEMAS := $(wildcard schemas/*.json)
 
-.PHONY: all build deps native install uninstall demo test test-v2 check-schemas bench clean
+.PHONY: all build deps native install uninstall deb demo test test-v2 check-schemas bench clean
 
 all: build
 
@@ -66,11 +66,15 @@ install: build
 	cp -r bin build package.json $(DESTDIR)$(PREFIX)/lib/runts/
 	cd $(DESTDIR)$(PREFIX)/lib/runts && mkdir node_modules && \
 	  for m in $$(node -e 'const l=require("$(CURDIR)/package-lock.json").packages; for (const [k,v] of Object.entries(l)) if (k && !v.dev) console.log(k)'); do \
-	    if [ -e $(CURDIR)/$$m ]; then mkdir -p $$(dirname $$m) && cp -r $(CURDIR)/$$m $$m; fi; done
+	    if [ -e $(CURDIR)/$$m ]; then mkdir -p $$m && cp -rT $(CURDIR)/$$m $$m; fi; done
 	ln -sf $(PREFIX)/lib/runts/bin/runts $(DESTDIR)$(PREFIX)/bin/runts
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin/runts
+
+# The Debian package, dist/runts_<version>_<arch>.deb (docs/packaging.md).
+deb: build
+	scripts/make-deb.sh dist
 
 bundles/busybox/config.json: bin/runts scripts/make-bundle.sh
 	rm -rf bundles/busybox/rootfs bundles/busybox/config.json
@@ -105,4 +109,4 @@ bench: deps build
 	$(NODE) bench/bench.mjs
 
 clean:
-	rm -rf build bin/runts bin/runts-init bin/runts-addon.node
+	rm -rf build dist bin/runts bin/runts-init bin/runts-addon.node

@@ -17,6 +17,7 @@ pkgs=(
   util-linux           # unshare, setpriv, runuser
   qemu-system-x86      # the stock-host VM (scripts/v2-host)
   man-db               # manpage.test.ts renders the man pages; deb.test.ts: man -w
+  lintian              # deb.test.ts checks the Debian package
 )
 
 missing=()

@@ -51,6 +51,10 @@ function run(): void {
     tt.equal(r.status, 4, 'run exits with the container\'s status');
     const v = sh(bin, ['--version']);
     tt.match(v.stdout, /^runts version /);
+    const man = sh('man', ['-w', 'runts-create'], { env: { ...process.env, MANPATH: path.join(prefix, 'share', 'man') } });
+    // man -w names the file the link in share/man points to.
+    const linked = path.join(prefix, 'share', 'man', 'man8', 'runts-create.8');
+    tt.equal(man.stdout.trim(), fs.existsSync(linked) ? fs.realpathSync(linked) : linked, `npm linked the man pages, man finds them (${man.stderr})`);
 
     // The API from the installed package: CommonJS ...
     const lib = path.join(prefix, 'lib');

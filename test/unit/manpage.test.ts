@@ -42,6 +42,11 @@ t.test('a page for runts and for every command word of the CLI', async (t) => {
   for (const o of ref.globals) t.match(main, `--${o.name}`, `runts(8) has the global option --${o.name}`);
 });
 
+t.test('package.json\'s man list (what npm install -g links) names every page', async (t) => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  t.same([...pkg.man].sort(), [...pages.keys()].map((p) => `./build/man/${p}`).sort());
+});
+
 t.test('every option of `runts <command> --help` is in the command\'s page', async (t) => {
   const globals = new Set(ref.globals.map((o) => `--${o.name}`).concat(['--help', '-h', '--version']));
   for (const c of ref.commands) {
