@@ -57,7 +57,7 @@ build/.docs: build/.tsc scripts/gen-docs.mjs package.json
 
 # bin/runts (native/launcher.c) starts Node with the bundle that suits the command.
 native: bin/runts-init bin/runts bin/runts-addon.node
-bin/runts bin/runts-init bin/runts-addon.node: $(wildcard native/*.c native/*.h) native/Makefile
+bin/runts bin/runts-init bin/runts-addon.node: $(wildcard native/*.c native/*.h native/*/*.c native/*/*.h) native/Makefile
 	$(MAKE) -C native NODE=$(NODE)
 
 install: build

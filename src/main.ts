@@ -82,7 +82,7 @@ async function runCommand(argv: string[]): Promise<void> {
 
 // --rootless to a boolean, and --root's default (src/rootless.ts), which,
 // as runc's, depends on who runs runts, not on the flag (bin/runts's own
-// commands, native/direct.c, pick it so too). Commands that keep no state
+// commands, native/direct/, pick it so too). Commands that keep no state
 // need no root.
 const STATELESS = ['spec', 'features', 'help', 'h'];
 function resolveGlobals(a: Record<string, unknown>, command: string | undefined): void {

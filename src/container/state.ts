@@ -75,7 +75,7 @@ export function removeStateDir(dir: string): void {
 }
 
 // What bin/runts needs to run start, delete, kill, state and list itself,
-// without Node (native/direct.c; docs/architecture.md, "start, delete and
+// without Node (native/direct/; docs/architecture.md, "start, delete and
 // kill without Node"): written beside state.json only when those commands
 // have nothing to do that needs the TypeScript, that is no poststart or
 // poststop hooks, no mounts left in the host's mount namespace, and only

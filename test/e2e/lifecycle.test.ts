@@ -239,7 +239,7 @@ t.test('delete --force kills, then deletes (running and created containers)', as
 });
 
 t.test('start, delete and kill without Node: create leaves bin/runts a record of what they must do, only where no hook needs Node', async (t) => {
-  // native/direct.c carries the record out (test/unit/direct.test.ts checks
+  // native/direct/ carries the record out (test/unit/direct.test.ts checks
   // that Node does not run); here, that it names what the kernel has.
   const b = makeBundle(t);
   const id = newId(t);
