@@ -9,7 +9,7 @@ TSC := node_modules/.bin/tsc
 SRC := $(shell find src -name '*.ts')
 SCHEMAS := $(wildcard schemas/*.json)
 
-.PHONY: all build deps native install uninstall deb demo test test-v2 check-schemas bench clean
+.PHONY: all build deps native arm64 install uninstall deb deb-arm64 demo test test-v2 check-schemas bench clean
 
 all: build
 
@@ -60,6 +60,18 @@ native: bin/runts-init bin/runts bin/runts-addon.node
 bin/runts bin/runts-init bin/runts-addon.node: $(wildcard native/*.c native/*.h native/*/*.c native/*/*.h) native/Makefile
 	$(MAKE) -C native NODE=$(NODE)
 
+# runts-init, the launcher and the addon for arm64 (aarch64) in bin/arm64,
+# cross-compiled with Debian's gcc-aarch64-linux-gnu (static, as the native
+# ones), and koffi's arm64 build beside the x86-64 one (docs/packaging.md,
+# "arm64"). make test builds them, and runs the init's protocol tests on
+# them under qemu-user.
+ARM64_CC ?= aarch64-linux-gnu-gcc
+arm64: bin/arm64/runts-init node_modules/@koromix/koffi-linux-arm64/package.json
+bin/arm64/runts bin/arm64/runts-init bin/arm64/runts-addon.node: $(wildcard native/*.c native/*.h native/*/*.c native/*/*.h) native/Makefile
+	$(MAKE) -C native CC=$(ARM64_CC) BIN=$(CURDIR)/bin/arm64 NODE=$(NODE)
+node_modules/@koromix/koffi-linux-arm64/package.json: node_modules/.installed scripts/fetch-koffi-arch.sh
+	scripts/fetch-koffi-arch.sh arm64
+
 install: build
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin
@@ -73,8 +85,11 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin/runts
 
 # The Debian package, dist/runts_<version>_<arch>.deb (docs/packaging.md).
+# make deb-arm64: the arm64 package, cross-built from an amd64 host.
 deb: build
 	scripts/make-deb.sh dist
+deb-arm64: build arm64
+	scripts/make-deb.sh dist arm64
 
 bundles/busybox/config.json: bin/runts scripts/make-bundle.sh
 	rm -rf bundles/busybox/rootfs bundles/busybox/config.json
@@ -87,6 +102,7 @@ demo: deps build bundles/busybox/config.json
 # Every package any test needs is installed first (scripts/test-deps.sh).
 test: deps build
 	scripts/test-deps.sh
+	$(MAKE) arm64
 	node scripts/run-tests.mjs
 
 # The cgroup e2e tests on a pure cgroup v2 VM (qemu, no KVM needed; about
@@ -109,4 +125,4 @@ bench: deps build
 	$(NODE) bench/bench.mjs
 
 clean:
-	rm -rf build dist bin/runts bin/runts-init bin/runts-addon.node
+	rm -rf build dist bin/arm64 bin/runts bin/runts-init bin/runts-addon.node

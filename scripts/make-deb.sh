@@ -4,13 +4,23 @@
 # launcher as /usr/bin/runts, the man pages and the bash completion from
 # build/ (scripts/gen-docs.mjs), and /usr/share/doc/runts. docs/packaging.md
 # says why it is laid out so.
-#   scripts/make-deb.sh OUTDIR       writes OUTDIR/runts_<version>_<arch>.deb
+#   scripts/make-deb.sh OUTDIR [ARCH]   writes OUTDIR/runts_<version>_<ARCH>.deb
+# ARCH is this host's (dpkg --print-architecture) or, from an amd64 host,
+# arm64: the native programs cross-compiled (make arm64), koffi's arm64 build.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mkdir -p "${1:-$repo/dist}" && cd "${1:-$repo/dist}" && pwd)
 version=$(node -p "require('$repo/package.json').version")
-arch=$(dpkg --print-architecture)
+host=$(dpkg --print-architecture)
+arch=${2:-$host}
+case $arch in
+  amd64) node_arch=x64 gnu=x86_64-linux-gnu ;;
+  arm64) node_arch=arm64 gnu=aarch64-linux-gnu ;;
+  *) echo "make-deb: no package for $arch (amd64 or arm64)" >&2; exit 1 ;;
+esac
+cc=gcc
+[ "$arch" = "$host" ] || cc=$gnu-gcc
 # Debian's nodejs is /usr/bin/node: the launcher runs it by that path.
 node=/usr/bin/node
 maintainer=${DEB_MAINTAINER:-runts maintainers <runts@users.noreply.github.com>}
@@ -22,16 +32,20 @@ root=$stage/root
 # /usr/lib/runts: bin/, build/, package.json and the production node_modules.
 make -s -C "$repo" install DESTDIR="$root" PREFIX=/usr >/dev/null
 lib=$root/usr/lib/runts
-# The launcher, runts-init and the addon, built again for this package: the
-# launcher names the node it runs (native/launcher.c).
-make -s -C "$repo/native" BIN="$lib/bin" NODE="$node" >/dev/null
+# The launcher, runts-init and the addon, built again for this package (the
+# launcher names the node it runs: native/launcher.c) and its architecture.
+rm -rf "$lib/bin/arm64" "$lib/bin/runts" "$lib/bin/runts-init" "$lib/bin/runts-addon.node"
+make -s -C "$repo/native" CC="$cc" BIN="$lib/bin" NODE="$node" >/dev/null
 # What only a development tree or the Node API needs.
 rm -rf "$lib/build/man" "$lib/build/completion" "$lib/build/api" "$lib"/build/.[a-z]*
 find "$lib/build" \( -name '*.d.ts' -o -name '*.d.cts' \) -delete
 # koffi's prebuilt addons for other systems (musl), and what only builds
 # it (its C++ sources and headers; its JavaScript in src/ stays).
-find "$lib/node_modules/@koromix" -mindepth 2 -maxdepth 2 -type d ! -name 'linux_*64' -exec rm -rf {} +
-rm -rf "$lib/node_modules/koffi/vendor" "$lib/node_modules/koffi/doc" "$lib/node_modules/koffi/cnoke.cjs"
+koffi_arch=$lib/node_modules/@koromix/koffi-linux-$node_arch
+[ -d "$koffi_arch" ] || { echo "make-deb: no $koffi_arch (make arm64 fetches koffi's arm64 build)" >&2; exit 1; }
+find "$lib/node_modules/@koromix" -mindepth 1 -maxdepth 1 ! -name "koffi-linux-$node_arch" -exec rm -rf {} +
+find "$koffi_arch" -mindepth 1 -maxdepth 1 -type d ! -name "linux_$node_arch" -exec rm -rf {} +
+rm -rf "$lib/node_modules/koffi/vendor" "$lib/node_modules/koffi/doc" "$lib/node_modules/koffi/cnoke.cjs" "$lib/node_modules/koffi/src/koffi/src/trampolines.cjs"
 find "$lib/node_modules/koffi/src" -type f ! -name '*.js' ! -name '*.cjs' -delete
 # The modules' development dotfiles (.eslintrc, .npmignore, .gitattributes).
 find "$lib/node_modules" -name '.*' -exec rm -rf {} +
@@ -114,7 +128,12 @@ chmod 0755 "$lib/bin/runts" "$lib/bin/runts-init"
 # runts-init and the launcher are static.
 install -d "$stage/debian"
 printf 'Source: runts\n\nPackage: runts\nArchitecture: any\n' > "$stage/debian/control"
-shlibs=$(cd "$stage" && find root -name '*.node' -printf '-e%p\n' | xargs dpkg-shlibdeps -O 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+# Cross-built: the libraries are found in the cross packages
+# (libc6-arm64-cross, ...), whose names end in -arm64-cross; on an arm64
+# host the same libraries come from the plain packages.
+libdirs=()
+[ "$arch" = "$host" ] || libdirs=(-l"/usr/$gnu/lib")
+shlibs=$(cd "$stage" && find root -name '*.node' -printf '-e%p\n' | xargs dpkg-shlibdeps -O "${libdirs[@]}" 2>/dev/null | sed -n 's/^shlibs:Depends=//p' | sed -e "s/-$arch-cross//g" -e "s/:$arch//g")
 [ -n "$shlibs" ] || { echo "make-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 
 # runts-init and the launcher are static on purpose (native/Makefile).

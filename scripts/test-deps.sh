@@ -18,6 +18,8 @@ pkgs=(
   qemu-system-x86      # the stock-host VM (scripts/v2-host)
   man-db               # manpage.test.ts renders the man pages; deb.test.ts: man -w
   lintian              # deb.test.ts checks the Debian package
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # make arm64 (bin/arm64)
+  qemu-user-static     # init-cgroups.test.ts runs the arm64 runts-init
 )
 
 missing=()

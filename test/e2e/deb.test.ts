@@ -100,3 +100,63 @@ function run(): void {
 function isShared(dir: string): boolean {
   return ['/.', '/usr', '/usr/bin', '/usr/lib', '/usr/share', '/usr/share/man', '/usr/share/doc'].includes(dir);
 }
+
+// The arm64 package, cross-built here (make deb-arm64): every program and
+// shared object in it is for AArch64, lintian finds no error, and its
+// runts-init speaks the protocol under qemu-user. It cannot be installed on
+// this amd64 host (docs/packaging.md, "arm64").
+const cross = has('aarch64-linux-gnu-gcc');
+const koffiArm64 = fs.existsSync(path.join(REPO, 'node_modules', '@koromix', 'koffi-linux-arm64', 'package.json'));
+const qemu = has('qemu-aarch64-static');
+t.test('make deb-arm64: an arm64 package of AArch64 programs, lintian, its runts-init under qemu-user', {
+  skip: !has('dpkg-deb') ? 'dpkg-deb is not installed' : !cross ? 'aarch64-linux-gnu-gcc is not installed (gcc-aarch64-linux-gnu; scripts/test-deps.sh)' : !koffiArm64 ? 'koffi\'s arm64 build is not in node_modules (make arm64 fetches it)' : false,
+}, async (tt) => {
+  const out = tempDir(tt, 'runts-e2e-deb-arm64-');
+  const made = sh(path.join(REPO, 'scripts', 'make-deb.sh'), [out, 'arm64']);
+  tt.equal(made.status, 0, `make-deb.sh OUT arm64: ${made.stderr}`);
+  const deb = fs.readdirSync(out).find((f) => /^runts_.*_arm64\.deb$/.test(f));
+  tt.ok(deb, 'a runts_*_arm64.deb');
+  if (!deb) return;
+  const file = path.join(out, deb);
+  tt.equal(sh('dpkg-deb', ['-f', file, 'Architecture']).stdout.trim(), 'arm64');
+  tt.match(sh('dpkg-deb', ['-f', file, 'Depends']).stdout, /^nodejs \(>= 18\), libseccomp2, libc6 \(>= [\d.]+\)/);
+
+  const root = path.join(out, 'root');
+  tt.equal(sh('dpkg-deb', ['-x', file, root]).status, 0, 'dpkg-deb -x');
+  const elves = sh('find', [root, '-type', 'f', '(', '-name', 'runts*', '-o', '-name', '*.node', ')']).stdout.split('\n').filter(Boolean)
+    .filter((f) => fs.readFileSync(f).subarray(0, 4).equals(Buffer.from('\x7fELF', 'latin1')));
+  tt.same(elves.map((f) => path.relative(root, f)).sort(), ['usr/lib/runts/bin/runts', 'usr/lib/runts/bin/runts-addon.node', 'usr/lib/runts/bin/runts-init', 'usr/lib/runts/node_modules/@koromix/koffi-linux-arm64/linux_arm64/koffi.node']);
+  for (const f of elves) {
+    // e_machine, at offset 18 of the ELF header: 183 is EM_AARCH64.
+    tt.equal(fs.readFileSync(f).readUInt16LE(18), 183, `${path.relative(root, f)} is AArch64`);
+  }
+
+  if (has('lintian')) {
+    const lint = sh('lintian', ['--no-tag-display-limit', file]);
+    tt.same(lint.stdout.split('\n').filter((l) => l.startsWith('E: ')), [], 'lintian reports no error');
+  } else tt.skip('lintian is not installed (scripts/test-deps.sh installs it)');
+
+  if (!qemu) {
+    tt.skip('qemu-aarch64-static is not installed (qemu-user-static)');
+    return;
+  }
+  // The packaged runts-init, as runts starts it for a container's cgroups.
+  const cg = path.join(out, 'cg');
+  fs.mkdirSync(cg);
+  const py = `import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen(sys.argv[1:], pass_fds=[b.fileno()], env={'_RUNTS_SYNC': str(b.fileno())})
+b.close()
+data = b''
+while not data.endswith(b'cgroups made\\n'):
+    chunk = a.recv(4096)
+    if not chunk: break
+    data += chunk
+a.close()
+p.wait()
+sys.stdout.write(data.decode())`;
+  const init = path.join(root, 'usr', 'lib', 'runts', 'bin', 'runts-init');
+  const r = sh('python3', ['-c', py, 'python3', path.join(REPO, 'test', 'unit', 'sealed-qemu.py'), 'qemu-aarch64-static', init, 'mkcgroup', cg, path.join(cg, 'runts', 'c1'), '0']);
+  tt.equal(r.stdout, `made ${cg}/runts\nmade ${cg}/runts/c1\ncgroups made\n`, `the arm64 init made the directories and said so (${r.stderr})`);
+  tt.ok(fs.statSync(path.join(cg, 'runts', 'c1')).isDirectory(), 'they are there');
+});
