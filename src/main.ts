@@ -27,7 +27,10 @@ function versionText(): string {
   } catch {
     /* built without version.json */
   }
-  return `runts version ${info.version}\ncommit: ${info.commit}\nspec: 1.3.0\nnode: ${process.version}\n`;
+  // As runc's: the libseccomp in use, read from the library itself.
+  const { libseccompVersion } = require('./seccomp') as typeof import('./seccomp');
+  const seccomp = libseccompVersion();
+  return `runts version ${info.version}\ncommit: ${info.commit}\nspec: 1.3.0\nnode: ${process.version}\n${seccomp ? `libseccomp: ${seccomp}\n` : ''}`;
 }
 
 function fail(msg: string, fields?: object, status = 1): never {
