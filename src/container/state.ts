@@ -119,7 +119,7 @@ export function writeSaved(dir: string, saved: Saved, freezer?: FreezerDir): voi
   if (direct) writeAtomically(dir, 'direct', direct);
 }
 
-function writeAtomically(dir: string, name: string, text: string): void {
+export function writeAtomically(dir: string, name: string, text: string | Buffer): void {
   const tmp = `${dir}/.${name}.${process.pid}`;
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, `${dir}/${name}`);
