@@ -432,18 +432,8 @@ void direct_exec(int argc, char **argv)
 	int root = json_parse(&j, text, len);
 	if (root < 0 || !take_process(&j, root, &p))
 		return;
-	if (c.process_file) {
-		if (c.tty)
-			p.terminal = 1;
-	} else {
-		if (c.ncommand > MAX_ARGS)
-			return;
-		for (int i = 0; i < c.ncommand; i++)
-			p.args[i] = c.command[i];
-		p.nargs = c.ncommand;
-		p.terminal = c.tty;
-		p.console_size = 0;
-	}
+	if (!with_command(&p, c.process_file ? NULL : (const char *const *)c.command, c.ncommand, c.tty))
+		return;
 	/* A terminal in the foreground without --console-socket is runts's
 	 * own (ForegroundTerminal): Node's. */
 	if (p.terminal && !c.console_socket)

@@ -211,6 +211,26 @@ int take_process(const struct json *j, int k, struct process *p)
 	return 1;
 }
 
+/* What exec.ts's buildProcess does to the process: with process.json, only
+ * --tty (a terminal); with the container's process (command non-NULL),
+ * the command for args, the terminal as --tty says, no consoleSize. */
+int with_command(struct process *p, const char *const *command, int n, int tty)
+{
+	if (!command) {
+		if (tty)
+			p->terminal = 1;
+		return 1;
+	}
+	if (n < 1 || n > MAX_ARGS)
+		return 0;
+	for (int i = 0; i < n; i++)
+		p->args[i] = command[i];
+	p->nargs = n;
+	p->terminal = tty;
+	p->console_size = 0;
+	return 1;
+}
+
 /* ---------------------------------------------------------------- the plan */
 
 /* The plan as src/plan/instructions.ts's encodePlan writes it. */

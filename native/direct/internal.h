@@ -161,6 +161,7 @@ struct plan {
 };
 extern const char *const CAPABILITY_NAMES[], *const RLIMIT_NAMES[];
 int take_process(const struct json *j, int k, struct process *p);
+int with_command(struct process *p, const char *const *command, int n, int tty);
 int compile_exec(const struct exec_input *in, struct plan *pl);
 
 /* out.c */

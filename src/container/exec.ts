@@ -63,7 +63,8 @@ function envKey(e: string): string {
   return e.slice(0, e.indexOf('='));
 }
 
-function buildProcess(config: Config, opts: ExecOptions): Process {
+// Exported for test/unit/exec-direct.test.ts (the C path holds to it).
+export function buildProcess(config: Config, opts: ExecOptions): Process {
   if (opts.processFile) {
     const p = loadProcessFile(opts.processFile);
     if (opts.tty !== undefined && opts.tty) p.terminal = true;
