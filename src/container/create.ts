@@ -9,7 +9,7 @@ import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { checkExistingCgroup, createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout, Layout } from '../cgroups/layout';
@@ -61,23 +61,7 @@ export interface Created {
   exitLock?: number;
 }
 
-// Fields runts does not carry out yet. Those that protect the host fail
-// closed (refused); the rest are reported and left out.
-function checkUnsupported(config: Config): void {
-  const p = config.process;
-  const linux = config.linux ?? {};
-  const refuse = (pointer: string, what: string) => {
-    throw new RuntsError(`config.json: ${pointer}: ${what} is not supported by runts yet; refusing to run without it`, { file: 'config.json', pointer });
-  };
-  if (p?.apparmorProfile) refuse('/process/apparmorProfile', 'AppArmor (and this host has no AppArmor)');
-  if (p?.selinuxLabel) refuse('/process/selinuxLabel', 'SELinux (and this host has no SELinux)');
-  if (linux.mountLabel) refuse('/linux/mountLabel', 'SELinux mount labels (and this host has no SELinux)');
-  const ignored: string[] = [];
-  if (ignored.length) warn(`not applied yet: ${ignored.join(', ')}`);
-}
-
 function checkOptions(config: Config, opts: CreateOptions): void {
-  checkUnsupported(config);
   if (config.process?.terminal && !opts.consoleSocket && !opts.foregroundTerminal) {
     throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)', { file: 'config.json', pointer: '/process/terminal' });
   }
@@ -227,6 +211,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     if (own) cgroup = own.record;
     const cgDirs = own ? [] : plannedDirs(cgPath, layout);
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
+    checkExistingCgroup(cgDirPaths);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its

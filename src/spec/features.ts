@@ -30,9 +30,10 @@ export function features(seccomp?: Record<string, unknown>): Record<string, unkn
         rdma: true,
       },
       seccomp: seccomp ?? { enabled: false },
-      // runts applies no LSM labels yet: configs asking for them are refused.
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      // runts applies both (docs/lsm.md). As runtime-spec defines these (and
+      // runc reports them), support in runts, not whether the host has them.
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
     },

@@ -56,7 +56,7 @@ function cPlan(c: Case): Buffer | undefined {
 
 function nodePlan(c: Case): Buffer {
   const opts = { root: '/r', id: 'c', command: c.command ?? [], tty: c.tty };
-  const proc = c.command ? buildProcess({ ociVersion: '1.3.0', process: JSON.parse(c.json) } as Config, opts) : buildProcess({} as Config, { ...opts, processFile: file(c.json) });
+  const { proc } = c.command ? buildProcess({ ociVersion: '1.3.0', process: JSON.parse(c.json) } as Config, opts) : buildProcess({} as Config, { ...opts, processFile: file(c.json) });
   return encodePlan(compileExec({ pid: 4242, namespaces: c.namespaces ?? ORDER, process: proc, preserveFds: c.preserve ?? 0, consoleSocket: c.socket, seccomp: c.seccomp, homeOf: () => c.home }));
 }
 
