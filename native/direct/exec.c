@@ -303,15 +303,15 @@ static void write_pid_file(const char *file, long pid)
 {
 	char *abs = resolve(file);
 	if (!abs)
-		fail("write --pid-file %s: ENOMEM", file);
+		fail_exec("write --pid-file %s: ENOMEM", file);
 	char *slash = strrchr(abs, '/'), *tmp;
 	if (asprintf(&tmp, "%.*s/.%s.%d", (int)(slash - abs), abs, slash + 1, (int)getpid()) < 0)
-		fail("write --pid-file %s: ENOMEM", abs);
+		fail_exec("write --pid-file %s: ENOMEM", abs);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	char text[32];
 	int n = snprintf(text, sizeof text, "%ld", pid);
 	if (fd < 0 || write_all(fd, text, (size_t)n) < 0 || close(fd) < 0 || rename(tmp, abs) < 0)
-		fail("write --pid-file %s: %s", abs, strerrorname_np(errno));
+		fail_exec("write --pid-file %s: %s", abs, strerrorname_np(errno));
 	free(tmp);
 	free(abs);
 }
@@ -323,14 +323,14 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 {
 	static struct init in;
 	if (!start_init(&in))
-		fail("exec: start the init: %s", strerrorname_np(errno));
+		fail_exec("exec: start the init: %s", strerrorname_np(errno));
 	/* its arguments, as src/container/launch.ts's startupArgs and
 	 * useEarlyInit send them */
 	char *args = NULL;
 	size_t alen = 0;
 	FILE *m = open_memstream(&args, &alen);
 	if (!m)
-		fail("exec: out of memory");
+		fail_exec("exec: out of memory");
 	if (!c->detach)
 		fputs("waiter", m), fputc(0, m);
 	for (int i = 0; i < e->ncgroups; i++)
@@ -346,7 +346,7 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 	if (write_all(in.fd, header, 4) < 0 || write_all(in.fd, args, alen) < 0 ||
 	    write_all(in.fd, pl->buf, pl->len) < 0) {
 		kill_quietly(stage0);
-		fail("exec: the init's socket: %s", strerrorname_np(errno));
+		fail_exec("exec: the init's socket: %s", strerrorname_np(errno));
 	}
 	free(args);
 	for (;;) {
@@ -354,7 +354,7 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 		if (!line) {
 			kill_quietly(stage0);
 			kill_quietly(pid);
-			fail("exec: the init exited before the container was ready");
+			fail_exec("exec: the init exited before the container was ready");
 		}
 		if (!strncmp(line, "pid ", 4))
 			pid = strtol(line + 4, NULL, 10);
@@ -366,18 +366,18 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 			write_all(in.fd, "abort\n", 6);
 			kill_quietly(stage0);
 			kill_quietly(pid);
-			fail("exec: exec: the init asked for an unknown sync \"%s\"", line + 5);
+			fail_exec("exec: exec: the init asked for an unknown sync \"%s\"", line + 5);
 		} else if (!strcmp(line, "notify ready"))
 			break;
 		else if (!strncmp(line, "error ", 6)) {
 			kill_quietly(stage0);
 			kill_quietly(pid);
-			fail("exec: %s", line + 6);
+			fail_exec("exec: %s", line + 6);
 		}
 	}
 	if (!pid) {
 		kill_quietly(stage0);
-		fail("exec: the init reported ready without a pid");
+		fail_exec("exec: the init reported ready without a pid");
 	}
 	if (c->pid_file)
 		write_pid_file(c->pid_file, pid);
@@ -440,8 +440,12 @@ void direct_exec(int argc, char **argv)
 		return;
 	struct exec_input in = {.process = &p, .pid = r.pid, .preserve_fds = c.preserve_fds};
 	in.namespaces = namespaces_to_join(r.pid);
+	/* only where execSteps asks for it: no HOME in the environment */
+	int has_home = 0;
+	for (int i = 0; i < p.nenv; i++)
+		has_home |= !strncmp(p.env[i], "HOME=", 5);
 	char *home = NULL;
-	if (!home_of(r.pid, p.uid, &home))
+	if (!has_home && !home_of(r.pid, p.uid, &home))
 		return;
 	in.home = home;
 	char *bpf = NULL;

@@ -93,6 +93,7 @@ extern const struct command *logging;
 void log_line(const char *level, const char *msg);
 __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
 __attribute__((format(printf, 1, 2), noreturn)) void fail(const char *fmt, ...);
+__attribute__((format(printf, 1, 2), noreturn)) void fail_exec(const char *fmt, ...);
 
 /* cmdline.c */
 int valid_id(const char *id);

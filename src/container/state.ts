@@ -60,7 +60,7 @@ export function creatingFile(dir: string): string {
 
 // The files runts keeps in a container's directory (and the barrier, gone
 // once started). direct goes first: without state.json it would be wrong.
-const STATE_FILES = ['direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json'];
+const STATE_FILES = ['exec', 'exec-seccomp', 'direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json'];
 
 // Remove a container's directory: its known files, then the directory; only
 // what else is found there (a temporary state file left by a killed

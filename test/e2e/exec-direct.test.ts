@@ -89,11 +89,19 @@ t.test('exec ID CMD without Node: the container\'s process with the command; exi
   t.match(r.stderr, /^err$/m, 'stderr');
   r = fast(bin, ['exec', id, 'sh', '-c', 'kill -TERM $$']);
   t.equal(r.status, 128 + 15, 'killed by a signal: 128+signal');
+  const log = path.join(tempDir(t), 'log.json');
+  r = fast(bin, ['--log', log, '--log-format', 'json', 'exec', id, 'no-such-program']);
+  t.equal(r.status, 255, "exec's own failure: 255, as runc");
+  t.equal(r.stderr, 'runts: exec: exec "no-such-program": ENOENT: executable file not found in $PATH\n', 'the message Node gives');
+  const line = JSON.parse(fs.readFileSync(log, 'utf8'));
+  t.same({ ...line, time: undefined }, { level: 'error', msg: 'exec: exec "no-such-program": ENOENT: executable file not found in $PATH', time: undefined, step: 'exec "no-such-program"', code: 'ENOENT' }, 'its --log line, with the step and code');
 });
 
 t.test('exec --detach --pid-file without Node: the process joins every namespace and the cgroups, is not PID 1', async (t) => {
   const bin = withoutNode(t);
-  const { id, pid } = started(t);
+  const { id, pid } = started(t, (c) => {
+    if (!c.linux.namespaces.some((n: { type: string }) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
+  });
   const pidFile = path.join(tempDir(t), 'exec.pid');
   const r = fast(bin, ['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '30']);
   t.equal(r.status, 0, 'exec --detach', { stdout: r.stdout, stderr: r.stderr });
