@@ -6,7 +6,7 @@
  *
  * Only the process fields engines send are taken: args, env, cwd,
  * terminal and consoleSize, user (uid, gid, umask, additionalGids),
- * capabilities, rlimits, noNewPrivileges. Any other field, a value of a
+ * capabilities, rlimits, noNewPrivileges, oomScoreAdj. Any other field, a value of a
  * type or form the schema would refuse or that Node would print
  * differently (a number with a fraction or an exponent, beyond 2^53, a
  * capability or rlimit the tables lack), and the process is not taken:
@@ -42,16 +42,21 @@ static const char DEFAULT_PATH[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/us
 /* Number.MAX_SAFE_INTEGER: above it a JS number is not the JSON's digits. */
 #define MAX_SAFE 9007199254740991ULL
 
+/* Plain digits (no sign, fraction or exponent), at most max. */
+static int plain_digits(const char *s, unsigned long long max, unsigned long long *v)
+{
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 16)
+		return 0;
+	*v = strtoull(s, NULL, 10);
+	return *v <= max;
+}
+
 /* A JSON integer as Node holds it exactly: plain digits, at most max. */
 static int whole(const struct json *j, int k, unsigned long long max, unsigned long long *v)
 {
 	if (k < 0 || j->nodes[k].type != JSON_NUMBER)
 		return 0;
-	const char *s = j->nodes[k].str;
-	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 16)
-		return 0;
-	*v = strtoull(s, NULL, 10);
-	return *v <= max;
+	return plain_digits(j->nodes[k].str, max, v);
 }
 
 static int is_bool(const struct json *j, int k, int *v)
@@ -134,7 +139,7 @@ static int rlimit_value(const struct json *j, int k, const char **label, char *a
 int take_process(const struct json *j, int k, struct process *p)
 {
 	static const char *const fields[] = {"terminal", "consoleSize", "cwd", "env", "args", "user",
-					     "rlimits", "capabilities", "noNewPrivileges", NULL};
+					     "rlimits", "capabilities", "noNewPrivileges", "oomScoreAdj", NULL};
 	memset(p, 0, sizeof *p);
 	if (k < 0 || j->nodes[k].type != JSON_OBJECT || !only(j, k, fields))
 		return 0;
@@ -143,6 +148,16 @@ int take_process(const struct json *j, int k, struct process *p)
 		return 0;
 	if ((m = json_get(j, k, "noNewPrivileges")) >= 0 && !is_bool(j, m, &p->no_new_privs))
 		return 0;
+	if ((m = json_get(j, k, "oomScoreAdj")) >= 0) {
+		/* an integer as JS prints it: digits, a "-" before all but 0 */
+		const char *s = j->nodes[m].str;
+		unsigned long long v;
+		int neg = j->nodes[m].type == JSON_NUMBER && s[0] == '-';
+		if (j->nodes[m].type != JSON_NUMBER || !plain_digits(neg ? s + 1 : s, MAX_SAFE, &v) || (neg && v == 0))
+			return 0;
+		p->oom_score_adj = s;
+		p->has_oom = 1;
+	}
 	if ((m = json_get(j, k, "consoleSize")) >= 0) {
 		static const char *const size[] = {"height", "width", NULL};
 		if (j->nodes[m].type != JSON_OBJECT || !only(j, m, size) ||
@@ -378,6 +393,13 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 		argf(pl, "%llu", p->uid);
 		argf(pl, "%llu", p->gid);
 		arg(pl, "0");
+	}
+	if (p->has_oom) {
+		char what[64];
+		snprintf(what, sizeof what, "set oom_score_adj %s", p->oom_score_adj);
+		begin(pl, 2, "write", what);
+		arg(pl, "/proc/self/oom_score_adj");
+		arg(pl, p->oom_score_adj);
 	}
 	/* processSteps, with the seccomp filter before caps unless no_new_privs */
 	for (int i = 0; i < p->nrlimits; i++) {

@@ -135,7 +135,8 @@ struct rlimit_entry {
 	char soft[24], hard[24];              /* as the init reads them */
 };
 struct process {
-	int terminal, console_size, no_new_privs, has_umask;
+	int terminal, console_size, no_new_privs, has_umask, has_oom;
+	const char *oom_score_adj; /* as JS prints it */
 	unsigned long long height, width, uid, gid, umask;
 	const char *cwd;
 	const char *args[MAX_ARGS], *env[MAX_ARGS];

@@ -91,6 +91,9 @@ const SAME: [string, Case][] = [
   ['preserved fds', { json: j(base), preserve: 3 }],
   ['exec ID CMD: the container\'s process, the command', { json: j({ ...base, terminal: true, consoleSize: { height: 1, width: 2 }, env: ['PATH=/bin'] }), command: ['echo', 'a b', ''] }],
   ['exec -t ID CMD', { json: j({ ...base, env: ['PATH=/bin'] }), command: ['sh'], tty: true, socket: '/s' }],
+  ['oomScoreAdj, as the CRI sets it on a pod\'s processes', { json: j({ ...base, oomScoreAdj: 1000 }) }],
+  ['a negative oomScoreAdj, and 0', { json: j({ ...base, oomScoreAdj: -997 }), command: ['x'] }],
+  ['oomScoreAdj 0', { json: j({ ...base, oomScoreAdj: 0 }) }],
   ['whitespace of every kind', { json: ' \r\n\t{ "user" : { "uid" : 0 , "gid" : 0 } , "args" : [ "sh" ] , "cwd" : "/" , "terminal" : false } \n' }],
 ];
 
@@ -105,7 +108,8 @@ t.test('the C path makes the same plan as Node, byte for byte', async (t) => {
 // What the C path must leave to Node (which then accepts it or says why).
 const REFUSED: [string, string][] = [
   ['an unknown field', j({ ...base, foo: 1 })],
-  ['oomScoreAdj (Node\'s exec does not set it)', j({ ...base, oomScoreAdj: 100 })],
+  ['an oomScoreAdj of -0 (JS prints 0)', '{"user":{"uid":0,"gid":0},"args":["sh"],"cwd":"/","oomScoreAdj":-0}'],
+  ['an oomScoreAdj with a fraction', j({ ...base, oomScoreAdj: 1.5 })],
   ['an apparmorProfile', j({ ...base, apparmorProfile: 'x' })],
   ['a selinuxLabel', j({ ...base, selinuxLabel: 'x' })],
   ['a scheduler', j({ ...base, scheduler: { policy: 'SCHED_OTHER' } })],
