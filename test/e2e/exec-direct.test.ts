@@ -145,7 +145,7 @@ t.test(`exec --tty --console-socket without Node: the pty master reaches the soc
   t.teardown(() => receiver.kill('SIGKILL'));
   let out = '';
   receiver.stdout.on('data', (d) => (out += d));
-  t.ok(await waitFor(() => out.includes('listening')), 'receiver listening');
+  t.ok(await waitFor(() => out.includes('listening'), 60000), 'receiver listening');
   const proc = { terminal: true, consoleSize: { height: 21, width: 77 }, user: { uid: 0, gid: 0 }, args: ['sh'], env: ['PATH=/bin', 'TERM=xterm'], cwd: '/' };
   const done = new Promise<number | null>((resolve) => {
     const c = spawn(bin, ['--root', stateDir(), 'exec', '--console-socket', sock, '--process', processFile(t, proc), id], { stdio: 'ignore' });
