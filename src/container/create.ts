@@ -19,8 +19,9 @@ import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
-import { barrierPath, containerDir, creatingFile, detachHostMounts, netDevicesFile, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeCreatingNote, writeSaved } from './state';
+import { barrierPath, containerDir, creatingFile, detachHostMounts, netDevicesFile, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeAtomically, writeCreatingNote, writeSaved } from './state';
 import { mkdirParents, removeFile } from '../sys/files';
+import { EXEC_RECORD, EXEC_SECCOMP, execRecord } from './execrecord';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
 import { checkMappings, MapPlan, writeRootlessMaps } from '../rootless';
@@ -275,6 +276,7 @@ async function createWith(
     step('create: init spawned');
     // Compiled while the early init makes the cgroup directories.
     const rootfs = path.resolve(bundle, config.root!.path);
+    const seccomp = seccompOf(config);
     const plan: Instruction[] = compile({
       config,
       bundle,
@@ -285,7 +287,7 @@ async function createWith(
       socketActivation: process.env.LISTEN_FDS !== undefined,
       noNewKeyring: opts.noNewKeyring,
       id: opts.id,
-      seccomp: seccompOf(config),
+      seccomp,
       facts: hostFacts(rootfs, { path: cgPath, dirs: cgDirPaths, created: [] }),
       debug,
     });
@@ -352,6 +354,7 @@ async function createWith(
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
     const moved = created.has('network') && netDevices.length ? { netDevices, netns } : {};
     const saved = saveContainer(dir, { id: opts.id, pid: launched.pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: created.has('pid'), hostMounts, ...moved }, layout);
+    writeExecRecord(dir, config, cgroup, layout, seccomp);
     removeFile(creatingFile(dir));
     removeFile(netDevicesFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
@@ -407,6 +410,15 @@ export function saveContainer(
   const freezer = c.cgroup && new Placement(c.cgroup, layout).freezer();
   writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
   return saved;
+}
+
+// For exec without Node (execrecord.ts): the filter first, the record that
+// names it last.
+function writeExecRecord(dir: string, config: Config, cgroup: CgroupRecord | undefined, layout: Layout, seccomp?: SeccompProgram): void {
+  const record = execRecord(config, cgroup, layout, seccomp);
+  if (!record) return;
+  if (seccomp) writeAtomically(dir, EXEC_SECCOMP, seccomp.bpf);
+  writeAtomically(dir, EXEC_RECORD, record);
 }
 
 export function writePidFile(file: string, pid: number): void {

@@ -78,7 +78,8 @@ function envKey(e: string): string {
   return e.slice(0, e.indexOf('='));
 }
 
-function buildProcess(config: Config, opts: ExecOptions): { proc: Process; names: LsmNames } {
+// Exported for test/unit/exec-direct.test.ts (the C path holds to it).
+export function buildProcess(config: Config, opts: ExecOptions): { proc: Process; names: LsmNames } {
   if (opts.processFile) {
     const p = loadProcessFile(opts.processFile);
     const names = lsmNames(opts, p);

@@ -84,7 +84,7 @@ export function writeCreatingNote(dir: string, record: CgroupRecord): void {
 
 // The files runts keeps in a container's directory (and the barrier, gone
 // once started). direct goes first: without state.json it would be wrong.
-const STATE_FILES = ['direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json', 'creating.json.tmp', 'netdevices.json', 'netns'];
+const STATE_FILES = ['exec', 'exec-seccomp', 'direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json', 'creating.json.tmp', 'netdevices.json', 'netns'];
 
 // Remove a container's directory: its known files, then the directory; only
 // what else is found there (a temporary state file left by a killed
@@ -149,7 +149,7 @@ export function writeSaved(dir: string, saved: Saved, freezer?: FreezerDir): voi
   if (direct) writeAtomically(dir, 'direct', direct);
 }
 
-function writeAtomically(dir: string, name: string, text: string): void {
+export function writeAtomically(dir: string, name: string, text: string | Buffer): void {
   const tmp = `${dir}/.${name}.${process.pid}`;
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, `${dir}/${name}`);
