@@ -329,8 +329,12 @@ function check(rc: number, what: string): void {
 }
 
 // The version of the libseccomp.so.2 that loads (runts --version), or
-// undefined when none does.
+// undefined when none does: through the addon, which costs nothing, else
+// through koffi.
 export function libseccompVersion(): string | undefined {
+  const { runtsAddon } = require('../sys/addon') as typeof import('../sys/addon');
+  const addon = runtsAddon();
+  if (addon?.libseccompVersion) return addon.libseccompVersion();
   try {
     return versionText(getLibseccomp());
   } catch {
