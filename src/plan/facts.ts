@@ -45,6 +45,9 @@ export function hostFacts(rootfs: string, cgroup: CgroupRecord | undefined): Hos
     },
     homeOf: (uid) => homeFrom(rootfs, uid),
     inUserNs: !inInitialUserNs(),
-    numaNodes: onlineNodes(),
+    // Read only by a config with a memory policy.
+    get numaNodes() {
+      return onlineNodes();
+    },
   };
 }
