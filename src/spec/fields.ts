@@ -199,7 +199,7 @@ export const FIELDS: readonly Field[] = [
   honoured('/linux/resources/cpu/realtimePeriod', 'moreLimits', 'cgroup v1 only; refused on cgroup v2'),
   honoured('/linux/resources/cpu/cpus', 'limits'),
   honoured('/linux/resources/cpu/mems', 'limits'),
-  honoured('/linux/resources/cpu/idle', 'v2', 'cgroup v2 only (cpu.idle)'),
+  honoured('/linux/resources/cpu/idle', 'moreLimits', 'where the kernel has cpu.idle'),
   honoured('/linux/resources/pids', 'pids'),
   honoured('/linux/resources/pids/limit', 'pids'),
   honoured('/linux/resources/blockIO', 'limits'),
