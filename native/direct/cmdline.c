@@ -51,6 +51,13 @@ static int global_option(int argc, char **argv, int *i, struct command *c, int s
 		if (seen[1]++)
 			return 0;
 		c->log = *v ? v : NULL;
+		/* A log it cannot open is Node's error to report (src/log.ts). */
+		if (c->log) {
+			int fd = open(c->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+			if (fd < 0)
+				return 0;
+			close(fd);
+		}
 	} else if ((v = value_of(argc, argv, i, "--log-format"))) {
 		if (seen[2]++ || (strcmp(v, "text") && strcmp(v, "json")))
 			return 0;

@@ -29,6 +29,7 @@
  *   barrier.c     open-barrier, wait-barrier
  *   hooks.c       hook
  *   exec.c        lookup, exec; the clean state the program starts with
+ *   lsm.c         apparmor-exec, selinux-label, file-label (AppArmor, SELinux)
  */
 #ifndef RUNTS_INIT_INTERNAL_H
 #define RUNTS_INIT_INTERNAL_H
@@ -219,5 +220,9 @@ void op_hook(const struct op *o);
 /* exec.c */
 void op_lookup(const struct op *o);
 void op_exec(const struct op *o);
+/* lsm.c */
+void op_apparmor_exec(const struct op *o);
+void op_selinux_label(const struct op *o);
+void op_file_label(const struct op *o);
 
 #endif

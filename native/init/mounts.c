@@ -59,6 +59,20 @@ void op_mount_host(const struct op *o)
 void op_mount(const struct op *o)
 {
 	char p[32];
+	const char *type = ARG(o, 2);
+	/* proc and sysfs only on a real directory, never through a symlink
+	 * that ends the destination (CVE-2019-19921: a rootfs whose /proc
+	 * points elsewhere would get proc mounted there, and the masking of
+	 * /proc paths would miss it). runc refuses these too. */
+	if (!strcmp(type, "proc") || !strcmp(type, "sysfs")) {
+		struct stat st;
+		int last = in_root_or_fail(LABEL(o), ARG(o, 1), O_NOFOLLOW);
+		if (fstat(last, &st) < 0)
+			fail(LABEL(o), errno);
+		close(last);
+		if (!S_ISDIR(st.st_mode))
+			fail_msg(LABEL(o), "filesystem \"%s\" must be mounted on ordinary directory", type);
+	}
 	int fd = in_root_or_fail(LABEL(o), ARG(o, 1), 0);
 	if (mount(opt(ARG(o, 0)), fdpath(fd, p), opt(ARG(o, 2)), num(o, 3), opt(ARG(o, 4))) < 0)
 		fail(LABEL(o), errno);
@@ -209,6 +223,8 @@ void op_mask(const struct op *o)
 {
 	char p[32], q[32];
 	struct stat st;
+	if (NARGS(o) != 1 && NARGS(o) != 2)
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
 	int fd = in_root(ARG(o, 0), 0);
 	if (fd == -ENOENT)
 		return;
@@ -217,8 +233,10 @@ void op_mask(const struct op *o)
 	if (fstat(fd, &st) < 0)
 		fail(LABEL(o), errno);
 	if (S_ISDIR(st.st_mode)) {
+		/* The optional second argument is the tmpfs's data: the mount
+		 * label as context= (docs/lsm.md). */
 		if (mount("tmpfs", fdpath(fd, p), "tmpfs",
-			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NARGS(o) == 2 ? ARG(o, 1) : NULL) < 0)
 			fail(LABEL(o), errno);
 	} else {
 		/* Bind the container's /dev/null, but only once we have checked

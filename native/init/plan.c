@@ -51,7 +51,7 @@ static const struct {
 	{"remount", 2, op_remount},
 	{"propagate", 2, op_propagate},
 	{"setattr", 5, op_setattr},
-	{"mask", 1, op_mask},
+	{"mask", -1, op_mask},
 	{"readonly", 1, op_readonly},
 	/* devices.c */
 	{"mknod", 7, op_mknod},
@@ -86,7 +86,10 @@ static const struct {
 	/* exec.c */
 	{"lookup", 2, op_lookup},
 	{"exec", -1, op_exec},
-	/* an lsm.c (AppArmor, SELinux) adds its rows here */
+	/* lsm.c: AppArmor, SELinux */
+	{"apparmor-exec", 1, op_apparmor_exec},
+	{"selinux-label", 2, op_selinux_label},
+	{"file-label", 2, op_file_label},
 };
 
 

@@ -10,7 +10,7 @@ import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { checkExistingCgroup, createCgroup, plannedDirs, plannedRecord, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout, Layout } from '../cgroups/layout';
@@ -19,7 +19,7 @@ import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
-import { barrierPath, containerDir, creatingFile, detachHostMounts, netDevicesFile, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, creatingFile, detachHostMounts, netDevicesFile, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeCreatingNote, writeSaved } from './state';
 import { mkdirParents, removeFile } from '../sys/files';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
@@ -32,6 +32,7 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  pidfdSocket?: string; // runc 1.5: the container process's pidfd goes there (src/sys/pidfd-socket.ts)
   noPivot?: boolean;
   noSubreaper?: boolean; // run --no-subreaper (SpawnOptions.noSubreaper)
   noNewKeyring?: boolean;
@@ -184,6 +185,24 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   checkOptions(config, opts);
   const maps = checkRootless(config);
   step('create: config valid');
+  // Connected first, as runc dials it before it starts anything.
+  const pidfd = opts.pidfdSocket ? (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')) : undefined;
+  const pidfdSock = pidfd?.connectPidfdSocket(opts.pidfdSocket!);
+  try {
+    return await createWith(opts, config, bundle, maps, stdio, pidfdSock === undefined ? undefined : (pid) => pidfd!.sendPidfd(pidfdSock, pid, 'standard'));
+  } finally {
+    if (pidfdSock !== undefined) pidfd!.closeSocket(pidfdSock);
+  }
+}
+
+async function createWith(
+  opts: CreateOptions,
+  config: Config,
+  bundle: string,
+  maps: ReturnType<typeof checkRootless>,
+  stdio: ('inherit' | 'ignore' | number)[] | undefined,
+  sendPidfd: ((pid: number) => void) | undefined,
+): Promise<Created> {
   const dir = containerDir(opts.root, opts.id);
   // 0711: the container's user must reach the barrier fifo; nobody may list.
   // Rootless, 0700: the init opens the fifo (O_PATH) while it is still the
@@ -220,10 +239,17 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
     const layout = detectLayout();
     // Rootless: made (or found impossible) here first; undefined: no cgroup.
+    // The note first, before any directory is made (by rootlessCgroup
+    // here, or by the init): a create killed at any point leaves delete
+    // --force what to remove. The init says later what it made.
+    const planned = plannedDirs(cgPath, layout);
+    let note = plannedRecord(cgPath, planned);
+    writeCreatingNote(dir, note);
     const own = opts.rootless ? { record: rootlessCgroup(config, cgPath, layout) } : undefined;
     if (own) cgroup = own.record;
-    const cgDirs = own ? [] : plannedDirs(cgPath, layout);
+    const cgDirs = own ? [] : planned;
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
+    checkExistingCgroup(cgDirPaths);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its
@@ -269,11 +295,15 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     // so later edits of the bundle don't reach a created container.
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     step('create: plan compiled');
+    const resources = (config.linux?.resources ?? {}) as LinuxResources;
     if (!own) cgroup = init.cgroup()!;
     if (cgroup) {
-      fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
+      if (JSON.stringify(cgroup) !== JSON.stringify(note)) writeCreatingNote(dir, (note = cgroup));
       step('create: cgroup made');
-      applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+      // pids.max waits until the init has made its processes (below), as
+      // runc's comes at its init's ready: a limit of 0 means 1 (runc 1.5),
+      // and the init's own fork would not fit in it.
+      applyResources(cgroup, { ...resources, pids: undefined }, { linuxDevices: config.linux?.devices, realtimeFor: realtimePolicy(config) });
     }
     // The hooks of create see the container as created (as runtime-tools expects).
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
@@ -315,6 +345,8 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       throw new RuntsError(err.message.startsWith('create: ') ? err.message : `create: ${err.message}`);
     });
     containerPid = launched.pid;
+    if (cgroup && resources.pids) applyResources(cgroup, { pids: resources.pids });
+    sendPidfd?.(launched.pid);
     step('create: container process ready');
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
@@ -338,6 +370,13 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   } finally {
     if (lock !== undefined) fs.closeSync(lock);
   }
+}
+
+// process.scheduler's pointer when it asks for a real-time policy, which
+// needs a real-time budget in a v1 cgroup (applyResources).
+function realtimePolicy(config: Config): string | undefined {
+  const policy = config.process?.scheduler?.policy;
+  return policy === 'SCHED_FIFO' || policy === 'SCHED_RR' ? '/process/scheduler/policy' : undefined;
 }
 
 // state.json (and the direct record) of a container whose process runs:

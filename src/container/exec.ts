@@ -14,6 +14,8 @@ import type { Instruction } from '../plan/instructions';
 import { forwardSignals } from './foreground';
 import { CAPABILITIES } from '../spec/tables';
 import { seccompOf, seccompState, writePidFile } from './create';
+import { checkLsm, CONFIG_NAMES, LsmNames } from '../plan/lsm';
+import { lsmFacts } from '../plan/facts';
 
 export interface ExecOptions {
   root: string;
@@ -22,6 +24,7 @@ export interface ExecOptions {
   processFile?: string;
   tty?: boolean;
   consoleSocket?: string;
+  pidfdSocket?: string; // runc 1.5: the process's pidfd goes there (src/sys/pidfd-socket.ts)
   detach?: boolean;
   pidFile?: string;
   env?: string[];
@@ -41,7 +44,7 @@ export interface ExecOptions {
 
 function loadProcessFile(file: string): Process {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { parseJson, loadValidators, formatSchemaError, pickSchemaError } = require('../spec/load') as typeof import('../spec/load');
+  const { parseJson, loadValidators, formatSchemaError, pickSchemaError, fillProcessDefaults } = require('../spec/load') as typeof import('../spec/load');
   let text: string;
   try {
     text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -56,18 +59,35 @@ function loadProcessFile(file: string): Process {
     const e = pickSchemaError(validateConfig.errors ?? []);
     throw new RuntsError(`process.json: ${formatSchemaError(wrapper, e).replace(/^\/process/, '') || '/'}`);
   }
-  return doc as Process;
+  fillProcessDefaults(doc);
+  const p = doc as Process;
+  if (!p.args?.length) throw new RuntsError('process.json: /args: must not be empty');
+  if (!p.cwd.startsWith('/')) throw new RuntsError(`process.json: /cwd: must be an absolute path; got ${JSON.stringify(p.cwd)}`);
+  return p;
+}
+
+// What an LSM error names: the flag, process.json's field, or config.json's.
+function lsmNames(opts: ExecOptions, file?: Process): LsmNames {
+  return {
+    apparmor: opts.apparmor ? `--apparmor ${opts.apparmor}` : file?.apparmorProfile ? 'process.json: /apparmorProfile' : CONFIG_NAMES.apparmor,
+    selinux: opts.processLabel ? `--process-label ${opts.processLabel}` : file?.selinuxLabel ? 'process.json: /selinuxLabel' : CONFIG_NAMES.selinux,
+  };
 }
 
 function envKey(e: string): string {
   return e.slice(0, e.indexOf('='));
 }
 
-function buildProcess(config: Config, opts: ExecOptions): Process {
+function buildProcess(config: Config, opts: ExecOptions): { proc: Process; names: LsmNames } {
   if (opts.processFile) {
     const p = loadProcessFile(opts.processFile);
+    const names = lsmNames(opts, p);
     if (opts.tty !== undefined && opts.tty) p.terminal = true;
-    return p;
+    // Without its own, the process gets the container's profile and label,
+    // as in runc: being exec'd never escapes confinement.
+    p.apparmorProfile = opts.apparmor || p.apparmorProfile || config.process?.apparmorProfile;
+    p.selinuxLabel = opts.processLabel || p.selinuxLabel || config.process?.selinuxLabel;
+    return { proc: p, names };
   }
   const base = config.process!;
   if (!opts.command.length) throw new RuntsError('exec: a command is required (or --process FILE)');
@@ -105,7 +125,7 @@ function buildProcess(config: Config, opts: ExecOptions): Process {
   if (opts.noNewPrivs) p.noNewPrivileges = true;
   if (opts.apparmor) p.apparmorProfile = opts.apparmor;
   if (opts.processLabel) p.selinuxLabel = opts.processLabel;
-  return p;
+  return { proc: p, names: lsmNames(opts) };
 }
 
 // The namespaces of the container that the runtime is not already in
@@ -144,15 +164,15 @@ export async function exec(opts: ExecOptions): Promise<number> {
   if (status === 'stopped') throw new RuntsError(`cannot exec in container "${opts.id}": it is stopped`);
   if (status === 'paused' && !opts.ignorePaused) throw new RuntsError(`cannot exec in container "${opts.id}": it is paused (use --ignore-paused)`);
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Config;
-  const proc = buildProcess(config, opts);
-  if (proc.apparmorProfile) throw new RuntsError('exec: AppArmor is not available on this host; refusing to run without the profile');
-  if (proc.selinuxLabel) throw new RuntsError('exec: SELinux is not available on this host; refusing to run without the label');
+  const { proc, names } = buildProcess(config, opts);
+  checkLsm(proc, lsmFacts(), names);
   if (proc.terminal && !opts.consoleSocket && opts.detach) throw new RuntsError('exec: --tty with --detach needs --console-socket');
   // The container's filter applies to exec'd processes too (as in runc).
   const seccomp = seccompOf(config);
   // A terminal in the foreground without --console-socket: runts takes it itself.
   const terminal = proc.terminal && !opts.consoleSocket && !opts.dryRun ? new ForegroundTerminal(opts.root) : undefined;
   const consoleSocket = terminal?.socketPath ?? (opts.consoleSocket && path.resolve(opts.consoleSocket));
+  let pidfdSock: number | undefined;
   try {
     const namespaces = namespacesToJoin(saved.pid);
     const plan = compileExec({
@@ -171,13 +191,18 @@ export async function exec(opts: ExecOptions): Promise<number> {
       else print(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + describe.describePlan(plan));
       return 0;
     }
-    return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal);
+    // Connected before the process starts, as runc dials it.
+    const pidfd = opts.pidfdSocket ? (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')) : undefined;
+    pidfdSock = pidfd?.connectPidfdSocket(opts.pidfdSocket!);
+    const sendPidfd = pidfdSock === undefined ? undefined : (pid: number) => pidfd!.sendPidfd(pidfdSock!, pid, 'setns');
+    return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal, sendPidfd);
   } finally {
     terminal?.close();
+    if (pidfdSock !== undefined) (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')).closeSocket(pidfdSock);
   }
 }
 
-async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], cgroup2Now: boolean, terminal?: ForegroundTerminal): Promise<number> {
+async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], cgroup2Now: boolean, terminal?: ForegroundTerminal, sendPidfd?: (pid: number) => void): Promise<number> {
   let cgroupDirs = saved.cgroup?.dirs;
   if (opts.cgroup?.length) {
     const { subCgroupDirs } = require('../cgroups/subcgroup') as typeof import('../cgroups/subcgroup');
@@ -195,6 +220,7 @@ async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, pl
   }).catch((err: Error) => {
     throw new RuntsError(`exec: ${err.message}`);
   });
+  sendPidfd?.(launched.pid);
   if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
   if (opts.detach) return 0;
   const stop = forwardSignals(launched.pid);

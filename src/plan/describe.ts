@@ -31,7 +31,7 @@ const FIELDS: Record<string, Field[]> = {
   mknod: [['path', 'text'], ['type', 'text'], ['major', 'int'], ['minor', 'int'], ['mode', 'mode'], ['uid', 'int'], ['gid', 'int']],
   'bind-dev': [['source', 'text'], ['path', 'text']],
   symlink: [['target', 'text'], ['link', 'text']],
-  mask: [['path', 'text']],
+  mask: [['path', 'text'], ['tmpfsData', 'text']],
   readonly: [['path', 'text']],
   chdir: [['path', 'text']],
   hostname: [['name', 'text']],
@@ -53,6 +53,9 @@ const FIELDS: Record<string, Field[]> = {
   mempolicy: [['mode', 'mempolicy'], ['nodes', 'text']],
   'seccomp-listener-connect': [['socket', 'text']],
   'idmap-userns': [['uidMap', 'text'], ['gidMap', 'text']],
+  'apparmor-exec': [['profile', 'text']],
+  'selinux-label': [['attr', 'text'], ['label', 'text']],
+  'file-label': [['path', 'text'], ['label', 'text']],
   'idmap-mount': [['source', 'text'], ['target', 'text'], ['recursive', 'bool'], ['userns', 'int']],
 };
 

@@ -5,6 +5,7 @@
 import type { Linux, Process } from '../spec/types';
 import { memoryPolicyStep } from './mempolicy';
 import { Instruction, ins } from './instructions';
+import { execLabelSteps } from './lsm';
 import { execSteps, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
 
 export interface ExecInput {
@@ -42,6 +43,10 @@ export function compileExec(input: ExecInput): Instruction[] {
     plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 0));
   }
   if (input.memoryPolicy) plan.push(memoryPolicyStep(input.memoryPolicy));
+  // The profile and label the program is exec'd into (checked by the
+  // caller: src/plan/lsm.ts), through the container's /proc, before
+  // no_new_privs, the user and any seccomp filter (docs/lsm.md).
+  plan.push(...execLabelSteps(proc));
   plan.push(...withSeccomp(processSteps(proc, proc.cwd), proc, input.seccomp));
   const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds);
   plan.push(lookup);

@@ -328,6 +328,16 @@ function check(rc: number, what: string): void {
   if (rc < 0) throw new RuntsError(`seccomp: ${what}: ${errnoText(-rc)}`);
 }
 
+// The version of the libseccomp.so.2 that loads (runts --version), or
+// undefined when none does.
+export function libseccompVersion(): string | undefined {
+  try {
+    return versionText(getLibseccomp());
+  } catch {
+    return undefined;
+  }
+}
+
 function versionText(lib: Libseccomp): string {
   const v = lib.version();
   return `${v.major}.${v.minor}.${v.micro}`;

@@ -62,7 +62,7 @@ t.test('exec in the foreground: stdio, exit status, overrides', async (t) => {
   r = runts(['exec', id, 'sh', '-c', 'kill -TERM $$']);
   t.equal(r.status, 143, '128+signal when the process is killed');
   r = runts(['exec', id, 'no-such-program']);
-  t.equal(r.status, 1, 'a missing program fails');
+  t.equal(r.status, 255, 'a missing program fails');
   t.match(r.stderr, /executable file not found/);
   r = runts(['exec', id, 'ps', '-o', 'stat,comm']);
   t.notMatch(r.stdout, /^Z/m, 'no zombie left in the container');
@@ -78,7 +78,7 @@ t.test('exec --process process.json, and validation of it', async (t) => {
   t.same(r.stdout.trim().split('\n'), ['2', 'from-file']);
   fs.writeFileSync(file, JSON.stringify({ cwd: '/', user: { uid: 'x', gid: 2 }, args: ['true'] }));
   r = runts(['exec', '--process', file, id]);
-  t.equal(r.status, 1);
+  t.equal(r.status, 255, "exec's own failure: 255, as runc");
   t.match(r.stderr, /process\.json: \/user\/uid: must be of type integer/);
 });
 
@@ -102,13 +102,13 @@ t.test('exec into a stopped container, or a paused one without --ignore-paused: 
   const { id, pid } = started(t, ['sleep', '60']);
   t.equal(runts(['pause', id]).status, 0, 'pause');
   let r = runts(['exec', id, 'true']);
-  t.equal(r.status, 1);
+  t.equal(r.status, 255, "exec's own failure: 255, as runc");
   t.match(r.stderr, /paused/);
   t.equal(runts(['resume', id]).status, 0, 'resume');
   runts(['kill', id, 'KILL']);
   t.ok(await waitFor(() => !isAlive(pid)), 'stopped');
   r = runts(['exec', id, 'true']);
-  t.equal(r.status, 1);
+  t.equal(r.status, 255);
   t.match(r.stderr, /stopped/);
 });
 
@@ -236,4 +236,57 @@ t.test('socket activation: with LISTEN_FDS set, run --preserve-fds passes the fd
   t.match(res.stdout, /listening/, 'fd 3 is the passed socket');
   const plain = spawnSync(RUNTS, ['--root', stateDir(), 'run', '--bundle', b.dir, newId(t)], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 20000, env: { ...process.env, LISTEN_FDS: '' } });
   t.notMatch(plain.stdout, /^1 1$/m, 'not set without preserved fds');
+});
+
+// --pidfd-socket (runc 1.5): a receiver as containerd's shim would be gets
+// one message with a pidfd, "standard" for the container's process and
+// "setns" for an exec'd one, which the kernel says is that process's and
+// which signals it.
+function pidfdReceiver(t: Parameters<typeof tempDir>[0], kill: boolean) {
+  const sock = path.join(tempDir(t), 'pidfd.sock');
+  const receiver = spawn('python3', [path.join(HERE, 'pidfd-receiver.py'), sock, kill ? 'kill' : ''], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    if (receiver.exitCode === null) receiver.kill('SIGKILL');
+  });
+  let out = '';
+  receiver.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((r) => receiver.once('exit', r));
+  return { sock, out: () => out, exited };
+}
+
+t.test(`--pidfd-socket on create, run and exec sends the process's pidfd (SCM_RIGHTS), as runc 1.5${hasPython() ? '' : ' # SKIP no python3'}`, { skip: !hasPython() && 'no python3' }, async (t) => {
+  const b = makeBundle(t);
+  const id = newId(t);
+  const r1 = pidfdReceiver(t, false);
+  t.ok(await waitFor(() => r1.out().includes('listening')), 'receiver listening');
+  const c = runts(['create', '--bundle', b.dir, '--pidfd-socket', r1.sock, id]);
+  t.equal(c.status, 0, 'create', { stderr: c.stderr });
+  await r1.exited;
+  const pid = state(id)!.pid!;
+  t.match(r1.out(), `msg:standard fds:1 pid:${pid}\n`, 'create: "standard", one fd, the container process\'s');
+  t.equal(runts(['start', id]).status, 0, 'start');
+  const r2 = pidfdReceiver(t, true);
+  t.ok(await waitFor(() => r2.out().includes('listening')), 'receiver listening');
+  const e = runts(['exec', '-d', '--pidfd-socket', r2.sock, id, 'sleep', '30']);
+  t.equal(e.status, 0, 'exec -d', { stderr: e.stderr });
+  await r2.exited;
+  const m = /msg:setns fds:1 pid:(\d+)\n/.exec(r2.out());
+  t.ok(m, `exec: "setns", one fd: ${r2.out()}`);
+  const execPid = Number(m?.[1]);
+  t.not(execPid, pid, 'the exec\'d process, not the container\'s');
+  t.ok(r2.out().includes('killed'), 'the receiver signalled it through the pidfd');
+  t.ok(await waitFor(() => !isAlive(execPid)), 'and the kernel killed the exec\'d process');
+  t.ok(isAlive(pid), 'the container process lives on');
+  t.equal(runts(['delete', '--force', id]).status, 0, 'delete');
+  const id2 = newId(t);
+  const r3 = pidfdReceiver(t, false);
+  t.ok(await waitFor(() => r3.out().includes('listening')), 'receiver listening');
+  const run = runts(['run', '-d', '--bundle', b.dir, '--pidfd-socket', r3.sock, id2]);
+  t.equal(run.status, 0, 'run -d', { stderr: run.stderr });
+  await r3.exited;
+  t.match(r3.out(), `msg:standard fds:1 pid:${state(id2)!.pid}\n`, 'run: "standard", the container process\'s');
+  t.equal(runts(['delete', '--force', id2]).status, 0, 'delete');
+  const none = runts(['create', '--bundle', b.dir, '--pidfd-socket', path.join(tempDir(t), 'nobody.sock'), newId(t)]);
+  t.equal(none.status, 1, 'a socket nobody listens on: exit 1');
+  t.match(none.stderr, /^runts: --pidfd-socket \S+nobody\.sock: connect: ENOENT\n$/, 'one line naming it');
 });

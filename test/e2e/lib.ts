@@ -16,11 +16,10 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-export const REPO = path.resolve(__dirname, '..', '..');
-export const RUNTS = path.join(REPO, 'bin', 'runts');
-export const MAKE_ROOTFS = path.join(REPO, 'scripts', 'make-rootfs.sh');
+// Helpers that need no tap test, for scripts too (test/e2e/host.ts).
+export { REPO, RUNTS, MAKE_ROOTFS, cgroupMountpoints, makeOciTar, waitFor } from './host';
+import { REPO, RUNTS, MAKE_ROOTFS, cgroupMountpoints, waitFor } from './host';
 
 // What the helpers need from a tap test (any Test or the root TAP object).
 export interface Scoped {
@@ -133,6 +132,7 @@ export interface RuntsOptions {
   cwd?: string;
   timeout?: number; // ms, default 20 s
   root?: string; // default: this process's state dir
+  env?: NodeJS.ProcessEnv; // default: this process's
 }
 
 function readText(file: string): string {
@@ -155,6 +155,7 @@ export function runts(args: string[], opts: RuntsOptions = {}): Result {
   try {
     res = spawnSync(RUNTS, ['--root', opts.root ?? stateDir(), ...args], {
       cwd: opts.cwd ?? REPO,
+      env: opts.env ?? process.env,
       stdio: ['ignore', out, err],
       timeout: opts.timeout ?? 20000,
       killSignal: 'SIGKILL',
@@ -167,12 +168,12 @@ export function runts(args: string[], opts: RuntsOptions = {}): Result {
 }
 
 // runts in the background (e.g. a foreground `run` to be signalled while it waits).
-export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: ChildProcess; done: Promise<Result>; outFile: string } {
+export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: ChildProcess; done: Promise<Result>; outFile: string; errFile: string } {
   const outFile = ioFile('out');
   const errFile = ioFile('err');
   const out = fs.openSync(outFile, 'w');
   const err = fs.openSync(errFile, 'w');
-  const child = spawn(RUNTS, ['--root', opts.root ?? stateDir(), ...args], { cwd: opts.cwd ?? REPO, stdio: ['ignore', out, err] });
+  const child = spawn(RUNTS, ['--root', opts.root ?? stateDir(), ...args], { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', out, err] });
   fs.closeSync(out);
   fs.closeSync(err);
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? 20000);
@@ -182,7 +183,7 @@ export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: Ch
       resolve({ status, signal, stdout: readText(outFile), stderr: readText(errFile), outFile, errFile });
     });
   });
-  return { child, done, outFile };
+  return { child, done, outFile, errFile };
 }
 
 export interface State {
@@ -209,18 +210,6 @@ export function newId(t: Scoped): string {
   liveIds.add(id);
   scopeOf(t).ids.push(id);
   return id;
-}
-
-// Every hierarchy the host mounts (v1 controllers, the v2 tree), from the mount table.
-export function cgroupMountpoints(): string[] {
-  const out: string[] = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fstype = line.slice(sep + 3).split(' ')[0];
-    if (fstype === 'cgroup' || fstype === 'cgroup2') out.push(line.slice(0, sep).split(' ')[4]);
-  }
-  return out;
 }
 
 // The directory of a v1 controller's hierarchy (e.g. memory), if mounted.
@@ -492,16 +481,6 @@ export function procCmdline(pid: number): string[] {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s, i, a) => s !== '' || i < a.length - 1);
   } catch {
     return [];
-  }
-}
-
-// Polls cond every interval ms until it holds (true) or timeout ms pass (false).
-export async function waitFor(cond: () => boolean, timeout = 5000, interval = 20): Promise<boolean> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    if (cond()) return true;
-    if (Date.now() >= end) return false;
-    await sleep(interval);
   }
 }
 
