@@ -14,6 +14,8 @@ import type { Instruction } from '../plan/instructions';
 import { forwardSignals } from './foreground';
 import { CAPABILITIES } from '../spec/tables';
 import { seccompOf, seccompState, writePidFile } from './create';
+import { checkLsm, CONFIG_NAMES, LsmNames } from '../plan/lsm';
+import { lsmFacts } from '../plan/facts';
 
 export interface ExecOptions {
   root: string;
@@ -42,7 +44,7 @@ export interface ExecOptions {
 
 function loadProcessFile(file: string): Process {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { parseJson, loadValidators, formatSchemaError, pickSchemaError } = require('../spec/load') as typeof import('../spec/load');
+  const { parseJson, loadValidators, formatSchemaError, pickSchemaError, fillProcessDefaults } = require('../spec/load') as typeof import('../spec/load');
   let text: string;
   try {
     text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -57,18 +59,36 @@ function loadProcessFile(file: string): Process {
     const e = pickSchemaError(validateConfig.errors ?? []);
     throw new RuntsError(`process.json: ${formatSchemaError(wrapper, e).replace(/^\/process/, '') || '/'}`);
   }
-  return doc as Process;
+  fillProcessDefaults(doc);
+  const p = doc as Process;
+  if (!p.args?.length) throw new RuntsError('process.json: /args: must not be empty');
+  if (!p.cwd.startsWith('/')) throw new RuntsError(`process.json: /cwd: must be an absolute path; got ${JSON.stringify(p.cwd)}`);
+  return p;
+}
+
+// What an LSM error names: the flag, process.json's field, or config.json's.
+function lsmNames(opts: ExecOptions, file?: Process): LsmNames {
+  return {
+    apparmor: opts.apparmor ? `--apparmor ${opts.apparmor}` : file?.apparmorProfile ? 'process.json: /apparmorProfile' : CONFIG_NAMES.apparmor,
+    selinux: opts.processLabel ? `--process-label ${opts.processLabel}` : file?.selinuxLabel ? 'process.json: /selinuxLabel' : CONFIG_NAMES.selinux,
+  };
 }
 
 function envKey(e: string): string {
   return e.slice(0, e.indexOf('='));
 }
 
-function buildProcess(config: Config, opts: ExecOptions): Process {
+// Exported for test/unit/exec-direct.test.ts (the C path holds to it).
+export function buildProcess(config: Config, opts: ExecOptions): { proc: Process; names: LsmNames } {
   if (opts.processFile) {
     const p = loadProcessFile(opts.processFile);
+    const names = lsmNames(opts, p);
     if (opts.tty !== undefined && opts.tty) p.terminal = true;
-    return p;
+    // Without its own, the process gets the container's profile and label,
+    // as in runc: being exec'd never escapes confinement.
+    p.apparmorProfile = opts.apparmor || p.apparmorProfile || config.process?.apparmorProfile;
+    p.selinuxLabel = opts.processLabel || p.selinuxLabel || config.process?.selinuxLabel;
+    return { proc: p, names };
   }
   const base = config.process!;
   if (!opts.command.length) throw new RuntsError('exec: a command is required (or --process FILE)');
@@ -106,7 +126,7 @@ function buildProcess(config: Config, opts: ExecOptions): Process {
   if (opts.noNewPrivs) p.noNewPrivileges = true;
   if (opts.apparmor) p.apparmorProfile = opts.apparmor;
   if (opts.processLabel) p.selinuxLabel = opts.processLabel;
-  return p;
+  return { proc: p, names: lsmNames(opts) };
 }
 
 // The namespaces of the container that the runtime is not already in
@@ -145,9 +165,8 @@ export async function exec(opts: ExecOptions): Promise<number> {
   if (status === 'stopped') throw new RuntsError(`cannot exec in container "${opts.id}": it is stopped`);
   if (status === 'paused' && !opts.ignorePaused) throw new RuntsError(`cannot exec in container "${opts.id}": it is paused (use --ignore-paused)`);
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Config;
-  const proc = buildProcess(config, opts);
-  if (proc.apparmorProfile) throw new RuntsError('exec: AppArmor is not available on this host; refusing to run without the profile');
-  if (proc.selinuxLabel) throw new RuntsError('exec: SELinux is not available on this host; refusing to run without the label');
+  const { proc, names } = buildProcess(config, opts);
+  checkLsm(proc, lsmFacts(), names);
   if (proc.terminal && !opts.consoleSocket && opts.detach) throw new RuntsError('exec: --tty with --detach needs --console-socket');
   // The container's filter applies to exec'd processes too (as in runc).
   const seccomp = seccompOf(config);
@@ -165,6 +184,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       consoleSocket,
       seccomp,
       homeOf: (uid: number) => homeIn(saved.pid, uid),
+      memoryPolicy: config.linux?.memoryPolicy,
     });
     if (opts.dryRun) {
       const describe = require('../plan/describe') as typeof import('../plan/describe');

@@ -7,6 +7,8 @@ import type { Config, Hooks, Mount, Namespace, Process } from '../spec/types';
 import { CAPABILITIES, NAMESPACES, RLIMITS } from '../spec/tables';
 import { Instruction, ins } from './instructions';
 import { MS, parseMountOptions, propagationFlag } from './mountflags';
+import { checkLsm, CONFIG_NAMES, execLabelSteps, keycreateStep, LsmFacts, mqueueLabelStep, withContext } from './lsm';
+import { memoryPolicyStep } from './mempolicy';
 
 export interface CgroupMountSource {
   name: string; // directory under the cgroup mount in the container ("" on a pure v2 host)
@@ -24,7 +26,13 @@ export interface HostFacts {
   // under rootless podman): the kernel then refuses mknod and the other
   // mounts below as it does in a user namespace of the config's.
   inUserNs?: boolean;
+  // AppArmor and SELinux on this host (absent: neither).
+  lsm?: LsmFacts;
+  // The NUMA nodes online (linux.memoryPolicy's nodes are checked against them).
+  numaNodes?: number[];
 }
+
+export const NO_LSM: LsmFacts = { apparmor: false, selinux: false, apparmorProfiles: () => undefined };
 
 export interface CompileInput {
   config: Config;
@@ -140,6 +148,8 @@ export function compile(input: CompileInput): Instruction[] {
   const hasMountNs = created.has('mount') || joined.some((n) => n.type === 'mount');
   const userNs = created.has('user') || joined.some((n) => n.type === 'user');
   const restricted = isRestricted(config, facts.inUserNs);
+  const lsm = { apparmorProfile: proc.apparmorProfile, selinuxLabel: proc.selinuxLabel, mountLabel: linux.mountLabel };
+  checkLsm(lsm, facts.lsm ?? NO_LSM, CONFIG_NAMES);
   const plan: Instruction[] = [];
   const add = (i: Instruction) => plan.push(i);
 
@@ -186,9 +196,16 @@ export function compile(input: CompileInput): Instruction[] {
   }
   add(ins('fork', 'start the container process'));
   if (created.has('cgroup')) add(ins('unshare', 'create cgroup namespace', NAMESPACES.cgroup.op));
+  // A new network namespace starts with lo down: up, as runc and crun do.
+  if (created.has('network')) add(ins('loopback-up', 'set the loopback interface up'));
+  // The runtime moves linux.netDevices into the network namespace the
+  // process is in now (src/container/netdevices.ts).
+  if (Object.keys(linux.netDevices ?? {}).length) add(ins('sync', 'move network devices in', 'netdevices'));
 
   // --- Stage 1: the container's process.
   add(ins('setsid', 'new session'));
+  // The keyring is created with the container's SELinux label (as runc).
+  if (!input.noNewKeyring) keycreateStep(proc.selinuxLabel).forEach(add);
   if (!input.noNewKeyring) add(ins('keyring', 'create a session keyring', `_ses.${input.id ?? 'runts'}`));
 
   // The root filesystem: nothing propagates back to the host while we build it.
@@ -246,6 +263,10 @@ export function compile(input: CompileInput): Instruction[] {
   }
   if (input.seccomp?.listenerPath) add(listenerConnect(input.seccomp.listenerPath));
   add(ins('open-barrier', 'open the start barrier', input.barrier));
+  // The profile and label the program is exec'd into: written through the
+  // host's /proc while it is still there (docs/lsm.md); everything after
+  // this, the startContainer hooks too, is exec'd confined, as in runc.
+  execLabelSteps(lsm).forEach(add);
   if (input.noPivot || !hasMountNs) add(ins('chroot', 'chroot into the rootfs'));
   else add(ins('pivot-root', 'pivot_root into the rootfs'));
   if (hasMountNs && propName && propName !== 'slave' && propName !== 'rslave') {
@@ -254,12 +275,17 @@ export function compile(input: CompileInput): Instruction[] {
 
   // sysctls before readonlyPaths: /proc/sys is usually one of them.
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) add(ins('sysctl', `set sysctl ${key}=${value}`, key, value));
-  for (const p of linux.maskedPaths ?? []) add(ins('mask', `mask ${p}`, clean(p)));
+  // A masked directory gets a tmpfs, with the mount label when there is one.
+  const maskData = withContext('', 'tmpfs', linux.mountLabel);
+  for (const p of linux.maskedPaths ?? []) add(ins('mask', `mask ${p}`, clean(p), ...(maskData ? [maskData] : [])));
   for (const p of linux.readonlyPaths ?? []) add(ins('readonly', `make ${p} read-only`, clean(p)));
   if (config.root.readonly) add(ins('remount', 'make the root read-only', '/', MS.BIND | MS.RDONLY | MS.REC));
 
-  if (config.hostname !== undefined && created.has('uts')) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
-  if (config.domainname !== undefined && created.has('uts')) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
+  // In the container's UTS namespace, new or joined by path (validation
+  // refuses a name without one), as runc sets it.
+  const hasUts = created.has('uts') || joined.some((n) => n.type === 'uts');
+  if (config.hostname && hasUts) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
+  if (config.domainname && hasUts) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
 
   if (terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
@@ -273,6 +299,7 @@ export function compile(input: CompileInput): Instruction[] {
     if (!(linux.personality.domain in domains)) throw new RuntsError(`config.json: /linux/personality/domain: must be LINUX or LINUX32; got ${JSON.stringify(linux.personality.domain)}`);
     add(ins('personality', `set personality ${linux.personality.domain}`, domains[linux.personality.domain]));
   }
+  if (linux.memoryPolicy) add(memoryPolicyStep(linux.memoryPolicy, facts.numaNodes));
   plan.push(...withSeccomp(processSteps(proc, cwd, input.debug), proc, input.seccomp));
   // Socket activation, as runc does it: the preserved fds are the listening
   // sockets, and the container's first process (PID 1) is their owner.
@@ -339,12 +366,16 @@ export function withSeccomp(steps: Instruction[], proc: Process, seccomp?: Secco
 
 // The agent's socket is a host path: connected to before the root changes.
 export function listenerConnect(listenerPath: string): Instruction {
-  return ins('seccomp-listener-connect', `connect to the seccomp agent ${listenerPath}`, listenerPath);
+  // The label is the error's start: runc's words, which callers match on.
+  return ins('seccomp-listener-connect', `failed to connect with seccomp agent specified in the seccomp profile: /linux/seccomp/listenerPath ${listenerPath}`, listenerPath);
 }
 
+// With an agent, the seccomp state is fetched before the filter is loaded,
+// so that one write is all the init does before the agent has the fd
+// (docs/init-protocol.md, seccomp-listener).
 export function seccompStep(seccomp: SeccompProgram): Instruction[] {
   const steps = [ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf)];
-  if (seccomp.listenerPath) steps.push(ins('seccomp-listener', `hand the seccomp notification fd to ${seccomp.listenerPath}`));
+  if (seccomp.listenerPath) steps.unshift(ins('seccomp-listener', `prepare to hand the seccomp notification fd to ${seccomp.listenerPath}`));
   return steps;
 }
 
@@ -461,8 +492,10 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
   } else {
     if (idmap !== undefined) throw new RuntsError(`config.json: /mounts/${i}/options: only bind mounts can be idmapped`);
     out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
+    data = withContext(data, type, input.config.linux?.mountLabel);
     if (opts.copyUp && type === 'tmpfs') out.push(ins('mount-copyup', `mount ${type} on ${dest}, copying what it covers`, source, dest, type, flags, data));
     else out.push(ins('mount', `mount ${type || source} on ${dest}`, source, dest, type, flags, data));
+    if (type === 'mqueue') out.push(...mqueueLabelStep(dest, input.config.linux?.mountLabel));
   }
   for (const p of opts.propagation) out.push(ins('propagate', `set propagation of ${dest}`, dest, p));
   if (opts.attrSet || opts.attrClr) out.push(ins('setattr', `set recursive attributes of ${dest}`, dest, opts.attrSet, opts.attrClr, 0, 1));
@@ -483,7 +516,7 @@ function compileCgroupMount(dest: string, flags: number, input: CompileInput): I
     out.push(ins('remount', `remount ${dest} with its options`, dest, MS.BIND | base | ro));
     return out;
   }
-  out.push(ins('mount', `mount tmpfs on ${dest}`, 'tmpfs', dest, 'tmpfs', base, 'mode=755'));
+  out.push(ins('mount', `mount tmpfs on ${dest}`, 'tmpfs', dest, 'tmpfs', base, withContext('mode=755', 'tmpfs', input.config.linux?.mountLabel)));
   for (const s of sources) {
     const sub = `${dest}/${s.name}`;
     out.push(ins('mkdirs', `create mount point ${sub}`, sub, 0o755));

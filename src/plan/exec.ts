@@ -2,8 +2,10 @@
 // container: join each of its namespaces (the user namespace first, the mount
 // namespace last, since it changes what paths mean), fork into its pid
 // namespace, then the same limits, privileges and exec as its first process.
-import type { Process } from '../spec/types';
+import type { Linux, Process } from '../spec/types';
+import { memoryPolicyStep } from './mempolicy';
 import { Instruction, ins } from './instructions';
+import { execLabelSteps } from './lsm';
 import { execSteps, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
 
 export interface ExecInput {
@@ -14,6 +16,7 @@ export interface ExecInput {
   consoleSocket?: string;
   seccomp?: SeccompProgram;
   homeOf: (uid: number) => string | undefined;
+  memoryPolicy?: Linux['memoryPolicy']; // the container's, for every process of it (as runc)
 }
 
 const ORDER = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'time', 'mnt'];
@@ -39,6 +42,14 @@ export function compileExec(input: ExecInput): Instruction[] {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
     plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 0));
   }
+  // As for the container's first process (compile.ts); containerd's CRI
+  // sets it on every process of a pod, exec probes included.
+  if (proc.oomScoreAdj !== undefined) plan.push(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
+  if (input.memoryPolicy) plan.push(memoryPolicyStep(input.memoryPolicy));
+  // The profile and label the program is exec'd into (checked by the
+  // caller: src/plan/lsm.ts), through the container's /proc, before
+  // no_new_privs, the user and any seccomp filter (docs/lsm.md).
+  plan.push(...execLabelSteps(proc));
   plan.push(...withSeccomp(processSteps(proc, proc.cwd), proc, input.seccomp));
   const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds);
   plan.push(lookup);

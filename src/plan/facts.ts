@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import type { CgroupRecord } from '../cgroups';
 import type { CgroupMountSource, HostFacts } from './compile';
 import { inInitialUserNs } from '../rootless';
+import type { LsmFacts } from './lsm';
+import { onlineNodes } from './mempolicy';
 
 function cgroupMountSources(record: CgroupRecord | undefined): CgroupMountSource[] {
   if (!record) return [];
@@ -44,5 +46,43 @@ export function hostFacts(rootfs: string, cgroup: CgroupRecord | undefined): Hos
     },
     homeOf: (uid) => homeFrom(rootfs, uid),
     inUserNs: !inInitialUserNs(),
+    lsm: lsmFacts(),
+    numaNodes: onlineNodes(),
+  };
+}
+
+const SELINUX_MAGIC = 0xf97cff8c;
+const read = (file: string) => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+// AppArmor and SELinux as runc finds them (docs/lsm.md). Getters, so that
+// a config without labels reads no file.
+export function lsmFacts(): LsmFacts {
+  let profiles: Set<string> | undefined | null = null;
+  return {
+    get apparmor() {
+      return fs.existsSync('/sys/kernel/security/apparmor') && read('/sys/module/apparmor/parameters/enabled')?.[0] === 'Y';
+    },
+    get selinux() {
+      try {
+        if (fs.statfsSync('/sys/fs/selinux').type !== SELINUX_MAGIC || !fs.existsSync('/sys/fs/selinux/enforce')) return false;
+      } catch {
+        return false;
+      }
+      return read('/proc/self/attr/current')?.replace(/[\0\n]+$/, '') !== 'kernel';
+    },
+    // Lines "name (mode)"; only root (CAP_MAC_ADMIN) may read the list.
+    apparmorProfiles: () => {
+      if (profiles === null) {
+        const text = read('/sys/kernel/security/apparmor/profiles');
+        profiles = text === undefined ? undefined : new Set(text.split('\n').filter(Boolean).map((l) => l.replace(/ \([^()]*\)$/, '')));
+      }
+      return profiles;
+    },
   };
 }

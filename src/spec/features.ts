@@ -1,6 +1,9 @@
 // `runts features`: what this runts, on this host, can do (runtime-spec
-// features.md). Engines read it to decide what to ask for.
-import { CAPABILITIES } from './tables';
+// features.md). Engines read it to decide what to ask for. What is enabled
+// comes from the field table (fields.ts), the same that create refuses by,
+// so the two cannot disagree.
+import { CAPABILITIES, MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from './tables';
+import { isHonoured } from './fields';
 import { detectLayout } from '../cgroups/layout';
 
 const MOUNT_OPTIONS = [
@@ -30,16 +33,13 @@ export function features(seccomp?: Record<string, unknown>): Record<string, unkn
         rdma: true,
       },
       seccomp: seccomp ?? { enabled: false },
-      // runts applies no LSM labels yet: configs asking for them are refused.
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
-      // Every key runc 1.5 prints (docs/runc-differences.md), with what
-      // runts does: Intel RDT, linux.netDevices and linux.memoryPolicy are
-      // not carried out (no mode or flag is).
-      intelRdt: { enabled: false, schemata: false, monitoring: false },
-      memoryPolicy: { modes: [], flags: [] },
-      mountExtensions: { idmap: { enabled: true } },
-      netDevices: { enabled: false },
+      apparmor: { enabled: isHonoured('/process/apparmorProfile') },
+      selinux: { enabled: isHonoured('/process/selinuxLabel') && isHonoured('/linux/mountLabel') },
+      intelRdt: { enabled: isHonoured('/linux/intelRdt'), schemata: isHonoured('/linux/intelRdt/schemata'), monitoring: isHonoured('/linux/intelRdt/enableMonitoring') },
+      // Every key runc 1.5 prints (docs/runc-differences.md): no mode or flag where the policy is not carried out.
+      memoryPolicy: isHonoured('/linux/memoryPolicy') ? { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) } : { modes: [], flags: [] },
+      mountExtensions: { idmap: { enabled: isHonoured('/mounts/*/uidMappings') } },
+      netDevices: { enabled: isHonoured('/linux/netDevices') },
     },
     // runc 1.5 lists the annotations that change what it does ("bundle",
     // org.systemd.property., org.criu.config); runts acts on none.

@@ -2,7 +2,7 @@
 // anyway (for a seccomp filter or a console socket, say) calls libc. start
 // and delete ask the helper bin/runts started for them (sys/early.ts), which
 // takes our fd with pidfd_getfd; the others have the native init do it in
-// its helper mode (native/init.c, `--helper`): a spawn of that small static
+// its helper mode (native/init/main.c, `--helper`): a spawn of that small static
 // program costs about 3 ms with child_process's load, where loading koffi
 // costs about 8, more than the rest of `start` or `delete`
 // (docs/performance.md). create and run have the init itself take the lock

@@ -68,7 +68,14 @@ t.test('runts features has every key runc 1.5 prints', async (t) => {
   t.ok(Array.isArray(f.potentiallyUnsafeConfigAnnotations), 'potentiallyUnsafeConfigAnnotations is a list');
 });
 
-t.test('runts --version names runts, the spec version and the commit', async (t) => {
+t.test('runts --version names runts, the spec version, the commit and the libseccomp it loads', async (t) => {
   const r = runts(['--version']);
   t.match(r.stdout, /^runts version \d+\.\d+\.\d+\ncommit: \S+\nspec: 1\.3\.0/);
+  // The library the dynamic linker finds for libseccomp.so.2 is named by
+  // its full version (libseccomp.so.2.5.4).
+  const cache = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout;
+  const so = /^\s*libseccomp\.so\.2 \(libc6[^)]*\) => (\S+)$/m.exec(cache)?.[1];
+  const file = so ? path.basename(fs.realpathSync(so)) : undefined;
+  t.match(file, /^libseccomp\.so\.\d+\.\d+\.\d+$/, `libseccomp.so.2 is ${file}`);
+  t.match(r.stdout, new RegExp(`^libseccomp: ${file?.slice('libseccomp.so.'.length).replace(/\./g, '\\.')}$`, 'm'), 'the libseccomp line, as runc prints it');
 });

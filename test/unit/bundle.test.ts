@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 
 const REPO = path.join(__dirname, '..', '..');
+// The launcher's sources, as native/Makefile builds bin/runts from them.
+const LAUNCHER_SOURCES = ['launcher.c', ...fs.readdirSync(path.join(REPO, 'native', 'direct')).filter((f) => f.endsWith('.c')).sort().map((f) => path.join('direct', f))].map((f) => path.join(REPO, 'native', f));
 
 function copyTree(t: any): { build: string; src: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-bundle-'));
@@ -115,7 +117,7 @@ t.test('the launcher: node with the light or the full entry by the command, with
   fs.writeFileSync(fakeNode, '#!/bin/sh\nfor a in "$@"; do echo "arg $a"; done\necho "NODE_OPTIONS ${NODE_OPTIONS-unset}"\necho "NODE_EXTRA_CA_CERTS ${NODE_EXTRA_CA_CERTS-unset}"\necho "OTHER ${RUNTS_TEST_OTHER-unset}"\n', { mode: 0o755 });
   fs.mkdirSync(path.join(dir, 'bin'));
   const launcher = path.join(dir, 'bin', 'runts');
-  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c'), path.join(REPO, 'native', 'direct.c')], { encoding: 'utf8' });
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, ...LAUNCHER_SOURCES], { encoding: 'utf8' });
   t.equal(cc.status, 0, cc.stderr);
   const link = path.join(dir, 'runts-link'); // called through a symlink, as an install's $PREFIX/bin/runts is
   fs.symlinkSync(launcher, link);
@@ -208,7 +210,7 @@ t.test('the launcher starts runts-init early for create, run and exec, and as a 
     { mode: 0o755 },
   );
   const launcher = path.join(dir, 'bin', 'runts');
-  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, path.join(REPO, 'native', 'launcher.c'), path.join(REPO, 'native', 'direct.c')], { encoding: 'utf8' });
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', launcher, ...LAUNCHER_SOURCES], { encoding: 'utf8' });
   t.equal(cc.status, 0, cc.stderr);
   const cases: [string[], 'early' | 'helper'][] = [
     [['create', 'id'], 'early'],

@@ -1,5 +1,5 @@
 // start, delete and kill without Node: the record create writes (directRecord),
-// and bin/runts carrying it out (native/direct.c) or handing the command to
+// and bin/runts carrying it out (native/direct/) or handing the command to
 // Node. The launcher is built here with a stand-in for node that says it ran,
 // and the "cgroups" are plain directories, so this needs gcc, not root.
 import t from 'tap';
@@ -12,6 +12,8 @@ import { formatTable, listContainers } from '../../src/container/list';
 import { readStat } from '../../src/sys/proc';
 
 const REPO = path.join(__dirname, '..', '..');
+// The launcher's sources, as native/Makefile builds bin/runts from them.
+const LAUNCHER_SOURCES = ['launcher.c', ...fs.readdirSync(path.join(REPO, 'native', 'direct')).filter((f) => f.endsWith('.c')).sort().map((f) => path.join('direct', f))].map((f) => path.join(REPO, 'native', f));
 
 const saved = (over: Partial<Saved> = {}): Saved => ({
   ociVersion: '1.3.0',
@@ -47,8 +49,8 @@ t.test('directRecord: the pid, its start time, the cgroups and the parents to tr
   t.equal(directRecord(saved({ cgroup: undefined, owner: '1000' }))?.includes('\nowner 1000\n'), true, 'an owner other than root by number');
 });
 
-t.test('direct.c prints the spec version state.ts does', async (t) => {
-  t.match(fs.readFileSync(path.join(REPO, 'native', 'direct.c'), 'utf8'), `#define SPEC_VERSION "${SPEC_VERSION}"`);
+t.test('direct/state.c prints the spec version state.ts does', async (t) => {
+  t.match(fs.readFileSync(path.join(REPO, 'native', 'direct', 'state.c'), 'utf8'), `#define SPEC_VERSION "${SPEC_VERSION}"`);
 });
 
 t.test('directRecord: none where start or delete must run in Node', async (t) => {
@@ -75,7 +77,7 @@ function buildLauncher(t: any): { dir: string; runts: string } {
   // No runts-init here: the launcher's helper start fails, and Node (here
   // the stand-in) would spawn one itself.
   const runts = path.join(dir, 'bin', 'runts');
-  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', runts, ...['launcher.c', 'direct.c'].map((f) => path.join(REPO, 'native', f))], {
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', runts, ...LAUNCHER_SOURCES], {
     encoding: 'utf8',
   });
   t.equal(cc.status, 0, cc.stderr);

@@ -1,0 +1,137 @@
+/*
+ * The end of the plan: `lookup` (the program checked while create can
+ * still report it) and `exec`, with the container's PATH and only the
+ * preserved fds; and the clean fd and signal state the program and hooks
+ * start with.
+ *
+ * Owns: nothing. May assume: `exec` is the last op, and the sync socket is
+ * close-on-exec (main.c); that it is above the preserved fds is checked.
+ */
+#include "internal.h"
+#include <signal.h>
+#include <sys/stat.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Marks every fd from `first` up close-on-exec. close_range first; where a
+ * seccomp profile denies it (ENOSYS, EPERM), one fcntl per open fd. */
+int cloexec_from(int first)
+{
+	if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EPERM && errno != EINVAL)
+		return -1;
+	int max = getdtablesize();
+	for (int fd = first; fd < max; fd++) {
+		if (fcntl(fd, F_GETFD) < 0) {
+			if (errno == EBADF)
+				continue;
+			return -1;
+		}
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every disposition back to default and nothing blocked, so the container's
+ * program (or a hook) starts from a clean signal state. */
+void reset_signals(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	sigset_t none;
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL); /* EINVAL for glibc-reserved ones */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The program as execvpe would find it, on the given PATH (the container's,
+ * never the init's own): a name with a '/' as it is, else the first
+ * executable regular file in the PATH's directories. NULL if none; *eacces
+ * says whether one was found but not executable. */
+static char *find_program(const char *name, const char *search, int *eacces)
+{
+	struct stat st;
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) == 0)
+			return strdup(name);
+		*eacces = errno == EACCES;
+		return NULL;
+	}
+	size_t plen = strlen(name);
+	for (const char *d = search;; d++) {
+		const char *colon = strchrnul(d, ':');
+		size_t dlen = (size_t)(colon - d);
+		char *full = malloc(dlen + plen + 3);
+		if (!full)
+			return NULL;
+		if (dlen == 0) /* an empty entry is the current directory */
+			sprintf(full, "./%s", name);
+		else
+			sprintf(full, "%.*s/%s", (int)dlen, d, name);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(full, X_OK) == 0)
+				return full;
+			*eacces = 1;
+		}
+		free(full);
+		d = colon;
+		if (!*d)
+			return NULL;
+	}
+}
+
+void op_exec(const struct op *o)
+{
+	int i = 2;
+	if (NARGS(o) < 4)
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	unsigned long long nfds = num(o, 0);
+	const char *path = ARG(o, 1);
+	char **argv = take_list(o, &i);
+	char **envp = take_list(o, &i);
+	if (i != NARGS(o))
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	char *fallback[] = {(char *)path, NULL};
+	if (!argv[0])
+		argv = fallback;
+	if (nfds > (unsigned long long)INT_MAX - 3 || (unsigned long long)sync_fd < 3 + nfds)
+		fail_text(LABEL(o), EBADF, "the sync fd is among the preserved fds");
+
+	/* Preserved fds are inherited as they are; every other fd above 2
+	 * (sync socket, anything stray) is closed by the execve itself. Marking
+	 * instead of closing keeps the socket to report an exec failure. */
+	for (int fd = 3; fd < 3 + (int)nfds; fd++)
+		if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
+			fail(LABEL(o), errno);
+	if (cloexec_from(3 + (int)nfds) < 0)
+		fail(LABEL(o), errno);
+	reset_signals();
+
+	/* The container's PATH, never the init's own environment. */
+	const char *search = DEFAULT_PATH;
+	for (char **e = envp; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			search = *e + 5;
+	int eacces = 0;
+	char *found = find_program(path, search, &eacces);
+	if (!found)
+		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
+			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
+	execve(found, argv, envp);
+	fail(LABEL(o), errno);
+}
+
+/* `lookup`: fails now, while create can still report it, if the program
+ * cannot be found on the container's PATH (exec searches again later). */
+void op_lookup(const struct op *o)
+{
+	int eacces = 0;
+	char *found = find_program(ARG(o, 0), ARG(o, 1), &eacces);
+	if (!found)
+		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
+			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
+	free(found);
+}

@@ -1,0 +1,257 @@
+// AppArmor and SELinux end to end (docs/lsm.md): what the kernel says about
+// the container's processes (/proc/<pid>/attr/..., mountinfo, a file's
+// security.selinux) and what a confined process may do. AppArmor runs
+// where it is enabled (the stock-host VM: scripts/v2-host); SELinux where
+// the kernel was booted with it and a policy is loaded (permissive). On a
+// host without them, the refusals run and the rest skips with the reason.
+//
+// The test profile is loaded with apparmor_parser under a name of this
+// run's own and removed in the teardown; nothing else of the host's policy
+// is touched.
+import t from 'tap';
+import type { Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Config, cgroupDirs, isAlive, isOneLineError, makeBundle, newId, procsInCgroup, runts, stateDir, tempDir, waitFor } from './lib';
+
+type T = Test;
+
+const read = (file: string) => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() || undefined;
+
+// What the kernel says about this host.
+const apparmor = read('/sys/module/apparmor/parameters/enabled')?.startsWith('Y') === true && fs.existsSync('/sys/kernel/security/apparmor');
+const parser = which('apparmor_parser');
+const selinux = fs.existsSync('/sys/fs/selinux/enforce') && read('/proc/self/attr/current')?.replace(/[\0\n]+$/, '') !== 'kernel';
+const aaReason = !apparmor ? 'AppArmor is not enabled on this host' : !parser ? 'no apparmor_parser (Debian package apparmor)' : '';
+const seReason = selinux ? '' : 'SELinux is not enabled on this host (boot with security=selinux selinux=1 and a policy)';
+const aaName = (name: string) => (aaReason ? `${name} (skipped: ${aaReason})` : name);
+const seName = (name: string) => (seReason ? `${name} (skipped: ${seReason})` : name);
+
+// Debian's policy has no container_t: svirt_t and svirt_image_t exist.
+const LABEL = 'system_u:system_r:svirt_t:s0:c12,c345';
+const MOUNT_LABEL = 'system_u:object_r:svirt_image_t:s0:c12,c345';
+
+// The task's AppArmor label: the LSM's own file where the kernel has it.
+function aaCurrent(pid: number): string | undefined {
+  return (read(`/proc/${pid}/attr/apparmor/current`) ?? read(`/proc/${pid}/attr/current`))?.replace(/[\0\n]+$/, '');
+}
+const seCurrent = (pid: number) => read(`/proc/${pid}/attr/current`)?.replace(/[\0\n]+$/, '');
+
+// A profile that allows everything but reading or writing /runts-secret,
+// and logs the denial (a bare `deny` is not logged).
+const PROFILE = `runts-e2e-${randomBytes(4).toString('hex')}`;
+function loadProfile(t: T): void {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'profile');
+  fs.writeFileSync(file, `profile ${PROFILE} flags=(attach_disconnected,mediate_deleted) {
+  file,
+  capability,
+  network,
+  signal,
+  ptrace,
+  unix,
+  mount,
+  umount,
+  pivot_root,
+  audit deny /runts-secret rw,
+}
+`);
+  const r = spawnSync(parser!, ['-r', '-K', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`apparmor_parser -r ${file}: ${r.stderr}`);
+  t.teardown(() => {
+    spawnSync(parser!, ['-R', '-K', file]);
+  });
+}
+
+const SECRET = 'the secret\n';
+const CAT = ['sh', '-c', 'cat /runts-secret; echo "cat exit $?"'];
+function bundle(t: T, args: string[], edit: (c: Config) => void = () => {}) {
+  const b = makeBundle(t, { args, edit });
+  fs.writeFileSync(path.join(b.rootfs, 'runts-secret'), SECRET);
+  return b;
+}
+
+// Nothing of a container that failed to be created: no state, cgroup or process.
+async function assertNothingLeft(t: T, id: string): Promise<void> {
+  await waitFor(() => procsInCgroup(`/runts/${id}`).length === 0, 3000);
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
+  for (const d of cgroupDirs(id)) t.notOk(fs.existsSync(d), `no cgroup directory ${d}`);
+  t.same(procsInCgroup(`/runts/${id}`), [], 'no process in its cgroup');
+}
+
+function startDetached(t: T, b: { dir: string }, id: string): number {
+  const c = runts(['create', '--bundle', b.dir, id]);
+  t.equal(c.status, 0, 'create', { stderr: c.stderr });
+  const pid = Number(JSON.parse(runts(['state', id]).stdout).pid);
+  const s = runts(['start', id]);
+  t.equal(s.status, 0, 'start', { stderr: s.stderr });
+  return pid;
+}
+
+// ---------------------------------------------------------------- AppArmor
+
+t.test(aaName('apparmorProfile confines the container from its first instruction: denied with the profile, allowed without, attr/current names it in enforce mode'), { skip: !!aaReason }, async (t) => {
+  loadProfile(t);
+  const confined = runts(['run', '--bundle', bundle(t, CAT, (c) => (c.process.apparmorProfile = PROFILE)).dir, newId(t)]);
+  t.match(confined.stdout, /cat exit 1/, 'cat /runts-secret fails in the confined container');
+  t.notMatch(confined.stdout, /the secret/);
+  t.match(confined.stdout + confined.stderr, /Permission denied/);
+  const free = runts(['run', '--bundle', bundle(t, CAT).dir, newId(t)]);
+  t.match(free.stdout, /the secret\ncat exit 0/, 'the same without the profile reads it');
+
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], (c) => (c.process.apparmorProfile = PROFILE));
+  const c = runts(['create', '--bundle', b.dir, id]);
+  t.equal(c.status, 0, 'create', { stderr: c.stderr });
+  const pid = Number(JSON.parse(runts(['state', id]).stdout).pid);
+  t.equal(aaCurrent(pid), 'unconfined', 'the waiting init is not confined (the profile is changed on exec)');
+  t.equal(runts(['start', id]).status, 0);
+  t.ok(await waitFor(() => aaCurrent(pid) === `${PROFILE} (enforce)`), `after start: ${aaCurrent(pid)}`);
+});
+
+t.test(aaName('exec: --apparmor, process.json and the container\'s own profile confine the exec\'d process'), { skip: !!aaReason }, async (t) => {
+  loadProfile(t);
+  const dir = tempDir(t);
+  // A container without a profile; exec --apparmor confines just that process.
+  const free = newId(t);
+  const fpid = startDetached(t, bundle(t, ['sleep', '30']), free);
+  const flag = runts(['exec', '--apparmor', PROFILE, free, ...CAT]);
+  t.match(flag.stdout, /cat exit 1/, 'exec --apparmor: denied');
+  const pidFile = path.join(dir, 'flag.pid');
+  t.equal(runts(['exec', '--detach', '--pid-file', pidFile, '--apparmor', PROFILE, free, 'sleep', '30']).status, 0);
+  t.equal(aaCurrent(Number(read(pidFile))), `${PROFILE} (enforce)`, 'exec --apparmor: attr/current of the exec\'d process');
+  t.equal(aaCurrent(fpid), 'unconfined', 'the container\'s first process stays unconfined');
+  t.match(runts(['exec', free, ...CAT]).stdout, /the secret\ncat exit 0/, 'plain exec there: allowed');
+
+  // process.json carrying the profile
+  const proc = { terminal: false, user: { uid: 0, gid: 0 }, args: ['sleep', '30'], cwd: '/', apparmorProfile: PROFILE };
+  const procFile = path.join(dir, 'process.json');
+  fs.writeFileSync(procFile, JSON.stringify(proc));
+  const pf = path.join(dir, 'pj.pid');
+  t.equal(runts(['exec', '--detach', '--pid-file', pf, '--process', procFile, free]).status, 0);
+  t.equal(aaCurrent(Number(read(pf))), `${PROFILE} (enforce)`, 'process.json apparmorProfile');
+
+  // A confined container: exec without flags inherits its profile (as runc).
+  const conf = newId(t);
+  startDetached(t, bundle(t, ['sleep', '30'], (c) => (c.process.apparmorProfile = PROFILE)), conf);
+  t.match(runts(['exec', conf, ...CAT]).stdout, /cat exit 1/, 'exec into a confined container: denied');
+  const ip = path.join(dir, 'inherit.pid');
+  fs.writeFileSync(procFile, JSON.stringify({ ...proc, apparmorProfile: undefined }));
+  t.equal(runts(['exec', '--detach', '--pid-file', ip, '--process', procFile, conf]).status, 0);
+  t.equal(aaCurrent(Number(read(ip))), `${PROFILE} (enforce)`, 'process.json without a profile gets the container\'s');
+});
+
+t.test(aaName('a profile that is not loaded: create and exec fail naming the profile and the field, nothing left'), { skip: !!aaReason }, async (t) => {
+  const id = newId(t);
+  const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.apparmorProfile = 'runts-e2e-nonesuch')).dir, id]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^runts: config\.json: \/process\/apparmorProfile: AppArmor profile "runts-e2e-nonesuch" is not loaded/);
+  t.ok(isOneLineError(r.stderr), 'one line, no stack');
+  await assertNothingLeft(t, id);
+
+  const live = newId(t);
+  startDetached(t, bundle(t, ['sleep', '30']), live);
+  const before = procsInCgroup(`/runts/${live}`).length;
+  const e = runts(['exec', '--apparmor', 'runts-e2e-nonesuch', live, 'true']);
+  t.equal(e.status, 255, "exec's own failure: 255, as runc (src/cli/exec.ts)");
+  t.match(e.stderr, /--apparmor runts-e2e-nonesuch: AppArmor profile "runts-e2e-nonesuch" is not loaded/);
+  t.equal(procsInCgroup(`/runts/${live}`).length, before, 'no process added');
+});
+
+// ---------------------------------------------------------------- hosts without them
+
+t.test(apparmor ? 'apparmorProfile without AppArmor (skipped: AppArmor is enabled here; the not-loaded test covers refusals)' : 'apparmorProfile on a host without AppArmor: refused naming the field, as runc fails (EINVAL), nothing left', { skip: apparmor }, async (t) => {
+  const id = newId(t);
+  const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.apparmorProfile = 'docker-default')).dir, id]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^runts: config\.json: \/process\/apparmorProfile: AppArmor is not enabled on this host.*"docker-default"/);
+  t.ok(isOneLineError(r.stderr));
+  await assertNothingLeft(t, id);
+  const live = newId(t);
+  startDetached(t, bundle(t, ['sleep', '30']), live);
+  const e = runts(['exec', '--apparmor', 'docker-default', live, 'true']);
+  t.equal(e.status, 255, "exec's own failure: 255, as runc (src/cli/exec.ts)");
+  t.match(e.stderr, /^runts: --apparmor docker-default: AppArmor is not enabled on this host/);
+});
+
+t.test(selinux ? 'selinuxLabel and mountLabel without SELinux (skipped: SELinux is enabled here)' : 'selinuxLabel and mountLabel on a host without SELinux: refused naming the field, nothing left', { skip: selinux }, async (t) => {
+  for (const [field, edit] of [
+    ['/process/selinuxLabel', (c: Config) => (c.process.selinuxLabel = LABEL)],
+    ['/linux/mountLabel', (c: Config) => (c.linux.mountLabel = MOUNT_LABEL)],
+  ] as const) {
+    const id = newId(t);
+    const r = runts(['create', '--bundle', bundle(t, ['true'], edit).dir, id]);
+    t.equal(r.status, 1, field);
+    t.match(r.stderr, new RegExp(`^runts: config\\.json: ${field.replace(/\//g, '\\/')}: SELinux is not enabled on this host`));
+    await assertNothingLeft(t, id);
+  }
+  const live = newId(t);
+  startDetached(t, bundle(t, ['sleep', '30']), live);
+  const e = runts(['exec', '--process-label', LABEL, live, 'true']);
+  t.equal(e.status, 255, "exec's own failure: 255, as runc (src/cli/exec.ts)");
+  t.match(e.stderr, /^runts: --process-label system_u:system_r:svirt_t:s0:c12,c345: SELinux is not enabled/);
+});
+
+t.test('a malformed SELinux label: refused naming the field, before anything is made', async (t) => {
+  const id = newId(t);
+  const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.selinuxLabel = 'svirt_t')).dir, id]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^runts: config\.json: \/process\/selinuxLabel: must be an SELinux context user:role:type\[:level\]; got "svirt_t"/);
+  await assertNothingLeft(t, id);
+  const m = newId(t);
+  const r2 = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.linux.mountLabel = 'a:b')).dir, m]);
+  t.match(r2.stderr, /^runts: config\.json: \/linux\/mountLabel: must be an SELinux context/);
+  await assertNothingLeft(t, m);
+});
+
+// ---------------------------------------------------------------- SELinux
+
+function xattr(file: string): string | undefined {
+  const r = spawnSync('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], "security.selinux").rstrip(b"\\0").decode())', file], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+t.test(seName('selinuxLabel and mountLabel: the process runs in the label, the mounts runts makes carry the mount label'), { skip: !!seReason }, async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], (c) => {
+    c.process.selinuxLabel = LABEL;
+    c.linux.mountLabel = MOUNT_LABEL;
+  });
+  const pid = startDetached(t, b, id);
+  t.ok(await waitFor(() => seCurrent(pid) === LABEL), `attr/current: ${seCurrent(pid)}`);
+  const mounts = read(`/proc/${pid}/mountinfo`) ?? '';
+  for (const dest of ['/dev', '/dev/pts', '/dev/shm']) {
+    const line = mounts.split('\n').find((l) => l.split(' ')[4] === dest) ?? '';
+    t.match(line, /context="?system_u:object_r:svirt_image_t:s0:c12,c345"?/, `${dest} mounted with the context`);
+  }
+  const proc = mounts.split('\n').find((l) => l.split(' ')[4] === '/proc') ?? '';
+  t.notMatch(proc, /context=/, '/proc without');
+  t.equal(xattr(`/proc/${pid}/root/dev/mqueue`), MOUNT_LABEL, 'mqueue\'s root labelled');
+  t.equal(xattr(`/proc/${pid}/root/dev/shm`), MOUNT_LABEL, 'a file on a context= mount has the label');
+
+  const dir = tempDir(t);
+  const pf = path.join(dir, 'e.pid');
+  t.equal(runts(['exec', '--detach', '--pid-file', pf, id, 'sleep', '30']).status, 0);
+  t.equal(seCurrent(Number(read(pf))), LABEL, 'exec: the container\'s label');
+  const other = 'system_u:system_r:svirt_t:s0:c1,c2';
+  t.equal(runts(['exec', '--detach', '--pid-file', pf, '--process-label', other, id, 'sleep', '30']).status, 0);
+  t.equal(seCurrent(Number(read(pf))), other, 'exec --process-label');
+  t.ok(isAlive(pid));
+});
+
+t.test(seName('a context the policy does not know: the kernel\'s EINVAL, naming the field, nothing left'), { skip: !!seReason }, async (t) => {
+  const id = newId(t);
+  const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.selinuxLabel = 'system_u:system_r:runts_nonesuch_t:s0')).dir, id]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /\/process\/selinuxLabel.*EINVAL/);
+  await assertNothingLeft(t, id);
+});
