@@ -7,6 +7,7 @@ import type { Config, Hooks, Mount, Namespace, Process } from '../spec/types';
 import { CAPABILITIES, NAMESPACES, RLIMITS } from '../spec/tables';
 import { Instruction, ins } from './instructions';
 import { MS, parseMountOptions, propagationFlag } from './mountflags';
+import { hookLabel } from '../container/hooks';
 
 export interface CgroupMountSource {
   name: string; // directory under the cgroup mount in the container ("" on a pure v2 host)
@@ -414,7 +415,7 @@ function rank(t: Namespace['type']): number {
 function hookIns(kind: string, i: number, h: { path: string; args?: string[]; env?: string[]; timeout?: number }): Instruction {
   const args = h.args ?? [h.path];
   const env = h.env ?? [];
-  return ins('hook', `${kind} hook ${i} (${h.path})`, h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env);
+  return ins('hook', hookLabel(kind, i, h.path), h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env);
 }
 
 function compileMount(m: Mount, i: number, input: CompileInput, created: Set<string>, userNs: boolean, idmap?: number): Instruction[] {
