@@ -238,7 +238,10 @@ export function compile(input: CompileInput): Instruction[] {
   if (['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => hooks[k as keyof Hooks]?.length)) {
     add(ins('sync', 'run createRuntime hooks', 'createRuntime'));
   }
-  (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h)));
+  // runc runs them from the rootfs (its path in the container's mount namespace).
+  if (hooks.createContainer?.length) add(ins('chdir', `chdir to the rootfs ${rootfs} for the createContainer hooks`, rootfs));
+  const hookPath = processEnv(proc.env ?? [], () => undefined, 0).filter((e) => e.startsWith('PATH='));
+  (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h, hookPath)));
 
   const terminal = !!proc.terminal;
   if (terminal) {
@@ -288,7 +291,7 @@ export function compile(input: CompileInput): Instruction[] {
   if (proc.noNewPrivileges && input.seccomp) plan.push(...seccompStep(input.seccomp));
   add(ins('notify', 'report ready', 'ready'));
   add(ins('wait-barrier', 'wait for start'));
-  (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h)));
+  (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h, hookPath)));
   plan.push(...exec);
   return plan;
 }
@@ -363,13 +366,34 @@ export interface SeccompProgram {
 // can still be reported), then exec'd with its environment.
 export function execSteps(proc: Process, facts: Pick<HostFacts, 'homeOf'>, preserve: number): { lookup: Instruction; exec: Instruction[] } {
   const args = proc.args!;
-  const env = [...(proc.env ?? [])];
-  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${facts.homeOf(proc.user.uid) ?? '/'}`);
+  const env = processEnv(proc.env ?? [], (uid) => facts.homeOf(uid), proc.user.uid);
   const search = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
   const exec: Instruction[] = [];
   if (proc.execCPUAffinity?.final) exec.push(ins('cpu-affinity', `set final CPU affinity ${proc.execCPUAffinity.final}`, cpuList(proc.execCPUAffinity.final, '/process/execCPUAffinity/final')));
   exec.push(ins('exec', `exec ${JSON.stringify(args[0])}`, preserve, args[0], args.length, ...args, env.length, ...env));
   return { lookup: ins('lookup', `exec ${JSON.stringify(args[0])}`, args[0], search), exec };
+}
+
+// The program's environment as runc prepares it: a variable given twice is
+// set once, with its last value, where it last appeared; an empty HOME is
+// as good as none, and HOME then comes from the container's /etc/passwd.
+export function processEnv(env: string[], homeOf: (uid: number) => string | undefined, uid: number): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  let home = false;
+  for (let i = env.length - 1; i >= 0; i--) {
+    const key = env[i].slice(0, env[i].indexOf('='));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (key === 'HOME') {
+      if (env[i] === 'HOME=') continue;
+      home = true;
+    }
+    out.push(env[i]);
+  }
+  out.reverse();
+  if (!home) out.push(`HOME=${homeOf(uid) ?? '/'}`);
+  return out;
 }
 
 // "0-3,7" -> "0,1,2,3,7"
@@ -412,9 +436,12 @@ function rank(t: Namespace['type']): number {
   return ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'].indexOf(t);
 }
 
-function hookIns(kind: string, i: number, h: { path: string; args?: string[]; env?: string[]; timeout?: number }): Instruction {
+// A hook in the container without env of its own gets what runc 1.5's
+// init has then: only the process's PATH (runc 1.1.5 gave all of
+// process.env; docs/runc-differences.md).
+function hookIns(kind: string, i: number, h: { path: string; args?: string[]; env?: string[]; timeout?: number }, defaultEnv: string[]): Instruction {
   const args = h.args ?? [h.path];
-  const env = h.env ?? [];
+  const env = h.env ?? defaultEnv;
   return ins('hook', hookLabel(kind, i, h.path), h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env);
 }
 

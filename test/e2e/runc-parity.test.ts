@@ -221,3 +221,47 @@ t.test('a device rule with access "rwa" is taken as "rw", as runc does, with a w
     t.match(list, /^c 1:11 rw$/m, 'the kernel has c 1:11 (kmsg) rw');
   }
 });
+
+t.test('process env: a variable given twice is set once with its last value; an empty HOME comes from /etc/passwd', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'env'], edit: (c) => {
+    c.process.env = ['PATH=/bin:/usr/bin', 'A=first', 'HOME=', 'A=last'];
+    c.process.user = { uid: 0, gid: 0 };
+  } });
+  fs.writeFileSync(path.join(b.rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root-home:/bin/sh\n');
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.same(lines.filter((l) => l.startsWith('A=')), ['A=last'], 'A once, the last value');
+  t.same(lines.filter((l) => l.startsWith('HOME=')), ['HOME=/root-home'], 'HOME from the container\'s /etc/passwd');
+});
+
+t.test('exec --cap raises it in bounding, effective and permitted, not inheritable or ambient, as runc', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '30'] });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0);
+  const r = runts(['exec', '--cap', 'CAP_SYS_ADMIN', id, 'grep', '^Cap', '/proc/self/status']);
+  t.equal(r.status, 0, r.stderr);
+  const caps = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/:\s+/)).map(([k, v]) => [k, BigInt('0x' + v)]));
+  const bit = 1n << 21n; // CAP_SYS_ADMIN
+  for (const set of ['CapBnd', 'CapEff', 'CapPrm']) t.ok(caps[set] & bit, `${set} has CAP_SYS_ADMIN`);
+  for (const set of ['CapInh', 'CapAmb']) t.notOk(caps[set] & bit, `${set} has not`);
+});
+
+t.test('hooks in the container: createContainer runs from the rootfs; without env of their own they get the process\'s PATH only (runc 1.5)', async (t) => {
+  const out = tempDir(t);
+  const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `pwd > ${out}/${name}.cwd; env > ${out}/${name}.env`] });
+  const b = makeBundle(t, { args: ['true'], edit: (c) => {
+    c.process.env = ['PATH=/bin:/sbin', 'SECRET=process-only'];
+    c.hooks = { createContainer: [hook('createContainer')], startContainer: [hook('startContainer')] };
+    // The hooks write to the host's directory: bind it at the same path.
+    c.mounts.push({ destination: out, type: 'bind', source: out, options: ['rbind', 'rw'] });
+  } });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(fs.readFileSync(path.join(out, 'createContainer.cwd'), 'utf8').trim(), fs.realpathSync(b.rootfs), 'createContainer: the rootfs');
+  for (const name of ['createContainer', 'startContainer']) {
+    const env = fs.readFileSync(path.join(out, `${name}.env`), 'utf8');
+    t.match(env, /^PATH=\/bin:\/sbin$/m, `${name}: the process's PATH`);
+    t.notMatch(env, /SECRET/, `${name}: nothing else of process.env`);
+  }
+});
