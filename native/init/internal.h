@@ -81,6 +81,7 @@ struct startup {
 /* State shared between files, by owner. */
 /* protocol.c */
 extern int sync_fd;        /* the socket to the runtime (CLOEXEC) */
+extern int sigpipe_ignored; /* SIGPIPE is SIG_IGN (start-up), for exec to restore */
 extern char *payload;      /* payload of the last `ok <payload>` reply */
 extern size_t payload_len;
 extern int plan_pending;   /* stage 0 has not read the plan yet */
