@@ -293,3 +293,10 @@ t.test('a program without the exec bit for the user runs when CAP_DAC_OVERRIDE l
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout.trim(), 'ran');
 });
+
+t.test('foreground run -t: the pty has ONLCR off, as runc, so lines arrive as the program wrote them', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'echo a; echo b'], edit: (c) => (c.process.terminal = true) });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'a\nb\n', JSON.stringify(r.stdout));
+});
