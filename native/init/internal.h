@@ -177,6 +177,7 @@ void op_mkfile(const struct op *o);
 void op_pivot_root(const struct op *o);
 void op_chroot(const struct op *o);
 void op_chdir(const struct op *o);
+void op_chdir_early(const struct op *o);
 /* mounts.c */
 void op_mount_host(const struct op *o);
 void op_mount(const struct op *o);

@@ -314,8 +314,11 @@ export function processSteps(proc: Process, cwd: string, debug?: (msg: string) =
   }
   if (proc.noNewPrivileges) out.push(ins('no-new-privs', 'set no_new_privs'));
   if (proc.user.umask !== undefined) out.push(ins('umask', `set umask ${proc.user.umask.toString(8)}`, proc.user.umask));
+  // As runc: into cwd while still root (a cwd only root may enter works),
+  // and again as the user when root was denied (root squashed on NFS).
+  out.push(ins('chdir-early', `chdir to cwd (${JSON.stringify(cwd)}) set in config.json`, cwd));
   out.push(ins('user', `set user ${proc.user.uid}:${proc.user.gid}`, proc.user.uid, proc.user.gid, (proc.user.additionalGids ?? []).join(',')));
-  out.push(ins('chdir', `chdir to ${cwd}`, cwd));
+  out.push(ins('chdir', `chdir to cwd (${JSON.stringify(cwd)}) set in config.json`, cwd));
   const caps = proc.capabilities ?? {};
   const [bounding, effective, permitted, inheritable] = [caps.bounding, caps.effective, caps.permitted, caps.inheritable].map(capMask);
   // The kernel raises an ambient cap only if it is permitted and inheritable;

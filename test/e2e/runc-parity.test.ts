@@ -300,3 +300,20 @@ t.test('foreground run -t: the pty has ONLCR off, as runc, so lines arrive as th
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, 'a\nb\n', JSON.stringify(r.stdout));
 });
+
+t.test('a cwd only root may enter works for another user: runts changes into it before dropping privileges, as runc', async (t) => {
+  const b = makeBundle(t, { args: ['/bin/pwd'], edit: (c) => {
+    c.process.user = { uid: 1000, gid: 1000 };
+    c.process.cwd = '/root-only';
+  } });
+  fs.mkdirSync(path.join(b.rootfs, 'root-only'), { mode: 0o700 });
+  fs.chmodSync(path.join(b.rootfs, 'root-only'), 0o700);
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '/root-only');
+  // A cwd that cannot be a directory still fails, in one line.
+  const bad = makeBundle(t, { args: ['true'], edit: (c) => (c.process.cwd = '/etc/passwd') });
+  const br = runts(['run', '--bundle', bad.dir, newId(t)]);
+  t.equal(br.status, 1);
+  t.ok(isOneLineError(br.stderr), br.stderr);
+});
