@@ -267,7 +267,8 @@ export function compile(input: CompileInput): Instruction[] {
 
   if (terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
-    add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 1));
+    // The slave is the process's, its group devpts's (gid=5, tty), as runc leaves it.
+    add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, KEEP_GID, 1));
   }
   if (proc.oomScoreAdj !== undefined) {
     add(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
@@ -358,6 +359,9 @@ export function seccompStep(seccomp: SeccompProgram): Instruction[] {
   if (seccomp.listenerPath) steps.unshift(ins('seccomp-listener', `prepare to hand the seccomp notification fd to ${seccomp.listenerPath}`));
   return steps;
 }
+
+// fchown's "leave it": the pty slave keeps the group devpts gave it.
+export const KEEP_GID = 0xffffffff;
 
 export interface SeccompProgram {
   bpf: Buffer;

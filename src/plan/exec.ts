@@ -4,7 +4,7 @@
 // namespace, then the same limits, privileges and exec as its first process.
 import type { Process } from '../spec/types';
 import { Instruction, ins } from './instructions';
-import { execSteps, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
+import { execSteps, KEEP_GID, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
 
 export interface ExecInput {
   pid: number; // the container's first process, whose namespaces are joined
@@ -37,7 +37,7 @@ export function compileExec(input: ExecInput): Instruction[] {
   plan.push(ins('setsid', 'new session'));
   if (proc.terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
-    plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 0));
+    plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, KEEP_GID, 0));
   }
   plan.push(...withSeccomp(processSteps(proc, proc.cwd), proc, input.seccomp));
   const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds);

@@ -317,3 +317,19 @@ t.test('a cwd only root may enter works for another user: runts changes into it 
   t.equal(br.status, 1);
   t.ok(isOneLineError(br.stderr), br.stderr);
 });
+
+t.test('the pty is the process\'s user\'s with the devpts group (gid 5, tty), as runc, for run and exec', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'stat -c "%u %g" $(tty)'], edit: (c) => {
+    c.process.terminal = true;
+    c.process.user = { uid: 1000, gid: 1000 };
+  } });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '1000 5', 'run -t');
+  const d = makeBundle(t, { args: ['sleep', '30'] });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', d.dir, id]).status, 0);
+  const e = runts(['exec', '-t', '--user', '1000:1000', id, 'sh', '-c', 'stat -c "%u %g" $(tty)']);
+  t.equal(e.status, 0, e.stderr);
+  t.equal(e.stdout.trim(), '1000 5', 'exec -t');
+});
