@@ -325,6 +325,18 @@ static char *labelf(const char *fmt, ...)
 }
 
 /* s as JSON.stringify writes a string (valid UTF-8 by now: json.c). */
+/* A variable's name as processEnv takes it: up to the first '=' (with
+ * none, JavaScript's slice(0, -1): all but the last character). */
+static size_t env_key_len(const char *e)
+{
+	const char *eq = strchr(e, '=');
+	size_t n = strlen(e);
+	return eq ? (size_t)(eq - e) : (n ? n - 1 : 0);
+}
+
+/* fchown's "leave it" (compile.ts, KEEP_GID). */
+#define KEEP_GID "4294967295"
+
 static char *json_quoted(const char *s)
 {
 	size_t n = strlen(s);
@@ -391,7 +403,7 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 		argf(pl, "%llu", p->console_size ? p->height : 0);
 		argf(pl, "%llu", p->console_size ? p->width : 0);
 		argf(pl, "%llu", p->uid);
-		argf(pl, "%llu", p->gid);
+		arg(pl, KEEP_GID); /* the pty keeps devpts's group, as runc */
 		arg(pl, "0");
 	}
 	if (p->has_oom) {
@@ -419,6 +431,14 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 		begin(pl, 1, "umask", what);
 		argf(pl, "%llu", p->umask);
 	}
+	/* into cwd while still root, and again as the user */
+	char *cwd_quoted = json_quoted(p->cwd);
+	char *chdir_label = cwd_quoted ? labelf("chdir to cwd (%s) set in config.json", cwd_quoted) : NULL;
+	free(cwd_quoted);
+	if (!chdir_label)
+		return 0;
+	begin(pl, 1, "chdir-early", chdir_label);
+	arg(pl, p->cwd);
 	char what[96];
 	snprintf(what, sizeof what, "set user %llu:%llu", p->uid, p->gid);
 	begin(pl, 3, "user", what);
@@ -429,10 +449,8 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 	for (int i = 0; i < p->ngids; i++)
 		at += (size_t)snprintf(gids + at, sizeof gids - at, "%s%llu", i ? "," : "", p->gids[i]);
 	arg(pl, gids);
-	if (!(label = labelf("chdir to %s", p->cwd)))
-		return 0;
-	begin(pl, 1, "chdir", label);
-	free(label);
+	begin(pl, 1, "chdir", chdir_label);
+	free(chdir_label);
 	arg(pl, p->cwd);
 	if (in->seccomp_bpf && !p->no_new_privs)
 		seccomp_steps(pl, in);
@@ -442,17 +460,40 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 	for (int s = 0; s < 4; s++)
 		argf(pl, "%llu", p->caps[s]);
 	argf(pl, "%llu", ambient);
-	/* execSteps: the environment gets HOME unless it has one */
-	const char *env[MAX_ARGS];
-	int nenv = p->nenv, has_home = 0;
-	const char *search = DEFAULT_PATH;
-	for (int i = 0; i < nenv; i++) {
-		env[i] = p->env[i];
-		if (!strncmp(env[i], "HOME=", 5))
+	/* execSteps and processEnv: a variable given twice is set once, with
+	 * its last value, where it last appeared; an empty HOME counts as none,
+	 * and HOME then comes from the container's /etc/passwd. */
+	const char *env[MAX_ARGS + 1];
+	int nenv = 0, has_home = 0;
+	static size_t seen_len[MAX_ARGS];
+	static const char *seen[MAX_ARGS];
+	int nseen = 0;
+	for (int i = p->nenv - 1; i >= 0; i--) {
+		const char *e = p->env[i];
+		size_t klen = env_key_len(e);
+		int dup = 0;
+		for (int j = 0; j < nseen && !dup; j++)
+			dup = seen_len[j] == klen && !strncmp(seen[j], e, klen);
+		if (dup)
+			continue;
+		seen[nseen] = e;
+		seen_len[nseen++] = klen;
+		if (klen == 4 && !strncmp(e, "HOME", 4)) {
+			if (!strcmp(e, "HOME="))
+				continue;
 			has_home = 1;
+		}
+		env[nenv++] = e;
+	}
+	for (int i = 0, j = nenv - 1; i < j; i++, j--) {
+		const char *t = env[i];
+		env[i] = env[j];
+		env[j] = t;
+	}
+	const char *search = DEFAULT_PATH;
+	for (int i = 0; i < nenv; i++)
 		if (!strncmp(env[i], "PATH=", 5))
 			search = env[i] + 5;
-	}
 	char *home = NULL;
 	if (!has_home) {
 		if (!(home = labelf("HOME=%s", in->home ? in->home : "/")))

@@ -16,8 +16,28 @@ int barrier_fd = -1; /* O_PATH fifo set by `open-barrier` */
 const char *made_fifo; /* `mkfifo PATH`: barrier_fd is already open on it */
 int start_fd = -1;   /* the barrier fifo's write end after `wait-barrier`: runts start reads it */
 
+/* As PID 1 of its pid namespace the waiting init would ignore every signal
+ * it has no handler for, so `runts kill <created container>` would do
+ * nothing: while it waits, the signals that terminate by default end it. */
+static void on_terminating_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+/* Installed here, before any seccomp filter is loaded (a filter may deny
+ * sigaction; runc makes no such call after its own): execve resets them. */
+static void terminate_on_signals(void)
+{
+	static const int terminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
+	struct sigaction sa = {.sa_handler = on_terminating_signal};
+	for (size_t i = 0; i < sizeof terminating / sizeof *terminating; i++)
+		sigaction(terminating[i], &sa, NULL);
+	sigpipe_ignored = 0;
+}
+
 void op_open_barrier(const struct op *o)
 {
+	terminate_on_signals();
 	/* O_PATH: does not block and does not count as a writer; the real
 	 * open happens in wait-barrier, after pivot, through /proc/self/fd.
 	 * The fifo this init made is open already, from before any namespace
@@ -31,20 +51,9 @@ void op_open_barrier(const struct op *o)
 		fail(LABEL(o), errno);
 }
 
-/* As PID 1 of its pid namespace the waiting init would ignore every signal
- * it has no handler for, so `runts kill <created container>` would do
- * nothing: while it waits, the signals that terminate by default end it. */
-static void on_terminating_signal(int sig)
-{
-	_exit(128 + sig);
-}
 
 void op_wait_barrier(const struct op *o)
 {
-	static const int terminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
-	struct sigaction sa = {.sa_handler = on_terminating_signal};
-	for (size_t i = 0; i < sizeof terminating / sizeof *terminating; i++)
-		sigaction(terminating[i], &sa, NULL);
 	char p[32];
 	if (barrier_fd < 0)
 		fail_text(LABEL(o), EINVAL, "no barrier opened");

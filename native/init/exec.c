@@ -34,6 +34,8 @@ int cloexec_from(int first)
 	return 0;
 }
 
+int sigpipe_ignored;
+
 /* Every disposition back to default and nothing blocked, so the container's
  * program (or a hook) starts from a clean signal state. */
 void reset_signals(void)
@@ -50,12 +52,14 @@ void reset_signals(void)
 /* The program as execvpe would find it, on the given PATH (the container's,
  * never the init's own): a name with a '/' as it is, else the first
  * executable regular file in the PATH's directories. NULL if none; *eacces
- * says whether one was found but not executable. */
+ * says whether one was found but not executable. Checked with the effective
+ * ids and capabilities (AT_EACCESS), as execve checks: a user whom
+ * CAP_DAC_OVERRIDE lets run a file without its exec bit may run it. */
 static char *find_program(const char *name, const char *search, int *eacces)
 {
 	struct stat st;
 	if (strchr(name, '/')) {
-		if (access(name, X_OK) == 0)
+		if (faccessat(AT_FDCWD, name, X_OK, AT_EACCESS) == 0)
 			return strdup(name);
 		*eacces = errno == EACCES;
 		return NULL;
@@ -72,7 +76,7 @@ static char *find_program(const char *name, const char *search, int *eacces)
 		else
 			sprintf(full, "%.*s/%s", (int)dlen, d, name);
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(full, X_OK) == 0)
+			if (faccessat(AT_FDCWD, full, X_OK, AT_EACCESS) == 0)
 				return full;
 			*eacces = 1;
 		}
@@ -82,6 +86,10 @@ static char *find_program(const char *name, const char *search, int *eacces)
 			return NULL;
 	}
 }
+
+/* What the last `lookup` found, for `exec` of the same name. */
+static char *looked_up;
+static const char *looked_up_name;
 
 void op_exec(const struct op *o)
 {
@@ -108,7 +116,11 @@ void op_exec(const struct op *o)
 			fail(LABEL(o), errno);
 	if (cloexec_from(3 + (int)nfds) < 0)
 		fail(LABEL(o), errno);
-	reset_signals();
+	/* Start-up left every signal default and none blocked; handlers set
+	 * since are reset by execve itself. Only an ignored SIGPIPE is left,
+	 * best effort: a seccomp filter may deny this call (runc makes none). */
+	if (sigpipe_ignored)
+		signal(SIGPIPE, SIG_DFL);
 
 	/* The container's PATH, never the init's own environment. */
 	const char *search = DEFAULT_PATH;
@@ -116,7 +128,9 @@ void op_exec(const struct op *o)
 		if (!strncmp(*e, "PATH=", 5))
 			search = *e + 5;
 	int eacces = 0;
-	char *found = find_program(path, search, &eacces);
+	/* Found by `lookup` already (before a late seccomp filter, as runc
+	 * looks it up before loading its own): no second search. */
+	char *found = looked_up && !strcmp(looked_up_name, path) ? looked_up : find_program(path, search, &eacces);
 	if (!found)
 		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
 			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
@@ -133,5 +147,7 @@ void op_lookup(const struct op *o)
 	if (!found)
 		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
 			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
-	free(found);
+	free(looked_up);
+	looked_up = found;
+	looked_up_name = ARG(o, 0);
 }

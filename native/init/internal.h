@@ -82,6 +82,7 @@ struct startup {
 /* State shared between files, by owner. */
 /* protocol.c */
 extern int sync_fd;        /* the socket to the runtime (CLOEXEC) */
+extern int sigpipe_ignored; /* SIGPIPE is SIG_IGN (start-up), for exec to restore */
 extern char *payload;      /* payload of the last `ok <payload>` reply */
 extern size_t payload_len;
 extern int plan_pending;   /* stage 0 has not read the plan yet */
@@ -178,6 +179,7 @@ void op_mkfile(const struct op *o);
 void op_pivot_root(const struct op *o);
 void op_chroot(const struct op *o);
 void op_chdir(const struct op *o);
+void op_chdir_early(const struct op *o);
 /* mounts.c */
 void op_mount_host(const struct op *o);
 void op_mount(const struct op *o);

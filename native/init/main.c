@@ -233,9 +233,13 @@ int main(int argc, char **argv)
 	unsetenv("_RUNTS_CLONED");
 	unsetenv("_RUNTS_SYNC");
 	unsetenv("_RUNTS_EARLY");
-	/* A reader that goes away (fifo, hook stdin) must give EPIPE, not
-	 * kill us; reset_signals() restores the default before any exec. */
+	/* A clean signal state now, while no seccomp filter is loaded: exec
+	 * then has only SIGPIPE to restore (docs/init-protocol.md, exec). A
+	 * reader that goes away (fifo, hook stdin) must give EPIPE, not kill
+	 * us. */
+	reset_signals();
 	signal(SIGPIPE, SIG_IGN);
+	sigpipe_ignored = 1;
 
 	/* The lock belongs to runts's open file: it keeps it when we close ours. */
 	if (st.lock >= 0 && lock_fd(st.lock) < 0)

@@ -44,6 +44,7 @@ static const struct {
 	{"pivot-root", 0, op_pivot_root},
 	{"chroot", 0, op_chroot},
 	{"chdir", 1, op_chdir},
+	{"chdir-early", 1, op_chdir_early},
 	/* mounts.c */
 	{"mount-host", 5, op_mount_host},
 	{"mount", 5, op_mount},

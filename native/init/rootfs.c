@@ -164,9 +164,28 @@ void op_chroot(const struct op *o)
 	xclose(&root_fd);
 }
 
+/* `chdir-early path`: the working directory while still root, before
+ * `user`, as runc does: a cwd only root may enter still works. Denied
+ * (EACCES, EPERM): `chdir` tries again as the user; anything else fails. */
+static const char *early_cwd;
+void op_chdir_early(const struct op *o)
+{
+	char buf[PATH_MAX];
+	if (chdir(ARG(o, 0)) < 0) {
+		if (errno == EACCES || errno == EPERM)
+			return;
+		fail_text(LABEL(o), errno, strerror(errno));
+	}
+	if (!getcwd(buf, sizeof buf))
+		fail_text(LABEL(o), errno, "working directory is outside the root");
+	early_cwd = ARG(o, 0);
+}
+
 void op_chdir(const struct op *o)
 {
 	char buf[PATH_MAX];
+	if (early_cwd && !strcmp(early_cwd, ARG(o, 0)))
+		return; /* there already, from `chdir-early` */
 	if (chdir(ARG(o, 0)) < 0)
 		fail(LABEL(o), errno);
 	/* Defence in depth: the cwd must be reachable from our root; getcwd

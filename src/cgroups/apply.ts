@@ -550,7 +550,8 @@ function hugetlb(ctx: Ctx, limits: NonNullable<LinuxResources['hugepageLimits']>
 
 function unified(ctx: Ctx, u: Record<string, string>): void {
   const t = ctx.place.v2();
-  if (!t) ctx.fail(`${ctx.ptr('unified')}: this host has no cgroup v2 hierarchy`);
+  // runc's words first; on a hybrid host (a v2 hierarchy beside v1) runts writes there, where runc refuses.
+  if (!t) ctx.fail(`invalid configuration: cannot use unified on cgroup v1: ${ctx.ptr('unified')}: this host has no cgroup v2 hierarchy`);
   const available = ctx.place.v2Controllers();
   for (const [key, value] of Object.entries(u)) {
     const field = `unified/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;

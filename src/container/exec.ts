@@ -118,7 +118,11 @@ export function buildProcess(config: Config, opts: ExecOptions): { proc: Process
     const name = cap.toUpperCase().startsWith('CAP_') ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`;
     if (!CAPABILITIES.includes(name)) throw new RuntsError(`--cap ${JSON.stringify(cap)}: unknown capability`);
     const caps = (p.capabilities ??= {});
-    for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
+    // As runc: bounding, effective and permitted, never inheritable; ambient
+    // only where the cap is inheritable already (the kernel's condition;
+    // runc adds it whenever there is an inheritable set).
+    const sets = ['bounding', 'effective', 'permitted', ...(caps.inheritable?.includes(name) ? ['ambient'] as const : [])] as const;
+    for (const set of sets) {
       const list = (caps[set] ??= []);
       if (!list.includes(name)) list.push(name);
     }

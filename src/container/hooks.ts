@@ -37,6 +37,11 @@ export function runHooksWarning(kind: string, hooks: Hook[] | undefined, state: 
   });
 }
 
+// runc's words first (callers match on them), then the field and the program.
+export function hookLabel(kind: string, i: number, path: string): string {
+  return `error running ${kind} hook #${i}: /hooks/${kind}/${i} (${path})`;
+}
+
 function runHook(kind: string, h: Hook, i: number, state: State): void {
   const args = h.args ?? [h.path];
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
@@ -48,7 +53,7 @@ function runHook(kind: string, h: Hook, i: number, state: State): void {
     timeout: h.timeout ? h.timeout * 1000 : undefined,
     killSignal: 'SIGKILL',
   });
-  const label = `${kind} hook ${i} (${h.path})`;
+  const label = hookLabel(kind, i, h.path);
   const code = (res.error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ETIMEDOUT') throw new RuntsError(`${label}: timed out after ${h.timeout}s`);
   if (res.error && code !== 'EPIPE') throw new RuntsError(`${label}: ${code ?? res.error.message}`);

@@ -3,7 +3,7 @@
 // start and on SIGWINCH), until the container's process exits.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { closeFd, listenConsole, receiveConsole, removeSocket, setWindowSize } from '../sys/console';
+import { clearOnlcr, closeFd, listenConsole, receiveConsole, removeSocket, setWindowSize } from '../sys/console';
 
 export class ForegroundTerminal {
   readonly socketPath: string;
@@ -25,6 +25,7 @@ export class ForegroundTerminal {
   // After create: the master is waiting in the socket.
   attach(): void {
     const master = receiveConsole(this.listenFd);
+    clearOnlcr(master);
     const out = process.stdout;
     if (out.isTTY) setWindowSize(master, out.rows, out.columns);
     const onResize = () => setWindowSize(master, out.rows, out.columns);

@@ -9,6 +9,7 @@ import { Instruction, ins } from './instructions';
 import { MS, parseMountOptions, propagationFlag } from './mountflags';
 import { checkLsm, CONFIG_NAMES, execLabelSteps, keycreateStep, LsmFacts, mqueueLabelStep, withContext } from './lsm';
 import { memoryPolicyStep } from './mempolicy';
+import { hookLabel } from '../container/hooks';
 
 export interface CgroupMountSource {
   name: string; // directory under the cgroup mount in the container ("" on a pure v2 host)
@@ -254,7 +255,10 @@ export function compile(input: CompileInput): Instruction[] {
   if (['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => hooks[k as keyof Hooks]?.length)) {
     add(ins('sync', 'run createRuntime hooks', 'createRuntime'));
   }
-  (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h)));
+  // runc runs them from the rootfs (its path in the container's mount namespace).
+  if (hooks.createContainer?.length) add(ins('chdir', `chdir to the rootfs ${rootfs} for the createContainer hooks`, rootfs));
+  const hookPath = processEnv(proc.env ?? [], () => undefined, 0).filter((e) => e.startsWith('PATH='));
+  (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h, hookPath)));
 
   const terminal = !!proc.terminal;
   if (terminal) {
@@ -289,7 +293,8 @@ export function compile(input: CompileInput): Instruction[] {
 
   if (terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
-    add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 1));
+    // The slave is the process's, its group devpts's (gid=5, tty), as runc leaves it.
+    add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, KEEP_GID, 1));
   }
   if (proc.oomScoreAdj !== undefined) {
     add(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
@@ -314,7 +319,7 @@ export function compile(input: CompileInput): Instruction[] {
   if (proc.noNewPrivileges && input.seccomp) plan.push(...seccompStep(input.seccomp));
   add(ins('notify', 'report ready', 'ready'));
   add(ins('wait-barrier', 'wait for start'));
-  (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h)));
+  (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h, hookPath)));
   plan.push(...exec);
   return plan;
 }
@@ -337,8 +342,11 @@ export function processSteps(proc: Process, cwd: string, debug?: (msg: string) =
   }
   if (proc.noNewPrivileges) out.push(ins('no-new-privs', 'set no_new_privs'));
   if (proc.user.umask !== undefined) out.push(ins('umask', `set umask ${proc.user.umask.toString(8)}`, proc.user.umask));
+  // As runc: into cwd while still root (a cwd only root may enter works),
+  // and again as the user when root was denied (root squashed on NFS).
+  out.push(ins('chdir-early', `chdir to cwd (${JSON.stringify(cwd)}) set in config.json`, cwd));
   out.push(ins('user', `set user ${proc.user.uid}:${proc.user.gid}`, proc.user.uid, proc.user.gid, (proc.user.additionalGids ?? []).join(',')));
-  out.push(ins('chdir', `chdir to ${cwd}`, cwd));
+  out.push(ins('chdir', `chdir to cwd (${JSON.stringify(cwd)}) set in config.json`, cwd));
   const caps = proc.capabilities ?? {};
   const [bounding, effective, permitted, inheritable] = [caps.bounding, caps.effective, caps.permitted, caps.inheritable].map(capMask);
   // The kernel raises an ambient cap only if it is permitted and inheritable;
@@ -379,6 +387,9 @@ export function seccompStep(seccomp: SeccompProgram): Instruction[] {
   return steps;
 }
 
+// fchown's "leave it": the pty slave keeps the group devpts gave it.
+export const KEEP_GID = 0xffffffff;
+
 export interface SeccompProgram {
   bpf: Buffer;
   flags: number;
@@ -389,13 +400,34 @@ export interface SeccompProgram {
 // can still be reported), then exec'd with its environment.
 export function execSteps(proc: Process, facts: Pick<HostFacts, 'homeOf'>, preserve: number): { lookup: Instruction; exec: Instruction[] } {
   const args = proc.args!;
-  const env = [...(proc.env ?? [])];
-  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${facts.homeOf(proc.user.uid) ?? '/'}`);
+  const env = processEnv(proc.env ?? [], (uid) => facts.homeOf(uid), proc.user.uid);
   const search = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
   const exec: Instruction[] = [];
   if (proc.execCPUAffinity?.final) exec.push(ins('cpu-affinity', `set final CPU affinity ${proc.execCPUAffinity.final}`, cpuList(proc.execCPUAffinity.final, '/process/execCPUAffinity/final')));
   exec.push(ins('exec', `exec ${JSON.stringify(args[0])}`, preserve, args[0], args.length, ...args, env.length, ...env));
   return { lookup: ins('lookup', `exec ${JSON.stringify(args[0])}`, args[0], search), exec };
+}
+
+// The program's environment as runc prepares it: a variable given twice is
+// set once, with its last value, where it last appeared; an empty HOME is
+// as good as none, and HOME then comes from the container's /etc/passwd.
+export function processEnv(env: string[], homeOf: (uid: number) => string | undefined, uid: number): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  let home = false;
+  for (let i = env.length - 1; i >= 0; i--) {
+    const key = env[i].slice(0, env[i].indexOf('='));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (key === 'HOME') {
+      if (env[i] === 'HOME=') continue;
+      home = true;
+    }
+    out.push(env[i]);
+  }
+  out.reverse();
+  if (!home) out.push(`HOME=${homeOf(uid) ?? '/'}`);
+  return out;
 }
 
 // "0-3,7" -> "0,1,2,3,7"
@@ -438,10 +470,13 @@ function rank(t: Namespace['type']): number {
   return ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'].indexOf(t);
 }
 
-function hookIns(kind: string, i: number, h: { path: string; args?: string[]; env?: string[]; timeout?: number }): Instruction {
+// A hook in the container without env of its own gets what runc 1.5's
+// init has then: only the process's PATH (runc 1.1.5 gave all of
+// process.env; docs/runc-differences.md).
+function hookIns(kind: string, i: number, h: { path: string; args?: string[]; env?: string[]; timeout?: number }, defaultEnv: string[]): Instruction {
   const args = h.args ?? [h.path];
-  const env = h.env ?? [];
-  return ins('hook', `${kind} hook ${i} (${h.path})`, h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env);
+  const env = h.env ?? defaultEnv;
+  return ins('hook', hookLabel(kind, i, h.path), h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env);
 }
 
 function compileMount(m: Mount, i: number, input: CompileInput, created: Set<string>, userNs: boolean, idmap?: number): Instruction[] {

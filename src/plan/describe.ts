@@ -34,6 +34,7 @@ const FIELDS: Record<string, Field[]> = {
   mask: [['path', 'text'], ['tmpfsData', 'text']],
   readonly: [['path', 'text']],
   chdir: [['path', 'text']],
+  'chdir-early': [['path', 'text']],
   hostname: [['name', 'text']],
   domainname: [['name', 'text']],
   sysctl: [['key', 'text'], ['value', 'text']],

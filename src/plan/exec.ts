@@ -6,7 +6,7 @@ import type { Linux, Process } from '../spec/types';
 import { memoryPolicyStep } from './mempolicy';
 import { Instruction, ins } from './instructions';
 import { execLabelSteps } from './lsm';
-import { execSteps, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
+import { execSteps, KEEP_GID, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
 
 export interface ExecInput {
   pid: number; // the container's first process, whose namespaces are joined
@@ -40,7 +40,7 @@ export function compileExec(input: ExecInput): Instruction[] {
   plan.push(ins('setsid', 'new session'));
   if (proc.terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
-    plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 0));
+    plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, KEEP_GID, 0));
   }
   // As for the container's first process (compile.ts); containerd's CRI
   // sets it on every process of a pod, exec probes included.

@@ -93,6 +93,20 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
   lib().ioctl(fd, TIOCSWINSZ, ws);
 }
 
+// ONLCR off on the pty, as runc does for the terminal it takes itself: the
+// program's "\n" then reaches runts's stdout as "\n", and the caller's own
+// terminal adds the "\r" once (with it on, lines arrive as "\r\r\n").
+// struct termios: c_iflag, c_oflag, ... (TCGETS/TCSETS, 36 bytes).
+const TCGETS = 0x5401;
+const TCSETS = 0x5402;
+const ONLCR = 0o4;
+export function clearOnlcr(fd: number): void {
+  const t = Buffer.alloc(64);
+  if (lib().ioctl(fd, TCGETS, t) !== 0) throw new RuntsError(`terminal: TCGETS: errno ${getLibc().errno()}`);
+  t.writeUInt32LE(t.readUInt32LE(4) & ~ONLCR, 4);
+  if (lib().ioctl(fd, TCSETS, t) !== 0) throw new RuntsError(`terminal: TCSETS: errno ${getLibc().errno()}`);
+}
+
 export function removeSocket(path: string): void {
   removeFile(path);
 }

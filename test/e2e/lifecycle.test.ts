@@ -846,7 +846,7 @@ t.test('a failing prestart, createRuntime or createContainer hook fails create a
       const id = newId(t);
       const r = runts(['create', '--bundle', b.dir, id]);
       t.equal(r.status, 1, 'create exits 1');
-      t.match(r.stderr, `${kind} hook 0`, 'the error names the hook');
+      t.match(r.stderr, `error running ${kind} hook #0: /hooks/${kind}/0`, 'the error names the hook, in runc\'s words');
       t.match(r.stderr, /exited with status 3/, 'and how it failed');
       t.notMatch(r.stderr, /\n\s+at .+:\d+/, 'no stack trace');
       const seen = JSON.parse(readFile(path.join(H, 'state.json')) || '{}');
@@ -866,7 +866,7 @@ t.test('a failing startContainer hook makes start fail and stops the container',
   const pid = created(t, b.dir, id);
   const r = runts(['start', id]);
   t.equal(r.status, 1, 'start exits 1');
-  t.match(r.stderr, /^runts: .*startContainer hook 0/m, 'runts reports the failed hook');
+  t.match(r.stderr, /^runts: .*error running startContainer hook #0/m, 'runts reports the failed hook');
   t.ok(await waitFor(() => !isAlive(pid)), 'the container process is gone');
   t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'state: stopped');
   const d = runts(['delete', id]);
@@ -887,14 +887,14 @@ t.test('a failing poststart or poststop hook only warns, and the hooks after it 
   const pid = created(t, b.dir, id);
   const s = runts(['start', id]);
   t.equal(s.status, 0, 'start exits 0');
-  t.match(s.stderr, /warning.*poststart hook 0/, 'start warns about the poststart hook');
+  t.match(s.stderr, /warning.*error running poststart hook #0/, 'start warns about the poststart hook');
   t.same(order(), ['poststart'], 'the poststart hook after the failing one ran before start returned');
   t.match(JSON.parse(readFile(path.join(H, 'poststart.json')) || 'null'), { id, pid, status: 'running' }, 'with the state on stdin');
   t.ok(await waitFor(() => procCmdline(pid)[0] === 'sleep'), 'the container runs');
   t.match(state(id), { status: 'running' }, 'state: running');
   const d = runts(['delete', '--force', id]);
   t.equal(d.status, 0, 'delete exits 0');
-  t.match(d.stderr, /warning.*poststop hook 0/, 'delete warns about the poststop hook');
+  t.match(d.stderr, /warning.*error running poststop hook #0/, 'delete warns about the poststop hook');
   t.same(order(), ['poststart', 'poststop'], 'the poststop hook after the failing one ran');
   await assertGone(t, id, pid);
 
@@ -907,8 +907,8 @@ t.test('a failing poststart or poststop hook only warns, and the hooks after it 
   const id2 = newId(t);
   const r = runts(['run', '--bundle', b2.dir, id2]);
   t.equal(r.status, 0, 'run exits 0', { stderr: r.stderr });
-  t.match(r.stderr, /warning.*poststart hook 0/, 'run warns about the poststart hook');
-  t.match(r.stderr, /warning.*poststop hook 0/, 'and about the poststop hook');
+  t.match(r.stderr, /warning.*error running poststart hook #0/, 'run warns about the poststart hook');
+  t.match(r.stderr, /warning.*error running poststop hook #0/, 'and about the poststop hook');
   t.same(order(), ['poststart', 'poststop'], 'run ran the hooks after each failing one');
   await assertGone(t, id2);
 });

@@ -221,3 +221,115 @@ t.test('a device rule with access "rwa" is taken as "rw", as runc does, with a w
     t.match(list, /^c 1:11 rw$/m, 'the kernel has c 1:11 (kmsg) rw');
   }
 });
+
+t.test('process env: a variable given twice is set once with its last value; an empty HOME comes from /etc/passwd', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'env'], edit: (c) => {
+    c.process.env = ['PATH=/bin:/usr/bin', 'A=first', 'HOME=', 'A=last'];
+    c.process.user = { uid: 0, gid: 0 };
+  } });
+  fs.writeFileSync(path.join(b.rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root-home:/bin/sh\n');
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.same(lines.filter((l) => l.startsWith('A=')), ['A=last'], 'A once, the last value');
+  t.same(lines.filter((l) => l.startsWith('HOME=')), ['HOME=/root-home'], 'HOME from the container\'s /etc/passwd');
+});
+
+t.test('exec --cap raises it in bounding, effective and permitted, not inheritable or ambient, as runc', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '30'] });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0);
+  const r = runts(['exec', '--cap', 'CAP_SYS_ADMIN', id, 'grep', '^Cap', '/proc/self/status']);
+  t.equal(r.status, 0, r.stderr);
+  const caps = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/:\s+/)).map(([k, v]) => [k, BigInt('0x' + v)]));
+  const bit = 1n << 21n; // CAP_SYS_ADMIN
+  for (const set of ['CapBnd', 'CapEff', 'CapPrm']) t.ok(caps[set] & bit, `${set} has CAP_SYS_ADMIN`);
+  for (const set of ['CapInh', 'CapAmb']) t.notOk(caps[set] & bit, `${set} has not`);
+});
+
+t.test('hooks in the container: createContainer runs from the rootfs; without env of their own they get the process\'s PATH only (runc 1.5)', async (t) => {
+  const out = tempDir(t);
+  const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `pwd > ${out}/${name}.cwd; env > ${out}/${name}.env`] });
+  const b = makeBundle(t, { args: ['true'], edit: (c) => {
+    c.process.env = ['PATH=/bin:/sbin', 'SECRET=process-only'];
+    c.hooks = { createContainer: [hook('createContainer')], startContainer: [hook('startContainer')] };
+    // The hooks write to the host's directory: bind it at the same path.
+    c.mounts.push({ destination: out, type: 'bind', source: out, options: ['rbind', 'rw'] });
+  } });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(fs.readFileSync(path.join(out, 'createContainer.cwd'), 'utf8').trim(), fs.realpathSync(b.rootfs), 'createContainer: the rootfs');
+  for (const name of ['createContainer', 'startContainer']) {
+    const env = fs.readFileSync(path.join(out, `${name}.env`), 'utf8');
+    t.match(env, /^PATH=\/bin:\/sbin$/m, `${name}: the process's PATH`);
+    t.notMatch(env, /SECRET/, `${name}: nothing else of process.env`);
+  }
+});
+
+t.test('a seccomp profile denying what runts used to call after loading it (sigaction, stat, faccessat): the container runs, as with runc', async (t) => {
+  // Without no_new_privs the filter comes before the user and capabilities
+  // are set, in runc too (whose stat of /dev/null then fails): signals only.
+  for (const nnp of [true, false]) {
+    const names = nnp ? ['rt_sigaction', 'rt_sigprocmask', 'newfstatat', 'faccessat', 'faccessat2'] : ['rt_sigaction', 'rt_sigprocmask'];
+    const b = makeBundle(t, { args: ['/bin/true'], edit: (c) => {
+      c.process.noNewPrivileges = nnp;
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names, action: 'SCMP_ACT_ERRNO', errnoRet: 6 }] };
+    } });
+    const r = runts(['run', '--bundle', b.dir, newId(t)]);
+    t.equal(r.status, 0, `no_new_privs ${nnp}: ${r.stderr}`);
+  }
+});
+
+t.test('a program without the exec bit for the user runs when CAP_DAC_OVERRIDE lets it (as execve decides)', async (t) => {
+  const caps = ['CAP_DAC_OVERRIDE'];
+  const b = makeBundle(t, { args: ['/only-root/echo', 'ran'], edit: (c) => {
+    c.process.user = { uid: 1000, gid: 1000 };
+    c.process.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: caps, ambient: caps };
+  } });
+  fs.mkdirSync(path.join(b.rootfs, 'only-root'), { mode: 0o755 });
+  fs.copyFileSync(path.join(b.rootfs, 'bin', 'busybox'), path.join(b.rootfs, 'only-root', 'echo'));
+  fs.chmodSync(path.join(b.rootfs, 'only-root', 'echo'), 0o700);
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), 'ran');
+});
+
+t.test('foreground run -t: the pty has ONLCR off, as runc, so lines arrive as the program wrote them', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'echo a; echo b'], edit: (c) => (c.process.terminal = true) });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'a\nb\n', JSON.stringify(r.stdout));
+});
+
+t.test('a cwd only root may enter works for another user: runts changes into it before dropping privileges, as runc', async (t) => {
+  const b = makeBundle(t, { args: ['/bin/pwd'], edit: (c) => {
+    c.process.user = { uid: 1000, gid: 1000 };
+    c.process.cwd = '/root-only';
+  } });
+  fs.mkdirSync(path.join(b.rootfs, 'root-only'), { mode: 0o700 });
+  fs.chmodSync(path.join(b.rootfs, 'root-only'), 0o700);
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '/root-only');
+  // A cwd that cannot be a directory still fails, in one line.
+  const bad = makeBundle(t, { args: ['true'], edit: (c) => (c.process.cwd = '/etc/passwd') });
+  const br = runts(['run', '--bundle', bad.dir, newId(t)]);
+  t.equal(br.status, 1);
+  t.ok(isOneLineError(br.stderr), br.stderr);
+});
+
+t.test('the pty is the process\'s user\'s with the devpts group (gid 5, tty), as runc, for run and exec', async (t) => {
+  const b = makeBundle(t, { args: ['sh', '-c', 'stat -c "%u %g" $(tty)'], edit: (c) => {
+    c.process.terminal = true;
+    c.process.user = { uid: 1000, gid: 1000 };
+  } });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '1000 5', 'run -t');
+  const d = makeBundle(t, { args: ['sleep', '30'] });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', d.dir, id]).status, 0);
+  const e = runts(['exec', '-t', '--user', '1000:1000', id, 'sh', '-c', 'stat -c "%u %g" $(tty)']);
+  t.equal(e.status, 0, e.stderr);
+  t.equal(e.stdout.trim(), '1000 5', 'exec -t');
+});

@@ -738,3 +738,10 @@ t.test('the init joins cgroup2 at start-up only when the plan could not clone in
   t.equal(cgroup2JoinNow(false, true, layout(false)), false, 'joining a cgroup namespace without nsdelegate: at the fork');
   t.equal(cgroup2JoinNow(false, true, v1only), false, 'no cgroup2 hierarchy: nothing to join early');
 });
+
+t.test('unified on a host with no cgroup v2 hierarchy: runc\'s "invalid configuration", then the field', async (t) => {
+  const env = hybrid(t);
+  const v1only = { ...env, layout: { kind: 'v1', hierarchies: env.layout.hierarchies.filter((h) => h.version === 1) } as Layout };
+  v1only.record = { ...env.record, dirs: v1only.layout.hierarchies.map((h) => path.join(h.mountpoint, CG)) };
+  t.throws(() => apply(v1only, { unified: { 'pids.max': '10' } }), { message: /invalid configuration: cannot use unified on cgroup v1: \/linux\/resources\/unified: / });
+});
