@@ -81,7 +81,7 @@ t.test('apparmorProfile: one apparmor-exec step after the mounts and createConta
   t.ok(aa < at(p, 'pivot-root'), 'before the pivot (host /proc)');
   t.ok(aa < at(p, 'no-new-privs'), 'before no_new_privs');
   t.ok(aa < at(p, 'seccomp'), 'before the seccomp filter');
-  t.ok(aa < at(p, 'hook', (i) => i.label.startsWith('startContainer')), 'before the startContainer hooks (confined, as in runc)');
+  t.ok(aa < at(p, 'hook', (i) => i.label.includes('startContainer hook')), 'before the startContainer hooks (confined, as in runc)');
   // Without no_new_privs the filter comes earlier (before caps): still after.
   const q = plan(config((c) => (c.process!.apparmorProfile = 'runts-test')), apparmorHost, { seccomp });
   t.ok(at(q, 'apparmor-exec') < at(q, 'seccomp'), 'before a filter loaded without no_new_privs');
