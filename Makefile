@@ -9,7 +9,7 @@ TSC := node_modules/.bin/tsc
 SRC := $(shell find src -name '*.ts')
 SCHEMAS := $(wildcard schemas/*.json)
 
-.PHONY: all build deps native install uninstall demo test test-v2 check-schemas bench clean
+.PHONY: all build deps native install uninstall demo test test-v2 check-schemas fields-doc bench bench-cri demo-k8s clean
 
 all: build
 
@@ -91,12 +91,29 @@ test-v2: deps build
 check-schemas: node_modules/.installed
 	node scripts/check-schemas.mjs
 
+# docs/fields.md from the field table (test/unit/fields.test.ts checks it is current).
+fields-doc: build
+	node scripts/fields-doc.mjs
+
 # runc and crun to compare with, from Debian's packages when missing.
 bench: deps build
 	@command -v runc >/dev/null 2>&1 && command -v crun >/dev/null 2>&1 || { \
 	  echo "installing runc and crun (the benchmark's comparison)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q runc crun; }
 	$(NODE) bench/bench.mjs
+
+# The Kubernetes rows (bench/cri.ts): pod start and ExecSync through
+# containerd's CRI, runts against runc as runtime handlers. TypeScript, run
+# with the test runner's loader (transpile only), as the tests are.
+TS_RUN := TS_NODE_TRANSPILE_ONLY=1 $(NODE) --import=file://$(CURDIR)/node_modules/@tapjs/typescript/dist/esm/import.mjs
+bench-cri: deps build
+	scripts/test-deps.sh
+	$(TS_RUN) bench/cri.ts
+
+# A Kubernetes pod under runts on a throwaway node (scripts/demo-k8s.ts).
+demo-k8s: deps build
+	scripts/test-deps.sh
+	$(TS_RUN) scripts/demo-k8s.ts
 
 clean:
 	rm -rf build bin/runts bin/runts-init bin/runts-addon.node

@@ -9,7 +9,8 @@ pkgs=(
   busybox-static       # the rootfs of every bundle
   runc crun            # parity tests and make bench compare against them
   podman conmon        # engines.test.ts
-  containerd           # engines.test.ts (ctr, containerd-shim-runc-v2)
+  containerd           # engines.test.ts, cri.test.ts (ctr, containerd-shim-runc-v2, the CRI plugin)
+  containernetworking-plugins  # cri.test.ts (loopback, bridge, host-local)
   criu                 # checkpoint.test.ts (its error paths run everywhere)
   uidmap               # rootless.test.ts (newuidmap, newgidmap)
   iproute2             # network namespaces in the tests

@@ -17,6 +17,9 @@ export class RuntsError extends Error implements RuntsErrorFields {
   declare pointer?: string;
   declare step?: string;
   declare code?: string;
+  // The exit status to fail with (default 1): exec's own failures exit 255,
+  // as runc's do, so they differ from any status of the process.
+  declare exitStatus?: number;
 
   constructor(message: string, fields: RuntsErrorFields = parseFields(message)) {
     super(message);

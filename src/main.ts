@@ -3,7 +3,8 @@
 import type { Argv } from 'yargs';
 import { configureLog, error, print } from './log';
 import { RuntsError, describe } from './errors';
-import { COMMAND_FILES, fastParse } from './cli/fast';
+import { COMMAND_FILES, CommandModule, fastParse } from './cli/fast';
+import { canonicalArgs } from './cli/argforms';
 import { exitNow, exitThroughNode } from './sys/exit';
 
 // The options every command takes (runc's global options). native/launcher.c
@@ -29,9 +30,9 @@ function versionText(): string {
   return `runts version ${info.version}\ncommit: ${info.commit}\nspec: 1.3.0\nnode: ${process.version}\n`;
 }
 
-function fail(msg: string, fields?: object): never {
+function fail(msg: string, fields?: object, status = 1): never {
   error(msg, fields);
-  exitNow(1);
+  exitNow(status);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -53,8 +54,22 @@ export function rewriteHelp(argv: string[]): string[] {
   return [...argv.slice(0, i), ...(rest.length ? [rest[0], '--help'] : ['--help'])];
 }
 
+// The first word after the global options, if any.
+function commandWord(argv: string[]): string | undefined {
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) i += GLOBALS_WITH_VALUE.includes(argv[i]) ? 2 : 1;
+  return argv[i];
+}
+
 async function runCommand(argv: string[]): Promise<void> {
-  argv = rewriteHelp(argv);
+  // An unknown command fails, with or without -h, in runc's words and with
+  // its exit status (3), so a script never takes help output for success.
+  argv = canonicalArgs(rewriteHelp(argv), globalOptions);
+  const word = commandWord(argv);
+  if (word !== undefined && !(word in COMMAND_FILES)) {
+    error(`No help topic for '${word}'`);
+    exitNow(3);
+  }
   if (argv.includes('--version') || argv.includes('-v')) {
     // `runts [global options] --version`, not an option of a command.
     if (!argv.some((a) => a in COMMAND_FILES)) {
@@ -82,14 +97,14 @@ async function runCommand(argv: string[]): Promise<void> {
 // commands, native/direct/, pick it so too). Commands that keep no state
 // need no root.
 const STATELESS = ['spec', 'features', 'help', 'h'];
-function resolveGlobals(a: Record<string, unknown>, command: string | undefined): void {
+export function resolveGlobals(a: Record<string, unknown>, command: string | undefined): void {
   const { defaultRoot, isRootless } = require('./rootless') as typeof import('./rootless');
   a.rootless = isRootless(a.rootless);
   if (a.root === undefined && !STATELESS.includes(command ?? '')) a.root = defaultRoot(isRootless('auto'));
 }
 
 function report(err: unknown): never {
-  if (err instanceof RuntsError) fail(err.message, err.fields());
+  if (err instanceof RuntsError) fail(err.message, err.fields(), err.exitStatus);
   const e = err as Error;
   if (process.argv.includes('--debug')) print(`${e.stack}\n`, 2);
   fail(`internal error: ${describe(err)}`);
@@ -97,6 +112,16 @@ function report(err: unknown): never {
 
 async function parseWithYargs(argv: string[]): Promise<void> {
   exitThroughNode(); // yargs writes help and usage through Node's streams
+  try {
+    await yargsParser(argv).parseAsync();
+  } catch (err) {
+    report(err);
+  }
+}
+
+// yargs with every command; `run` calls a command's handler (the unit tests
+// give one that records what the handler would receive).
+export function yargsParser(argv: string[], run = (m: CommandModule, a: any): unknown => m.handler(a)): Argv {
   // exec's command is everything after the container ID, options included.
   if (argv.includes('exec')) argv = (require('./cli/exec') as typeof import('./cli/exec')).splitExecArgs(argv);
   const yargs = require('yargs') as typeof import('yargs');
@@ -119,10 +144,9 @@ async function parseWithYargs(argv: string[]): Promise<void> {
       if (err) throw err;
       fail(msg);
     });
-  for (const file of new Set(Object.values(COMMAND_FILES))) y = y.command(require(`./cli/${file}`).command);
-  try {
-    await y.parseAsync();
-  } catch (err) {
-    report(err);
+  for (const file of new Set(Object.values(COMMAND_FILES))) {
+    const m = require(`./cli/${file}`).command as CommandModule;
+    y = y.command({ ...m, handler: (a: any) => run(m, a) } as any);
   }
+  return y;
 }

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { globalOptions } from './main';
 import { fastParse } from './cli/fast';
+import { canonicalArgs } from './cli/argforms';
 import { barrierPath, readSaved, Saved, SPEC_VERSION, statusOf, toState, writeSaved } from './container/state';
 import { formatTable, listContainers } from './container/list';
 import { parseSignal } from './container/kill';
@@ -31,7 +32,7 @@ const LIGHT_COMMAND_LINES = [
 ];
 
 export function warmUpLight(): void {
-  for (const argv of LIGHT_COMMAND_LINES) fastParse(argv, globalOptions);
+  for (const argv of LIGHT_COMMAND_LINES) fastParse(canonicalArgs(argv, globalOptions), globalOptions);
   defaultRoot(isRootless('auto'), { XDG_RUNTIME_DIR: '/run/user/0' });
   // state, list and kill over two made-up containers whose process is this
   // one: one created (its barrier is a plain file here), one running.

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { globalOptions } from './main';
 import { fastParse } from './cli/fast';
+import { canonicalArgs } from './cli/argforms';
 import { defaultSpec } from './spec/default';
 import { validateConfigDoc } from './spec/load';
 import { checkContainerId, semanticErrors } from './spec/semantic';
@@ -36,10 +37,11 @@ const HEAVY_COMMAND_LINES = [
   ['--root', '/run/r', 'create', '--bundle', '/b', '--pid-file', '/b/pid', 'id'],
   ['run', '--bundle', '/b', '-d', 'id'],
   ['exec', '--pid-file', '/p', 'id', 'sh', '-c', 'true'],
+  ['--root', '/run/r', 'exec', '--process', '/p.json', '--detach', '--pid-file', '/p', 'id'],
 ];
 
 export function warmUp(): void {
-  for (const argv of HEAVY_COMMAND_LINES) fastParse(argv, globalOptions);
+  for (const argv of HEAVY_COMMAND_LINES) fastParse(canonicalArgs(argv, globalOptions), globalOptions);
   const config = defaultSpec();
   config.process!.terminal = false;
   // Resources as engines set them, beside the default device rules.

@@ -13,7 +13,7 @@
  *   plan.c        the plan reader and the op table (the instruction set)
  *   util.c        op arguments, fd paths, small files
  *   namespaces.c  setns, unshare, become-root, write, hostname,
- *                 domainname, sysctl
+ *                 domainname, sysctl, loopback-up
  *   idmap.c       idmap-userns, idmap-mount
  *   rootfs.c      in-root path resolution; root, mkdirs, mkfile,
  *                 pivot-root, chroot, chdir
@@ -21,7 +21,7 @@
  *                 setattr, mask, readonly
  *   devices.c     mknod, bind-dev, symlink
  *   process.c     setsid, umask, rlimit, personality, ioprio, scheduler,
- *                 cpu-affinity
+ *                 cpu-affinity, mempolicy
  *   creds.c       user, caps, no-new-privs, keyring
  *   seccomp.c     seccomp, seccomp-listener-connect, seccomp-listener
  *   fdpass.c      unix sockets to the engine's listeners, SCM_RIGHTS
@@ -167,6 +167,7 @@ void op_write(const struct op *o);
 void op_hostname(const struct op *o);
 void op_domainname(const struct op *o);
 void op_sysctl(const struct op *o);
+void op_loopback_up(const struct op *o);
 /* idmap.c */
 void op_idmap_userns(const struct op *o);
 void op_idmap_mount(const struct op *o);
@@ -196,6 +197,7 @@ void op_umask(const struct op *o);
 void op_rlimit(const struct op *o);
 void op_personality(const struct op *o);
 void op_ioprio(const struct op *o);
+void op_mempolicy(const struct op *o);
 void op_scheduler(const struct op *o);
 void op_cpu_affinity(const struct op *o);
 /* creds.c */

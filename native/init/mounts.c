@@ -59,6 +59,20 @@ void op_mount_host(const struct op *o)
 void op_mount(const struct op *o)
 {
 	char p[32];
+	const char *type = ARG(o, 2);
+	/* proc and sysfs only on a real directory, never through a symlink
+	 * that ends the destination (CVE-2019-19921: a rootfs whose /proc
+	 * points elsewhere would get proc mounted there, and the masking of
+	 * /proc paths would miss it). runc refuses these too. */
+	if (!strcmp(type, "proc") || !strcmp(type, "sysfs")) {
+		struct stat st;
+		int last = in_root_or_fail(LABEL(o), ARG(o, 1), O_NOFOLLOW);
+		if (fstat(last, &st) < 0)
+			fail(LABEL(o), errno);
+		close(last);
+		if (!S_ISDIR(st.st_mode))
+			fail_msg(LABEL(o), "filesystem \"%s\" must be mounted on ordinary directory", type);
+	}
 	int fd = in_root_or_fail(LABEL(o), ARG(o, 1), 0);
 	if (mount(opt(ARG(o, 0)), fdpath(fd, p), opt(ARG(o, 2)), num(o, 3), opt(ARG(o, 4))) < 0)
 		fail(LABEL(o), errno);

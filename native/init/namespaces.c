@@ -2,7 +2,7 @@
  * Namespaces and what lives in them: `setns`, `unshare`, `become-root`
  * (root of a new user namespace), `write` (one write(2) of a /proc file:
  * timens_offsets, oom_score_adj), and the namespaced settings `hostname`,
- * `domainname` and `sysctl`.
+ * `domainname`, `sysctl` and `loopback-up` (a new network namespace's lo).
  *
  * Owns: nothing. May assume: the runtime orders them: the user namespace
  * first and its mappings written (by the runtime, on `sync usermap`)
@@ -12,6 +12,9 @@
 #include <sched.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <net/if.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 
@@ -125,4 +128,23 @@ void op_sysctl(const struct op *o)
 	close(fd);
 	close(dir);
 	free(key);
+}
+
+/* `loopback-up`: the loopback interface of the network namespace the
+ * process is in, set up (SIOCSIFFLAGS with IFF_UP), as runc and crun do for
+ * a new one: a new network namespace starts with lo down. */
+void op_loopback_up(const struct op *o)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fail(LABEL(o), errno);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		fail(LABEL(o), errno);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		fail(LABEL(o), errno);
+	close(fd);
 }

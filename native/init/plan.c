@@ -33,6 +33,7 @@ static const struct {
 	{"hostname", 1, op_hostname},
 	{"domainname", 1, op_domainname},
 	{"sysctl", 2, op_sysctl},
+	{"loopback-up", 0, op_loopback_up},
 	/* idmap.c */
 	{"idmap-userns", 2, op_idmap_userns},
 	{"idmap-mount", 4, op_idmap_mount},
@@ -64,6 +65,7 @@ static const struct {
 	{"ioprio", 2, op_ioprio},
 	{"scheduler", 7, op_scheduler},
 	{"cpu-affinity", 1, op_cpu_affinity},
+	{"mempolicy", 2, op_mempolicy},
 	/* creds.c */
 	{"user", 3, op_user},
 	{"caps", 5, op_caps},

@@ -1,6 +1,7 @@
 /*
  * The process's other attributes: `setsid`, `umask`, `rlimit`,
- * `personality`, `ioprio`, `scheduler` (sched_setattr) and `cpu-affinity`.
+ * `personality`, `ioprio`, `scheduler` (sched_setattr), `cpu-affinity` and
+ * `mempolicy` (set_mempolicy).
  *
  * Owns: nothing. May assume: nothing beyond the op's arguments.
  */
@@ -85,5 +86,29 @@ void op_cpu_affinity(const struct op *o)
 		p = *end == ',' ? end + 1 : end;
 	}
 	if (sched_setaffinity(0, sizeof set, &set) < 0)
+		fail(LABEL(o), errno);
+}
+
+/* `mempolicy mode nodes`: set_mempolicy with mode (the MPOL_F_* flags or'ed
+ * in) and nodes, a comma list of node numbers ("" = no nodemask). The
+ * runtime checked the nodes against the host's; the kernel has the last
+ * word (EINVAL). Inherited by fork and kept across execve. */
+#define MEMPOLICY_MAX_NODES 1024
+void op_mempolicy(const struct op *o)
+{
+	unsigned long mask[MEMPOLICY_MAX_NODES / (8 * sizeof(unsigned long))] = {0};
+	const unsigned long bits = 8 * sizeof(unsigned long);
+	const char *p = ARG(o, 1);
+	int any = 0;
+	while (*p) {
+		char *end;
+		unsigned long n = strtoul(p, &end, 10);
+		if (end == p || n >= MEMPOLICY_MAX_NODES || (*end && *end != ','))
+			fail_text(LABEL(o), EINVAL, "bad node list");
+		mask[n / bits] |= 1UL << (n % bits);
+		any = 1;
+		p = *end ? end + 1 : end;
+	}
+	if (syscall(SYS_set_mempolicy, (int)num(o, 0), any ? mask : NULL, any ? (unsigned long)MEMPOLICY_MAX_NODES + 1 : 0UL) < 0)
 		fail(LABEL(o), errno);
 }

@@ -138,6 +138,37 @@ export function createCgroup(cgPath: string, layout: Layout = detectLayout()): C
   return record;
 }
 
+// A cgroup that exists before create must be one a container may start in,
+// as runc 1.5 requires: without processes (another container's would share
+// its limits and be killed by its delete) and not frozen (the container's
+// init would stop on joining it, and create would never return).
+export function checkExistingCgroup(dirs: string[]): void {
+  for (const dir of dirs) {
+    let procs: string;
+    try {
+      procs = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8');
+    } catch {
+      continue; // not there yet: create makes it
+    }
+    const n = procs.split('\n').filter(Boolean).length;
+    if (n > 0) throw new RuntsError(`container's cgroup is not empty: ${n} process(es) found in ${dir}`);
+    if (isFrozen(dir)) throw new RuntsError(`container's cgroup unexpectedly frozen: ${dir}`);
+  }
+}
+
+function isFrozen(dir: string): boolean {
+  const read = (f: string) => {
+    try {
+      return fs.readFileSync(path.join(dir, f), 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const v1 = read('freezer.state');
+  if (v1 !== undefined) return v1 !== 'THAWED';
+  return read('cgroup.freeze') === '1' || /^frozen 1$/m.test(read('cgroup.events') ?? '');
+}
+
 export function cgroupPids(record: CgroupRecord): number[] {
   for (const dir of record.dirs) {
     try {

@@ -125,14 +125,23 @@ export function deviceRuleText(rule: DeviceRule): string {
   const type = rule.type || 'a';
   if (type === 'a') return 'a';
   const num = (n: number | undefined) => (n === undefined || n < 0 ? '*' : String(n));
-  return `${type} ${num(rule.major)}:${num(rule.minor)} ${rule.access || 'rwm'}`;
+  return `${type} ${num(rule.major)}:${num(rule.minor)} ${rule.access ? deviceAccess(rule.access) : 'rwm'}`;
+}
+
+// The r, w and m of an access string, in that order; other letters are
+// left out, as runc reads them ("rwa" is "rw"). checkDeviceRule warns.
+export function deviceAccess(access: string): string {
+  return ['r', 'w', 'm'].filter((c) => access.includes(c)).join('');
 }
 
 export function checkDeviceRule(rule: DeviceRule, pointer: string): void {
   const type = rule.type || 'a';
   if (!['a', 'c', 'b'].includes(type)) throw new RuntsError(`${pointer}/type: must be a, c or b; got ${JSON.stringify(rule.type)}`);
   if (rule.access !== undefined && !/^[rwm]+$/.test(rule.access)) {
-    throw new RuntsError(`${pointer}/access: must be some of r, w and m; got ${JSON.stringify(rule.access)}`);
+    if (!deviceAccess(rule.access)) throw new RuntsError(`${pointer}/access: must be some of r, w and m; got ${JSON.stringify(rule.access)}`);
+    // runc takes such a rule and ignores the other letters; runts too, saying so.
+    const other = [...new Set(rule.access.replace(/[rwm]/g, ''))].join('');
+    (require('../log') as typeof import('../log')).warn(`${pointer}/access: ignoring ${JSON.stringify(other)} (not r, w or m), as runc does; the rule is ${JSON.stringify(deviceAccess(rule.access))}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { idPositional, IdArgs } from './common';
+import { RuntsError } from '../errors';
 
 // Options of exec that take a value: everything after the container ID is
 // the command, so main.ts splits the arguments there (see splitExecArgs).
@@ -99,6 +100,10 @@ export const command = {
       dryRun: a.dryRun,
       dryRunFormat: a.format,
       cgroup: list(a.cgroup),
+    }).catch((err) => {
+      // runts's own failure, not the process's status: 255, as runc.
+      if (err instanceof RuntsError) err.exitStatus = 255;
+      throw err;
     });
   },
 };

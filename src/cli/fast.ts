@@ -28,7 +28,7 @@ export interface Parsed {
 }
 
 // Records .option() and .positional() calls of a yargs builder.
-class Recorder {
+export class Recorder {
   options = new Map<string, OptionSpec>();
   special = false; // the builder changes parsing (parserConfiguration): leave it to yargs
   option(name: string, spec: OptionSpec) {
@@ -55,6 +55,14 @@ export const COMMAND_FILES: Record<string, string> = {
   spec: 'spec', exec: 'exec', features: 'features', update: 'update', pause: 'pause', resume: 'resume', ps: 'ps', events: 'events',
   checkpoint: 'checkpoint', restore: 'restore',
 };
+
+// A command string's positionals: `exec <id> [command..]` -> declared
+// ['<id>'], rest '[command..]'.
+export function splitPositionals(command: string): { declared: string[]; rest?: string } {
+  const declared = command.split(/\s+/).slice(1);
+  const rest = /^\[[^.]+\.\.\]$/.test(declared[declared.length - 1] ?? '') ? declared.pop()! : undefined;
+  return { declared, rest };
+}
 
 export function fastParse(argv: string[], globals: (y: any) => unknown): Parsed | undefined {
   const global = new Recorder();
@@ -101,8 +109,7 @@ export function fastParse(argv: string[], globals: (y: any) => unknown): Parsed 
   // Positionals from the command string: <required> and [optional], and a
   // last [rest..] that takes everything after the others, options included
   // (exec's command: `runts exec ID ls -l`).
-  const declared = module.command.split(/\s+/).slice(1);
-  const rest = /^\[[^.]+\.\.\]$/.test(declared[declared.length - 1] ?? '') ? declared.pop()! : undefined;
+  const { declared, rest } = splitPositionals(module.command);
   if (declared.some((d) => d.includes('..'))) return undefined;
   const positionals: string[] = [];
   let restArgs: string[] = [];

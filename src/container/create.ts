@@ -5,11 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import { loadBundleConfig } from '../spec/load';
+import { refusedField } from '../spec/fields';
 import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { checkExistingCgroup, createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout, Layout } from '../cgroups/layout';
@@ -18,11 +19,12 @@ import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
-import { barrierPath, containerDir, creatingFile, detachHostMounts, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, creatingFile, detachHostMounts, netDevicesFile, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
 import { mkdirParents, removeFile } from '../sys/files';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
 import { checkMappings, MapPlan, writeRootlessMaps } from '../rootless';
+import { checkNetDevices, moveBack, moveIn, MovedDevice } from './netdevices';
 
 export interface CreateOptions {
   root: string;
@@ -60,7 +62,16 @@ export interface Created {
   exitLock?: number;
 }
 
+// Fields the table says runts refuses (src/spec/fields.ts): named, and
+// nothing is made.
+function checkUnsupported(config: Config): void {
+  const refused = refusedField(config);
+  if (refused) throw new RuntsError(`config.json: ${refused.pointer}: ${refused.reason}`, { file: 'config.json', pointer: refused.pointer });
+}
+
 function checkOptions(config: Config, opts: CreateOptions): void {
+  checkUnsupported(config);
+  checkNetDevices(config, !!opts.rootless);
   if (config.process?.terminal && !opts.consoleSocket && !opts.foregroundTerminal) {
     throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)', { file: 'config.json', pointer: '/process/terminal' });
   }
@@ -202,6 +213,9 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   let containerPid: number | undefined;
   let lock: number | undefined;
   let exitLock: number | undefined;
+  // linux.netDevices moved in, and where: moved back if create fails.
+  let netDevices: MovedDevice[] = [];
+  let netns: string | undefined;
   try {
     const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
     const layout = detectLayout();
@@ -210,6 +224,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     if (own) cgroup = own.record;
     const cgDirs = own ? [] : plannedDirs(cgPath, layout);
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
+    checkExistingCgroup(cgDirPaths);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its
@@ -282,18 +297,32 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
           return JSON.stringify(s);
         }
         if (name === 'seccomp-state' && ctx.pid) return seccompState(config, state(ctx.pid));
+        if (name === 'netdevices') {
+          if (!ctx.pid) throw new RuntsError('create: the init asked to move network devices before it had a pid');
+          containerPid = ctx.pid;
+          // A namespace of the container's own is held until delete moves the devices back.
+          const hold = created.has('network') ? netnsHoldPath(dir) : undefined;
+          netDevices = moveIn(config, ctx.pid, hold, (d) => hold && fs.writeFileSync(netDevicesFile(dir), JSON.stringify(d)));
+          netns = hold ?? `/proc/${ctx.pid}/ns/net`;
+          return '';
+        }
         throw new RuntsError(`create: the init asked for an unknown sync "${name}"`);
       },
     }).catch((err: Error & { pid?: number }) => {
       containerPid = err.pid ?? containerPid;
+      // A field refused while the init waited (a sync) keeps its config.json form.
+      const field = /^config\.json: (\/\S*): /.exec(err.message);
+      if (field) throw new RuntsError(err.message, { file: 'config.json', pointer: field[1] });
       throw new RuntsError(err.message.startsWith('create: ') ? err.message : `create: ${err.message}`);
     });
     containerPid = launched.pid;
     step('create: container process ready');
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
-    const saved = saveContainer(dir, { id: opts.id, pid: launched.pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: created.has('pid'), hostMounts }, layout);
+    const moved = created.has('network') && netDevices.length ? { netDevices, netns } : {};
+    const saved = saveContainer(dir, { id: opts.id, pid: launched.pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: created.has('pid'), hostMounts, ...moved }, layout);
     removeFile(creatingFile(dir));
+    removeFile(netDevicesFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     const kept = opts.keepLock ? lock : undefined;
     if (kept !== undefined) lock = undefined;
@@ -304,6 +333,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     if (!launched) init?.abort();
     terminal?.close();
     if (exitLock !== undefined) fs.closeSync(exitLock);
+    if (netDevices.length && netns) for (const p of moveBack(netDevices, netns)) warn(`create: network device not moved back: ${p}`);
     cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
     throw err;
   } finally {
@@ -315,7 +345,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
 // create's, and restore's for the process criu brought back.
 export function saveContainer(
   dir: string,
-  c: { id: string; pid: number; startTime: string; bundle: string; config: Config; rootfs: string; cgroup?: CgroupRecord; pidNamespace: boolean; hostMounts?: string },
+  c: { id: string; pid: number; startTime: string; bundle: string; config: Config; rootfs: string; cgroup?: CgroupRecord; pidNamespace: boolean; hostMounts?: string; netDevices?: MovedDevice[]; netns?: string },
   layout: Layout,
 ): Saved {
   const { config } = c;
@@ -332,6 +362,8 @@ export function saveContainer(
     cgroup: c.cgroup,
     pidNamespace: c.pidNamespace,
     hostMounts: c.hostMounts,
+    netDevices: c.netDevices,
+    netns: c.netns,
     owner: String(process.getuid?.() ?? 0),
   };
   const freezer = c.cgroup && new Placement(c.cgroup, layout).freezer();

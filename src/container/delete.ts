@@ -8,7 +8,7 @@ import { cgroupPids, madeEverywhere, removeCgroup, CgroupRecord } from '../cgrou
 import { detectLayout } from '../cgroups/layout';
 import { isAlive } from '../sys/proc';
 import { runHooksWarning } from './hooks';
-import { containerDir, creatingFile, detachHostMounts, lockContainer, readSaved, removeStateDir, Saved, stateFile, statusOf, toState } from './state';
+import { containerDir, creatingFile, detachHostMounts, lockContainer, netDevicesFile, netnsHoldPath, readSaved, removeStateDir, Saved, stateFile, statusOf, toState } from './state';
 import { sleepSync } from '../sys/sleep';
 
 function killAndWait(saved: Saved): void {
@@ -70,6 +70,21 @@ function interruptedCgroup(dir: string): CgroupRecord | undefined {
   return { path: r.path, dirs: r.dirs, created: r.created };
 }
 
+// Network devices an interrupted create was moving in (its note, and the
+// namespace it held): back to the host before the namespace goes.
+function moveBackInterrupted(dir: string): void {
+  let noted: { host: string; name: string; wasUp: boolean }[];
+  try {
+    noted = JSON.parse(fs.readFileSync(netDevicesFile(dir), 'utf8'));
+  } catch {
+    return;
+  }
+  if (!fs.existsSync(netnsHoldPath(dir))) return;
+  const { moveBack } = require('./netdevices') as typeof import('./netdevices');
+  // The last one noted may not have moved yet: not finding it inside is fine.
+  for (const p of moveBack(noted, netnsHoldPath(dir))) if (!/no interface/.test(p)) warn(`delete: network device not moved back: ${p}`);
+}
+
 // heldLock: the container's lock, taken already (run's waiter); closed here.
 export function deleteContainer(root: string, id: string, force: boolean, heldLock?: number): void {
   const dir = containerDir(root, id);
@@ -86,6 +101,7 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
       // A create that died before writing state: its cgroup directories, if
       // it made them, and what runs in them go with the directory.
       if (!force) throw new RuntsError(`container "${id}" has no state (a create was interrupted); use --force to remove it`);
+      moveBackInterrupted(dir);
       const cgroup = interruptedCgroup(dir);
       if (cgroup) {
         killCgroupProcesses(cgroup);
@@ -106,6 +122,11 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
       for (const f of removeCgroup(saved.cgroup)) warn(`delete: cannot remove cgroup ${f}`);
     }
     if (saved.hostMounts) detachHostMounts(saved.hostMounts);
+    // The container's network namespace is held (state.netns) until its devices are back.
+    if (saved.netDevices?.length && saved.netns) {
+      const { moveBack } = require('./netdevices') as typeof import('./netdevices');
+      for (const p of moveBack(saved.netDevices, saved.netns)) warn(`delete: network device not moved back: ${p}`);
+    }
     removeStateDir(dir);
     runHooksWarning('poststop', saved.hooks?.poststop, toState(saved, 'stopped'));
   } finally {

@@ -43,7 +43,7 @@ export interface ExecOptions {
 
 function loadProcessFile(file: string): Process {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { parseJson, loadValidators, formatSchemaError, pickSchemaError } = require('../spec/load') as typeof import('../spec/load');
+  const { parseJson, loadValidators, formatSchemaError, pickSchemaError, fillProcessDefaults } = require('../spec/load') as typeof import('../spec/load');
   let text: string;
   try {
     text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -58,7 +58,11 @@ function loadProcessFile(file: string): Process {
     const e = pickSchemaError(validateConfig.errors ?? []);
     throw new RuntsError(`process.json: ${formatSchemaError(wrapper, e).replace(/^\/process/, '') || '/'}`);
   }
-  return doc as Process;
+  fillProcessDefaults(doc);
+  const p = doc as Process;
+  if (!p.args?.length) throw new RuntsError('process.json: /args: must not be empty');
+  if (!p.cwd.startsWith('/')) throw new RuntsError(`process.json: /cwd: must be an absolute path; got ${JSON.stringify(p.cwd)}`);
+  return p;
 }
 
 // What an LSM error names: the flag, process.json's field, or config.json's.
@@ -177,6 +181,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       consoleSocket,
       seccomp,
       homeOf: (uid: number) => homeIn(saved.pid, uid),
+      memoryPolicy: config.linux?.memoryPolicy,
     });
     if (opts.dryRun) {
       const describe = require('../plan/describe') as typeof import('../plan/describe');

@@ -9,7 +9,8 @@ export function parseSignal(text: string | number | undefined): number {
   const s = String(text).toUpperCase();
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n >= 1 && n <= 64) return n;
+    // 0 sends nothing: runc's (and kill(1)'s) check that the process lives.
+    if (n >= 0 && n <= 64) return n;
   } else {
     const name = s.startsWith('SIG') ? s : 'SIG' + s;
     if (name in SIGNALS) return SIGNALS[name];

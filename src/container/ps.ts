@@ -7,7 +7,9 @@ import { containerDir, readSaved, statusOf } from './state';
 export function containerPids(root: string, id: string): number[] {
   const saved = readSaved(root, id);
   const status = statusOf(saved, containerDir(root, id));
-  if (status === 'stopped') throw new RuntsError(`cannot list processes of container "${id}": it is stopped`);
+  // As runc: a stopped container is no error; what is left in its cgroup
+  // (orphans, without a pid namespace) is listed, often nothing.
+  if (status === 'stopped') return saved.cgroup ? allPids(saved.cgroup).sort((a, b) => a - b) : [];
   if (!saved.cgroup) return pidNamespaceMembers(saved.pid, !!saved.pidNamespace).sort((a, b) => a - b);
   return allPids(saved.cgroup).sort((a, b) => a - b);
 }

@@ -33,6 +33,10 @@ export interface Saved {
   // live in the host's under this path, and delete must detach them.
   hostMounts?: string;
   owner: string;
+  // linux.netDevices moved in (netdevices.ts), and the bind mount that holds
+  // the container's network namespace until delete moves them back.
+  netDevices?: { host: string; name: string; wasUp: boolean }[];
+  netns?: string;
 }
 
 export function containerDir(root: string, id: string): string {
@@ -58,14 +62,32 @@ export function creatingFile(dir: string): string {
   return `${dir}/creating.json`;
 }
 
+// Where create holds a container's own network namespace when it moved
+// network devices into it (a bind mount of /proc/<pid>/ns/net).
+export function netnsHoldPath(dir: string): string {
+  return `${dir}/netns`;
+}
+
+// create's note of the network devices it is moving in, until state.json
+// has them: delete --force of an interrupted create moves them back.
+export function netDevicesFile(dir: string): string {
+  return `${dir}/netdevices.json`;
+}
+
 // The files runts keeps in a container's directory (and the barrier, gone
 // once started). direct goes first: without state.json it would be wrong.
-const STATE_FILES = ['direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json'];
+const STATE_FILES = ['direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json', 'netdevices.json', 'netns'];
 
 // Remove a container's directory: its known files, then the directory; only
 // what else is found there (a temporary state file left by a killed
 // command, say) needs the recursive remover.
 export function removeStateDir(dir: string): void {
+  // A held network namespace is let go first: its file is a mount point.
+  if (fs.existsSync(netnsHoldPath(dir))) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { getLibc, MNT_DETACH } = require('../sys/libc') as typeof import('../sys/libc');
+    getLibc().umount2(netnsHoldPath(dir), MNT_DETACH);
+  }
   for (const f of STATE_FILES) if (fs.existsSync(`${dir}/${f}`)) removeFile(`${dir}/${f}`);
   try {
     fs.rmdirSync(dir);
@@ -78,8 +100,8 @@ export function removeStateDir(dir: string): void {
 // without Node (native/direct/; docs/architecture.md, "start, delete and
 // kill without Node"): written beside state.json only when those commands
 // have nothing to do that needs the TypeScript, that is no poststart or
-// poststop hooks, no mounts left in the host's mount namespace, and only
-// cgroup directories runts made. Plain "key value" lines, so that the C side
+// poststop hooks, no mounts left in the host's mount namespace, no network
+// devices to move back, and only cgroup directories runts made. Plain "key value" lines, so that the C side
 // reads no JSON: what state and list print is written here already as JSON
 // (JSON.stringify's own escapes), or as text where it needs none.
 export interface FreezerDir {
@@ -90,7 +112,7 @@ export interface FreezerDir {
 const PLAIN = /^[\x20-\x7e]*$/; // printable ASCII: JSON adds only quotes, a table pads by bytes
 
 export function directRecord(saved: Saved, freezer?: FreezerDir): string | undefined {
-  if (saved.hooks?.poststart?.length || saved.hooks?.poststop?.length || saved.hostMounts) return undefined;
+  if (saved.hooks?.poststart?.length || saved.hooks?.poststop?.length || saved.hostMounts || saved.netDevices?.length) return undefined;
   const lines = ['runts-direct 2', `pid ${saved.pid}`, `starttime ${saved.startTime}`];
   const cg = saved.cgroup;
   if (cg) {

@@ -8,6 +8,7 @@ import { CAPABILITIES, NAMESPACES, RLIMITS } from '../spec/tables';
 import { Instruction, ins } from './instructions';
 import { MS, parseMountOptions, propagationFlag } from './mountflags';
 import { checkLsm, CONFIG_NAMES, execLabelSteps, keycreateStep, LsmFacts, mqueueLabelStep, withContext } from './lsm';
+import { memoryPolicyStep } from './mempolicy';
 
 export interface CgroupMountSource {
   name: string; // directory under the cgroup mount in the container ("" on a pure v2 host)
@@ -27,6 +28,8 @@ export interface HostFacts {
   inUserNs?: boolean;
   // AppArmor and SELinux on this host (absent: neither).
   lsm?: LsmFacts;
+  // The NUMA nodes online (linux.memoryPolicy's nodes are checked against them).
+  numaNodes?: number[];
 }
 
 export const NO_LSM: LsmFacts = { apparmor: false, selinux: false, apparmorProfiles: () => undefined };
@@ -193,6 +196,11 @@ export function compile(input: CompileInput): Instruction[] {
   }
   add(ins('fork', 'start the container process'));
   if (created.has('cgroup')) add(ins('unshare', 'create cgroup namespace', NAMESPACES.cgroup.op));
+  // A new network namespace starts with lo down: up, as runc and crun do.
+  if (created.has('network')) add(ins('loopback-up', 'set the loopback interface up'));
+  // The runtime moves linux.netDevices into the network namespace the
+  // process is in now (src/container/netdevices.ts).
+  if (Object.keys(linux.netDevices ?? {}).length) add(ins('sync', 'move network devices in', 'netdevices'));
 
   // --- Stage 1: the container's process.
   add(ins('setsid', 'new session'));
@@ -273,8 +281,11 @@ export function compile(input: CompileInput): Instruction[] {
   for (const p of linux.readonlyPaths ?? []) add(ins('readonly', `make ${p} read-only`, clean(p)));
   if (config.root.readonly) add(ins('remount', 'make the root read-only', '/', MS.BIND | MS.RDONLY | MS.REC));
 
-  if (config.hostname !== undefined && created.has('uts')) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
-  if (config.domainname !== undefined && created.has('uts')) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
+  // In the container's UTS namespace, new or joined by path (validation
+  // refuses a name without one), as runc sets it.
+  const hasUts = created.has('uts') || joined.some((n) => n.type === 'uts');
+  if (config.hostname && hasUts) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
+  if (config.domainname && hasUts) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
 
   if (terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
@@ -288,6 +299,7 @@ export function compile(input: CompileInput): Instruction[] {
     if (!(linux.personality.domain in domains)) throw new RuntsError(`config.json: /linux/personality/domain: must be LINUX or LINUX32; got ${JSON.stringify(linux.personality.domain)}`);
     add(ins('personality', `set personality ${linux.personality.domain}`, domains[linux.personality.domain]));
   }
+  if (linux.memoryPolicy) add(memoryPolicyStep(linux.memoryPolicy, facts.numaNodes));
   plan.push(...withSeccomp(processSteps(proc, cwd, input.debug), proc, input.seccomp));
   // Socket activation, as runc does it: the preserved fds are the listening
   // sockets, and the container's first process (PID 1) is their owner.
@@ -354,12 +366,16 @@ export function withSeccomp(steps: Instruction[], proc: Process, seccomp?: Secco
 
 // The agent's socket is a host path: connected to before the root changes.
 export function listenerConnect(listenerPath: string): Instruction {
-  return ins('seccomp-listener-connect', `connect to the seccomp agent ${listenerPath}`, listenerPath);
+  // The label is the error's start: runc's words, which callers match on.
+  return ins('seccomp-listener-connect', `failed to connect with seccomp agent specified in the seccomp profile: /linux/seccomp/listenerPath ${listenerPath}`, listenerPath);
 }
 
+// With an agent, the seccomp state is fetched before the filter is loaded,
+// so that one write is all the init does before the agent has the fd
+// (docs/init-protocol.md, seccomp-listener).
 export function seccompStep(seccomp: SeccompProgram): Instruction[] {
   const steps = [ins('seccomp', 'load the seccomp filter', seccomp.flags, seccomp.bpf)];
-  if (seccomp.listenerPath) steps.push(ins('seccomp-listener', `hand the seccomp notification fd to ${seccomp.listenerPath}`));
+  if (seccomp.listenerPath) steps.unshift(ins('seccomp-listener', `prepare to hand the seccomp notification fd to ${seccomp.listenerPath}`));
   return steps;
 }
 

@@ -5,9 +5,9 @@
 // (instructions.ts) is not touched by it.
 import type { Arg, Instruction } from './instructions';
 import { MOUNT_ATTR, MS } from './mountflags';
-import { CAPABILITIES, NAMESPACES, RLIMITS } from '../spec/tables';
+import { CAPABILITIES, MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES, NAMESPACES, RLIMITS } from '../spec/tables';
 
-type Kind = 'text' | 'int' | 'mode' | 'ms' | 'attr' | 'rlimit' | 'ns' | 'nslist' | 'caps' | 'bytes' | 'ioprio' | 'policy' | 'schedflags' | 'personality' | 'seccompflags' | 'bool';
+type Kind = 'text' | 'int' | 'mode' | 'ms' | 'attr' | 'rlimit' | 'ns' | 'nslist' | 'caps' | 'bytes' | 'ioprio' | 'policy' | 'schedflags' | 'personality' | 'seccompflags' | 'mempolicy' | 'bool';
 type Field = [name: string, kind: Kind];
 
 // Each op's fields, in the order docs/init-protocol.md gives them. `exec`
@@ -50,6 +50,7 @@ const FIELDS: Record<string, Field[]> = {
   ioprio: [['class', 'ioprio'], ['level', 'int']],
   scheduler: [['policy', 'policy'], ['nice', 'int'], ['priority', 'int'], ['flags', 'schedflags'], ['runtime', 'int'], ['deadline', 'int'], ['period', 'int']],
   'cpu-affinity': [['cpus', 'text']],
+  mempolicy: [['mode', 'mempolicy'], ['nodes', 'text']],
   'seccomp-listener-connect': [['socket', 'text']],
   'idmap-userns': [['uidMap', 'text'], ['gidMap', 'text']],
   'apparmor-exec': [['profile', 'text']],
@@ -82,6 +83,8 @@ const POLICIES = ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED
 const SCHED_FLAGS: Record<string, number> = { RESET_ON_FORK: 0x01, RECLAIM: 0x02, DL_OVERRUN: 0x04, KEEP_POLICY: 0x08, KEEP_PARAMS: 0x10, UTIL_CLAMP_MIN: 0x20, UTIL_CLAMP_MAX: 0x40 };
 const SECCOMP_FLAGS: Record<string, number> = { TSYNC: 1, LOG: 2, SPEC_ALLOW: 4, NEW_LISTENER: 8, TSYNC_ESRCH: 16, WAIT_KILLABLE_RECV: 32 };
 const PERSONALITIES: Record<string, string> = { '0': 'LINUX', '8': 'LINUX32' };
+const MPOL_NAMES = Object.fromEntries(Object.entries(MEMORY_POLICY_MODES).map(([k, v]) => [v, k]));
+const MPOL_FLAG_BITS = Object.values(MEMORY_POLICY_FLAGS).reduce((a, b) => a | b, 0);
 
 export function capNames(mask: bigint): string[] {
   return CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
@@ -108,6 +111,7 @@ function decode(kind: Kind, a: Arg): Value {
     case 'ioprio': return IOPRIO[n] ?? a;
     case 'policy': return POLICIES[n] ?? a;
     case 'personality': return PERSONALITIES[a] ?? a;
+    case 'mempolicy': return [MPOL_NAMES[n & ~MPOL_FLAG_BITS] ?? String(n & ~MPOL_FLAG_BITS), ...bitNames(n & MPOL_FLAG_BITS, MEMORY_POLICY_FLAGS, '')];
     default: return a;
   }
 }

@@ -2,7 +2,8 @@
 // container: join each of its namespaces (the user namespace first, the mount
 // namespace last, since it changes what paths mean), fork into its pid
 // namespace, then the same limits, privileges and exec as its first process.
-import type { Process } from '../spec/types';
+import type { Linux, Process } from '../spec/types';
+import { memoryPolicyStep } from './mempolicy';
 import { Instruction, ins } from './instructions';
 import { execLabelSteps } from './lsm';
 import { execSteps, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
@@ -15,6 +16,7 @@ export interface ExecInput {
   consoleSocket?: string;
   seccomp?: SeccompProgram;
   homeOf: (uid: number) => string | undefined;
+  memoryPolicy?: Linux['memoryPolicy']; // the container's, for every process of it (as runc)
 }
 
 const ORDER = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'time', 'mnt'];
@@ -40,6 +42,7 @@ export function compileExec(input: ExecInput): Instruction[] {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
     plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 0));
   }
+  if (input.memoryPolicy) plan.push(memoryPolicyStep(input.memoryPolicy));
   // The profile and label the program is exec'd into (checked by the
   // caller: src/plan/lsm.ts), through the container's /proc, before
   // no_new_privs, the user and any seccomp filter (docs/lsm.md).

@@ -5,6 +5,7 @@ import type { CgroupRecord } from '../cgroups';
 import type { CgroupMountSource, HostFacts } from './compile';
 import { inInitialUserNs } from '../rootless';
 import type { LsmFacts } from './lsm';
+import { onlineNodes } from './mempolicy';
 
 function cgroupMountSources(record: CgroupRecord | undefined): CgroupMountSource[] {
   if (!record) return [];
@@ -46,6 +47,7 @@ export function hostFacts(rootfs: string, cgroup: CgroupRecord | undefined): Hos
     homeOf: (uid) => homeFrom(rootfs, uid),
     inUserNs: !inInitialUserNs(),
     lsm: lsmFacts(),
+    numaNodes: onlineNodes(),
   };
 }
 

@@ -1,10 +1,17 @@
 // The config.json that `runts spec` writes: the same defaults runc's spec
 // command gives, at runtime-spec 1.3.0.
+import * as fs from 'node:fs';
 import type { Config } from './types';
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
-export function defaultSpec(opts: { rootless?: boolean; uid?: number; gid?: number } = {}): Config {
+// A cgroup namespace only on a cgroup v2 (unified) host, as runc's spec: on
+// v1 and hybrid hosts runc leaves it out.
+function unifiedHost(): boolean {
+  return fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+}
+
+export function defaultSpec(opts: { rootless?: boolean; uid?: number; gid?: number; cgroup2?: boolean } = {}): Config {
   const config: Config = {
     ociVersion: '1.3.0',
     process: {
@@ -43,6 +50,7 @@ export function defaultSpec(opts: { rootless?: boolean; uid?: number; gid?: numb
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
+  if (!(opts.cgroup2 ?? unifiedHost())) config.linux!.namespaces = config.linux!.namespaces!.filter((n) => n.type !== 'cgroup');
   if (opts.rootless) {
     const linux = config.linux!;
     linux.namespaces = linux.namespaces!.filter((n) => n.type !== 'network');

@@ -1,6 +1,9 @@
 // `runts features`: what this runts, on this host, can do (runtime-spec
-// features.md). Engines read it to decide what to ask for.
-import { CAPABILITIES } from './tables';
+// features.md). Engines read it to decide what to ask for. What is enabled
+// comes from the field table (fields.ts), the same that create refuses by,
+// so the two cannot disagree.
+import { CAPABILITIES, MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from './tables';
+import { isHonoured } from './fields';
 import { detectLayout } from '../cgroups/layout';
 
 const MOUNT_OPTIONS = [
@@ -30,12 +33,12 @@ export function features(seccomp?: Record<string, unknown>): Record<string, unkn
         rdma: true,
       },
       seccomp: seccomp ?? { enabled: false },
-      // runts applies both (docs/lsm.md). As runtime-spec defines these (and
-      // runc reports them), support in runts, not whether the host has them.
-      apparmor: { enabled: true },
-      selinux: { enabled: true },
-      intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: true } },
+      apparmor: { enabled: isHonoured('/process/apparmorProfile') },
+      selinux: { enabled: isHonoured('/process/selinuxLabel') && isHonoured('/linux/mountLabel') },
+      intelRdt: { enabled: isHonoured('/linux/intelRdt'), schemata: isHonoured('/linux/intelRdt/schemata'), monitoring: isHonoured('/linux/intelRdt/enableMonitoring') },
+      ...(isHonoured('/linux/memoryPolicy') ? { memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) } } : {}),
+      mountExtensions: { idmap: { enabled: isHonoured('/mounts/*/uidMappings') } },
+      netDevices: { enabled: isHonoured('/linux/netDevices') },
     },
     annotations: {
       'org.opencontainers.runtime-spec.features': '1.3.0',

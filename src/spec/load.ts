@@ -131,6 +131,17 @@ function normalizeDeviceModes(doc: unknown): void {
   }
 }
 
+// POSIX fields the spec calls required but the schema leaves optional (as
+// runc's Go structs do): an absent process.user, uid or gid is 0, as runc
+// reads it. Filled in once here, so no later reader meets them absent.
+export function fillProcessDefaults(proc: unknown): void {
+  if (!proc || typeof proc !== 'object') return;
+  const p = proc as { user?: { uid?: number; gid?: number } };
+  p.user ??= {};
+  p.user.uid ??= 0;
+  p.user.gid ??= 0;
+}
+
 export function validateConfigDoc(doc: unknown, what = 'config.json'): Config {
   normalizeDeviceModes(doc);
   const { validateConfig } = loadValidators();
@@ -140,6 +151,7 @@ export function validateConfigDoc(doc: unknown, what = 'config.json'): Config {
     const { pointer, text } = describeSchemaError(doc, pickSchemaError(errors));
     throw new RuntsError(`${what}: ${pointer}: ${text}`, { file: what, pointer });
   }
+  fillProcessDefaults((doc as Config).process);
   return doc as Config;
 }
 

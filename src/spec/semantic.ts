@@ -17,13 +17,34 @@ export function checkContainerId(id: string): string | undefined {
 
 const capSet = new Set(CAPABILITIES);
 
-// Keys whose namespace the container must own to set them (runc's rule).
-function sysctlNamespace(key: string): 'ipc' | 'network' | 'uts' | undefined {
+// The namespace a sysctl key lives in (runc's rule), or undefined for a key
+// no namespace of a container covers. Keys written with '/' ("net/ipv4/
+// ip_forward") are read as their dotted form, as runc reads them.
+function sysctlNamespace(key: string): 'ipc' | 'network' | 'uts' | 'user' | undefined {
+  const first = key.search(/[./]/);
+  if (first >= 0 && key[first] === '/') key = key.replace(/[./]/g, (c) => (c === '/' ? '.' : '/'));
   if (/^kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)$/.test(key)) return 'ipc';
   if (key.startsWith('fs.mqueue.')) return 'ipc';
   if (key.startsWith('net.')) return 'network';
-  if (key === 'kernel.hostname' || key === 'kernel.domainname') return 'uts';
+  if (key === 'kernel.domainname') return 'uts';
+  if (key.startsWith('user.')) return 'user';
   return undefined;
+}
+
+const PROC_NS: Record<string, string> = { ipc: 'ipc', network: 'net', uts: 'uts', user: 'user' };
+
+// Is a namespace the config joins by path the one runts itself runs in (the
+// host's, for the container)? Joined by path is not the host's: a CRI
+// container joins its pod's namespaces so. An error text when the path
+// cannot be read.
+export function isOwnNamespace(type: string, nsPath: string): boolean | string {
+  try {
+    const a = fs.statSync(`/proc/self/ns/${PROC_NS[type] ?? type}`);
+    const b = fs.statSync(nsPath);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch (err) {
+    return `cannot read it: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+  }
 }
 
 // Capability names runts does not know (another spelling, another case, a
@@ -103,14 +124,38 @@ export function semanticErrors(config: Config, bundle: string): string[] {
   if (linux.timeOffsets && !nsTypes.has('time')) {
     errors.push('/linux/timeOffsets: needs a time namespace in /linux/namespaces');
   }
-  for (const key of Object.keys(linux.sysctl ?? {})) {
-    const needs = sysctlNamespace(key);
-    const ns = needs && (linux.namespaces ?? []).find((n) => n.type === needs);
-    if (needs && (!ns || ns.path)) {
-      errors.push(`/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}: needs its own ${needs} namespace; got ${q(key)}`);
-    } else if (!needs) {
-      errors.push(`/linux/sysctl/${key}: not namespaced, so a container may not set it; got ${q(key)}`);
+  const namespaces = linux.namespaces ?? [];
+  if (linux.timeOffsets && namespaces.some((n) => n.type === 'time' && n.path)) {
+    errors.push('/linux/timeOffsets: a time namespace joined by path keeps its own offsets; give either offsets or a path');
+  }
+  for (const field of ['hostname', 'domainname'] as const) {
+    if (config[field] && !nsTypes.has('uts')) errors.push(`/${field}: needs a UTS namespace in /linux/namespaces (new or joined by path); got ${q(config[field])}`);
+  }
+  // runc's rule: a namespaced key is refused only where the container would
+  // be in the host's namespace of that kind: none in the list, or a path
+  // that is runts's own namespace.
+  const hostNs = new Map<string, string | undefined>();
+  const inHostNs = (type: string): string | undefined => {
+    if (!hostNs.has(type)) {
+      const i = namespaces.findIndex((n) => n.type === type);
+      let why: string | undefined;
+      if (i < 0) why = `needs a ${type} namespace in /linux/namespaces (new or joined by path), not the host's`;
+      else if (namespaces[i].path) {
+        const own = isOwnNamespace(type, namespaces[i].path!);
+        if (own === true) why = `/linux/namespaces/${i}/path is the host's ${type} namespace (runts's own)`;
+        else if (typeof own === 'string') why = `/linux/namespaces/${i}/path ${q(namespaces[i].path)}: ${own}`;
+      }
+      hostNs.set(type, why);
     }
+    return hostNs.get(type);
+  };
+  for (const key of Object.keys(linux.sysctl ?? {})) {
+    const at = `/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const needs = sysctlNamespace(key);
+    const why = needs && inHostNs(needs);
+    if (why) errors.push(`${at}: ${why}; got ${q(key)}`);
+    else if (key === 'kernel.hostname') errors.push(`${at}: set /hostname instead (runc refuses it too); got ${q(key)}`);
+    else if (!needs) errors.push(`${at}: not namespaced, so a container may not set it; got ${q(key)}`);
   }
   return errors;
 }

@@ -40,3 +40,12 @@ export const SIGNALS: Readonly<Record<string, number>> = {
   SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28,
   SIGIO: 29, SIGPOLL: 29, SIGPWR: 30, SIGSYS: 31,
 };
+
+// linux.memoryPolicy: set_mempolicy(2)'s modes and mode flags (linux/mempolicy.h).
+export const MEMORY_POLICY_MODES: Readonly<Record<string, number>> = {
+  MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4,
+  MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
+};
+export const MEMORY_POLICY_FLAGS: Readonly<Record<string, number>> = {
+  MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15,
+};

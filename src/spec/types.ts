@@ -128,6 +128,8 @@ export interface Linux {
   readonlyPaths?: string[];
   mountLabel?: string;
   personality?: { domain: string; flags?: string[] };
+  netDevices?: Record<string, { name?: string }>;
+  memoryPolicy?: { mode: string; nodes?: string; flags?: string[] };
 }
 
 export interface Config {

@@ -253,6 +253,15 @@ t.test(memoryOnV1 ? `every limit set at create is in the cgroup files; update ch
   t.equal(rs.status, 0, 'update -r -', { stderr: rs.stderr });
   t.equal(readCg('cpu', id, 'cpu.shares'), '2048');
   t.equal(readCg('pids', id, 'pids.max'), 'max');
+  // containerd 1.6's runc v2 shim writes `--resources -` (two words); newer go-runc `--resources=-`
+  const shim = runts(['update', '--resources', '-', id], JSON.stringify({ cpu: { shares: 1536 }, pids: { limit: 40 } }));
+  t.equal(shim.status, 0, 'update --resources - ID (the shim\'s form)', { stderr: shim.stderr });
+  t.equal(readCg('cpu', id, 'cpu.shares'), '1536');
+  t.equal(readCg('pids', id, 'pids.max'), '40');
+  const joined = runts(['update', '--resources=-', id], JSON.stringify({ cpu: { shares: 2048 }, pids: { limit: -1 } }));
+  t.equal(joined.status, 0, 'update --resources=- ID', { stderr: joined.stderr });
+  t.equal(readCg('cpu', id, 'cpu.shares'), '2048');
+  t.equal(readCg('pids', id, 'pids.max'), 'max');
 
   // refused values name the file and the value; the old value stays
   const bad = runts(['update', '--memory', '1k', id]);

@@ -27,12 +27,12 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupMountpoints, criuProblem, isAlive, procsInCgroup, procStatus, remember, rootfsTemplate, RUNTS, tempDir, v1Mount, waitFor } from './lib';
+import { cgroupMountpoints, criuProblem, isAlive, makeOciTar, procsInCgroup, procStatus, remember, rootfsTemplate, RUNTS, tempDir, v1Mount, waitFor } from './lib';
 
 type T = Test;
 
@@ -425,62 +425,6 @@ interface Ctrd {
 
 let cd: Ctrd | undefined;
 let cdSetupError: Error | undefined;
-
-// The busybox rootfs as an OCI image layout tarball (one uncompressed layer).
-function makeOciTar(rootfs: string, out: string, name: string, workDir: string): void {
-  const dir = path.join(workDir, 'oci');
-  const blobs = path.join(dir, 'blobs', 'sha256');
-  fs.mkdirSync(blobs, { recursive: true });
-  const blob = (buf: Buffer) => {
-    const hex = createHash('sha256').update(buf).digest('hex');
-    fs.writeFileSync(path.join(blobs, hex), buf);
-    return { digest: `sha256:${hex}`, size: buf.length };
-  };
-  const layerTar = path.join(workDir, 'layer.tar');
-  const tr = runCmd('tar', ['-C', rootfs, '--numeric-owner', '-cf', layerTar, '.']);
-  if (tr.status !== 0) throw new Error(`tar of the rootfs failed: ${tr.stderr}`);
-  const layer = blob(fs.readFileSync(layerTar));
-  fs.rmSync(layerTar);
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
-  const config = blob(
-    Buffer.from(
-      JSON.stringify({
-        architecture: arch,
-        os: 'linux',
-        config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'] },
-        rootfs: { type: 'layers', diff_ids: [layer.digest] },
-      }),
-    ),
-  );
-  const manifest = blob(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
-      }),
-    ),
-  );
-  fs.writeFileSync(
-    path.join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifest,
-          platform: { architecture: arch, os: 'linux' },
-          annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.split(':').pop() },
-        },
-      ],
-    }),
-  );
-  fs.writeFileSync(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const r = runCmd('tar', ['-C', dir, '-cf', out, 'oci-layout', 'index.json', 'blobs']);
-  if (r.status !== 0) throw new Error(`tar of the image layout failed: ${r.stderr}`);
-  rmrf(dir);
-}
 
 async function ctrdSetup(): Promise<Ctrd> {
   if (cdSetupError) throw cdSetupError; // cd may be half set up: teardown still needs it

@@ -62,7 +62,7 @@ t.test('exec in the foreground: stdio, exit status, overrides', async (t) => {
   r = runts(['exec', id, 'sh', '-c', 'kill -TERM $$']);
   t.equal(r.status, 143, '128+signal when the process is killed');
   r = runts(['exec', id, 'no-such-program']);
-  t.equal(r.status, 1, 'a missing program fails');
+  t.equal(r.status, 255, 'a missing program fails');
   t.match(r.stderr, /executable file not found/);
   r = runts(['exec', id, 'ps', '-o', 'stat,comm']);
   t.notMatch(r.stdout, /^Z/m, 'no zombie left in the container');
@@ -78,7 +78,7 @@ t.test('exec --process process.json, and validation of it', async (t) => {
   t.same(r.stdout.trim().split('\n'), ['2', 'from-file']);
   fs.writeFileSync(file, JSON.stringify({ cwd: '/', user: { uid: 'x', gid: 2 }, args: ['true'] }));
   r = runts(['exec', '--process', file, id]);
-  t.equal(r.status, 1);
+  t.equal(r.status, 255, "exec's own failure: 255, as runc");
   t.match(r.stderr, /process\.json: \/user\/uid: must be of type integer/);
 });
 
@@ -102,13 +102,13 @@ t.test('exec into a stopped container, or a paused one without --ignore-paused: 
   const { id, pid } = started(t, ['sleep', '60']);
   t.equal(runts(['pause', id]).status, 0, 'pause');
   let r = runts(['exec', id, 'true']);
-  t.equal(r.status, 1);
+  t.equal(r.status, 255, "exec's own failure: 255, as runc");
   t.match(r.stderr, /paused/);
   t.equal(runts(['resume', id]).status, 0, 'resume');
   runts(['kill', id, 'KILL']);
   t.ok(await waitFor(() => !isAlive(pid)), 'stopped');
   r = runts(['exec', id, 'true']);
-  t.equal(r.status, 1);
+  t.equal(r.status, 255);
   t.match(r.stderr, /stopped/);
 });
 

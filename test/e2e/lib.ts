@@ -16,11 +16,10 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-export const REPO = path.resolve(__dirname, '..', '..');
-export const RUNTS = path.join(REPO, 'bin', 'runts');
-export const MAKE_ROOTFS = path.join(REPO, 'scripts', 'make-rootfs.sh');
+// Helpers that need no tap test, for scripts too (test/e2e/host.ts).
+export { REPO, RUNTS, MAKE_ROOTFS, cgroupMountpoints, makeOciTar, waitFor } from './host';
+import { REPO, RUNTS, MAKE_ROOTFS, cgroupMountpoints, waitFor } from './host';
 
 // What the helpers need from a tap test (any Test or the root TAP object).
 export interface Scoped {
@@ -209,18 +208,6 @@ export function newId(t: Scoped): string {
   liveIds.add(id);
   scopeOf(t).ids.push(id);
   return id;
-}
-
-// Every hierarchy the host mounts (v1 controllers, the v2 tree), from the mount table.
-export function cgroupMountpoints(): string[] {
-  const out: string[] = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fstype = line.slice(sep + 3).split(' ')[0];
-    if (fstype === 'cgroup' || fstype === 'cgroup2') out.push(line.slice(0, sep).split(' ')[4]);
-  }
-  return out;
 }
 
 // The directory of a v1 controller's hierarchy (e.g. memory), if mounted.
@@ -492,16 +479,6 @@ export function procCmdline(pid: number): string[] {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s, i, a) => s !== '' || i < a.length - 1);
   } catch {
     return [];
-  }
-}
-
-// Polls cond every interval ms until it holds (true) or timeout ms pass (false).
-export async function waitFor(cond: () => boolean, timeout = 5000, interval = 20): Promise<boolean> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    if (cond()) return true;
-    if (Date.now() >= end) return false;
-    await sleep(interval);
   }
 }
 

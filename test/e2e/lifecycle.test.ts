@@ -83,7 +83,11 @@ async function assertGone(t: T, id: string, pid?: number): Promise<void> {
 // ---------------------------------------------------------------- the lifecycle
 
 t.test('create, start, kill, delete: what the kernel sees at each step', async (t) => {
-  const b = makeBundle(t, { args: TRAPPER, edit: (c) => (c.annotations = { 'org.example.e2e': 'yes' }) });
+  const b = makeBundle(t, { args: TRAPPER, edit: (c) => {
+    c.annotations = { 'org.example.e2e': 'yes' };
+    // `runts spec` adds a cgroup namespace only on a v2 host, as runc's.
+    if (!c.linux.namespaces.some((n: { type: string }) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
+  } });
   const id = newId(t);
   const pid = created(t, b.dir, id);
 
@@ -609,6 +613,55 @@ t.test('joining a network namespace by path', async (t) => {
   await assertGone(t, id, pid);
   t.ok(isAlive(hpid), 'the namespace owner is left alone');
   t.equal(nsLink(hpid, 'net'), target, 'and its namespace is unchanged');
+});
+
+// A CRI container joins its pod's namespaces by path; namespaced sysctls and
+// the hostname are then set in those namespaces (runc's rule), and refused
+// only where the container would be in the host's own.
+t.test('sysctls, hostname and domainname in network, IPC and UTS namespaces joined by path', async (t) => {
+  const helper = spawnHelper(t, 'unshare', ['--net', '--ipc', '--uts', 'sleep', '1000']);
+  const hpid = remember(helper.pid!);
+  t.ok(await waitFor(() => procCmdline(hpid)[0] === 'sleep' && nsLink(hpid, 'uts') !== nsLink('self', 'uts')), 'helper in its own namespaces');
+  const inHelper = (ns: string, ...cmd: string[]) => spawnSync('nsenter', ['-t', String(hpid), ns, ...cmd], { encoding: 'utf8' }).stdout.trim();
+  const hostValue = (f: string) => fs.readFileSync(`/proc/sys/${f}`, 'utf8').trim();
+  const before = { port: hostValue('net/ipv4/ip_unprivileged_port_start'), shm: hostValue('kernel/shmmni'), dom: hostValue('kernel/domainname'), host: os.hostname() };
+  const join = (c: Record<string, any>) => {
+    const paths: Record<string, string> = { network: 'net', ipc: 'ipc', uts: 'uts' };
+    c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (paths[n.type] ? { type: n.type, path: `/proc/${hpid}/ns/${paths[n.type]}` } : n));
+  };
+  const b = makeBundle(t, {
+    args: ['sh', '-c', 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmni /proc/sys/kernel/domainname; hostname'],
+    edit: (c) => {
+      join(c);
+      c.hostname = 'pod-host';
+      c.linux.sysctl = { 'net.ipv4.ip_unprivileged_port_start': '77', 'kernel/shmmni': '1234', 'kernel.domainname': 'pod.example' };
+    },
+  });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.status, 0, 'run exits 0', { stderr: r.stderr });
+  t.same(r.stdout.trim().split('\n'), ['77', '1234', 'pod.example', 'pod-host'], 'the container sees the values');
+  t.equal(inHelper('-n', 'cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'), '77', 'the joined network namespace has the sysctl');
+  t.equal(inHelper('-i', 'cat', '/proc/sys/kernel/shmmni'), '1234', 'the joined IPC namespace has the sysctl (written with slashes)');
+  t.equal(inHelper('-u', 'cat', '/proc/sys/kernel/domainname'), 'pod.example', 'the joined UTS namespace has the domain name');
+  t.equal(inHelper('-u', 'hostname'), 'pod-host', 'and the hostname');
+  t.same({ port: hostValue('net/ipv4/ip_unprivileged_port_start'), shm: hostValue('kernel/shmmni'), dom: hostValue('kernel/domainname'), host: os.hostname() }, before, "the host's values are unchanged");
+
+  // The host's own namespaces, by path: refused, naming the field, nothing left.
+  for (const [type, file, key] of [['network', 'net', 'net.ipv4.ip_unprivileged_port_start'], ['ipc', 'ipc', 'kernel.shmmni'], ['uts', 'uts', 'kernel.domainname']]) {
+    const hb = makeBundle(t, {
+      edit: (c) => {
+        c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === type ? { type, path: `/proc/${process.pid}/ns/${file}` } : n));
+        c.linux.sysctl = { [key]: '1' };
+      },
+    });
+    const hid = newId(t);
+    const h = runts(['create', '--bundle', hb.dir, hid]);
+    t.equal(h.status, 1, `${key} in the host's ${type} namespace joined by path is refused`);
+    t.match(h.stderr, new RegExp(`^runts: config\\.json: /linux/sysctl/${key.replace(/\./g, '\\.')}: /linux/namespaces/\\d+/path is the host's ${type} namespace`), 'naming the sysctl and the path');
+    t.equal(state(hid), undefined, 'nothing left');
+  }
+  t.same({ port: hostValue('net/ipv4/ip_unprivileged_port_start'), shm: hostValue('kernel/shmmni'), dom: hostValue('kernel/domainname') }, { port: before.port, shm: before.shm, dom: before.dom }, 'still unchanged');
 });
 
 // ---------------------------------------------------------------- hooks

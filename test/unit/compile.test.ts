@@ -19,7 +19,7 @@ const facts: HostFacts = {
 };
 
 function config(edit: (c: Config) => void = () => {}): Config {
-  const c = defaultSpec();
+  const c = defaultSpec({ cgroup2: true }); // with the cgroup namespace a v2 host gets
   c.process!.terminal = false;
   edit(c);
   return c;
@@ -148,6 +148,21 @@ t.test('namespaces joined by path: user first, mount last', async (t) => {
   ]);
 });
 
+t.test('hostname and domainname: set in a UTS namespace joined by path (a pod\'s) as in a new one', async (t) => {
+  const named = (c: any) => {
+    c.hostname = 'pod-host';
+    c.domainname = 'pod.example';
+  };
+  for (const uts of [{ type: 'uts' as const, path: '/proc/9/ns/uts' }, { type: 'uts' as const }]) {
+    const p = plan(config((c) => {
+      named(c);
+      c.linux!.namespaces = [{ type: 'mount' }, uts];
+    }));
+    t.same(find(p, 'hostname').map((i) => i.args), [['pod-host']], `hostname, uts ${uts.path ? 'joined' : 'new'}`);
+    t.same(find(p, 'domainname').map((i) => i.args), [['pod.example']], `domainname, uts ${uts.path ? 'joined' : 'new'}`);
+  }
+});
+
 t.test('no mount namespace: host / left alone and chroot instead of pivot_root', async (t) => {
   const p = plan(config((c) => (c.linux!.namespaces = [])));
   t.equal(find(p, 'mount-host', (i) => i.args[1] === '/').length, 0);
@@ -230,4 +245,9 @@ t.test('signals by name, with or without SIG, or by number', async (t) => {
   t.equal(parseSignal('RTMIN+2'), 36);
   t.throws(() => parseSignal('SIGNOPE'), /invalid signal "SIGNOPE"/);
   t.throws(() => parseSignal('99'), /invalid signal/);
+});
+
+t.test('the default spec has a cgroup namespace only on a cgroup v2 host, as runc\'s', async (t) => {
+  t.ok(defaultSpec({ cgroup2: true }).linux!.namespaces!.some((n) => n.type === 'cgroup'), 'v2: a cgroup namespace');
+  t.notOk(defaultSpec({ cgroup2: false }).linux!.namespaces!.some((n) => n.type === 'cgroup'), 'v1 or hybrid: none');
 });

@@ -4,6 +4,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { loadBundleConfig, parseJson } from '../../src/spec/load';
 import { checkContainerId } from '../../src/spec/semantic';
 import { defaultSpec } from '../../src/spec/default';
@@ -56,7 +57,7 @@ t.test('a wrong type and a missing field name their pointers', async (t) => {
 t.test('semantic checks beyond the schema', async (t) => {
   const cases: [string, (c: any) => void, RegExp][] = [
     ['ociVersion major', (c) => (c.ociVersion = '2.0.0'), /\/ociVersion: must be a 1\.x version; got "2\.0\.0"/],
-    ['duplicate namespace', (c) => c.linux.namespaces.push({ type: 'pid' }), /\/linux\/namespaces\/6\/type: duplicate namespace; got "pid"/],
+    ['duplicate namespace', (c) => c.linux.namespaces.push({ type: 'pid' }), /\/linux\/namespaces\/\d+\/type: duplicate namespace; got "pid"/],
     ['user namespace without mappings', (c) => c.linux.namespaces.push({ type: 'user' }), /\/linux\/uidMappings: is required with a new user namespace/],
     ['relative mount destination', (c) => (c.mounts[0].destination = 'proc'), /\/mounts\/0\/destination: must be an absolute path; got "proc"/],
     ['empty args', (c) => (c.process.args = []), /\/process\/args: must not be empty/],
@@ -66,11 +67,53 @@ t.test('semantic checks beyond the schema', async (t) => {
     ['net sysctl without a network namespace', (c) => {
       c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'network');
       c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
-    }, /\/linux\/sysctl\/net\.ipv4\.ip_forward: needs its own network namespace/],
+    }, /\/linux\/sysctl\/net\.ipv4\.ip_forward: needs a network namespace in \/linux\/namespaces \(new or joined by path\), not the host's/],
+    ['net sysctl in the host\'s network namespace joined by path', (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/proc/self/ns/net' } : n));
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+    }, /\/linux\/sysctl\/net\.ipv4\.ip_forward: \/linux\/namespaces\/1\/path is the host's network namespace \(runts's own\)/],
+    ['net sysctl with a namespace path that is not there', (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/nonexistent/ns/net' } : n));
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+    }, /\/linux\/sysctl\/net\.ipv4\.ip_forward: \/linux\/namespaces\/1\/path "\/nonexistent\/ns\/net": cannot read it: ENOENT/],
+    ['ipc sysctl written with slashes, without an IPC namespace', (c) => {
+      c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'ipc');
+      c.linux.sysctl = { 'kernel/shmmax': '1' };
+    }, /\/linux\/sysctl\/kernel~1shmmax: needs a ipc namespace/],
+    ['kernel.hostname: the /hostname field says it', (c) => (c.linux.sysctl = { 'kernel.hostname': 'x' }), /\/linux\/sysctl\/kernel\.hostname: set \/hostname instead/],
+    ['user.* sysctl without a user namespace', (c) => (c.linux.sysctl = { 'user.max_user_namespaces': '0' }), /\/linux\/sysctl\/user\.max_user_namespaces: needs a user namespace/],
+    ['hostname without a UTS namespace', (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'uts')), /\/hostname: needs a UTS namespace in \/linux\/namespaces \(new or joined by path\); got "runts"/],
+    ['domainname without a UTS namespace', (c) => {
+      c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'uts');
+      delete c.hostname;
+      c.domainname = 'd';
+    }, /\/domainname: needs a UTS namespace/],
+    ['time offsets with a time namespace joined by path', (c) => {
+      c.linux.namespaces.push({ type: 'time', path: '/proc/self/ns/time' });
+      c.linux.timeOffsets = { boottime: { secs: 1 } };
+    }, /\/linux\/timeOffsets: a time namespace joined by path keeps its own offsets/],
     ['a sysctl no namespace covers', (c) => (c.linux.sysctl = { 'kernel.pid_max': '100' }), /\/linux\/sysctl\/kernel\.pid_max: not namespaced/],
     ['relative cwd', (c) => (c.process.cwd = 'tmp'), /\/process\/cwd: must be an absolute path; got "tmp"/],
   ];
   for (const [name, edit, want] of cases) t.match(errorOf(() => loadBundleConfig(bundleWith(edit))), want, name);
+});
+
+// Joined by path is not the host's: the namespaces of another process (a
+// CRI pod's) take the keys of their kind, as runc allows.
+t.test('namespaced sysctls and the hostname in namespaces joined by path are allowed', async (t) => {
+  const other = spawnSync('unshare', ['--user', '--map-root-user', '--net', '--ipc', '--uts', 'true']);
+  if (other.status !== 0) return t.skip('unshare of net, ipc and uts namespaces is not possible here');
+  const holder = spawn('unshare', ['--user', '--map-root-user', '--net', '--ipc', '--uts', 'sleep', '60'], { stdio: 'ignore' });
+  t.teardown(() => holder.kill('SIGKILL'));
+  const pid = holder.pid!;
+  const ns = (n: string) => fs.readlinkSync(`/proc/${pid}/ns/${n}`);
+  for (let i = 0; i < 200 && ns('uts') === fs.readlinkSync('/proc/self/ns/uts'); i++) await new Promise((r) => setTimeout(r, 10));
+  const config = loadBundleConfig(bundleWith((c) => {
+    const paths: Record<string, string> = { network: 'net', ipc: 'ipc', uts: 'uts' };
+    c.linux.namespaces = c.linux.namespaces.map((n: any) => (paths[n.type] ? { type: n.type, path: `/proc/${pid}/ns/${paths[n.type]}` } : n));
+    c.linux.sysctl = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net/ipv4/ping_group_range': '0 0', 'kernel.shmmni': '10', 'fs.mqueue.msg_max': '20', 'kernel.domainname': 'pod' };
+  }));
+  t.equal(Object.keys(config.config.linux!.sysctl!).length, 5, 'every key accepted');
 });
 
 t.test('a missing config.json is named', async (t) => {

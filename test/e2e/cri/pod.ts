@@ -1,0 +1,58 @@
+// The CRI configs of a pod and of a container, as the kubelet writes them
+// (cgroupfs driver: the pod's cgroup parent /<node's parent>/burstable/
+// pod<uid>; each container gets the pod's namespace options). Shared by
+// test/e2e/cri.test.ts, bench/cri.ts and scripts/demo-k8s.ts.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CriNode } from './node';
+
+export interface PodOptions {
+  pid?: 'POD' | 'CONTAINER';
+  sysctls?: Record<string, string>;
+  security?: Record<string, unknown>; // more of LinuxSandboxSecurityContext
+}
+
+export interface PodSpec {
+  config: Record<string, any>;
+  uid: string;
+  cgroup: string; // the pod's cgroup parent
+  logDir: string;
+}
+
+export function podConfig(node: CriNode, opts: PodOptions = {}): PodSpec {
+  const uid = randomBytes(8).toString('hex');
+  const logDir = path.join(node.base, 'logs', uid);
+  fs.mkdirSync(logDir, { recursive: true });
+  const cgroup = `${node.cgroupParent}/burstable/pod${uid}`;
+  const name = `pod-${uid.slice(0, 6)}`;
+  const config = {
+    metadata: { name, uid, namespace: 'runts-e2e', attempt: 0 },
+    hostname: name,
+    log_directory: logDir,
+    dns_config: { servers: [], searches: [], options: [] },
+    labels: { app: 'runts-e2e' },
+    annotations: {},
+    linux: {
+      cgroup_parent: cgroup,
+      sysctls: opts.sysctls ?? {},
+      security_context: { namespace_options: { network: 'POD', pid: opts.pid ?? 'CONTAINER', ipc: 'POD' }, ...(opts.security ?? {}) },
+    },
+  };
+  return { config, uid, cgroup, logDir };
+}
+
+// args[0] is the command, the rest its arguments; linux is the container's
+// LinuxContainerConfig (resources, security_context), extra any other field.
+export function containerConfig(node: CriNode, pod: PodSpec, name: string, args: string[], linux: Record<string, any> = {}, extra: Record<string, unknown> = {}): Record<string, any> {
+  const namespace_options = pod.config.linux.security_context.namespace_options;
+  return {
+    metadata: { name, attempt: 0 },
+    image: { image: node.image },
+    command: args.slice(0, 1),
+    args: args.slice(1),
+    log_path: `${name}.log`,
+    linux: { ...linux, security_context: { namespace_options, ...(linux.security_context ?? {}) } },
+    ...extra,
+  };
+}

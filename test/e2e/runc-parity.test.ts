@@ -1,0 +1,223 @@
+// Issue 34: where runc 1.1.5 works (or refuses) in a way callers can see,
+// runts does the same. Each test is one scenario of the issue, checked by
+// what the kernel and the container say.
+import t from 'tap';
+import type { Test } from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { makeBundle, newId, runts, state, tempDir, isOneLineError, isAlive, v1Mount, waitFor } from './lib';
+
+t.test('process.user {"uid":0} without gid runs as 0:0, as in runc', async (t) => {
+  const b = makeBundle(t, { args: ['id'], edit: (c) => (c.process.user = { uid: 0 }) });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^uid=0\(root\) gid=0\(root\)/);
+});
+
+t.test('exec --process without user runs as 0:0; without args it is refused naming /args', async (t) => {
+  const b = makeBundle(t, { edit: (c) => (c.process.user = { uid: 1000, gid: 1000 }) });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0);
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ args: ['id'], cwd: '/' }));
+  const r = runts(['exec', '--process', path.join(dir, 'p.json'), id]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^uid=0\(root\) gid=0\(root\)/);
+  fs.writeFileSync(path.join(dir, 'q.json'), JSON.stringify({ cwd: '/' }));
+  const bad = runts(['exec', '--process', path.join(dir, 'q.json'), id]);
+  t.not(bad.status, 0);
+  t.match(bad.stderr, /\/args: must not be empty/);
+  t.ok(isOneLineError(bad.stderr), bad.stderr);
+});
+
+t.test('a rootfs whose /proc is a symlink is refused (CVE-2019-19921), nothing mounted where it points', async (t) => {
+  for (const target of ['/elsewhere', '/nowhere']) {
+    const b = makeBundle(t, { args: ['true'] });
+    fs.rmSync(path.join(b.rootfs, 'proc'), { recursive: true, force: true });
+    if (target === '/elsewhere') fs.mkdirSync(path.join(b.rootfs, 'elsewhere'));
+    fs.symlinkSync(target, path.join(b.rootfs, 'proc'));
+    const id = newId(t);
+    const r = runts(['run', '--bundle', b.dir, id]);
+    t.equal(r.status, 1, `${target}: refused`);
+    t.ok(isOneLineError(r.stderr), r.stderr);
+    if (target === '/elsewhere') t.match(r.stderr, /filesystem "proc" must be mounted on ordinary directory/);
+    t.equal(state(id), undefined, 'no container left');
+    if (target === '/elsewhere') t.same(fs.readdirSync(path.join(b.rootfs, 'elsewhere')), [], 'nothing in the link target');
+  }
+});
+
+// A cgroup made by the test itself, under the freezer or pids hierarchy
+// (v1 here) or the v2 tree: removed in teardown after its processes.
+function ownCgroup(t: Test, controller: string): { rel: string; dir: string } | undefined {
+  const mount = v1Mount(controller) ?? (fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : undefined);
+  if (!mount) return undefined;
+  const rel = `/runts-e2e-pre-${randomBytes(4).toString('hex')}`;
+  const dir = path.join(mount, rel);
+  fs.mkdirSync(dir);
+  t.teardown(() => {
+    for (let i = 0; i < 50; i++) {
+      try {
+        fs.rmdirSync(dir);
+        return;
+      } catch {
+        spawnSync('sleep', ['0.1']);
+      }
+    }
+  });
+  return { rel, dir };
+}
+
+t.test('run -d into a pre-existing frozen cgroup is refused at once, in runc\'s words, nothing left', async (t) => {
+  const cg = ownCgroup(t, 'freezer');
+  if (!cg) return t.skip('no freezer hierarchy on this host');
+  const v1 = fs.existsSync(path.join(cg.dir, 'freezer.state'));
+  fs.writeFileSync(path.join(cg.dir, v1 ? 'freezer.state' : 'cgroup.freeze'), v1 ? 'FROZEN' : '1');
+  t.teardown(() => fs.writeFileSync(path.join(cg.dir, v1 ? 'freezer.state' : 'cgroup.freeze'), v1 ? 'THAWED' : '0'));
+  const b = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = cg.rel) });
+  const id = newId(t);
+  const r = runts(['run', '-d', '--bundle', b.dir, id]);
+  t.equal(r.status, 1, 'refused');
+  t.equal(r.signal, null, 'returned by itself (not killed by the test\'s timeout)');
+  t.match(r.stderr, /container's cgroup unexpectedly frozen/);
+  t.ok(isOneLineError(r.stderr), r.stderr);
+  t.equal(state(id), undefined, 'no container');
+  t.same(fs.readFileSync(path.join(cg.dir, 'cgroup.procs'), 'utf8'), '', 'nothing joined the cgroup');
+});
+
+t.test('create into a cgroup that has processes is refused: "container\'s cgroup is not empty" (runc 1.5)', async (t) => {
+  const cg = ownCgroup(t, 'pids');
+  if (!cg) return t.skip('no pids hierarchy on this host');
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.teardown(() => other.kill('SIGKILL'));
+  fs.writeFileSync(path.join(cg.dir, 'cgroup.procs'), String(other.pid));
+  const b = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = cg.rel) });
+  const id = newId(t);
+  const r = runts(['create', '--bundle', b.dir, id]);
+  t.equal(r.status, 1, 'refused');
+  t.match(r.stderr, /container's cgroup is not empty: 1 process\(es\) found/);
+  t.equal(state(id), undefined, 'no container');
+  t.ok(isAlive(other.pid!), 'the other process is untouched');
+  t.same(fs.readFileSync(path.join(cg.dir, 'cgroup.procs'), 'utf8').trim(), String(other.pid), 'still alone in its cgroup');
+});
+
+// The agent (seccomp-listener.py) answers every notification with EPERM.
+async function withAgent(t: Test): Promise<{ sock: string; seen: () => string }> {
+  const dir = tempDir(t);
+  const sock = path.join(dir, 'agent.sock');
+  const agent = spawn('python3', [path.join(__dirname, 'seccomp-listener.py'), sock, path.join(dir, 'state.json'), '1', '15'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => agent.kill('SIGKILL'));
+  let out = '';
+  agent.stdout!.on('data', (d) => (out += d));
+  await waitFor(() => out.includes('listening'));
+  return { sock, seen: () => out };
+}
+
+const python = spawnSync('python3', ['-c', 'import socket; socket.recv_fds']).status === 0;
+t.test(`seccomp SCMP_ACT_NOTIFY on the init's own syscalls never deadlocks it, with and without no_new_privs${python ? '' : ' # SKIP no python3 with socket.recv_fds'}`, { skip: !python }, async (t) => {
+  // read: the init reads after loading the filter (runc fails the same way,
+  // with the agent's errno); sendmsg, recvfrom, close: it gets through.
+  for (const nnp of [false, true]) {
+    for (const [name, ok] of [['read', false], ['sendmsg', true], ['recvfrom', true], ['close', true]] as const) {
+      const agent = await withAgent(t);
+      const b = makeBundle(t, { args: ['true'], edit: (c) => {
+        c.process.noNewPrivileges = nnp;
+        c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: agent.sock, syscalls: [{ names: [name], action: 'SCMP_ACT_NOTIFY' }] };
+      } });
+      const id = newId(t);
+      const r = runts(['run', '--bundle', b.dir, id], { timeout: 15000 });
+      t.equal(r.signal, null, `${name}, nnp ${nnp}: returned by itself`);
+      if (ok) t.equal(r.status, 0, `${name}, nnp ${nnp}: runs: ${r.stderr}`);
+      else {
+        t.equal(r.status, 1, `${name}, nnp ${nnp}: fails`);
+        t.match(r.stderr, /failed to connect with seccomp agent/);
+        t.ok(await waitFor(() => /syscall \d+ from/.test(agent.seen())), 'the agent had the fd and answered');
+      }
+    }
+  }
+});
+
+t.test('a seccomp agent that is not there: "failed to connect with seccomp agent", naming the field', async (t) => {
+  const sock = path.join(tempDir(t), 'none.sock');
+  const b = makeBundle(t, { args: ['true'], edit: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: sock, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }) });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /failed to connect with seccomp agent specified in the seccomp profile: \/linux\/seccomp\/listenerPath/);
+  t.equal(state(id), undefined);
+});
+
+t.test('an unknown command fails with runc\'s "No help topic" and status 3, -h and help <it> too', async (t) => {
+  for (const args of [['foo'], ['foo', '-h'], ['help', 'foo']]) {
+    const r = runts(args);
+    t.equal(r.status, 3, args.join(' '));
+    t.match(r.stderr, /No help topic for 'foo'/);
+    t.equal(r.stdout, '', 'no help printed');
+  }
+});
+
+t.test('kill <id> 0 checks liveness: 0 while it runs, "container not running" once stopped', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '60'] });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0);
+  const pid = state(id)!.pid!;
+  const r = runts(['kill', id, '0']);
+  t.equal(r.status, 0, r.stderr);
+  t.ok(isAlive(pid), 'signal 0 sent nothing');
+  t.equal(runts(['kill', id, 'KILL']).status, 0);
+  t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'stopped');
+  const dead = runts(['kill', id, '0']);
+  t.equal(dead.status, 1);
+  t.match(dead.stderr, /container not running/);
+});
+
+t.test('ps of a stopped container prints an empty list, as runc', async (t) => {
+  const b = makeBundle(t, { args: ['true'] });
+  const id = newId(t);
+  t.equal(runts(['run', '--keep', '--bundle', b.dir, id]).status, 0);
+  t.equal(state(id)?.status, 'stopped');
+  const table = runts(['ps', id]);
+  t.equal(table.status, 0, table.stderr);
+  t.match(table.stdout, /^UID\s+PID/, 'the header');
+  t.equal(table.stdout.trim().split('\n').length, 1, 'and no process');
+  const json = runts(['ps', '--format', 'json', id]);
+  t.equal(json.status, 0, json.stderr);
+  t.same(JSON.parse(json.stdout), []);
+});
+
+t.test('exec\'s own failures exit 255 (paused container, --pid-file in a missing directory), the process\'s status otherwise', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '60'] });
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0);
+  t.equal(runts(['exec', id, 'sh', '-c', 'exit 7']).status, 7, 'the process\'s status');
+  t.equal(runts(['pause', id]).status, 0);
+  const paused = runts(['exec', id, 'true']);
+  t.equal(paused.status, 255, paused.stderr);
+  t.match(paused.stderr, /paused/);
+  t.equal(runts(['resume', id]).status, 0);
+  const pidFile = runts(['exec', '--pid-file', path.join(tempDir(t), 'no', 'dir', 'pid'), id, 'true']);
+  t.equal(pidFile.status, 255, pidFile.stderr);
+  t.match(pidFile.stderr, /pid-file/);
+});
+
+t.test('runts spec: a cgroup namespace only on a cgroup v2 host, as runc spec', async (t) => {
+  const dir = tempDir(t);
+  t.equal(runts(['spec'], { cwd: dir }).status, 0);
+  const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+  t.equal(c.linux.namespaces.some((n: { type: string }) => n.type === 'cgroup'), v2, v2 ? 'v2 host: present' : 'v1 or hybrid host: absent');
+});
+
+t.test('a device rule with access "rwa" is taken as "rw", as runc does, with a warning naming it', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '30'], edit: (c) => (c.linux.resources.devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 11, access: 'rwa' }]) });
+  const id = newId(t);
+  const r = runts(['run', '-d', '--bundle', b.dir, id]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stderr, /\/linux\/resources\/devices\/1\/access: ignoring "a"/);
+  const devices = v1Mount('devices');
+  if (devices) {
+    const list = fs.readFileSync(path.join(devices, 'runts', id, 'devices.list'), 'utf8');
+    t.match(list, /^c 1:11 rw$/m, 'the kernel has c 1:11 (kmsg) rw');
+  }
+});
