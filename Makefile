@@ -9,11 +9,11 @@ TSC := node_modules/.bin/tsc
 SRC := $(shell find src -name '*.ts')
 SCHEMAS := $(wildcard schemas/*.json)
 
-.PHONY: all build deps native install uninstall demo test test-v2 check-schemas fields-doc bench bench-cri demo-k8s clean
+.PHONY: all build deps native arm64 install uninstall deb deb-arm64 demo test test-v2 check-schemas fields-doc bench bench-cri demo-k8s clean
 
 all: build
 
-build: bin/runts bin/runts-init bin/runts-addon.node build/validators.cjs build/version.json build/full.js build/.api
+build: bin/runts bin/runts-init bin/runts-addon.node build/validators.cjs build/version.json build/full.js build/.api build/.docs
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -49,10 +49,28 @@ build/version.json: package.json $(SRC)
 build/full.js: build/.tsc build/validators.cjs build/version.json scripts/bundle.mjs
 	$(NODE) scripts/bundle.mjs build src
 
+# The man pages (build/man/*.8) and the bash completion
+# (build/completion/runts.bash), from the CLI's own command definitions.
+build/.docs: build/.tsc scripts/gen-docs.mjs package.json
+	$(NODE) scripts/gen-docs.mjs build
+	@touch $@
+
 # bin/runts (native/launcher.c) starts Node with the bundle that suits the command.
 native: bin/runts-init bin/runts bin/runts-addon.node
 bin/runts bin/runts-init bin/runts-addon.node: $(wildcard native/*.c native/*.h native/*/*.c native/*/*.h) native/Makefile
 	$(MAKE) -C native NODE=$(NODE)
+
+# runts-init, the launcher and the addon for arm64 (aarch64) in bin/arm64,
+# cross-compiled with Debian's gcc-aarch64-linux-gnu (static, as the native
+# ones), and koffi's arm64 build beside the x86-64 one (docs/packaging.md,
+# "arm64"). make test builds them, and runs the init's protocol tests on
+# them under qemu-user.
+ARM64_CC ?= aarch64-linux-gnu-gcc
+arm64: bin/arm64/runts-init node_modules/@koromix/koffi-linux-arm64/package.json
+bin/arm64/runts bin/arm64/runts-init bin/arm64/runts-addon.node: $(wildcard native/*.c native/*.h native/*/*.c native/*/*.h) native/Makefile
+	$(MAKE) -C native CC=$(ARM64_CC) BIN=$(CURDIR)/bin/arm64 NODE=$(NODE)
+node_modules/@koromix/koffi-linux-arm64/package.json: node_modules/.installed scripts/fetch-koffi-arch.sh
+	scripts/fetch-koffi-arch.sh arm64
 
 install: build
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts
@@ -60,11 +78,18 @@ install: build
 	cp -r bin build package.json $(DESTDIR)$(PREFIX)/lib/runts/
 	cd $(DESTDIR)$(PREFIX)/lib/runts && mkdir node_modules && \
 	  for m in $$(node -e 'const l=require("$(CURDIR)/package-lock.json").packages; for (const [k,v] of Object.entries(l)) if (k && !v.dev) console.log(k)'); do \
-	    if [ -e $(CURDIR)/$$m ]; then mkdir -p $$(dirname $$m) && cp -r $(CURDIR)/$$m $$m; fi; done
+	    if [ -e $(CURDIR)/$$m ]; then mkdir -p $$m && cp -rT $(CURDIR)/$$m $$m; fi; done
 	ln -sf $(PREFIX)/lib/runts/bin/runts $(DESTDIR)$(PREFIX)/bin/runts
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/runts $(DESTDIR)$(PREFIX)/bin/runts
+
+# The Debian package, dist/runts_<version>_<arch>.deb (docs/packaging.md).
+# make deb-arm64: the arm64 package, cross-built from an amd64 host.
+deb: build
+	scripts/make-deb.sh dist
+deb-arm64: build arm64
+	scripts/make-deb.sh dist arm64
 
 bundles/busybox/config.json: bin/runts scripts/make-bundle.sh
 	rm -rf bundles/busybox/rootfs bundles/busybox/config.json
@@ -77,6 +102,7 @@ demo: deps build bundles/busybox/config.json
 # Every package any test needs is installed first (scripts/test-deps.sh).
 test: deps build
 	scripts/test-deps.sh
+	$(MAKE) arm64
 	node scripts/run-tests.mjs
 
 # The cgroup e2e tests on a pure cgroup v2 VM (qemu, no KVM needed; about
@@ -116,4 +142,4 @@ demo-k8s: deps build
 	$(TS_RUN) scripts/demo-k8s.ts
 
 clean:
-	rm -rf build bin/runts bin/runts-init bin/runts-addon.node
+	rm -rf build dist bin/arm64 bin/runts bin/runts-init bin/runts-addon.node

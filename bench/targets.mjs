@@ -13,6 +13,17 @@ export function targets(floor) {
   const runc = get('run', 'runc');
   const rf = floorOf('run');
   if (run !== undefined && runc) t('run /bin/true: (runts - node) <= 0.5 x runc', (run - rf) / runc, 0.5, (run - rf) / runc <= 0.5, '(runts - node)/runc');
+  // issue 32: exec at or below half runc's; create and run at or below 1.2 x runc's
+  for (const [k, name] of [['exec', 'exec /bin/true'], ['exec-process', 'exec --process']]) {
+    const v = get(k, 'runts');
+    const r = get(k, 'runc');
+    if (v !== undefined && r) t(`${name}: runts <= 0.5 x runc`, v / r, 0.5, v / r <= 0.5, 'runts/runc');
+  }
+  for (const [k, name] of [['create', 'create'], ['run', 'run /bin/true']]) {
+    const v = get(k, 'runts');
+    const r = get(k, 'runc');
+    if (v !== undefined && r) t(`${name}: runts <= 1.2 x runc`, v / r, 1.2, v / r <= 1.2, 'runts/runc');
+  }
   for (const k of ['state', 'kill', 'list']) {
     const v = get(k, 'runts');
     const kf = floorOf(k);

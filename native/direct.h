@@ -8,4 +8,9 @@
  * must run the command. */
 void direct_command(int argc, char **argv);
 
+/* Runs `exec` to the end and exits, for a container whose create left an
+ * exec record and a process this code takes (direct/exec.c); returns,
+ * having started nothing, when Node must run it. */
+void direct_exec(int argc, char **argv);
+
 #endif

@@ -19,7 +19,8 @@
  * runts spawns one itself.
  * build/ is found beside the directory of this binary (symlinks resolved:
  * /proc/self/exe). start, delete and kill of most containers never reach Node:
- * direct.c runs them here, from a record create left for them.
+ * direct.c runs them here, from a record create left for them, and so
+ * does direct/exec.c for exec of the processes engines send.
  * Two variables of the caller's environment are dropped
  * (DROPPED_ENV): NODE_OPTIONS, whose V8 flags would make Node reject the code
  * caches, and whose --require would run the caller's code in runts; and
@@ -143,6 +144,8 @@ int main(int argc, char **argv)
 	static const char *const direct[] = {"start", "delete", "kill", "state", "list", "ls", NULL};
 	if (cmd && one_of(cmd, direct))
 		direct_command(argc, argv); /* returns when Node must do it */
+	if (cmd && !strcmp(cmd, "exec"))
+		direct_exec(argc, argv); /* the same */
 
 	/* Where this binary is, symlinks resolved; without /proc, from argv[0]. */
 	char self[PATH_MAX];

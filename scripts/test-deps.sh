@@ -19,6 +19,10 @@ pkgs=(
   qemu-system-x86      # the stock-host VM (scripts/v2-host)
   apparmor             # the stock-host VM boots with AppArmor (apparmor_parser, profiles; lsm.test.ts)
   systemd dbus         # the stock-host VM's PID 1 and system bus (this machine's, shared)
+  man-db               # manpage.test.ts renders the man pages; deb.test.ts: man -w
+  lintian              # deb.test.ts checks the Debian package
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # make arm64 (bin/arm64)
+  qemu-user-static     # init-cgroups.test.ts runs the arm64 runts-init
 )
 # Without their recommends (selinux-policy-default's pull in setools and a
 # scientific Python stack). Harmless on a host without the LSM: nothing

@@ -3,6 +3,7 @@
 // containerd's shim reports the last json line of the log as the error).
 import * as fs from 'node:fs';
 import { exitThroughNode } from './sys/exit';
+import { RuntsError } from './errors';
 
 type Level = 'debug' | 'info' | 'warning' | 'error';
 
@@ -10,7 +11,17 @@ let logFile: string | undefined;
 let logFormat: 'text' | 'json' = 'text';
 let debugEnabled = false;
 
+// --log names a file runts must be able to append to: as runc, it is opened
+// (made if missing) before the command runs, and one it cannot open is an error.
 export function configureLog(opts: { log?: string; logFormat?: string; debug?: boolean }): void {
+  logFile = undefined;
+  if (opts.log) {
+    try {
+      fs.closeSync(fs.openSync(opts.log, 'a', 0o644));
+    } catch (err) {
+      throw new RuntsError(`--log ${opts.log}: cannot open: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  }
   logFile = opts.log || undefined;
   logFormat = opts.logFormat === 'json' ? 'json' : 'text';
   debugEnabled = !!opts.debug;

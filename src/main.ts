@@ -27,7 +27,10 @@ function versionText(): string {
   } catch {
     /* built without version.json */
   }
-  return `runts version ${info.version}\ncommit: ${info.commit}\nspec: 1.3.0\nnode: ${process.version}\n`;
+  // As runc's: the libseccomp in use, read from the library itself.
+  const { libseccompVersion } = require('./seccomp') as typeof import('./seccomp');
+  const seccomp = libseccompVersion();
+  return `runts version ${info.version}\ncommit: ${info.commit}\nspec: 1.3.0\nnode: ${process.version}\n${seccomp ? `libseccomp: ${seccomp}\n` : ''}`;
 }
 
 function fail(msg: string, fields?: object, status = 1): never {
@@ -127,7 +130,7 @@ export function yargsParser(argv: string[], run = (m: CommandModule, a: any): un
   const yargs = require('yargs') as typeof import('yargs');
   let y = globalOptions(yargs(argv)
     .scriptName('runts')
-    .usage('runts [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.'))
+    .usage('Usage: runts [global options] <command> [command options] [arguments...]\n\nAn OCI container runtime, a drop-in for runc.'))
     .middleware((a) => {
       configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
       resolveGlobals(a, String(a._[0] ?? ''));

@@ -51,6 +51,13 @@ static int global_option(int argc, char **argv, int *i, struct command *c, int s
 		if (seen[1]++)
 			return 0;
 		c->log = *v ? v : NULL;
+		/* A log it cannot open is Node's error to report (src/log.ts). */
+		if (c->log) {
+			int fd = open(c->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+			if (fd < 0)
+				return 0;
+			close(fd);
+		}
 	} else if ((v = value_of(argc, argv, i, "--log-format"))) {
 		if (seen[2]++ || (strcmp(v, "text") && strcmp(v, "json")))
 			return 0;
@@ -155,4 +162,70 @@ int parse(int argc, char **argv, struct command *c)
 	if (c->verb == LIST)
 		return 1;
 	return c->id && valid_id(c->id);
+}
+
+/* exec's command line, as src/cli/exec.ts and splitExecArgs take it: the
+ * options engines pass before the ID (--process, --console-socket,
+ * --pid-file, --preserve-fds, -d/--detach, -t/--tty, and the global ones),
+ * then the ID, then the command. Anything else (--env, --user, --cgroup,
+ * --ignore-paused, --dry-run, a value that begins with "-", "--", -dt
+ * written together...): 0, and Node runs it. */
+int parse_exec(int argc, char **argv, struct command *c)
+{
+	int seen[3] = {0, 0, 0}, i = 1;
+	int taken[6] = {0, 0, 0, 0, 0, 0};
+	c->root = NULL;
+	for (; i < argc && argv[i][0] == '-'; i++)
+		if (!global_option(argc, argv, &i, c, seen))
+			return 0;
+	if (i >= argc || strcmp(argv[i], "exec"))
+		return 0;
+	c->verb = EXEC;
+	for (i++; i < argc; i++) {
+		const char *a = argv[i], *v;
+		if (a[0] != '-' || !a[1])
+			break;
+		if ((v = value_of(argc, argv, &i, "--process")) || (v = value_of(argc, argv, &i, "-p"))) {
+			if (taken[0]++ || !*v)
+				return 0;
+			c->process_file = v;
+		} else if ((v = value_of(argc, argv, &i, "--console-socket"))) {
+			if (taken[1]++ || !*v)
+				return 0;
+			c->console_socket = v;
+		} else if ((v = value_of(argc, argv, &i, "--pid-file"))) {
+			if (taken[2]++ || !*v)
+				return 0;
+			c->pid_file = v;
+		} else if ((v = value_of(argc, argv, &i, "--preserve-fds"))) {
+			if (taken[3]++ || !*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 4)
+				return 0;
+			c->preserve_fds = atoi(v);
+		} else if (!strcmp(a, "-d") || !strcmp(a, "--detach")) {
+			if (taken[4]++)
+				return 0;
+			c->detach = 1;
+		} else if (!strcmp(a, "-t") || !strcmp(a, "--tty")) {
+			if (taken[5]++)
+				return 0;
+			c->tty = 1;
+		} else if (!global_option(argc, argv, &i, c, seen)) {
+			return 0;
+		}
+	}
+	/* yargs would read "true" or "false" after -d or -t as the flag's value */
+	if (i >= argc || !valid_id(argv[i]) || !strcmp(argv[i], "true") || !strcmp(argv[i], "false"))
+		return 0;
+	c->id = argv[i++];
+	/* the command: taken as it is, as splitExecArgs does (a "--" first
+	 * would be yargs's to read: Node's) */
+	if (i < argc && !strcmp(argv[i], "--"))
+		return 0;
+	c->command = argv + i;
+	c->ncommand = argc - i;
+	if (!c->process_file && !c->ncommand)
+		return 0;
+	if (!c->root && !(c->root = default_root()))
+		return 0;
+	return 1;
 }

@@ -109,6 +109,11 @@ void delete(const char *dir, const struct record *r)
 	 * moment: retry briefly. */
 	long deadline = now_ms() + 2000;
 	for (int k = 0; k < r->ncgroups; k++) {
+		/* A real-time budget outlives the rmdir for a second or so: give
+		 * it back first (src/cgroups/dirs.ts, giveBackRtBudget). */
+		char rt[4200];
+		snprintf(rt, sizeof rt, "%s/cpu.rt_runtime_us", r->cgroups[k]);
+		write_file(rt, "0");
 		while (rmdir(r->cgroups[k]) < 0 && errno != ENOENT) {
 			if (errno == EBUSY && now_ms() < deadline) {
 				sleep_us(500);

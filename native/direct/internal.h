@@ -31,6 +31,9 @@
  *   state.c     state
  *   list.c      list
  *   out.c       stdout, gathered and written at once (state, list)
+ *   exec.c      exec: the record, the process, the init driven to the end
+ *   execplan.c  exec's plan for runts-init, as src/plan/exec.ts makes it
+ *   json.c      a small strict JSON reader (process.json)
  */
 #ifndef RUNTS_DIRECT_INTERNAL_H
 #define RUNTS_DIRECT_INTERNAL_H
@@ -39,6 +42,8 @@
 #include "../direct.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,13 +56,18 @@
 
 #define MAX_ANNOTATIONS 1024
 
-enum verb { START, DELETE, KILL, STATE, LIST };
+enum verb { START, DELETE, KILL, STATE, LIST, EXEC };
 
 struct command {
 	enum verb verb;
 	const char *root, *log, *id, *signal;
 	int json, force;
 	int quiet, list_json; /* list's --quiet and --format json */
+	/* exec's: --process, --console-socket, --pid-file, --preserve-fds,
+	 * --detach, --tty, and the command after the ID */
+	const char *process_file, *console_socket, *pid_file;
+	int preserve_fds, detach, tty, ncommand;
+	char **command;
 };
 
 struct record {
@@ -83,16 +93,78 @@ extern const struct command *logging;
 void log_line(const char *level, const char *msg);
 __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
 __attribute__((format(printf, 1, 2), noreturn)) void fail(const char *fmt, ...);
+__attribute__((format(printf, 1, 2), noreturn)) void fail_exec(const char *fmt, ...);
 
 /* cmdline.c */
 int valid_id(const char *id);
 int parse(int argc, char **argv, struct command *c);
+int parse_exec(int argc, char **argv, struct command *c);
 
 /* record.c */
 int read_file(const char *path, char *buf, size_t cap);
 int read_record(const char *dir, struct record *r);
 int alive(const struct record *r);
 const char *status_of(const char *dir, const struct record *r);
+
+/* json.c: a document as a table of nodes; a member's key is in `key`,
+ * a string's or number's text in `str` (NUL-ended, UTF-8). */
+#define MAX_JSON_NODES 8192
+#define MAX_JSON_DEPTH 8
+enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+struct json_node {
+	enum json_type type;
+	const char *key, *str;
+	size_t len;
+	int child, next;
+};
+struct json {
+	int n;
+	char *strings;
+	struct json_node nodes[MAX_JSON_NODES];
+};
+int json_parse(struct json *j, const char *text, size_t len);
+int json_get(const struct json *j, int k, const char *key);
+
+/* execplan.c: the process exec runs, and its plan */
+#define MAX_ARGS 4096
+#define MAX_GIDS 64
+#define MAX_RLIMITS 32
+struct rlimit_entry {
+	int type;
+	const char *soft_label, *hard_label; /* as JS prints the numbers */
+	char soft[24], hard[24];              /* as the init reads them */
+};
+struct process {
+	int terminal, console_size, no_new_privs, has_umask, has_oom;
+	const char *oom_score_adj; /* as JS prints it */
+	unsigned long long height, width, uid, gid, umask;
+	const char *cwd;
+	const char *args[MAX_ARGS], *env[MAX_ARGS];
+	int nargs, nenv, ngids, nrlimits;
+	unsigned long long gids[MAX_GIDS];
+	unsigned long long caps[5]; /* bounding, effective, permitted, inheritable, ambient */
+	struct rlimit_entry rlimits[MAX_RLIMITS];
+};
+struct exec_input {
+	const struct process *process;
+	long pid;
+	unsigned namespaces; /* bits in the order user ipc uts net pid cgroup time mnt */
+	const char *console_socket;
+	const char *home; /* from the container's /etc/passwd; NULL: none */
+	int preserve_fds;
+	unsigned seccomp_flags;
+	const char *seccomp_bpf;
+	size_t seccomp_len;
+};
+struct plan {
+	char *buf;
+	size_t len, cap;
+	int failed;
+};
+extern const char *const CAPABILITY_NAMES[], *const RLIMIT_NAMES[];
+int take_process(const struct json *j, int k, struct process *p);
+int with_command(struct process *p, const char *const *command, int n, int tty);
+int compile_exec(const struct exec_input *in, struct plan *pl);
 
 /* out.c */
 __attribute__((format(printf, 2, 3))) void put(struct out *o, const char *fmt, ...);

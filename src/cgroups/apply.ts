@@ -4,7 +4,9 @@
 // host), in the v1 or v2 form of the value, in runc's order and with runc's
 // conversions. A value the kernel refuses fails with the file and the value:
 //   create: cgroup memory.limit_in_bytes: write "1k": EINVAL
+import * as path from 'node:path';
 import { RuntsError } from '../errors';
+import { sleepSync } from '../sys/sleep';
 import { warn as logWarn } from '../log';
 import { detectLayout, Layout } from './layout';
 import { CgroupIo, realIo } from './fsio';
@@ -36,6 +38,11 @@ export interface ApplyOptions {
   linuxDevices?: { path: string }[]; // linux.devices: their paths drop runc's default rules of the same path
   skipDevices?: boolean; // update: device rules of a running container are left alone (as runc)
   warn?: (msg: string) => void;
+  // The JSON pointer of a real-time scheduling policy the container's
+  // process asks for (process.scheduler SCHED_FIFO or SCHED_RR), when the
+  // resources give no real-time budget: on cgroup v1 with real-time group
+  // scheduling its cgroup gets its parent's, or the policy is refused.
+  realtimeFor?: string;
 }
 
 class Ctx {
@@ -141,6 +148,7 @@ export function applyResources(record: CgroupDirs, resources: LinuxResources, op
   if (!opts.skipDevices && r.devices?.length) devices(ctx, deviceRulesFor(r.devices, opts.linuxDevices), r.devices.length);
   if (defined(r.memory)) memory(ctx, r.memory!);
   if (r.cpu && ['shares', 'quota', 'burst', 'period', 'realtimeRuntime', 'realtimePeriod', 'idle'].some((k) => r.cpu![k as keyof LinuxCPU] !== undefined)) cpu(ctx, r.cpu);
+  if (opts.realtimeFor && !r.cpu?.realtimeRuntime) realtimeBudget(ctx, opts.realtimeFor, !!r.cpu?.realtimePeriod);
   if (r.pids?.limit !== undefined) {
     const t = ctx.target('pids', 'pids/limit');
     ctx.write(t, 'pids.max', pidsMax(r.pids.limit), 'pids/limit');
@@ -378,9 +386,70 @@ function cpuV1(ctx: Ctx, t: Target, c: LinuxCPU): void {
     if (err) rtPeriod = p;
   }
   if (c.realtimeRuntime !== undefined && c.realtimeRuntime !== 0) {
-    ctx.write(t, 'cpu.rt_runtime_us', intText(c.realtimeRuntime), 'cpu/realtimeRuntime');
+    if (c.realtimeRuntime > 0) rtBudgetAbove(ctx, t, ctx.ptr('cpu/realtimeRuntime'));
+    try {
+      writeRtBudget(ctx, t.dir, 'cpu.rt_runtime_us', intText(c.realtimeRuntime));
+    } catch (err) {
+      ctx.raise(code(err), 'cpu.rt_runtime_us', intText(c.realtimeRuntime), 'cpu/realtimeRuntime');
+    }
     if (rtPeriod) ctx.write(t, 'cpu.rt_period_us', rtPeriod, 'cpu/realtimePeriod');
   }
+}
+
+// cgroup v1 real-time group scheduling (cpu.rt_runtime_us): a new cgroup
+// has no real-time budget, and the kernel gives a child one only within its
+// parent's. So each directory above the container that has none (runts's own
+// /runts, say) first gets its own parent's, from the top down: the period,
+// then the runtime (checked against the period it has). One that has a
+// budget keeps it.
+function rtBudgetAbove(ctx: Ctx, t: Target, pointer: string): void {
+  let parent = t.mountpoint;
+  for (const part of path.relative(t.mountpoint, path.dirname(t.dir)).split('/').filter(Boolean)) {
+    const dir = path.join(parent, part);
+    copyRtBudget(ctx, parent, dir, pointer);
+    parent = dir;
+  }
+}
+
+function copyRtBudget(ctx: Ctx, from: string, to: string, pointer: string, keepPeriod = false): void {
+  if (Number(ctx.io.read(to, 'cpu.rt_runtime_us').trim()) !== 0) return;
+  for (const file of keepPeriod ? ['cpu.rt_runtime_us'] : ['cpu.rt_period_us', 'cpu.rt_runtime_us']) {
+    const value = ctx.io.read(from, file).trim();
+    try {
+      writeRtBudget(ctx, to, file, value);
+    } catch (err) {
+      ctx.fail(`${pointer}: needs a real-time budget in ${to} (cgroup v1 real-time group scheduling), and giving it that of ${from} failed: cgroup ${file}: write ${JSON.stringify(value)}: ${code(err)}${code(err) === 'EBUSY' ? ' (other cgroups hold that budget: give the container a share in /linux/resources/cpu/realtimeRuntime)' : ''}`);
+    }
+  }
+}
+
+// A cgroup just removed (a deleted container's, or the /runts that goes
+// with the last one) keeps its real-time budget for a second or so after
+// rmdir, until the kernel frees it, and its parent refuses that budget to a
+// new one (EINVAL) meanwhile. delete gives a container's back first
+// (removeCgroup); for the rest, the write is tried again for up to 3 s.
+function writeRtBudget(ctx: Ctx, dir: string, file: string, value: string): void {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    try {
+      return ctx.io.write(dir, file, value);
+    } catch (err) {
+      if (code(err) !== 'EINVAL' || Date.now() > deadline) throw err;
+      sleepSync(50);
+    }
+  }
+}
+
+// A real-time policy without a budget in linux.resources: the container's
+// cgroup gets its parent's, as on a kernel without real-time group
+// scheduling (Debian's), where the policy is limited only by the host's.
+// Without cpu.rt_runtime_us there is nothing to give.
+// (The container's own realtimePeriod, when given, stays.)
+function realtimeBudget(ctx: Ctx, pointer: string, keepPeriod: boolean): void {
+  const t = ctx.place.controller('cpu');
+  if (!t || t.version !== 1 || ctx.read(t, 'cpu.rt_runtime_us') === undefined) return;
+  rtBudgetAbove(ctx, t, pointer);
+  copyRtBudget(ctx, path.dirname(t.dir), t.dir, pointer, keepPeriod);
 }
 
 function cpuV2(ctx: Ctx, t: Target, c: LinuxCPU): void {

@@ -115,6 +115,21 @@ export function plannedDirs(cgPath: string, layout: Layout = detectLayout()): Pl
   return layout.hierarchies.map((h) => ({ root: h.mountpoint, dir: path.join(h.mountpoint, cgPath), cpuset: h.version === 1 && h.controllers.includes('cpuset') }));
 }
 
+// The record of a cgroup not made yet, for create's note (state.ts,
+// writeCreatingNote): every planned directory, and as made, those missing
+// now with their missing parents (parents first), which is what
+// createCgroup or the init will make. delete --force of a create killed
+// before it knew more removes those of them that exist.
+export function plannedRecord(cgPath: string, planned: PlannedDir[]): CgroupRecord {
+  const created: string[] = [];
+  for (const { root, dir } of planned) {
+    const missing: string[] = [];
+    for (let d = dir; d.length > root.length && !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) if (!created.includes(d)) created.push(d);
+  }
+  return { path: cgPath, dirs: planned.map((p) => p.dir), created };
+}
+
 export function createCgroup(cgPath: string, layout: Layout = detectLayout()): CgroupRecord {
   const record: CgroupRecord = { path: cgPath, dirs: [], created: [] };
   try {
@@ -193,6 +208,7 @@ export function removeCgroup(record: CgroupRecord): string[] {
   const failed: string[] = [];
   const deadline = Date.now() + 2000;
   for (const dir of record.dirs.filter((d) => record.created.includes(d))) {
+    giveBackRtBudget(dir);
     for (;;) {
       try {
         fs.rmdirSync(dir);
@@ -217,6 +233,17 @@ export function removeCgroup(record: CgroupRecord): string[] {
     }
   }
   return failed;
+}
+
+// A v1 cpu cgroup's real-time budget outlives its rmdir by a second or so
+// (src/cgroups/apply.ts, writeRtBudget): given back first, a new container
+// can have it at once. Elsewhere there is no such file.
+function giveBackRtBudget(dir: string): void {
+  try {
+    if (fs.readFileSync(path.join(dir, 'cpu.rt_runtime_us'), 'utf8').trim() !== '0') fs.writeFileSync(path.join(dir, 'cpu.rt_runtime_us'), '0');
+  } catch {
+    /* not a cpu hierarchy, or no real-time group scheduling */
+  }
 }
 
 // The parents removeCgroup tries after the container's own directories,

@@ -36,10 +36,12 @@ export const command = {
     criuOptions(y.positional('id', idPositional))
       .option('parent-path', { type: 'string', describe: 'images of a previous pre-dump, relative to the image path' })
       .option('leave-running', { type: 'boolean', default: false, describe: 'leave the container running after the checkpoint' })
+      .option('tcp-skip-in-flight', { type: 'boolean', default: false, describe: 'skip in-flight TCP connections (criu --skip-in-flight)' })
+      .option('link-remap', { type: 'boolean', default: false, describe: 'allow criu to link unlinked files back when possible' })
       .option('status-fd', { type: 'number', default: -1, describe: 'with --lazy-pages: criu writes \\0 on this fd once the pages can be served' })
       .option('page-server', { type: 'string', describe: 'ADDRESS:PORT of a criu page server to send the memory to' })
       .option('pre-dump', { type: 'boolean', default: false, describe: 'dump the memory only, and leave the container running' }),
-  handler: (a: CriuArgs & { parentPath?: string; leaveRunning: boolean; statusFd: number; pageServer?: string; preDump: boolean }) => {
+  handler: (a: CriuArgs & { tcpSkipInFlight: boolean; linkRemap: boolean; parentPath?: string; leaveRunning: boolean; statusFd: number; pageServer?: string; preDump: boolean }) => {
     const { checkpoint } = require('../container/checkpoint') as typeof import('../container/checkpoint');
     checkpoint(a);
   },

@@ -8,6 +8,7 @@ export const createOptions = (y: Argv) =>
     .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle (the directory with config.json)' })
     .option('pid-file', { type: 'string', describe: 'write the container process pid to this file' })
     .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master when process.terminal is true' })
+    .option('pidfd-socket', { type: 'string', describe: 'AF_UNIX socket that receives a pidfd of the container process (SCM_RIGHTS, as runc 1.5)' })
     .option('no-pivot', { type: 'boolean', default: false, describe: 'chroot instead of pivot_root (for a rootfs on a ramdisk)' })
     .option('no-new-keyring', { type: 'boolean', default: false, describe: 'keep the caller\'s session keyring' })
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass fds 3..3+N-1 to the container process' })
@@ -20,6 +21,7 @@ export interface CreateArgs extends IdArgs {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  pidfdSocket?: string;
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
@@ -36,6 +38,7 @@ export function toCreateOptions(a: CreateArgs) {
     bundle: a.bundle,
     pidFile: a.pidFile,
     consoleSocket: a.consoleSocket,
+    pidfdSocket: a.pidfdSocket && require('node:path').resolve(a.pidfdSocket),
     noPivot: a.noPivot,
     noNewKeyring: a.noNewKeyring,
     preserveFds: a.preserveFds,

@@ -4,7 +4,7 @@ import { RuntsError } from '../errors';
 
 // Options of exec that take a value: everything after the container ID is
 // the command, so main.ts splits the arguments there (see splitExecArgs).
-export const VALUE_OPTIONS = ['--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g', '--process', '-p', '--pid-file', '--cap', '-c', '--apparmor', '--process-label', '--preserve-fds', '--cgroup', '--format', '--root', '--log', '--log-format'];
+export const VALUE_OPTIONS = ['--console-socket', '--pidfd-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g', '--process', '-p', '--pid-file', '--cap', '-c', '--apparmor', '--process-label', '--preserve-fds', '--cgroup', '--format', '--root', '--log', '--log-format'];
 
 // ["exec", "-t", "id", "ls", "-l"] -> ["exec", "-t", "id", "--", "ls", "-l"]
 export function splitExecArgs(argv: string[]): string[] {
@@ -33,6 +33,7 @@ type ExecArgs = IdArgs & {
   process?: string;
   tty: boolean;
   consoleSocket?: string;
+  pidfdSocket?: string;
   detach: boolean;
   pidFile?: string;
   env?: string | string[];
@@ -60,6 +61,7 @@ export const command = {
       .option('process', { alias: 'p', type: 'string', describe: 'a runtime-spec process JSON file (- for stdin) instead of a command' })
       .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'allocate a terminal' })
       .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master' })
+      .option('pidfd-socket', { type: 'string', describe: 'AF_UNIX socket that receives a pidfd of the process (SCM_RIGHTS, as runc 1.5)' })
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the process' })
       .option('pid-file', { type: 'string', describe: 'write the process pid to this file' })
       .option('env', { alias: 'e', type: 'string', describe: 'set KEY=value (repeatable)' })
@@ -85,6 +87,7 @@ export const command = {
       processFile: a.process,
       tty: a.tty,
       consoleSocket: a.consoleSocket,
+      pidfdSocket: a.pidfdSocket && require('node:path').resolve(a.pidfdSocket),
       detach: a.detach,
       pidFile: a.pidFile,
       env: list(a.env),

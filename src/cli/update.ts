@@ -90,15 +90,14 @@ export const command = {
       .option('kernel-memory-tcp', { type: 'string', describe: 'kernel TCP buffer limit (obsolete)', hidden: true })
       .option('kernel-memorytcp', { type: 'string', describe: 'same as --kernel-memory-tcp', hidden: true })
       .option('pids-limit', { type: 'number', describe: 'maximum number of processes' })
-      .option('l3-cache-schema', { type: 'string', describe: 'Intel RDT L3 cache schema (not supported)' })
-      .option('mem-bw-schema', { type: 'string', describe: 'Intel RDT memory bandwidth schema (not supported)' }),
+      .option('l3-cache-schema', { type: 'string', describe: 'Intel RDT/CAT L3 cache schema line, e.g. "L3:0=ffff" (needs resctrl)' })
+      .option('mem-bw-schema', { type: 'string', describe: 'Intel RDT/MBA memory bandwidth schema line, e.g. "MB:0=70" (needs resctrl)' }),
   handler: (a: UpdateArgs) => {
-    if (a.l3CacheSchema !== undefined) throw new RuntsError('update: --l3-cache-schema: Intel RDT is not supported by runts');
-    if (a.memBwSchema !== undefined) throw new RuntsError('update: --mem-bw-schema: Intel RDT is not supported by runts');
     if (a.pidsLimit !== undefined && !Number.isInteger(a.pidsLimit)) throw new RuntsError('update: invalid value for --pids-limit');
     if (a.blkioWeight !== undefined && !Number.isInteger(a.blkioWeight)) throw new RuntsError('update: invalid value for --blkio-weight');
     const u = require('../container/update') as typeof import('../container/update');
     const resources = a.resources !== undefined ? u.readResourcesFile(a.resources) : resourcesFromFlags(a);
-    u.update(a.root, a.id, resources);
+    const rdt = a.l3CacheSchema || a.memBwSchema ? { l3CacheSchema: a.l3CacheSchema, memBwSchema: a.memBwSchema } : undefined;
+    u.update(a.root, a.id, resources, rdt);
   },
 };

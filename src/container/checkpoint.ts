@@ -57,7 +57,6 @@ export function readStdio(pid: number): StdioFile[] {
 }
 
 export function checkpoint(o: CheckpointOptions): void {
-  const criu = findCriu(o.criu);
   const dir = containerDir(o.root, o.id);
   if (!fs.existsSync(dir)) throw new RuntsError(`container "${o.id}" does not exist`);
   const imagePath = path.resolve(o.imagePath || 'checkpoint');
@@ -67,6 +66,9 @@ export function checkpoint(o: CheckpointOptions): void {
     const saved = readSavedIn(dir, o.id);
     const status = statusOf(saved, dir);
     if (status !== 'running' && status !== 'paused') throw new RuntsError(`checkpoint: container "${o.id}" is ${status}, not running`, { step: 'checkpoint: check the container' });
+    // As runc: the container first, then the tool (a machine without criu
+    // still says which container is missing or not running).
+    const criu = findCriu(o.criu);
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Config;
     for (const [what, p] of [['--image-path', imagePath], ['--work-path', workPath]]) {
       try {

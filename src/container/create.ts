@@ -10,7 +10,7 @@ import type { Config, State } from '../spec/types';
 import { compile, SeccompProgram } from '../plan/compile';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
-import { checkExistingCgroup, createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { checkExistingCgroup, createCgroup, plannedDirs, plannedRecord, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout, Layout } from '../cgroups/layout';
@@ -19,8 +19,9 @@ import { cgroup2JoinNow, spawnInit, Launched, SpawnedInit } from './launch';
 import { ForegroundTerminal } from './terminal';
 import { runHooks } from './hooks';
 import { debug, isoNow, step, warn } from '../log';
-import { barrierPath, containerDir, creatingFile, detachHostMounts, netDevicesFile, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeSaved } from './state';
+import { barrierPath, containerDir, creatingFile, detachHostMounts, netDevicesFile, netnsHoldPath, openLockFile, removeStateDir, Saved, SPEC_VERSION, writeAtomically, writeCreatingNote, writeSaved } from './state';
 import { mkdirParents, removeFile } from '../sys/files';
+import { EXEC_RECORD, EXEC_SECCOMP, execRecord } from './execrecord';
 import { readStat } from '../sys/proc';
 import { namespacesOf } from '../plan/compile';
 import { checkMappings, MapPlan, writeRootlessMaps } from '../rootless';
@@ -32,6 +33,7 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  pidfdSocket?: string; // runc 1.5: the container process's pidfd goes there (src/sys/pidfd-socket.ts)
   noPivot?: boolean;
   noSubreaper?: boolean; // run --no-subreaper (SpawnOptions.noSubreaper)
   noNewKeyring?: boolean;
@@ -184,6 +186,24 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   checkOptions(config, opts);
   const maps = checkRootless(config);
   step('create: config valid');
+  // Connected first, as runc dials it before it starts anything.
+  const pidfd = opts.pidfdSocket ? (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')) : undefined;
+  const pidfdSock = pidfd?.connectPidfdSocket(opts.pidfdSocket!);
+  try {
+    return await createWith(opts, config, bundle, maps, stdio, pidfdSock === undefined ? undefined : (pid) => pidfd!.sendPidfd(pidfdSock, pid, 'standard'));
+  } finally {
+    if (pidfdSock !== undefined) pidfd!.closeSocket(pidfdSock);
+  }
+}
+
+async function createWith(
+  opts: CreateOptions,
+  config: Config,
+  bundle: string,
+  maps: ReturnType<typeof checkRootless>,
+  stdio: ('inherit' | 'ignore' | number)[] | undefined,
+  sendPidfd: ((pid: number) => void) | undefined,
+): Promise<Created> {
   const dir = containerDir(opts.root, opts.id);
   // 0711: the container's user must reach the barrier fifo; nobody may list.
   // Rootless, 0700: the init opens the fifo (O_PATH) while it is still the
@@ -220,9 +240,15 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
     const layout = detectLayout();
     // Rootless: made (or found impossible) here first; undefined: no cgroup.
+    // The note first, before any directory is made (by rootlessCgroup
+    // here, or by the init): a create killed at any point leaves delete
+    // --force what to remove. The init says later what it made.
+    const planned = plannedDirs(cgPath, layout);
+    let note = plannedRecord(cgPath, planned);
+    writeCreatingNote(dir, note);
     const own = opts.rootless ? { record: rootlessCgroup(config, cgPath, layout) } : undefined;
     if (own) cgroup = own.record;
-    const cgDirs = own ? [] : plannedDirs(cgPath, layout);
+    const cgDirs = own ? [] : planned;
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
     checkExistingCgroup(cgDirPaths);
     lock = openLockFile(dir);
@@ -250,6 +276,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     step('create: init spawned');
     // Compiled while the early init makes the cgroup directories.
     const rootfs = path.resolve(bundle, config.root!.path);
+    const seccomp = seccompOf(config);
     const plan: Instruction[] = compile({
       config,
       bundle,
@@ -260,7 +287,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       socketActivation: process.env.LISTEN_FDS !== undefined,
       noNewKeyring: opts.noNewKeyring,
       id: opts.id,
-      seccomp: seccompOf(config),
+      seccomp,
       facts: hostFacts(rootfs, { path: cgPath, dirs: cgDirPaths, created: [] }),
       debug,
     });
@@ -270,11 +297,15 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     // so later edits of the bundle don't reach a created container.
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     step('create: plan compiled');
+    const resources = (config.linux?.resources ?? {}) as LinuxResources;
     if (!own) cgroup = init.cgroup()!;
     if (cgroup) {
-      fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
+      if (JSON.stringify(cgroup) !== JSON.stringify(note)) writeCreatingNote(dir, (note = cgroup));
       step('create: cgroup made');
-      applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+      // pids.max waits until the init has made its processes (below), as
+      // runc's comes at its init's ready: a limit of 0 means 1 (runc 1.5),
+      // and the init's own fork would not fit in it.
+      applyResources(cgroup, { ...resources, pids: undefined }, { linuxDevices: config.linux?.devices, realtimeFor: realtimePolicy(config) });
     }
     // The hooks of create see the container as created (as runtime-tools expects).
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
@@ -316,11 +347,14 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       throw new RuntsError(err.message.startsWith('create: ') ? err.message : `create: ${err.message}`);
     });
     containerPid = launched.pid;
+    if (cgroup && resources.pids) applyResources(cgroup, { pids: resources.pids });
+    sendPidfd?.(launched.pid);
     step('create: container process ready');
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
     const moved = created.has('network') && netDevices.length ? { netDevices, netns } : {};
     const saved = saveContainer(dir, { id: opts.id, pid: launched.pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: created.has('pid'), hostMounts, ...moved }, layout);
+    writeExecRecord(dir, config, cgroup, layout, seccomp);
     removeFile(creatingFile(dir));
     removeFile(netDevicesFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
@@ -339,6 +373,13 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   } finally {
     if (lock !== undefined) fs.closeSync(lock);
   }
+}
+
+// process.scheduler's pointer when it asks for a real-time policy, which
+// needs a real-time budget in a v1 cgroup (applyResources).
+function realtimePolicy(config: Config): string | undefined {
+  const policy = config.process?.scheduler?.policy;
+  return policy === 'SCHED_FIFO' || policy === 'SCHED_RR' ? '/process/scheduler/policy' : undefined;
 }
 
 // state.json (and the direct record) of a container whose process runs:
@@ -369,6 +410,15 @@ export function saveContainer(
   const freezer = c.cgroup && new Placement(c.cgroup, layout).freezer();
   writeSaved(dir, saved, freezer && { version: freezer.version, dir: freezer.dir });
   return saved;
+}
+
+// For exec without Node (execrecord.ts): the filter first, the record that
+// names it last.
+function writeExecRecord(dir: string, config: Config, cgroup: CgroupRecord | undefined, layout: Layout, seccomp?: SeccompProgram): void {
+  const record = execRecord(config, cgroup, layout, seccomp);
+  if (!record) return;
+  if (seccomp) writeAtomically(dir, EXEC_SECCOMP, seccomp.bpf);
+  writeAtomically(dir, EXEC_RECORD, record);
 }
 
 export function writePidFile(file: string, pid: number): void {

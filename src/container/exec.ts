@@ -24,6 +24,7 @@ export interface ExecOptions {
   processFile?: string;
   tty?: boolean;
   consoleSocket?: string;
+  pidfdSocket?: string; // runc 1.5: the process's pidfd goes there (src/sys/pidfd-socket.ts)
   detach?: boolean;
   pidFile?: string;
   env?: string[];
@@ -77,7 +78,8 @@ function envKey(e: string): string {
   return e.slice(0, e.indexOf('='));
 }
 
-function buildProcess(config: Config, opts: ExecOptions): { proc: Process; names: LsmNames } {
+// Exported for test/unit/exec-direct.test.ts (the C path holds to it).
+export function buildProcess(config: Config, opts: ExecOptions): { proc: Process; names: LsmNames } {
   if (opts.processFile) {
     const p = loadProcessFile(opts.processFile);
     const names = lsmNames(opts, p);
@@ -171,6 +173,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
   // A terminal in the foreground without --console-socket: runts takes it itself.
   const terminal = proc.terminal && !opts.consoleSocket && !opts.dryRun ? new ForegroundTerminal(opts.root) : undefined;
   const consoleSocket = terminal?.socketPath ?? (opts.consoleSocket && path.resolve(opts.consoleSocket));
+  let pidfdSock: number | undefined;
   try {
     const namespaces = namespacesToJoin(saved.pid);
     const plan = compileExec({
@@ -189,13 +192,18 @@ export async function exec(opts: ExecOptions): Promise<number> {
       else print(`# runts exec ${opts.id}: ${plan.length} instructions for the native init\n` + describe.describePlan(plan));
       return 0;
     }
-    return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal);
+    // Connected before the process starts, as runc dials it.
+    const pidfd = opts.pidfdSocket ? (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')) : undefined;
+    pidfdSock = pidfd?.connectPidfdSocket(opts.pidfdSocket!);
+    const sendPidfd = pidfdSock === undefined ? undefined : (pid: number) => pidfd!.sendPidfd(pidfdSock!, pid, 'setns');
+    return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal, sendPidfd);
   } finally {
     terminal?.close();
+    if (pidfdSock !== undefined) (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')).closeSocket(pidfdSock);
   }
 }
 
-async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], cgroup2Now: boolean, terminal?: ForegroundTerminal): Promise<number> {
+async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], cgroup2Now: boolean, terminal?: ForegroundTerminal, sendPidfd?: (pid: number) => void): Promise<number> {
   let cgroupDirs = saved.cgroup?.dirs;
   if (opts.cgroup?.length) {
     const { subCgroupDirs } = require('../cgroups/subcgroup') as typeof import('../cgroups/subcgroup');
@@ -213,6 +221,7 @@ async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, pl
   }).catch((err: Error) => {
     throw new RuntsError(`exec: ${err.message}`);
   });
+  sendPidfd?.(launched.pid);
   if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
   if (opts.detach) return 0;
   const stop = forwardSignals(launched.pid);

@@ -5,9 +5,13 @@ import { RuntsError } from '../errors';
 import { warn } from '../log';
 import type { Hook, State } from '../spec/types';
 
-export function hookEnv(env: string[] | undefined): Record<string, string> {
+// A hook without env runs with runts's own environment (runc's exec.Cmd
+// with a nil Env inherits its own, and crun does the same); "env": [] is an
+// empty one.
+export function hookEnv(env: string[] | undefined): NodeJS.ProcessEnv {
+  if (env === undefined) return process.env;
   const out: Record<string, string> = {};
-  for (const e of env ?? []) {
+  for (const e of env) {
     const eq = e.indexOf('=');
     if (eq > 0) out[e.slice(0, eq)] = e.slice(eq + 1);
   }

@@ -47,9 +47,10 @@ export function hostInterfaces(): Set<string> {
 }
 
 // Before anything is made: what can be known wrong from the config and the host.
-export function checkNetDevices(config: Config, rootless: boolean, have = hostInterfaces()): void {
+export function checkNetDevices(config: Config, rootless: boolean, hostHas?: Set<string>): void {
   const devices = config.linux?.netDevices;
   if (!devices || Object.keys(devices).length === 0) return;
+  const have = hostHas ?? hostInterfaces();
   const netns = (config.linux?.namespaces ?? []).find((n) => n.type === 'network');
   if (!netns) throw fail('/linux/netDevices', 'needs a network namespace of the container in /linux/namespaces (devices are moved into it)');
   if (rootless) throw fail('/linux/netDevices', 'moving network devices needs root on the host (not rootless)');

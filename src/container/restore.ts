@@ -11,17 +11,17 @@ import { restoreArgs, RestoreOptions, StdioFile } from '../criu/args';
 import { findCriu, runCriu } from '../criu/run';
 import { hostSourcedMounts, namespacesOf } from '../plan/compile';
 import { inInitialUserNs } from '../rootless';
-import { createCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
+import { createCgroup, plannedDirs, plannedRecord, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout } from '../cgroups/layout';
-import { containerDir, lockContainer, removeStateDir, Saved } from './state';
+import { containerDir, creatingFile, lockContainer, removeStateDir, Saved, writeCreatingNote } from './state';
 import { cleanupFailedCreate, saveContainer, writePidFile } from './create';
 import { deleteContainer } from './delete';
 import { forwardSignals } from './foreground';
 import { readStat } from '../sys/proc';
 import { step, warn } from '../log';
-import { mkdirParents } from '../sys/files';
+import { mkdirParents, removeFile } from '../sys/files';
 import { STDIO_FILE } from './checkpoint';
 
 export interface RestoreCommandOptions extends Omit<RestoreOptions, 'imagePath'> {
@@ -52,7 +52,6 @@ function readStdioRecord(imagePath: string): StdioFile[] {
 
 // Returns the exit status for the foreground, 0 when detached.
 export async function restore(o: RestoreCommandOptions): Promise<number> {
-  const criu = findCriu(o.criu);
   const imagePath = path.resolve(o.imagePath || 'checkpoint');
   const workPath = path.resolve(o.workPath || imagePath);
   if (!fs.existsSync(path.join(imagePath, 'inventory.img'))) {
@@ -62,6 +61,9 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
   if (config.process?.terminal) {
     throw new RuntsError('config.json: /process/terminal: restoring a container with a terminal is not supported by runts yet (docs/checkpoint.md)', { file: 'config.json', pointer: '/process/terminal' });
   }
+  // The images and the bundle first, then the tool, as runc; before any
+  // state directory, so nothing is left when criu is missing.
+  const criu = findCriu(o.criu);
   const stdio = readStdioRecord(imagePath);
   const dir = containerDir(o.root, o.id);
   // As create makes them (0700 rootless: docs/rootless.md).
@@ -85,7 +87,10 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
   try {
     const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, o.id, o.systemdCgroup);
     const layout = detectLayout();
+    // As create: the note before the cgroup, for delete --force of a killed restore.
+    writeCreatingNote(dir, plannedRecord(cgPath, plannedDirs(cgPath, layout)));
     cgroup = createCgroup(cgPath, layout);
+    writeCreatingNote(dir, cgroup);
     applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     const rootfs = path.resolve(bundle, config.root!.path);
@@ -129,6 +134,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     const stat = readStat(pid);
     if (!stat) throw new RuntsError('restore: the restored process exited at once', { step: 'restore: criu restore' });
     saved = saveContainer(dir, { id: o.id, pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: namespacesOf(config).created.has('pid') }, layout);
+    removeFile(creatingFile(dir));
     if (o.pidFile) writePidFile(o.pidFile, pid);
   } catch (err) {
     // Nothing of a failed restore stays: a process criu left, the cgroup, the state.

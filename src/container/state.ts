@@ -55,7 +55,7 @@ export function barrierPath(dir: string): string {
   return `${dir}/barrier`;
 }
 
-// create's note of the cgroup directories it made, from when they exist
+// create's note of the cgroup directories it makes, from before they exist
 // until state.json does: a create killed in between leaves it, and delete
 // removes those directories (and what runs in them) with the rest.
 export function creatingFile(dir: string): string {
@@ -74,9 +74,17 @@ export function netDevicesFile(dir: string): string {
   return `${dir}/netdevices.json`;
 }
 
+// Written whole (a temporary file renamed over the note): a create killed
+// while writing leaves the old note or the new one, never half of one.
+export function writeCreatingNote(dir: string, record: CgroupRecord): void {
+  const tmp = `${creatingFile(dir)}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(record));
+  fs.renameSync(tmp, creatingFile(dir));
+}
+
 // The files runts keeps in a container's directory (and the barrier, gone
 // once started). direct goes first: without state.json it would be wrong.
-const STATE_FILES = ['direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json', 'netdevices.json', 'netns'];
+const STATE_FILES = ['exec', 'exec-seccomp', 'direct', 'state.json', 'config.json', 'lock', 'barrier', 'creating.json', 'creating.json.tmp', 'netdevices.json', 'netns'];
 
 // Remove a container's directory: its known files, then the directory; only
 // what else is found there (a temporary state file left by a killed
@@ -141,7 +149,7 @@ export function writeSaved(dir: string, saved: Saved, freezer?: FreezerDir): voi
   if (direct) writeAtomically(dir, 'direct', direct);
 }
 
-function writeAtomically(dir: string, name: string, text: string): void {
+export function writeAtomically(dir: string, name: string, text: string | Buffer): void {
   const tmp = `${dir}/.${name}.${process.pid}`;
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, `${dir}/${name}`);

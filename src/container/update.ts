@@ -3,6 +3,9 @@
 // does); state.json is not rewritten: the cgroup files are the truth. A
 // value the kernel refuses undoes the ones written before it (undo.ts).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Config } from '../spec/types';
+import { RdtUpdate, updateRdt } from './rdt-update';
 import { RuntsError } from '../errors';
 import { applyResources, LinuxResources } from '../cgroups';
 import { realIo } from '../cgroups/fsio';
@@ -37,13 +40,17 @@ export function readResourcesFile(file: string): LinuxResources {
   return parseResources(text, file === '-' ? 'update: standard input' : `update: ${file}`);
 }
 
-export function update(root: string, id: string, resources: LinuxResources): void {
+export function update(root: string, id: string, resources: LinuxResources, rdt?: RdtUpdate): void {
   const dir = containerDir(root, id);
   const lock = lockContainer(dir);
   try {
     const saved = readSaved(root, id);
     const status = statusOf(saved, dir);
     if (status === 'stopped') throw new RuntsError(`cannot update container "${id}": it is stopped`);
+    if (rdt) {
+      const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Config;
+      updateRdt(rdt, id, (config.linux as { intelRdt?: { closID?: string } } | undefined)?.intelRdt);
+    }
     if (!saved.cgroup) throw new RuntsError(`cannot update container "${id}": it has no cgroup`);
     if (resources.devices?.length) warn('update: /devices: device rules of an existing container are not changed (as with runc); ignored');
     const io = undoableIo(realIo);

@@ -18,6 +18,8 @@ export interface CommonCriuOptions {
 }
 
 export interface DumpOptions extends CommonCriuOptions {
+  tcpSkipInFlight?: boolean; // runc 1.5
+  linkRemap?: boolean; // runc 1.5
   parentPath?: string;
   leaveRunning?: boolean;
   preDump?: boolean;
@@ -113,6 +115,9 @@ export function dumpArgs(d: DumpInput): string[] {
   if (o.parentPath) args.push('--prev-images-dir', o.parentPath, '--track-mem');
   else if (o.preDump) args.push('--track-mem');
   if (o.leaveRunning && !o.preDump) args.push('--leave-running');
+  // runc 1.5's; criu's command line spells the first --skip-in-flight.
+  if (o.tcpSkipInFlight) args.push('--skip-in-flight');
+  if (o.linkRemap) args.push('--link-remap');
   if (o.statusFd !== undefined && o.statusFd >= 0) {
     if (!o.lazyPages) throw new RuntsError('--status-fd: only with --lazy-pages');
     args.push('--status-fd', String(o.statusFd));

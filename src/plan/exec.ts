@@ -42,6 +42,9 @@ export function compileExec(input: ExecInput): Instruction[] {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
     plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, proc.user.gid, 0));
   }
+  // As for the container's first process (compile.ts); containerd's CRI
+  // sets it on every process of a pod, exec probes included.
+  if (proc.oomScoreAdj !== undefined) plan.push(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
   if (input.memoryPolicy) plan.push(memoryPolicyStep(input.memoryPolicy));
   // The profile and label the program is exec'd into (checked by the
   // caller: src/plan/lsm.ts), through the container's /proc, before

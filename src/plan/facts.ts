@@ -47,7 +47,10 @@ export function hostFacts(rootfs: string, cgroup: CgroupRecord | undefined): Hos
     homeOf: (uid) => homeFrom(rootfs, uid),
     inUserNs: !inInitialUserNs(),
     lsm: lsmFacts(),
-    numaNodes: onlineNodes(),
+    // Read only by a config with a memory policy.
+    get numaNodes() {
+      return onlineNodes();
+    },
   };
 }
 

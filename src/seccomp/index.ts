@@ -328,6 +328,20 @@ function check(rc: number, what: string): void {
   if (rc < 0) throw new RuntsError(`seccomp: ${what}: ${errnoText(-rc)}`);
 }
 
+// The version of the libseccomp.so.2 that loads (runts --version), or
+// undefined when none does: through the addon, which costs nothing, else
+// through koffi.
+export function libseccompVersion(): string | undefined {
+  const { runtsAddon } = require('../sys/addon') as typeof import('../sys/addon');
+  const addon = runtsAddon();
+  if (addon?.libseccompVersion) return addon.libseccompVersion();
+  try {
+    return versionText(getLibseccomp());
+  } catch {
+    return undefined;
+  }
+}
+
 function versionText(lib: Libseccomp): string {
   const v = lib.version();
   return `${v.major}.${v.minor}.${v.micro}`;

@@ -36,10 +36,14 @@ export function features(seccomp?: Record<string, unknown>): Record<string, unkn
       apparmor: { enabled: isHonoured('/process/apparmorProfile') },
       selinux: { enabled: isHonoured('/process/selinuxLabel') && isHonoured('/linux/mountLabel') },
       intelRdt: { enabled: isHonoured('/linux/intelRdt'), schemata: isHonoured('/linux/intelRdt/schemata'), monitoring: isHonoured('/linux/intelRdt/enableMonitoring') },
-      ...(isHonoured('/linux/memoryPolicy') ? { memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) } } : {}),
+      // Every key runc 1.5 prints (docs/runc-differences.md): no mode or flag where the policy is not carried out.
+      memoryPolicy: isHonoured('/linux/memoryPolicy') ? { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) } : { modes: [], flags: [] },
       mountExtensions: { idmap: { enabled: isHonoured('/mounts/*/uidMappings') } },
       netDevices: { enabled: isHonoured('/linux/netDevices') },
     },
+    // runc 1.5 lists the annotations that change what it does ("bundle",
+    // org.systemd.property., org.criu.config); runts acts on none.
+    potentiallyUnsafeConfigAnnotations: [],
     annotations: {
       'org.opencontainers.runtime-spec.features': '1.3.0',
       'io.github.runts.version': '0.1.0',

@@ -154,7 +154,10 @@ export function semanticErrors(config: Config, bundle: string): string[] {
     const needs = sysctlNamespace(key);
     const why = needs && inHostNs(needs);
     if (why) errors.push(`${at}: ${why}; got ${q(key)}`);
-    else if (key === 'kernel.hostname') errors.push(`${at}: set /hostname instead (runc refuses it too); got ${q(key)}`);
+    // runc 1.5's rules: the hostname field says it, and the two would fight;
+    // kernel.domainname alone is taken, beside the domainname field refused.
+    else if (key === 'kernel.hostname') errors.push(`${at}: conflicts with /hostname (set the hostname there); got ${q(key)}`);
+    else if (key === 'kernel.domainname' && config.domainname !== undefined) errors.push(`${at}: conflicts with /domainname (set one of them); got ${q(key)}`);
     else if (!needs) errors.push(`${at}: not namespaced, so a container may not set it; got ${q(key)}`);
   }
   return errors;

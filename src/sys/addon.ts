@@ -7,6 +7,7 @@ import * as path from 'node:path';
 export interface RuntsAddon {
   exit(status: number): never;
   readFile(file: string, latin1: boolean): string;
+  libseccompVersion?(): string | undefined; // absent from an addon built before it
 }
 
 const ADDON = path.join(__dirname, '..', '..', 'bin', 'runts-addon.node');

@@ -12,8 +12,11 @@ const SOL_SOCKET = 1;
 const SCM_RIGHTS = 1;
 const TIOCSWINSZ = 0x5414;
 
-interface ConsoleLib {
+export interface ConsoleLib {
   socket: (domain: number, type: number, proto: number) => number;
+  connect: (fd: number, addr: Buffer, len: number) => number;
+  sendmsg: (fd: number, msg: Record<string, unknown>, flags: number) => number;
+  pidfdOpen: (nr: number, pid: number, flags: number) => number;
   bind: (fd: number, addr: Buffer, len: number) => number;
   listen: (fd: number, backlog: number) => number;
   accept4: (fd: number, addr: null, len: null, flags: number) => number;
@@ -23,7 +26,8 @@ interface ConsoleLib {
 }
 
 let cached: ConsoleLib | undefined;
-function lib(): ConsoleLib {
+// Also src/sys/pidfd-socket.ts's: koffi's type names are registered once.
+export function lib(): ConsoleLib {
   if (cached) return cached;
   const { koffi } = getLibc();
   const c = koffi.load('libc.so.6');
@@ -34,6 +38,9 @@ function lib(): ConsoleLib {
   });
   cached = {
     socket: c.func('int socket(int, int, int)'),
+    connect: c.func('int connect(int, void *, uint32_t)'),
+    sendmsg: c.func('long sendmsg(int, runts_msghdr *, int)'),
+    pidfdOpen: c.func('long syscall(long, int, unsigned int)'),
     bind: c.func('int bind(int, void *, uint32_t)'),
     listen: c.func('int listen(int, int)'),
     accept4: c.func('int accept4(int, void *, void *, int)'),

@@ -278,7 +278,7 @@ t.test(memoryOnV1 ? `every limit set at create is in the cgroup files; update ch
   t.equal(readCg('cpu', id, 'cpu.shares'), '2048', 'shares put back');
   t.equal(readCg('pids', id, 'pids.max'), 'max', 'pids never written');
   const rdt = runts(['update', '--l3-cache-schema', 'L3:0=f', id]);
-  t.match(rdt.stderr, /Intel RDT is not supported/);
+  t.equal(rdt.status, 1, 'an Intel RDT update is refused (see the resctrl test below)');
 
   const d = runts(['delete', '--force', id]);
   t.equal(d.status, 0, 'delete', { stderr: d.stderr });
@@ -357,6 +357,87 @@ t.test('pids.max refuses the fork past the limit', async (t) => {
   t.not(r.status, 0, 'the shell fails');
   t.match(r.stderr, /can't fork|Resource temporarily unavailable/, 'fork refused (EAGAIN)');
   assertNoCgroup(t, id);
+});
+
+// runc 1.5 writes pids.limit 0 as pids.max 1 (systemd cannot take 0), at
+// its init's ready, after the init's own forks.
+t.test('pids.limit 0: create succeeds, pids.max is 1, the one process runs and cannot fork', async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], { pids: { limit: 0 } });
+  const c = runts(['create', '--bundle', b, id]);
+  t.equal(c.status, 0, `create: ${c.stderr}`);
+  t.equal(readCg('pids', id, 'pids.max'), '1', 'pids.max');
+  const pid = JSON.parse(runts(['state', id]).stdout).pid as number;
+  t.same(readCg('pids', id, 'cgroup.procs').split('\n'), [String(pid)], 'the container process alone in the cgroup');
+  t.equal(runts(['start', id]).status, 0, 'start');
+  t.equal(runts(['delete', '--force', id]).status, 0, 'delete');
+  assertNoCgroup(t, id);
+  const id2 = newId(t);
+  const forks = bundle(t, ['sh', '-c', 'sleep 1 & wait'], { pids: { limit: 0 } });
+  const r = runts(['run', '--bundle', forks, id2]);
+  t.not(r.status, 0, 'the shell fails');
+  t.match(r.stderr, /can't fork|Resource temporarily unavailable/, 'its fork refused (EAGAIN)');
+  assertNoCgroup(t, id2);
+});
+
+// cgroup v1 real-time group scheduling: a new cgroup has no real-time
+// budget, so a SCHED_FIFO or SCHED_RR process in it is refused (EPERM)
+// unless the directories above it and its own get one, parents first.
+const rtHome = v1('cpu');
+const rtGroups = rtHome && fs.existsSync(path.join(rtHome.mountpoint, 'cpu.rt_runtime_us'));
+const rtName = (name: string) => (rtGroups ? name : `${name} (skipped: no cgroup v1 real-time group scheduling on this host)`);
+// /proc/<pid>/stat fields 40 (rt_priority) and 41 (policy), counted from 1.
+function schedOf(pid: number): { priority: number; policy: number } {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { priority: Number(f[40 - 3]), policy: Number(f[41 - 3]) };
+}
+
+t.test(rtName('process.scheduler SCHED_FIFO without a budget in linux.resources: its cgroup gets its parent\'s, and the process runs SCHED_FIFO'), { skip: !rtGroups }, async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], {}, (c) => (c.process.scheduler = { policy: 'SCHED_FIFO', priority: 10 }));
+  const c = runts(['create', '--bundle', b, id]);
+  t.equal(c.status, 0, `create: ${c.stderr}`);
+  const parent = path.join(rtHome!.mountpoint, 'runts');
+  t.not(fs.readFileSync(path.join(parent, 'cpu.rt_runtime_us'), 'utf8').trim(), '0', '/runts has a real-time budget');
+  t.equal(readCg('cpu', id, 'cpu.rt_runtime_us'), fs.readFileSync(path.join(parent, 'cpu.rt_runtime_us'), 'utf8').trim(), 'the container has its parent\'s');
+  t.equal(readCg('cpu', id, 'cpu.rt_period_us'), fs.readFileSync(path.join(parent, 'cpu.rt_period_us'), 'utf8').trim(), 'and its period');
+  t.equal(runts(['start', id]).status, 0, 'start');
+  const pid = JSON.parse(runts(['state', id]).stdout).pid as number;
+  t.same(schedOf(pid), { priority: 10, policy: 1 }, 'the kernel says SCHED_FIFO (1), priority 10');
+  t.equal(runts(['delete', '--force', id]).status, 0, 'delete');
+  assertNoCgroup(t, id);
+});
+
+t.test(rtName('SCHED_RR with linux.resources.cpu realtimePeriod and realtimeRuntime: written after the parent\'s budget, period first'), { skip: !rtGroups }, async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], { cpu: { realtimePeriod: 100000, realtimeRuntime: 20000 } }, (c) => (c.process.scheduler = { policy: 'SCHED_RR', priority: 5 }));
+  const r = runts(['run', '-d', '--bundle', b, id]);
+  t.equal(r.status, 0, `run -d: ${r.stderr}`);
+  t.equal(readCg('cpu', id, 'cpu.rt_period_us'), '100000', 'cpu.rt_period_us');
+  t.equal(readCg('cpu', id, 'cpu.rt_runtime_us'), '20000', 'cpu.rt_runtime_us');
+  const pid = JSON.parse(runts(['state', id]).stdout).pid as number;
+  t.same(schedOf(pid), { priority: 5, policy: 2 }, 'the kernel says SCHED_RR (2), priority 5');
+  const u = runts(['update', '--cpu-rt-period', '50000', '--cpu-rt-runtime', '10000', id]);
+  t.equal(u.status, 0, `update: ${u.stderr}`);
+  t.equal(readCg('cpu', id, 'cpu.rt_period_us'), '50000', 'updated period');
+  t.equal(readCg('cpu', id, 'cpu.rt_runtime_us'), '10000', 'updated runtime');
+  t.equal(runts(['delete', '--force', id]).status, 0, 'delete');
+  assertNoCgroup(t, id);
+});
+
+t.test(`update --l3-cache-schema / --mem-bw-schema without resctrl: exit 1 in runc 1.5's words, nothing changed${fs.existsSync('/sys/fs/resctrl/info') ? ' # SKIP resctrl is mounted here' : ''}`, { skip: fs.existsSync('/sys/fs/resctrl/info') && 'resctrl is mounted here' }, async (t) => {
+  const id = newId(t);
+  const b = bundle(t, ['sleep', '30'], { pids: { limit: 20 } });
+  t.equal(runts(['run', '-d', '--bundle', b, id]).status, 0, 'run -d');
+  const l3 = runts(['update', '--l3-cache-schema', 'L3:0=f', '--pids-limit', '30', id]);
+  t.equal(l3.status, 1, '--l3-cache-schema: exit 1');
+  t.equal(l3.stderr, 'runts: update: --l3-cache-schema: Intel RDT/CAT: l3 cache schema is not enabled\n', 'runc\'s words');
+  const mb = runts(['update', '--mem-bw-schema', 'MB:0=50', id]);
+  t.equal(mb.status, 1, '--mem-bw-schema: exit 1');
+  t.equal(mb.stderr, 'runts: update: --mem-bw-schema: Intel RDT/MBA: memory bandwidth schema is not enabled\n', 'runc\'s words');
+  t.equal(readCg('pids', id, 'pids.max'), '20', 'the other limits of the refused update were not written');
+  const missing = runts(['update', '--l3-cache-schema', 'L3:0=f', 'cgt-no-such-container']);
+  t.equal(missing.stderr, 'runts: container "cgt-no-such-container" does not exist\n', 'a missing container is named first, as runc');
 });
 
 t.test('a container over its memory limit is OOM-killed and events reports it', async (t) => {

@@ -260,6 +260,67 @@ t.test('checkpoint of a container that is not there, or only created, fails in o
   t.equal(state(id)?.status, 'created', 'the container is still created');
 });
 
+// A machine without criu: --criu names a tool found nowhere (runts also
+// looks in the sbin directories, so a short PATH would still find Debian's).
+// The container and the images are checked first, as runc does, so these
+// errors do not depend on criu being installed.
+t.test('without criu: checkpoint names a missing or created container, restore names missing images, before looking for criu', async (t) => {
+  const absent = ['--criu', 'e2e-absent-criu'];
+  const missing = runts([...absent, 'checkpoint', 'e2e-no-such-container']);
+  t.equal(missing.status, 1, 'exit 1');
+  t.equal(missing.stderr, 'runts: container "e2e-no-such-container" does not exist\n', 'the container is named, not criu');
+  const b = makeBundle(t);
+  const id = newId(t);
+  t.equal(runts(['create', '--bundle', b.dir, id]).status, 0, 'create');
+  const images = tempDir(t, 'runts-e2e-ckpt-img-');
+  const created = runts([...absent, 'checkpoint', '--image-path', images, id]);
+  t.equal(created.status, 1, 'exit 1 for a created container');
+  t.match(created.stderr, /^runts: checkpoint: container "e2e-[0-9a-f]+" is created, not running\n$/, 'its status is named, not criu');
+  t.equal(runts(['delete', '-f', id]).status, 0, 'delete');
+  const noImages = runts([...absent, 'restore', '-d', '--image-path', path.join(images, 'nothing'), '--bundle', b.dir, id]);
+  t.equal(noImages.status, 1, 'exit 1');
+  t.match(noImages.stderr, /^runts: restore: --image-path \S+\/nothing: no checkpoint there \(no inventory.img\)\n$/, 'the images are named, not criu');
+  fs.writeFileSync(path.join(images, 'inventory.img'), '');
+  const noCriu = runts([...absent, 'restore', '-d', '--image-path', images, '--bundle', b.dir, id]);
+  t.equal(noCriu.status, 1, 'with images: exit 1');
+  t.match(noCriu.stderr, /^runts: criu: e2e-absent-criu not found on PATH/, 'then criu is named');
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory left');
+  t.same(cgroupDirs(id).filter((d) => fs.existsSync(d)), [], 'no cgroup directory left');
+});
+
+// A stand-in criu that writes its arguments to a file, then refuses.
+function recordingCriu(t: Parameters<typeof tempDir>[0], argsFile: string): string {
+  const file = path.join(tempDir(t, 'runts-e2e-criu-'), 'criu');
+  fs.writeFileSync(file, [
+    '#!/bin/sh',
+    `printf '%s\\n' "$@" > ${argsFile}`,
+    'work=.; log=criu.log',
+    'while [ $# -gt 0 ]; do case $1 in --work-dir) work=$2; shift;; --log-file) log=$2; shift;; esac; shift; done',
+    'echo "(00.000100) Error (criu/fake.c:1): refused by the test" > "$work/$log"',
+    'exit 1',
+  ].join('\n') + '\n', { mode: 0o755 });
+  return file;
+}
+
+t.test('checkpoint --tcp-skip-in-flight and --link-remap (runc 1.5) reach criu as --skip-in-flight and --link-remap', async (t) => {
+  const b = makeBundle(t);
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0, 'run -d');
+  const images = tempDir(t, 'runts-e2e-ckpt-img-');
+  const argsFile = path.join(tempDir(t, 'runts-e2e-criu-args-'), 'args');
+  const r = runts(['--criu', recordingCriu(t, argsFile), 'checkpoint', '--tcp-skip-in-flight', '--link-remap', '--image-path', images, id]);
+  t.equal(r.status, 1, 'the stand-in refused');
+  const args = fs.readFileSync(argsFile, 'utf8').split('\n');
+  t.equal(args[0], 'dump', 'criu dump ran');
+  t.ok(args.includes('--skip-in-flight'), '--skip-in-flight');
+  t.ok(args.includes('--link-remap'), '--link-remap');
+  const plain = runts(['--criu', recordingCriu(t, argsFile), 'checkpoint', '--image-path', images, id]);
+  t.equal(plain.status, 1);
+  const without = fs.readFileSync(argsFile, 'utf8').split('\n');
+  t.notOk(without.includes('--skip-in-flight') || without.includes('--link-remap'), 'neither without the flags');
+  t.equal(state(id)?.status, 'running', 'the container runs on');
+});
+
 t.test('criu refusing a checkpoint: one line naming the step and criu\'s log, and the container runs on', async (t) => {
   const b = makeBundle(t);
   const id = newId(t);

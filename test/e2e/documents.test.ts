@@ -53,7 +53,29 @@ t.test(`runts features prints a valid features document, with seccomp${suffix}`,
   t.ok(f.linux.namespaces.includes('time'));
 });
 
-t.test('runts --version names runts, the spec version and the commit', async (t) => {
+// The keys runc 1.5's features.go fills in (its annotations are its own).
+t.test('runts features has every key runc 1.5 prints', async (t) => {
+  const f = JSON.parse(runts(['features']).stdout);
+  const keys = (o: object) => Object.keys(o).sort();
+  for (const k of ['ociVersionMin', 'ociVersionMax', 'hooks', 'mountOptions', 'linux', 'annotations', 'potentiallyUnsafeConfigAnnotations']) t.ok(k in f, k);
+  for (const k of ['namespaces', 'capabilities', 'cgroup', 'seccomp', 'apparmor', 'selinux', 'intelRdt', 'memoryPolicy', 'mountExtensions', 'netDevices']) t.ok(k in f.linux, `linux.${k}`);
+  t.same(keys(f.linux.cgroup), ['rdma', 'systemd', 'systemdUser', 'v1', 'v2'], 'linux.cgroup');
+  t.same(keys(f.linux.intelRdt), ['enabled', 'monitoring', 'schemata'], 'linux.intelRdt');
+  t.same(keys(f.linux.memoryPolicy), ['flags', 'modes'], 'linux.memoryPolicy');
+  t.ok('enabled' in f.linux.netDevices, 'linux.netDevices.enabled');
+  t.ok('enabled' in f.linux.mountExtensions.idmap, 'linux.mountExtensions.idmap.enabled');
+  if (f.linux.seccomp.enabled) for (const k of ['actions', 'operators', 'archs', 'knownFlags', 'supportedFlags']) t.ok(k in f.linux.seccomp, `linux.seccomp.${k}`);
+  t.ok(Array.isArray(f.potentiallyUnsafeConfigAnnotations), 'potentiallyUnsafeConfigAnnotations is a list');
+});
+
+t.test('runts --version names runts, the spec version, the commit and the libseccomp it loads', async (t) => {
   const r = runts(['--version']);
   t.match(r.stdout, /^runts version \d+\.\d+\.\d+\ncommit: \S+\nspec: 1\.3\.0/);
+  // The library the dynamic linker finds for libseccomp.so.2 is named by
+  // its full version (libseccomp.so.2.5.4).
+  const cache = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout;
+  const so = /^\s*libseccomp\.so\.2 \(libc6[^)]*\) => (\S+)$/m.exec(cache)?.[1];
+  const file = so ? path.basename(fs.realpathSync(so)) : undefined;
+  t.match(file, /^libseccomp\.so\.\d+\.\d+\.\d+$/, `libseccomp.so.2 is ${file}`);
+  t.match(r.stdout, new RegExp(`^libseccomp: ${file?.slice('libseccomp.so.'.length).replace(/\./g, '\\.')}$`, 'm'), 'the libseccomp line, as runc prints it');
 });

@@ -52,6 +52,28 @@ t.test('process fields as /proc shows them: rlimits, oom_score_adj, user, groups
   t.match(out, /^cwd=\/work foo=bar baz$/m, 'cwd and env');
 });
 
+t.test('process.scheduler: SCHED_DEADLINE with runtime, deadline, period and flags; SCHED_FIFO with its priority', async (t) => {
+  // A deadline task may fork only with SCHED_FLAG_RESET_ON_FORK, and its child then runs SCHED_OTHER.
+  const dl = { policy: 'SCHED_DEADLINE', runtime: 1000000, deadline: 10000000, period: 10000000, flags: ['SCHED_FLAG_RESET_ON_FORK'] };
+  const b = makeBundle(t, { args: ['sh', '-c', 'echo pid1=$(cut -d" " -f41 /proc/1/stat); (echo child=$(cut -d" " -f41 /proc/self/stat)); true'], edit: (c) => (c.process.scheduler = dl) });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, 'run', { stderr: r.stderr });
+  t.match(r.stdout, /^pid1=6$/m, 'the container process runs SCHED_DEADLINE (6)');
+  t.match(r.stdout, /^child=0$/m, 'SCHED_FLAG_RESET_ON_FORK: its child runs SCHED_OTHER');
+  // The kernel checks runtime <= deadline <= period: runts passes them as given.
+  const bad = makeBundle(t, { args: ['true'], edit: (c) => (c.process.scheduler = { ...dl, runtime: 20000000 }) });
+  const br = runts(['create', '--bundle', bad.dir, newId(t)]);
+  t.equal(br.status, 1, 'runtime above deadline is refused by the kernel');
+  t.match(br.stderr, /^runts: create: set scheduler SCHED_DEADLINE: EINVAL/, 'naming the step');
+
+  // SCHED_FIFO needs a real-time budget in the container's cgroup: where the
+  // host gives none, create fails naming the step (never runs without it).
+  const fifo = makeBundle(t, { args: ['sh', '-c', 'echo fifo=$(cut -d" " -f40,41 /proc/self/stat)'], edit: (c) => (c.process.scheduler = { policy: 'SCHED_FIFO', priority: 10 }) });
+  const fr = runts(['run', '--bundle', fifo.dir, newId(t)]);
+  if (fr.status === 0) t.match(fr.stdout, /^fifo=10 1$/m, 'rt_priority 10, policy SCHED_FIFO (1)');
+  else t.match(fr.stderr, /^runts: create: set scheduler SCHED_FIFO: EPERM/, 'or refused naming the step (no real-time budget here)');
+});
+
 t.test('linux fields as the container sees them: sysctl, devices, time offsets, personality, domainname, read-only root, propagation, cgroupsPath, ociVersion', async (t) => {
   const script = [
     'echo shmmax=$(cat /proc/sys/kernel/shmmax)',
@@ -188,7 +210,7 @@ const blockDev = rootDevice();
 const loopControl = fs.existsSync('/dev/loop-control') ? fs.statSync('/dev/loop-control').rdev : undefined;
 const moreSkip = !memV1 || !blkV1 || !devV1 || !blockDev || loopControl === undefined;
 
-t.test(moreSkip ? 'cgroup v1 fields beyond the limits test (skipped: needs v1 memory, blkio and devices, a block device and /dev/loop-control)' : 'cgroup v1 fields beyond the limits test: memory reservation, swappiness, OOM killer, kernel memory, device rules, I/O throttles, rdma', { skip: moreSkip }, async (t) => {
+t.test(moreSkip ? 'cgroup v1 fields beyond the limits test (skipped: needs v1 memory, blkio and devices, a block device and /dev/loop-control)' : 'cgroup v1 fields beyond the limits test: memory reservation, swappiness, OOM killer, checkBeforeUpdate, kernel memory, device rules, I/O throttles, CPU idle, burst and real-time, rdma', { skip: moreSkip }, async (t) => {
   const [major, minor] = blockDev!.split(':').map(Number);
   const [lcMajor, lcMinor] = [Math.floor(loopControl! / 256), loopControl! % 256];
   const id = newId(t);
@@ -222,6 +244,13 @@ t.test(moreSkip ? 'cgroup v1 fields beyond the limits test (skipped: needs v1 me
   t.match(rd(blkV1!, 'blkio.throttle.read_iops_device'), new RegExp(`^${major}:${minor} 300$`, 'm'), 'read iops');
   t.match(rd(blkV1!, 'blkio.throttle.write_iops_device'), new RegExp(`^${major}:${minor} 400$`, 'm'), 'write iops');
   t.match(rd(devV1!, 'devices.list'), new RegExp(`^c ${lcMajor}:${lcMinor} r$`, 'm'), 'the device rule is in the allowed list');
+  // update with checkBeforeUpdate: a limit below what the cgroup uses is refused, and nothing changes.
+  const doc = path.join(tempDir(t), 'resources.json');
+  fs.writeFileSync(doc, JSON.stringify({ memory: { limit: 4096, checkBeforeUpdate: true } }));
+  const u = runts(['update', '-r', doc, id]);
+  t.equal(u.status, 1, 'update below the usage is refused');
+  t.match(u.stderr, /^runts: update: \/memory\/limit: rejecting memory limit 4096 <= usage \d+\n$/, 'naming the field (in the resources document)');
+  t.equal(rd(memV1!, 'memory.limit_in_bytes').trim(), String(256 * 1024 * 1024), 'the limit is unchanged');
   t.equal(runts(['start', id]).status, 0, 'start');
   let out = '';
   for (let i = 0; i < 200 && !/write-tried/.test(out); i++) {

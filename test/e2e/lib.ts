@@ -132,6 +132,7 @@ export interface RuntsOptions {
   cwd?: string;
   timeout?: number; // ms, default 20 s
   root?: string; // default: this process's state dir
+  env?: NodeJS.ProcessEnv; // default: this process's
 }
 
 function readText(file: string): string {
@@ -154,6 +155,7 @@ export function runts(args: string[], opts: RuntsOptions = {}): Result {
   try {
     res = spawnSync(RUNTS, ['--root', opts.root ?? stateDir(), ...args], {
       cwd: opts.cwd ?? REPO,
+      env: opts.env ?? process.env,
       stdio: ['ignore', out, err],
       timeout: opts.timeout ?? 20000,
       killSignal: 'SIGKILL',
@@ -166,12 +168,12 @@ export function runts(args: string[], opts: RuntsOptions = {}): Result {
 }
 
 // runts in the background (e.g. a foreground `run` to be signalled while it waits).
-export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: ChildProcess; done: Promise<Result>; outFile: string } {
+export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: ChildProcess; done: Promise<Result>; outFile: string; errFile: string } {
   const outFile = ioFile('out');
   const errFile = ioFile('err');
   const out = fs.openSync(outFile, 'w');
   const err = fs.openSync(errFile, 'w');
-  const child = spawn(RUNTS, ['--root', opts.root ?? stateDir(), ...args], { cwd: opts.cwd ?? REPO, stdio: ['ignore', out, err] });
+  const child = spawn(RUNTS, ['--root', opts.root ?? stateDir(), ...args], { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', out, err] });
   fs.closeSync(out);
   fs.closeSync(err);
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? 20000);
@@ -181,7 +183,7 @@ export function runtsAsync(args: string[], opts: RuntsOptions = {}): { child: Ch
       resolve({ status, signal, stdout: readText(outFile), stderr: readText(errFile), outFile, errFile });
     });
   });
-  return { child, done, outFile };
+  return { child, done, outFile, errFile };
 }
 
 export interface State {

@@ -413,6 +413,94 @@ t.test('delete --force after a create killed midway removes its cgroup directori
   await assertGone(t, id, pid);
 });
 
+// Every process on the host, with its parent.
+function parents(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      out.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+// A process's descendants, from the kernel's lists of each thread's
+// children (a few small files: quick enough to read just before a kill).
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const childrenOf = (p: number): number[] => {
+    try {
+      return fs.readdirSync(`/proc/${p}/task`).flatMap((tid) => fs.readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    } catch {
+      return [];
+    }
+  };
+  for (let i = -1, cur = pid; ; cur = out[++i]) {
+    for (const c of childrenOf(cur)) out.push(remember(c));
+    if (i + 1 >= out.length) return out;
+  }
+}
+
+// Live processes with an fd on something under dir (the init holds the
+// container's lock and barrier from the start).
+function holdersOf(dir: string): number[] {
+  const out: number[] = [];
+  for (const pid of parents().keys()) {
+    if (!isAlive(pid)) continue;
+    if (Object.values(fdTargets(pid)).some((l) => l.startsWith(`${dir}/`))) out.push(pid);
+  }
+  return out;
+}
+
+// create killed by SIGKILL right after each milestone of --debug (and at
+// once, before Node says anything), then delete --force: nothing of it may
+// stay. Where the kill lands after a milestone varies; every milestone is a
+// point where create has made something more.
+const CREATE_STEPS = ['(at once)', 'create: begin', 'create: config valid', 'create: init spawned', 'create: plan compiled', 'create: cgroup made', 'create: limits written', 'create: container process ready'];
+
+t.test('create killed at each step: delete --force leaves no process, mount, cgroup or state', async (t) => {
+  const b = makeBundle(t);
+  const rootfs = fs.realpathSync(b.rootfs);
+  const last = CREATE_STEPS[CREATE_STEPS.length - 1];
+  for (const milestone of CREATE_STEPS) {
+    // The kill lands a moment after the milestone: a create that finished
+    // first is tried again (after its last milestone, finishing is fine).
+    let killed = false;
+    for (let attempt = 0; attempt < 10 && !killed; attempt++) {
+      const id = newId(t);
+      const dir = path.join(stateDir(), id);
+      const create = runtsAsync(['--debug', 'create', '--bundle', b.dir, id]);
+      if (milestone !== '(at once)') {
+        // Polled without pause: the kill should land as soon after the milestone as it can.
+        const end = Date.now() + 20000;
+        while (!readFile(create.errFile).includes(`debug: ${milestone} at `) && Date.now() < end) {
+          /* poll */
+        }
+      }
+      const family = descendants(create.child.pid!);
+      create.child.kill('SIGKILL');
+      const r = await create.done;
+      killed = r.signal === 'SIGKILL' || milestone === last;
+      const what = `${milestone}${r.signal === 'SIGKILL' ? '' : ' (create finished first)'}`;
+      const d = runts(['delete', '--force', id]);
+      t.equal(d.status, 0, `${what}: delete --force`, { stderr: d.stderr });
+      await waitFor(() => family.every((p) => !isAlive(p)) && holdersOf(dir).length === 0 && procsInCgroup(`/runts/${id}`).length === 0, 5000);
+      t.same(family.filter(isAlive), [], `${what}: no process create started lives`);
+      t.same(holdersOf(dir), [], `${what}: no process holds the container's files`);
+      t.same(procsInCgroup(`/runts/${id}`), [], `${what}: no process in its cgroup`);
+      t.same(cgroupDirs(id).filter((c) => fs.existsSync(c)), [], `${what}: no cgroup directory`);
+      t.notOk(fs.existsSync(dir), `${what}: no state directory`);
+      const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(rootfs) || l.includes(`/${id}`));
+      t.same(mounts, [], `${what}: no mount of its rootfs or state`);
+    }
+    t.ok(killed, `${milestone}: a create was killed there`);
+  }
+});
+
 t.test('state and list, which bin/runts prints without Node, say what Node says, for created, running, paused and stopped containers', async (t) => {
   const b = makeBundle(t, { edit: (c) => (c.annotations = { 'org.example/quote': 'a "b" \\ c', 'ünïcode': 'é\nline' }) });
   const ids = [newId(t), newId(t), newId(t), newId(t)];

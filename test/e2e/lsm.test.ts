@@ -162,7 +162,7 @@ t.test(aaName('an AppArmor profile that is not loaded: create and exec fail nami
   startDetached(t, bundle(t, ['sleep', '30']), live);
   const before = procsInCgroup(`/runts/${live}`).length;
   const e = runts(['exec', '--apparmor', 'runts-e2e-nonesuch', live, 'true']);
-  t.equal(e.status, 255, "exec's own failure: 255, as runc");
+  t.equal(e.status, 255, "exec's own failure: 255, as runc (src/cli/exec.ts)");
   t.match(e.stderr, /--apparmor runts-e2e-nonesuch: AppArmor profile "runts-e2e-nonesuch" is not loaded/);
   t.equal(procsInCgroup(`/runts/${live}`).length, before, 'no process added');
 });
@@ -179,7 +179,7 @@ t.test(apparmor ? 'apparmorProfile without AppArmor (skipped: AppArmor is enable
   const live = newId(t);
   startDetached(t, bundle(t, ['sleep', '30']), live);
   const e = runts(['exec', '--apparmor', 'docker-default', live, 'true']);
-  t.equal(e.status, 255, "exec's own failure: 255, as runc");
+  t.equal(e.status, 255, "exec's own failure: 255, as runc (src/cli/exec.ts)");
   t.match(e.stderr, /^runts: --apparmor docker-default: AppArmor is not enabled on this host/);
 });
 
@@ -197,7 +197,7 @@ t.test(selinux ? 'selinuxLabel and mountLabel without SELinux (skipped: SELinux 
   const live = newId(t);
   startDetached(t, bundle(t, ['sleep', '30']), live);
   const e = runts(['exec', '--process-label', LABEL, live, 'true']);
-  t.equal(e.status, 255, "exec's own failure: 255, as runc");
+  t.equal(e.status, 255, "exec's own failure: 255, as runc (src/cli/exec.ts)");
   t.match(e.stderr, /^runts: --process-label system_u:system_r:svirt_t:s0:c12,c345: SELinux is not enabled/);
 });
 

@@ -30,7 +30,7 @@ function run(): void {
     if (!tgz) return;
 
     const listing = sh('tar', ['tzf', path.join(tmp, tgz)]).stdout.split('\n');
-    for (const f of ['package/bin/runts', 'package/bin/runts-init', 'package/bin/runts-addon.node', 'package/build/full.js', 'package/build/light.js', 'package/build/api/index.js', 'package/build/api/index.d.ts', 'package/api.mjs', 'package/node_modules/koffi/package.json', 'package/node_modules/yargs/package.json']) {
+    for (const f of ['package/bin/runts', 'package/bin/runts-init', 'package/bin/runts-addon.node', 'package/build/full.js', 'package/build/light.js', 'package/build/api/index.js', 'package/build/api/index.d.ts', 'package/api.mjs', 'package/node_modules/koffi/package.json', 'package/node_modules/yargs/package.json', 'package/bin/arm64/runts', 'package/bin/arm64/runts-init', 'package/bin/arm64/runts-addon.node', 'package/node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node', 'package/node_modules/@koromix/koffi-linux-arm64/linux_arm64/koffi.node']) {
       tt.ok(listing.includes(f), `the package has ${f}`);
     }
     tt.notOk(listing.some((f) => /^package\/(test|src|bench|bundles|native)\//.test(f)), 'no tests, sources or bundles in it');
@@ -51,6 +51,10 @@ function run(): void {
     tt.equal(r.status, 4, 'run exits with the container\'s status');
     const v = sh(bin, ['--version']);
     tt.match(v.stdout, /^runts version /);
+    const man = sh('man', ['-w', 'runts-create'], { env: { ...process.env, MANPATH: path.join(prefix, 'share', 'man') } });
+    // man -w names the file the link in share/man points to.
+    const linked = path.join(prefix, 'share', 'man', 'man8', 'runts-create.8');
+    tt.equal(man.stdout.trim(), fs.existsSync(linked) ? fs.realpathSync(linked) : linked, `npm linked the man pages, man finds them (${man.stderr})`);
 
     // The API from the installed package: CommonJS ...
     const lib = path.join(prefix, 'lib');
@@ -75,5 +79,16 @@ function run(): void {
     tt.match(out[2], /^processes: \d+$/);
     tt.match(out[3], /status: 3, exitCode: 3, signal: null/);
     tt.notOk(fs.existsSync(path.join(stateDir(), id2)), 'the example deleted its container');
+
+    // On an arm64 host npm's postinstall puts the arm64 programs in bin/
+    // (scripts/select-arch.cjs); here it left the x86-64 ones, and the same
+    // script told arm64 swaps them (e_machine 62 is x86-64, 183 AArch64).
+    const pkgBin = path.join(lib, 'node_modules', 'runts', 'bin');
+    const machine = (f: string) => fs.readFileSync(path.join(pkgBin, f)).readUInt16LE(18);
+    for (const f of ['runts', 'runts-init', 'runts-addon.node']) tt.equal(machine(f), process.arch === 'arm64' ? 183 : 62, `bin/${f} is for this host after the install`);
+    const sel = sh('node', [path.join(lib, 'node_modules', 'runts', 'scripts', 'select-arch.cjs'), 'arm64']);
+    tt.equal(sel.status, 0, `select-arch.cjs arm64 (${sel.stderr})`);
+    for (const f of ['runts', 'runts-init', 'runts-addon.node']) tt.equal(machine(f), 183, `bin/${f} is AArch64 after select-arch.cjs arm64`);
+    tt.equal(fs.realpathSync(bin), path.join(pkgBin, 'runts'), 'npm\'s runts link still names bin/runts');
   });
 }

@@ -2,7 +2,8 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { makeBundle, newId, runts, state, cgroupDirs } from './lib';
+import * as path from 'node:path';
+import { makeBundle, newId, runts, state, cgroupDirs, tempDir, stateDir } from './lib';
 
 t.test('run --keep leaves the stopped container, its state and cgroup, for delete', async (t) => {
   const b = makeBundle(t, { args: ['true'] });
@@ -66,4 +67,51 @@ t.test('help [command] and h print the help, as runc\'s do', async (t) => {
   t.equal(one.status, 0, one.stderr);
   t.match(one.stdout, /runts kill/, 'the help of kill');
   t.notMatch(one.stdout, /Commands:/, 'not the list of commands');
+});
+
+t.test('runts --help starts with a usage line, as runc\'s', async (t) => {
+  const r = runts(['--help']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout.split('\n')[0], /^Usage: runts \[global options\] <command>/, 'the first line');
+});
+
+t.test('--log to a file that cannot be opened is an error, before the command runs (as runc)', async (t) => {
+  const dir = tempDir(t, 'runts-e2e-log-');
+  const bad = path.join(dir, 'missing-dir', 'runts.log');
+  // list (bin/runts alone) and state of a missing container (Node) alike.
+  for (const args of [['list'], ['state', 'e2e-no-such-container'], ['features']]) {
+    const r = runts(['--log', bad, ...args]);
+    t.equal(r.status, 1, `${args[0]}: exit 1`);
+    t.equal(r.stderr, `runts: --log ${bad}: cannot open: ENOENT\n`, `${args[0]}: one line naming the file`);
+    t.equal(r.stdout, '', `${args[0]}: the command did not run`);
+  }
+  const good = path.join(dir, 'runts.log');
+  const ok = runts(['--log', good, 'list']);
+  t.equal(ok.status, 0, ok.stderr);
+  t.ok(fs.existsSync(good), 'a log that can be opened is made, as runc makes it');
+});
+
+t.test('a hook without env gets runts\'s own environment (as runc and crun); "env": [] an empty one', async (t) => {
+  const out = tempDir(t, 'runts-e2e-hookenv-');
+  const b = makeBundle(t, {
+    args: ['true'],
+    edit: (c) => (c.hooks = {
+      prestart: [
+        { path: '/bin/sh', args: ['sh', '-c', `env > ${out}/inherited`] },
+        { path: '/bin/sh', args: ['sh', '-c', `env > ${out}/empty`], env: [] },
+        { path: '/bin/sh', args: ['sh', '-c', `env > ${out}/given`], env: ['ONLY=this'] },
+      ],
+    }),
+  });
+  const id = newId(t);
+  const mark = `mark-${id}`;
+  const r = runts(['run', '--bundle', b.dir, id], { env: { ...process.env, RUNTS_E2E_HOOK_MARK: mark } });
+  t.equal(r.status, 0, r.stderr);
+  const read = (f: string) => fs.readFileSync(path.join(out, f), 'utf8');
+  t.match(read('inherited'), new RegExp(`^RUNTS_E2E_HOOK_MARK=${mark}$`, 'm'), 'without env: runts\'s variables');
+  t.match(read('inherited'), /^PATH=/m, 'without env: runts\'s PATH');
+  t.notMatch(read('empty'), /RUNTS_E2E_HOOK_MARK/, 'env []: none of runts\'s');
+  t.match(read('given'), /^ONLY=this$/m, 'env given: its variables');
+  t.notMatch(read('given'), /RUNTS_E2E_HOOK_MARK/, 'env given: only those');
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'run removed the container');
 });

@@ -1,6 +1,7 @@
 // bin/runts-addon.node (native/addon.c): a command ends with _exit(2) and
 // its status, its output already written (src/sys/exit.ts); the entries in
-// build/ map their bundle and its code cache. Needs `make build`.
+// build/ map their bundle and its code cache; it reads the libseccomp
+// version for --version. Needs `make build`.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -107,4 +108,12 @@ process.stdout.write(JSON.stringify(r));`;
   t.ok(r.stat, '/proc/self/stat, whose size reads as 0');
   t.same(r.missing, ['ENOENT', `read ${dir}/missing: ENOENT`], 'a missing file: ENOENT');
   t.same(r.dir, ['EISDIR', `read ${dir}: EISDIR`], 'a directory: EISDIR');
+});
+
+t.test('libseccompVersion: what seccomp_version() of libseccomp.so.2 says, as koffi reads it too', async (t) => {
+  const addon = { exports: {} as { libseccompVersion(): string | undefined } };
+  process.dlopen(addon, ADDON);
+  const { getLibseccomp } = await import('../../src/seccomp/libseccomp');
+  const v = getLibseccomp().version();
+  t.equal(addon.exports.libseccompVersion(), `${v.major}.${v.minor}.${v.micro}`);
 });

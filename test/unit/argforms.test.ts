@@ -23,7 +23,7 @@ async function viaYargs(argv: string[]): Promise<{ command: string; args: Record
 // positionals (camelCase, as the handlers read them).
 const FORMS: [string, string[], Record<string, unknown>][] = [
   // containerd 1.6's shim (Debian's go-runc): the resources JSON on stdin.
-  ['update', ['--root', '/run/containerd/runc/k8s.io', '--log', '/s/log.json', '--log-format', 'json', 'update', '--resources', '-', 'c1'], { root: '/run/containerd/runc/k8s.io', log: '/s/log.json', logFormat: 'json', resources: '-', id: 'c1' }],
+  ['update', ['--root', '/run/containerd/runc/k8s.io', '--log', '/dev/null', '--log-format', 'json', 'update', '--resources', '-', 'c1'], { root: '/run/containerd/runc/k8s.io', log: '/dev/null', logFormat: 'json', resources: '-', id: 'c1' }],
   ['update', ['update', '--resources=-', 'c1'], { resources: '-', id: 'c1' }],
   ['update', ['update', '-r', '-', 'c1'], { resources: '-', id: 'c1' }],
   ['update', ['update', '--resources', '/tmp/podman123', 'c1'], { resources: '/tmp/podman123', id: 'c1' }],

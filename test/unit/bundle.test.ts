@@ -141,7 +141,8 @@ t.test('the launcher: node with the light or the full entry by the command, with
     [[], full],
   ];
   for (const [args, before] of cases) {
-    const r = spawnSync(link, args, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', RUNTS_TEST_OTHER: 'kept' } });
+    // cwd: dir, for `--log create`: bin/runts opens (makes) its log, as runc does.
+    const r = spawnSync(link, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=300', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', RUNTS_TEST_OTHER: 'kept' } });
     t.equal(r.status, 0, r.stderr);
     const got = r.stdout.split('\n').filter((l) => l.startsWith('arg ')).map((l) => l.slice(4));
     t.same(got, [...before, ...args], `runts ${args.join(' ')}: the ${before === light ? 'light' : 'full'} entry and the arguments`);

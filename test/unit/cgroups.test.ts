@@ -60,6 +60,9 @@ function hybrid(t: Scoped, extra: Files = {}) {
   const v1 = (name: string, files: Record<string, string>) => ({ [`${name}/runts/c1`]: { 'cgroup.procs': '', ...files } });
   const files: Files = {
     ...v1('cpu', { 'cpu.shares': '1024', 'cpu.cfs_period_us': '100000', 'cpu.cfs_quota_us': '-1', 'cpu.cfs_burst_us': '0', 'cpu.idle': '0', 'cpu.rt_period_us': '1000000', 'cpu.rt_runtime_us': '0', 'cpu.stat': 'nr_periods 10\nnr_throttled 3\nthrottled_time 5000\n' }),
+    // Real-time group scheduling: the root's budget, none yet in /runts.
+    cpu: { 'cpu.rt_period_us': '1000000', 'cpu.rt_runtime_us': '950000' },
+    'cpu/runts': { 'cpu.rt_period_us': '1000000', 'cpu.rt_runtime_us': '0' },
     ...v1('cpuacct', { 'cpuacct.usage': '123456', 'cpuacct.usage_percpu': '100000 23456 ', 'cpuacct.stat': 'user 3\nsystem 2\n', 'cpuacct.usage_all': 'cpu user system\n0 90000 10000\n1 20000 3456\n' }),
     ...v1('cpuset', { 'cpuset.cpus': '0-1', 'cpuset.mems': '0', 'cpuset.effective_cpus': '0-1', 'cpuset.effective_mems': '0' }),
     ...v1('memory', {
@@ -157,10 +160,10 @@ const fakeKernelIo: CgroupIo = {
   },
 };
 
-function apply(env: { root: string; layout: Layout; record: { path: string; dirs: string[] } }, r: LinuxResources, opts: { io?: CgroupIo; op?: string; linuxDevices?: { path: string }[] } = {}) {
+function apply(env: { root: string; layout: Layout; record: { path: string; dirs: string[] } }, r: LinuxResources, opts: { io?: CgroupIo; op?: string; linuxDevices?: { path: string }[]; realtimeFor?: string } = {}) {
   const io = recordingIo(opts.io ?? fakeKernelIo, env.root);
   const warnings: string[] = [];
-  applyResources(env.record, r, { io, layout: env.layout, warn: (m) => warnings.push(m), op: opts.op, pointer: opts.op === 'update' ? '' : undefined, linuxDevices: opts.linuxDevices });
+  applyResources(env.record, r, { io, layout: env.layout, warn: (m) => warnings.push(m), op: opts.op, pointer: opts.op === 'update' ? '' : undefined, linuxDevices: opts.linuxDevices, realtimeFor: opts.realtimeFor });
   return { writes: io.writes.map((w) => `${w.file}=${w.value}`), programs: io.programs, warnings };
 }
 
@@ -253,6 +256,21 @@ const full: LinuxResources = {
   hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }],
 };
 
+t.test('a real-time policy without a budget: /runts gets the root\'s, then the container its parent\'s; a refusal names the policy', async (t) => {
+  const env = hybrid(t);
+  const { writes } = apply(env, {}, { realtimeFor: '/process/scheduler/policy' });
+  t.same(writes, [
+    'cpu/runts/cpu.rt_period_us=1000000',
+    'cpu/runts/cpu.rt_runtime_us=950000',
+    'cpu/runts/c1/cpu.rt_period_us=1000000',
+    'cpu/runts/c1/cpu.rt_runtime_us=950000',
+  ]);
+  const busy = hybrid(t);
+  t.throws(() => apply(busy, {}, { realtimeFor: '/process/scheduler/policy', io: refusing('cpu.rt_runtime_us', '950000', 'EBUSY') }), {
+    message: /^create: \/process\/scheduler\/policy: needs a real-time budget in \S+\/cpu\/runts \(cgroup v1 real-time group scheduling\).*EBUSY.*\/linux\/resources\/cpu\/realtimeRuntime/,
+  });
+});
+
 t.test('hybrid host: every field to its v1 file, hugetlb to the v2 tree, in runc\'s order', async (t) => {
   const env = hybrid(t);
   const { writes, warnings } = apply(env, full);
@@ -287,6 +305,9 @@ t.test('hybrid host: every field to its v1 file, hugetlb to the v2 tree, in runc
     'cpu/runts/c1/cpu.cfs_quota_us=50000',
     'cpu/runts/c1/cpu.idle=0',
     'cpu/runts/c1/cpu.rt_period_us=1000000',
+    // the parent's budget first (its parent's: period, then runtime)
+    'cpu/runts/cpu.rt_period_us=1000000',
+    'cpu/runts/cpu.rt_runtime_us=950000',
     'cpu/runts/c1/cpu.rt_runtime_us=5000',
     'pids/runts/c1/pids.max=10',
     'blkio/runts/c1/blkio.bfq.weight=300',

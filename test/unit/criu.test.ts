@@ -14,7 +14,7 @@ const after = (args: string[], flag: string) => args.filter((_, i) => args[i - 1
 
 t.test('dump: the tree, root, images, log and every runc flag as criu\'s option', async (t) => {
   const args = dumpArgs({
-    opts: { imagePath: '/img', workPath: '/work', tcpEstablished: true, extUnixSk: true, shellJob: true, fileLocks: true, autoDedup: true, leaveRunning: true, manageCgroupsMode: 'full', emptyNs: ['network'], pageServer: '10.0.0.1:27', parentPath: '../pre' },
+    opts: { imagePath: '/img', workPath: '/work', tcpEstablished: true, extUnixSk: true, shellJob: true, fileLocks: true, autoDedup: true, leaveRunning: true, tcpSkipInFlight: true, linkRemap: true, manageCgroupsMode: 'full', emptyNs: ['network'], pageServer: '10.0.0.1:27', parentPath: '../pre' },
     pid: 1234,
     rootfs: '/b/rootfs',
     binds: [{ destination: '/data', source: '/srv/data' }],
@@ -28,7 +28,8 @@ t.test('dump: the tree, root, images, log and every runc flag as criu\'s option'
   t.same(after(args, '--images-dir'), ['/img']);
   t.same(after(args, '--work-dir'), ['/work']);
   t.same(after(args, '--log-file'), ['dump.log']);
-  for (const f of ['--tcp-established', '--ext-unix-sk', '--shell-job', '--file-locks', '--auto-dedup', '--leave-running', '--manage-cgroups=full', '--track-mem']) t.ok(args.includes(f), f);
+  for (const f of ['--tcp-established', '--ext-unix-sk', '--shell-job', '--file-locks', '--auto-dedup', '--leave-running', '--manage-cgroups=full', '--track-mem', '--link-remap']) t.ok(args.includes(f), f);
+  t.ok(args.includes('--skip-in-flight'), 'runc 1.5\'s --tcp-skip-in-flight is criu\'s --skip-in-flight');
   t.same(after(args, '--empty-ns'), ['net'], '--empty-ns network is criu\'s net');
   t.same([...after(args, '--address'), ...after(args, '--port')], ['10.0.0.1', '27'], '--page-server ADDRESS:PORT');
   t.ok(args.includes('--page-server'));

@@ -1,0 +1,198 @@
+// exec without Node (native/direct/exec.c), end to end. Each exec here runs
+// through a copy of bin/runts built with a stand-in for node that only says
+// it ran (exit 99): an exec that reaches the process proves the C path ran
+// it, and one that falls back says "node ran". What the process is comes
+// from the kernel: /proc/<pid>/status, its cgroups, namespaces and fds.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { isAlive, makeBundle, newId, nsLink, procCmdline, procStatus, REPO, runts, state, stateDir, tempDir, waitFor } from './lib';
+
+const HERE = __dirname;
+const SOURCES = ['launcher.c', ...fs.readdirSync(path.join(REPO, 'native', 'direct')).filter((f) => f.endsWith('.c')).sort().map((f) => path.join('direct', f))].map((f) => path.join(REPO, 'native', f));
+
+type T = Parameters<Parameters<typeof t.test>[1]>[0];
+
+// bin/runts without Node: the launcher with a stand-in node, beside the real runts-init.
+function withoutNode(t: T): string {
+  const dir = tempDir(t, 'runts-e2e-nonode-');
+  fs.mkdirSync(path.join(dir, 'bin'));
+  const fakeNode = path.join(dir, 'node');
+  fs.writeFileSync(fakeNode, '#!/bin/sh\necho "node ran"\nexit 99\n', { mode: 0o755 });
+  const bin = path.join(dir, 'bin', 'runts');
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', bin, ...SOURCES], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(cc.stderr);
+  fs.symlinkSync(path.join(REPO, 'bin', 'runts-init'), path.join(dir, 'bin', 'runts-init'));
+  return bin;
+}
+
+function fast(bin: string, args: string[], opts: { stdio?: any[]; env?: NodeJS.ProcessEnv } = {}) {
+  return spawnSync(bin, ['--root', stateDir(), ...args], { encoding: 'utf8', timeout: 20000, cwd: REPO, stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], env: opts.env });
+}
+
+const SECCOMP = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+
+function started(t: T, edit?: (c: any) => void) {
+  const b = makeBundle(t, { args: ['sleep', '60'], edit });
+  const id = newId(t);
+  const r = runts(['run', '--detach', '--bundle', b.dir, id]);
+  t.equal(r.status, 0, 'run --detach', { stderr: r.stderr });
+  return { b, id, pid: state(id)!.pid! };
+}
+
+function processFile(t: T, proc: object): string {
+  const file = path.join(tempDir(t), 'process.json');
+  fs.writeFileSync(file, JSON.stringify(proc));
+  return file;
+}
+
+const capBits = (line: string) => BigInt('0x' + line);
+
+t.test('exec --process without Node: user, groups, capabilities, cwd, env, rlimits, oom_score_adj, no_new_privs and the seccomp filter, from /proc', async (t) => {
+  const bin = withoutNode(t);
+  const { id } = started(t, (c) => (c.linux.seccomp = SECCOMP));
+  const proc = {
+    terminal: false,
+    user: { uid: 1000, gid: 1001, additionalGids: [5, 7], umask: 18 },
+    args: ['sh', '-c', 'cat /proc/self/status; echo "oom=$(cat /proc/self/oom_score_adj)"; echo "cwd=$(pwd)"; echo "foo=$FOO home=$HOME"; echo "nofile=$(ulimit -n)"; echo "umask=$(umask)"; mkdir /tmp/x 2>&1 || echo mkdir-refused'],
+    env: ['PATH=/bin:/usr/bin', 'FOO=bar'],
+    cwd: '/tmp',
+    capabilities: { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL'] },
+    rlimits: [{ type: 'RLIMIT_NOFILE', soft: 321, hard: 654 }],
+    noNewPrivileges: true,
+    oomScoreAdj: 345,
+  };
+  const r = fast(bin, ['exec', '--process', processFile(t, proc), id]);
+  t.equal(r.status, 0, 'exec', { stdout: r.stdout, stderr: r.stderr });
+  t.notMatch(r.stdout, /node ran/, 'Node never started');
+  const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(r.stdout)?.[1].trim();
+  t.equal(field('Uid')?.split(/\s+/)[0], '1000', 'uid');
+  t.equal(field('Gid')?.split(/\s+/)[0], '1001', 'gid');
+  t.same(field('Groups')?.split(/\s+/), ['5', '7'], 'additional groups');
+  t.equal(capBits(field('CapBnd')!), (1n << 5n) | 1n, 'bounding: CAP_KILL and CAP_CHOWN');
+  for (const set of ['CapEff', 'CapPrm', 'CapInh', 'CapAmb']) t.equal(capBits(field(set)!), 1n << 5n, `${set}: CAP_KILL`);
+  t.equal(field('NoNewPrivs'), '1', 'no_new_privs');
+  t.equal(field('Seccomp'), '2', "the container's seccomp filter");
+  t.match(r.stdout, /mkdir-refused/, 'and it refuses what it refuses');
+  t.match(r.stdout, /^cwd=\/tmp$/m, 'cwd');
+  t.match(r.stdout, /^foo=bar home=\/$/m, 'env, and HOME added from the container (uid 1000 has no passwd line: /)');
+  t.match(r.stdout, /^nofile=321$/m, 'RLIMIT_NOFILE');
+  t.match(r.stdout, /^umask=0022$/m, 'umask');
+  t.match(r.stdout, /^oom=345$/m, 'oom_score_adj');
+});
+
+t.test('exec ID CMD without Node: the container\'s process with the command; exit status; HOME from /etc/passwd', async (t) => {
+  const bin = withoutNode(t);
+  const { id } = started(t);
+  let r = fast(bin, ['exec', id, 'sh', '-c', 'echo "home=$HOME"; echo err >&2; exit 7']);
+  t.equal(r.status, 7, 'the exit status passed through', { stderr: r.stderr });
+  t.match(r.stdout, /^home=\/root$/m, "root's HOME from the container's /etc/passwd");
+  t.match(r.stderr, /^err$/m, 'stderr');
+  r = fast(bin, ['exec', id, 'sh', '-c', 'kill -TERM $$']);
+  t.equal(r.status, 128 + 15, 'killed by a signal: 128+signal');
+  const log = path.join(tempDir(t), 'log.json');
+  r = fast(bin, ['--log', log, '--log-format', 'json', 'exec', id, 'no-such-program']);
+  t.equal(r.status, 255, "exec's own failure: 255, as runc");
+  t.equal(r.stderr, 'runts: exec: exec "no-such-program": ENOENT: executable file not found in $PATH\n', 'the message Node gives');
+  const line = JSON.parse(fs.readFileSync(log, 'utf8'));
+  t.same({ ...line, time: undefined }, { level: 'error', msg: 'exec: exec "no-such-program": ENOENT: executable file not found in $PATH', time: undefined, step: 'exec "no-such-program"', code: 'ENOENT' }, 'its --log line, with the step and code');
+});
+
+t.test('exec --detach --pid-file without Node: the process joins every namespace and the cgroups, is not PID 1', async (t) => {
+  const bin = withoutNode(t);
+  const { id, pid } = started(t, (c) => {
+    if (!c.linux.namespaces.some((n: { type: string }) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
+  });
+  const pidFile = path.join(tempDir(t), 'exec.pid');
+  const r = fast(bin, ['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '30']);
+  t.equal(r.status, 0, 'exec --detach', { stdout: r.stdout, stderr: r.stderr });
+  const epid = Number(fs.readFileSync(pidFile, 'utf8'));
+  t.ok(epid > 0 && isAlive(epid), 'the pid file names a live process');
+  t.ok(await waitFor(() => procCmdline(epid)[0] === 'sleep'), 'it runs the program');
+  for (const ns of ['pid', 'net', 'mnt', 'ipc', 'uts', 'cgroup']) t.equal(nsLink(epid, ns), nsLink(pid, ns), `same ${ns} namespace as the container`);
+  t.equal(fs.readFileSync(`/proc/${epid}/cgroup`, 'utf8'), fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'), 'same cgroups');
+  t.not(procStatus(epid)!.NSpid.split(/\s+/)[1], '1', 'not PID 1');
+});
+
+t.test('exec --preserve-fds without Node: fds 3.. reach the process, and no other fd', async (t) => {
+  const bin = withoutNode(t);
+  const { id } = started(t);
+  const dir = tempDir(t);
+  const file = path.join(dir, 'passed.txt');
+  fs.writeFileSync(file, 'through fd 3\n');
+  const pidFile = path.join(dir, 'p.pid');
+  const fd = fs.openSync(file, 'r');
+  const r = fast(bin, ['exec', '--detach', '--pid-file', pidFile, '--preserve-fds', '1', id, 'sleep', '30'], { stdio: ['ignore', 'pipe', 'pipe', fd] });
+  fs.closeSync(fd);
+  t.equal(r.status, 0, 'exec', { stdout: r.stdout, stderr: r.stderr });
+  const epid = Number(fs.readFileSync(pidFile, 'utf8'));
+  // Until it has exec'd, the init still holds its socket.
+  t.ok(await waitFor(() => procCmdline(epid)[0] === 'sleep'), 'the program runs');
+  t.same(fs.readdirSync(`/proc/${epid}/fd`).map(Number).sort((a, b) => a - b), [0, 1, 2, 3], 'stdio and the preserved fd');
+  t.equal(fs.readlinkSync(`/proc/${epid}/fd/3`), file, 'fd 3 is the file runts was given');
+});
+
+function hasPython(): boolean {
+  return spawnSync('python3', ['-c', 'import pty, socket; socket.recv_fds'], { stdio: 'ignore' }).status === 0;
+}
+
+t.test(`exec --tty --console-socket without Node: the pty master reaches the socket, consoleSize applied${hasPython() ? '' : ' # SKIP no python3'}`, { skip: !hasPython() && 'no python3' }, async (t) => {
+  const bin = withoutNode(t);
+  const { id } = started(t);
+  const sock = path.join(tempDir(t), 'console.sock');
+  const receiver = spawn('python3', [path.join(HERE, 'console-receiver.py'), sock, 'stty size; tty; exit 3\r', '4'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => receiver.kill('SIGKILL'));
+  let out = '';
+  receiver.stdout.on('data', (d) => (out += d));
+  t.ok(await waitFor(() => out.includes('listening'), 60000), 'receiver listening');
+  const proc = { terminal: true, consoleSize: { height: 21, width: 77 }, user: { uid: 0, gid: 0 }, args: ['sh'], env: ['PATH=/bin', 'TERM=xterm'], cwd: '/' };
+  const done = new Promise<number | null>((resolve) => {
+    const c = spawn(bin, ['--root', stateDir(), 'exec', '--console-socket', sock, '--process', processFile(t, proc), id], { stdio: 'ignore' });
+    c.once('exit', (code) => resolve(code));
+  });
+  const code = await done;
+  await new Promise((r) => (receiver.exitCode !== null ? r(null) : receiver.once('exit', r)));
+  t.equal(code, 3, 'the shell\'s exit status');
+  t.match(out, /name:\/dev\/pts\/\d+/, 'the slave name came with the fd');
+  t.match(out, /21 77/, 'consoleSize');
+  t.match(out, /\/dev\/pts\/\d+/, 'the shell runs on the pty');
+});
+
+t.test('exec in the foreground without Node forwards signals to the process', async (t) => {
+  const bin = withoutNode(t);
+  const { id } = started(t);
+  const child = spawn(bin, ['--root', stateDir(), 'exec', id, 'sh', '-c', 'trap "exit 42" TERM; echo ready; while true; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  t.ok(await waitFor(() => out.includes('ready')), 'the process runs');
+  child.kill('SIGTERM');
+  const code = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
+  t.equal(code, 42, 'SIGTERM reached the process, whose status is exec\'s');
+});
+
+t.test('exec falls back to Node, having started nothing, for what the C path does not take', async (t) => {
+  const bin = withoutNode(t);
+  const { id, pid } = started(t);
+  const base = { user: { uid: 0, gid: 0 }, args: ['true'], cwd: '/' };
+  const cases: [string, string[]][] = [
+    ['--env', ['exec', '-e', 'A=b', id, 'true']],
+    ['--user', ['exec', '-u', '1:1', id, 'true']],
+    ['a terminal without --console-socket', ['exec', '-t', id, 'true']],
+    ['--ignore-paused', ['exec', '--ignore-paused', id, 'true']],
+    ['an apparmorProfile', ['exec', '--process', processFile(t, { ...base, apparmorProfile: 'p' }), id]],
+    ['an unknown field', ['exec', '--process', processFile(t, { ...base, other: 1 }), id]],
+    ['a uid that is not an integer', ['exec', '--process', processFile(t, { ...base, user: { uid: 1.5, gid: 0 } }), id]],
+    ['a container that does not exist', ['exec', 'no-such-container', 'true']],
+  ];
+  for (const [what, args] of cases) {
+    const r = fast(bin, args);
+    t.equal(r.status, 99, what, { stderr: r.stderr });
+    t.match(r.stdout, /^node ran$/m, `${what}: Node runs it`);
+  }
+  t.ok(isAlive(pid), 'the container is untouched');
+  runts(['kill', id, 'KILL']);
+  t.ok(await waitFor(() => !isAlive(pid)), 'stopped');
+  const r = fast(bin, ['exec', id, 'true']);
+  t.equal(r.status, 99, 'a stopped container: Node says so');
+});
