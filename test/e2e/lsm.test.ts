@@ -150,7 +150,7 @@ t.test(aaName('exec: --apparmor, process.json and the container\'s own profile c
   t.equal(aaCurrent(Number(read(ip))), `${PROFILE} (enforce)`, 'process.json without a profile gets the container\'s');
 });
 
-t.test(aaName('a profile that is not loaded: create and exec fail naming the profile and the field, nothing left'), { skip: !!aaReason }, async (t) => {
+t.test(aaName('an AppArmor profile that is not loaded: create and exec fail naming the profile and the field, nothing left'), { skip: !!aaReason }, async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.apparmorProfile = 'runts-e2e-nonesuch')).dir, id]);
   t.equal(r.status, 1);
@@ -233,6 +233,8 @@ t.test(seName('selinuxLabel and mountLabel: the process runs in the label, the m
     const line = mounts.split('\n').find((l) => l.split(' ')[4] === dest) ?? '';
     t.match(line, /context="?system_u:object_r:svirt_image_t:s0:c12,c345"?/, `${dest} mounted with the context`);
   }
+  const masked = mounts.split('\n').find((l) => l.split(' ')[4] === '/sys/firmware') ?? '';
+  t.match(masked, / - tmpfs .*context="?system_u:object_r:svirt_image_t:s0:c12,c345"?/, 'a masked directory\'s tmpfs too');
   const proc = mounts.split('\n').find((l) => l.split(' ')[4] === '/proc') ?? '';
   t.notMatch(proc, /context=/, '/proc without');
   t.equal(xattr(`/proc/${pid}/root/dev/mqueue`), MOUNT_LABEL, 'mqueue\'s root labelled');
@@ -248,7 +250,7 @@ t.test(seName('selinuxLabel and mountLabel: the process runs in the label, the m
   t.ok(isAlive(pid));
 });
 
-t.test(seName('a context the policy does not know: the kernel\'s EINVAL, naming the field, nothing left'), { skip: !!seReason }, async (t) => {
+t.test(seName('an SELinux context the policy does not know: the kernel\'s EINVAL, naming the field, nothing left'), { skip: !!seReason }, async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.selinuxLabel = 'system_u:system_r:runts_nonesuch_t:s0')).dir, id]);
   t.equal(r.status, 1);
