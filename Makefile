@@ -100,18 +100,23 @@ demo: deps build bundles/busybox/config.json
 	bin/runts run --bundle bundles/busybox runts-demo-$$$$
 
 # Every package any test needs is installed first (scripts/test-deps.sh).
+# The host's suite, then the stock-host VM (scripts/v2-host: systemd as PID
+# 1, pure cgroup v2, AppArmor) booted once for the stock-host suite
+# (STOCK_HOST_TESTS in scripts/run-tests.mjs); one summary line for both.
+# RUNTS_SKIP_VM=1 leaves the VM out (never when CI=true).
 test: deps build
 	scripts/test-deps.sh
 	$(MAKE) arm64
 	node scripts/run-tests.mjs
 
-# The cgroup e2e tests on a pure cgroup v2 VM (qemu, no KVM needed; about
-# 4.5 minutes, and the checkpoint tests: criu works on its 6.1 kernel, not
-# on this host's; docs/checkpoint.md), and the rootless tests (a cgroup
-# delegated to a user). See scripts/v2-host/README.md.
+# Only the stock-host VM: the v2 cgroup tests, checkpoint/restore (criu
+# works on its 6.1 kernel, not on this host's; docs/checkpoint.md), the
+# rootless tests (a cgroup delegated to a user) and the systemd cgroup
+# driver (docs/cgroups.md). See scripts/v2-host/README.md.
 # V2_TESTS=... for other files.
-V2_TESTS ?= test/e2e/cgroups.test.ts test/e2e/checkpoint.test.ts test/e2e/rootless.test.ts
+V2_TESTS ?= test/e2e/cgroups.test.ts test/e2e/checkpoint.test.ts test/e2e/rootless.test.ts test/e2e/systemd.test.ts
 test-v2: deps build
+	scripts/test-deps.sh
 	scripts/v2-host/run.sh $(V2_TESTS)
 
 check-schemas: node_modules/.installed

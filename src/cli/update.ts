@@ -98,6 +98,6 @@ export const command = {
     const u = require('../container/update') as typeof import('../container/update');
     const resources = a.resources !== undefined ? u.readResourcesFile(a.resources) : resourcesFromFlags(a);
     const rdt = a.l3CacheSchema || a.memBwSchema ? { l3CacheSchema: a.l3CacheSchema, memBwSchema: a.memBwSchema } : undefined;
-    u.update(a.root, a.id, resources, rdt);
+    return u.update(a.root, a.id, resources, rdt);
   },
 };

@@ -12,6 +12,8 @@ import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
 import { checkExistingCgroup, createCgroup, plannedDirs, plannedRecord, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
+import { managerOf } from '../cgroups/manager';
+import type { Scope } from '../cgroups/systemd';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout, Layout } from '../cgroups/layout';
 import { Placement } from '../cgroups/placement';
@@ -237,18 +239,22 @@ async function createWith(
   let netDevices: MovedDevice[] = [];
   let netns: string | undefined;
   try {
-    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
+    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup, opts.rootless);
     const layout = detectLayout();
+    // --systemd-cgroup: systemd makes the cgroup, with stage 0 in it, once
+    // we know stage 0's pid (below); the init joins nothing itself.
+    const systemd = !!opts.systemdCgroup;
     // Rootless: made (or found impossible) here first; undefined: no cgroup.
     // The note first, before any directory is made (by rootlessCgroup
     // here, or by the init): a create killed at any point leaves delete
-    // --force what to remove. The init says later what it made.
-    const planned = plannedDirs(cgPath, layout);
+    // --force what to remove. The init says later what it made. (With
+    // systemd, systemdScope notes the unit before asking for it.)
+    const planned = systemd ? [] : plannedDirs(cgPath, layout);
     let note = plannedRecord(cgPath, planned);
-    writeCreatingNote(dir, note);
-    const own = opts.rootless ? { record: rootlessCgroup(config, cgPath, layout) } : undefined;
+    if (!systemd) writeCreatingNote(dir, note);
+    const own = opts.rootless && !systemd ? { record: rootlessCgroup(config, cgPath, layout) } : undefined;
     if (own) cgroup = own.record;
-    const cgDirs = own ? [] : planned;
+    const cgDirs = own || systemd ? [] : planned;
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
     checkExistingCgroup(cgDirPaths);
     lock = openLockFile(dir);
@@ -262,11 +268,13 @@ async function createWith(
       preserveFds: opts.preserveFds ?? 0,
       stdio,
       cgroupDirs: cgDirPaths,
-      makeCgroups: own ? undefined : { path: cgPath, dirs: cgDirs, inJs: () => createCgroup(cgPath, layout) },
-      cgroup2Now: cgroup2JoinNow(
-        namespaces.created.has('user') || namespaces.joined.some((n) => n.type === 'user'),
-        namespaces.joined.some((n) => n.type === 'cgroup'),
-      ),
+      makeCgroups: own || systemd ? undefined : { path: cgPath, dirs: cgDirs, inJs: () => createCgroup(cgPath, layout) },
+      cgroup2Now:
+        !systemd &&
+        cgroup2JoinNow(
+          namespaces.created.has('user') || namespaces.joined.some((n) => n.type === 'user'),
+          namespaces.joined.some((n) => n.type === 'cgroup'),
+        ),
       waiter: opts.waiter,
       noSubreaper: opts.noSubreaper,
       lockFd: lock,
@@ -274,6 +282,13 @@ async function createWith(
       exitLockFd: exitLock,
     });
     step('create: init spawned');
+    let resources = (config.linux?.resources ?? {}) as LinuxResources;
+    if (systemd) {
+      const scope = await systemdScope(init, opts, config, dir, resources);
+      cgroup = scope.record;
+      resources = scope.resources;
+      step('create: systemd unit started');
+    }
     // Compiled while the early init makes the cgroup directories.
     const rootfs = path.resolve(bundle, config.root!.path);
     const seccomp = seccompOf(config);
@@ -288,7 +303,7 @@ async function createWith(
       noNewKeyring: opts.noNewKeyring,
       id: opts.id,
       seccomp,
-      facts: hostFacts(rootfs, { path: cgPath, dirs: cgDirPaths, created: [] }),
+      facts: hostFacts(rootfs, cgroup ?? { path: cgPath, dirs: cgDirPaths, created: [] }),
       debug,
     });
     // What needs no cgroup is done while the early init makes them.
@@ -297,8 +312,7 @@ async function createWith(
     // so later edits of the bundle don't reach a created container.
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     step('create: plan compiled');
-    const resources = (config.linux?.resources ?? {}) as LinuxResources;
-    if (!own) cgroup = init.cgroup()!;
+    if (!own && !systemd) cgroup = init.cgroup()!;
     if (cgroup) {
       if (JSON.stringify(cgroup) !== JSON.stringify(note)) writeCreatingNote(dir, (note = cgroup));
       step('create: cgroup made');
@@ -368,7 +382,7 @@ async function createWith(
     terminal?.close();
     if (exitLock !== undefined) fs.closeSync(exitLock);
     if (netDevices.length && netns) for (const p of moveBack(netDevices, netns)) warn(`create: network device not moved back: ${p}`);
-    cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
+    await cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
     throw err;
   } finally {
     if (lock !== undefined) fs.closeSync(lock);
@@ -432,6 +446,24 @@ export function writePidFile(file: string, pid: number): void {
   }
 }
 
+// --systemd-cgroup: the unit, with the init's stage 0 in it (its children,
+// the container's process first, are born there), noted in creating.json
+// before systemd is asked (delete --force stops it if we die meanwhile).
+async function systemdScope(init: SpawnedInit, opts: CreateOptions, config: Config, dir: string, resources: LinuxResources): Promise<Scope> {
+  const pid = await init.stage0();
+  const { createScope } = require('../cgroups/systemd') as typeof import('../cgroups/systemd');
+  const scope = await createScope({
+    id: opts.id,
+    cgroupsPath: config.linux?.cgroupsPath,
+    user: !!opts.rootless,
+    pid,
+    resources,
+    linuxDevices: config.linux?.devices,
+    note: (record) => writeCreatingNote(dir, record),
+  });
+  return scope;
+}
+
 // The directories the init had made when create failed: ours to remove.
 function madeSoFar(init: SpawnedInit): CgroupRecord | undefined {
   try {
@@ -449,7 +481,7 @@ function hostMountsOf(config: Config, bundle: string, { created, joined } = name
 }
 
 // Also restore's, for a restore that failed.
-export function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined, hostMounts: string | undefined): void {
+export async function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined, hostMounts: string | undefined): Promise<void> {
   if (pid) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -469,7 +501,7 @@ export function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup
         /* nothing there */
       }
     }
-    removeCgroup(cgroup);
+    for (const f of await managerOf(cgroup).destroy(cgroup)) warn(`create: cannot remove cgroup ${f}`);
   }
   if (hostMounts) detachHostMounts(hostMounts);
   removeStateDir(dir);

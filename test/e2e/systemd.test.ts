@@ -1,0 +1,275 @@
+// The systemd cgroup driver (--systemd-cgroup) on a stock host: systemd as
+// PID 1 owning a pure cgroup v2 tree (the stock-host VM, scripts/v2-host;
+// make test runs this file there). What a test believes is what systemd
+// says (`systemctl show`, `systemctl list-units`) and what the kernel says
+// (the cgroup's files, /proc/PID/cgroup), never what runts says.
+//
+// Every unit a test names is stopped and forgotten in its teardown, pass or
+// fail, after its containers are deleted (lib.ts).
+import t from 'tap';
+import type { Test } from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isOneLineError, makeBundle, newId, runts, RUNTS, stateDir, tempDir, waitFor, Config } from './lib';
+import { detectLayout } from '../../src/cgroups/layout';
+
+const pid1 = (() => {
+  try {
+    return fs.readFileSync('/proc/1/comm', 'utf8').trim();
+  } catch {
+    return '';
+  }
+})();
+const skip =
+  pid1 !== 'systemd'
+    ? `needs systemd as PID 1 (PID 1 here is ${pid1 || 'unknown'}): runs in the stock-host VM, scripts/v2-host`
+    : detectLayout().kind !== 'v2'
+      ? `needs a pure cgroup v2 host (this one is ${detectLayout().kind})`
+      : process.getuid?.() !== 0
+        ? 'needs root'
+        : false;
+
+const SLOW = { timeout: 180_000 }; // every runts call starts Node, under emulation in the VM
+
+function systemctl(args: string[]): string {
+  const r = spawnSync('systemctl', ['--no-pager', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return r.stdout ?? '';
+}
+
+// `systemctl show UNIT -p ...` as an object.
+function show(unit: string, props: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of systemctl(['show', unit, ...props.flatMap((p) => ['-p', p])]).split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+// Is the unit known to systemd at all (loaded, in any state)?
+function listed(unit: string): boolean {
+  return systemctl(['list-units', '--all', '--plain', '--no-legend', unit]).split('\n').some((l) => l.trim().split(/\s+/)[0] === unit);
+}
+
+// A unit this test may make: stopped and forgotten whatever happens.
+function ownUnit(t: Test, unit: string): string {
+  t.teardown(() => {
+    if (listed(unit)) {
+      spawnSync('systemctl', ['kill', '--signal=KILL', unit]);
+      spawnSync('systemctl', ['stop', unit]);
+    }
+    spawnSync('systemctl', ['reset-failed', unit]);
+  });
+  return unit;
+}
+
+const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8').trim();
+
+function cgroupOf(pid: number): string {
+  return fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))!.slice(3);
+}
+
+function limits(c: Config): void {
+  c.linux.resources = { ...c.linux.resources, memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 32 }, cpu: { shares: 512, quota: 50000, period: 100000 } };
+}
+
+// A created container with the systemd driver: its id, pid and unit.
+function createWithSystemd(t: Test, edit: (c: Config) => void = limits, cgroupsPath?: (id: string) => string) {
+  const id = newId(t);
+  const unitName = cgroupsPath ? undefined : `runts-${id}.scope`;
+  const b = makeBundle(t, {
+    args: ['sleep', '600'],
+    edit: (c) => {
+      edit(c);
+      if (cgroupsPath) c.linux.cgroupsPath = cgroupsPath(id);
+    },
+  });
+  const unit = ownUnit(t, unitName ?? `${cgroupsPath!(id).split(':')[1]}-${cgroupsPath!(id).split(':')[2]}.scope`);
+  const r = runts(['--systemd-cgroup', 'create', '--bundle', b.dir, id], SLOW);
+  return { id, unit, bundle: b, r };
+}
+
+t.test('--systemd-cgroup create: a transient scope in system.slice with the limits as its properties', { skip }, async (t) => {
+  const { id, unit, r } = createWithSystemd(t);
+  t.equal(r.status, 0, `create: ${r.stderr}`);
+  const pid = JSON.parse(runts(['state', id], SLOW).stdout).pid as number;
+  const p = show(unit, ['ControlGroup', 'Slice', 'Delegate', 'ActiveState', 'MemoryMax', 'TasksMax', 'CPUQuotaPerSecUSec', 'CPUWeight', 'MemoryAccounting', 'TasksAccounting', 'Description']);
+  t.equal(p.ActiveState, 'active', 'systemd has the unit running');
+  t.equal(p.Slice, 'system.slice');
+  t.equal(p.ControlGroup, `/system.slice/${unit}`);
+  t.equal(p.Delegate, 'yes');
+  t.equal(p.MemoryMax, String(64 * 1024 * 1024));
+  t.equal(p.TasksMax, '32');
+  t.equal(p.CPUQuotaPerSecUSec, '500ms', 'half a CPU');
+  t.equal(p.CPUWeight, '20', 'shares 512 as a weight');
+  t.equal(p.MemoryAccounting, 'yes');
+  t.equal(p.TasksAccounting, 'yes');
+  t.match(p.Description, id);
+  const dir = `/sys/fs/cgroup${p.ControlGroup}`;
+  t.equal(cgroupOf(pid), p.ControlGroup, "the container's process is in the unit's cgroup");
+  t.equal(read(dir, 'memory.max'), String(64 * 1024 * 1024), 'the kernel says the same');
+  t.equal(read(dir, 'pids.max'), '32');
+  t.equal(read(dir, 'cpu.max'), '50000 100000');
+  t.equal(read(dir, 'cpu.weight'), '20');
+  t.ok(read(dir, 'cgroup.procs').split('\n').map(Number).includes(pid));
+  t.notOk(fs.existsSync(`/sys/fs/cgroup/runts/${id}`), 'nothing made through cgroupfs beside it');
+  const status = systemctl(['status', unit]);
+  t.match(status, unit, 'systemctl status knows it');
+
+  t.equal(runts(['delete', '--force', id], SLOW).status, 0, 'delete (the record says which manager: no flag needed)');
+  t.notOk(listed(unit), 'the unit is gone from systemctl list-units --all');
+  t.notOk(fs.existsSync(dir), 'and its cgroup');
+});
+
+t.test('--systemd-cgroup run: the container runs in its unit, which goes when it exits', { skip }, async (t) => {
+  const id = newId(t);
+  const unit = ownUnit(t, `runts-${id}.scope`);
+  const b = makeBundle(t, { args: ['sh', '-c', 'cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'], edit: limits });
+  const r = runts(['--systemd-cgroup', 'run', '--bundle', b.dir, id], SLOW);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^0::\/$/m, 'in its own cgroup namespace, rooted at the unit');
+  t.match(r.stdout, new RegExp(`^${64 * 1024 * 1024}\\n32$`, 'm'), "the unit's limits, seen from inside");
+  t.notOk(listed(unit), 'no unit after run');
+  t.notOk(fs.existsSync(`/sys/fs/cgroup/system.slice/${unit}`));
+});
+
+t.test('cgroupsPath slice:prefix:name places the scope in that slice', { skip }, async (t) => {
+  const slice = ownUnit(t, 'runtstest-e2e.slice');
+  const { id, unit, r } = createWithSystemd(t, limits, (id) => `runtstest-e2e.slice:runtstest:${id}`);
+  t.equal(r.status, 0, r.stderr);
+  const p = show(unit, ['ControlGroup', 'Slice']);
+  t.equal(p.Slice, slice);
+  t.equal(p.ControlGroup, `/runtstest.slice/runtstest-e2e.slice/${unit}`, 'a-b.slice lives in a.slice');
+  const pid = JSON.parse(runts(['state', id], SLOW).stdout).pid as number;
+  t.equal(cgroupOf(pid), p.ControlGroup);
+  t.equal(runts(['delete', '--force', id], SLOW).status, 0);
+  t.notOk(listed(unit));
+});
+
+t.test('update: the unit\'s properties and the files', { skip }, async (t) => {
+  const { id, unit, r } = createWithSystemd(t);
+  t.equal(r.status, 0, r.stderr);
+  const u = runts(['--systemd-cgroup', 'update', '--memory', '128m', '--pids-limit', '40', '--cpu-quota', '25000', id], SLOW);
+  t.equal(u.status, 0, u.stderr);
+  const p = show(unit, ['MemoryMax', 'TasksMax', 'CPUQuotaPerSecUSec', 'ControlGroup']);
+  t.equal(p.MemoryMax, String(128 * 1024 * 1024));
+  t.equal(p.TasksMax, '40');
+  t.equal(p.CPUQuotaPerSecUSec, '250ms');
+  const dir = `/sys/fs/cgroup${p.ControlGroup}`;
+  t.equal(read(dir, 'memory.max'), String(128 * 1024 * 1024));
+  t.equal(read(dir, 'pids.max'), '40');
+  t.equal(read(dir, 'cpu.max'), '25000 100000');
+  // systemd puts its properties back into the files on a reload: they agree.
+  spawnSync('systemctl', ['daemon-reload']);
+  t.equal(read(dir, 'memory.max'), String(128 * 1024 * 1024), 'still so after systemctl daemon-reload');
+  t.equal(read(dir, 'pids.max'), '40');
+});
+
+t.test('pause, resume, ps, exec joining the scope', { skip }, async (t) => {
+  const { id, unit, r } = createWithSystemd(t);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(runts(['start', id], SLOW).status, 0);
+  const dir = `/sys/fs/cgroup${show(unit, ['ControlGroup']).ControlGroup}`;
+  t.equal(runts(['pause', id], SLOW).status, 0);
+  t.equal(read(dir, 'cgroup.freeze'), '1', 'frozen');
+  t.equal(JSON.parse(runts(['state', id], SLOW).stdout).status, 'paused');
+  t.equal(runts(['resume', id], SLOW).status, 0);
+  t.equal(read(dir, 'cgroup.freeze'), '0');
+  const pidFile = path.join(tempDir(t), 'exec.pid');
+  const e = runts(['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '300'], SLOW);
+  t.equal(e.status, 0, e.stderr);
+  const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  t.equal(cgroupOf(execPid), `/system.slice/${unit}`, "exec's process is in the unit");
+  t.ok(read(dir, 'cgroup.procs').split('\n').map(Number).includes(execPid));
+  const ps = runts(['ps', '--format', 'json', id], SLOW);
+  t.ok((JSON.parse(ps.stdout) as number[]).includes(execPid), 'ps lists it, from the unit\'s cgroup');
+  t.equal(runts(['delete', '--force', id], SLOW).status, 0);
+  t.notOk(listed(unit));
+});
+
+t.test('refusals leave nothing: a unit that exists, a bad slice', { skip }, async (t) => {
+  const first = createWithSystemd(t, limits, () => 'system.slice:runtstest:shared');
+  t.equal(first.r.status, 0, first.r.stderr);
+  const id2 = newId(t);
+  const b2 = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = 'system.slice:runtstest:shared') });
+  const r2 = runts(['--systemd-cgroup', 'create', '--bundle', b2.dir, id2], SLOW);
+  t.equal(r2.status, 1);
+  t.ok(isOneLineError(r2.stderr), r2.stderr);
+  t.match(r2.stderr, /runtstest-shared\.scope already exists/);
+  t.notOk(fs.existsSync(path.join(stateDir(), id2)), 'no state directory');
+  t.equal(show(first.unit, ['ActiveState']).ActiveState, 'active', "the other container's unit is untouched");
+  const pid = JSON.parse(runts(['state', first.id], SLOW).stdout).pid as number;
+  t.equal(read(`/sys/fs/cgroup/system.slice/${first.unit}`, 'cgroup.procs'), String(pid), 'and holds only its own process');
+
+  const id3 = newId(t);
+  const b3 = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = 'bad--name.slice:p:x') });
+  const r3 = runts(['--systemd-cgroup', 'create', '--bundle', b3.dir, id3], SLOW);
+  t.equal(r3.status, 1);
+  t.match(r3.stderr, /config\.json: \/linux\/cgroupsPath: invalid slice name/);
+  t.notOk(fs.existsSync(path.join(stateDir(), id3)));
+  t.notOk(listed('p-x.scope'));
+});
+
+t.test('kill -9 of runts during create: delete --force stops the unit', { skip }, async (t) => {
+  const id = newId(t);
+  const unit = ownUnit(t, `runts-${id}.scope`);
+  const b = makeBundle(t, { edit: limits });
+  const child = spawn(RUNTS, ['--root', stateDir(), '--systemd-cgroup', 'create', '--bundle', b.dir, id], { stdio: 'ignore' });
+  // creating.json is written before systemd is asked: kill runts then, or
+  // whenever it got further.
+  const note = path.join(stateDir(), id, 'creating.json');
+  await waitFor(() => fs.existsSync(note) || child.exitCode !== null, 120_000, 5);
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  // systemd may still be making the unit it was asked for.
+  await waitFor(() => !listed(unit) || show(unit, ['ActiveState']).ActiveState !== 'activating', 30_000);
+  const d = runts(['delete', '--force', id], SLOW);
+  t.equal(d.status, 0, d.stderr);
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
+  t.notOk(listed(unit), 'no unit');
+  t.notOk(fs.existsSync(`/sys/fs/cgroup/system.slice/${unit}`), 'no cgroup');
+});
+
+t.test('rootless without a session bus: a clear error, nothing left', { skip }, async (t) => {
+  const home = tempDir(t, 'runts-e2e-sd-rootless-', 0o777);
+  const b = makeBundle(t, {
+    args: ['true'],
+    edit: (c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 65534, size: 1 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 65534, size: 1 }];
+    },
+  });
+  fs.chmodSync(b.dir, 0o755);
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-i', `PATH=${process.env.PATH}`, RUNTS, '--root', path.join(home, 'state'), '--systemd-cgroup', 'run', '--bundle', b.dir, 'sd-rootless'], { encoding: 'utf8', timeout: 180_000 });
+  t.equal(r.status, 1, r.stderr);
+  t.ok(isOneLineError(r.stderr), r.stderr);
+  t.match(r.stderr, /rootless: no session bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set/);
+  t.match(r.stderr, /cgroupfs manager/);
+  t.notOk(fs.existsSync(path.join(home, 'state', 'sd-rootless')), 'no state directory');
+});
+
+// Without systemd as PID 1 (this project's development host, a v1 or hybrid
+// host without systemd): the flag is refused, as runc refuses it.
+t.test('without systemd as PID 1, --systemd-cgroup is refused, nothing left', { skip: pid1 === 'systemd' ? 'systemd is PID 1 here' : process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
+  const id = newId(t);
+  const b = makeBundle(t, { args: ['true'], edit: limits });
+  const r = runts(['--systemd-cgroup', 'run', '--bundle', b.dir, id], SLOW);
+  t.equal(r.status, 1);
+  t.ok(isOneLineError(r.stderr), r.stderr);
+  t.match(r.stderr, /--systemd-cgroup: systemd is not running on this host; use the cgroupfs manager/);
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
+  for (const h of detectLayout().hierarchies) t.notOk(fs.existsSync(path.join(h.mountpoint, 'system.slice', `runts-${id}.scope`)), `no cgroup in ${h.mountpoint}`);
+});
+
+t.test('restore --systemd-cgroup is refused, nothing made', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
+  const id = newId(t);
+  const b = makeBundle(t, { args: ['true'] });
+  const r = runts(['--systemd-cgroup', 'restore', '--image-path', tempDir(t), '--bundle', b.dir, id], SLOW);
+  t.equal(r.status, 1);
+  t.ok(isOneLineError(r.stderr), r.stderr);
+  t.match(r.stderr, /restore: --systemd-cgroup: restoring into a systemd unit is not supported by runts yet; restore with the cgroupfs manager/);
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
+});
+
