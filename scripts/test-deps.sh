@@ -17,6 +17,8 @@ pkgs=(
   python3              # test/e2e/*.py helpers (pty, console socket, seccomp agent)
   util-linux           # unshare, setpriv, runuser
   qemu-system-x86      # the stock-host VM (scripts/v2-host)
+  apparmor             # the stock-host VM boots with AppArmor (apparmor_parser, profiles)
+  systemd dbus         # the stock-host VM's PID 1 and system bus (this machine's, shared)
 )
 
 missing=()

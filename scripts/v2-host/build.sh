@@ -3,7 +3,7 @@
 # test VM, in $RUNTS_V2_CACHE (default /var/cache/runts-v2-host). Idempotent:
 # does nothing when the kernel and an up-to-date initramfs are already there.
 # Needs root, apt, qemu-system-x86 and busybox-static (installed if missing).
-# Prints the cache directory.
+# Prints the paths of the kernel and the initramfs.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${RUNTS_V2_CACHE:-/var/cache/runts-v2-host}
@@ -89,11 +89,13 @@ if [ ! -f "$kdir/vmlinuz" ] || [ "$(cat "$kdir/mods" 2>/dev/null)" != "$(echo $m
   trap - EXIT
 fi
 echo "$pkg" > "$cache/kernel-package"
-ln -sfn "kernel-$kver/vmlinuz" "$cache/vmlinuz"
 
-# The initramfs: static busybox, /init (stage 1) and the modules.
-initrd=$cache/initramfs-$kver.cpio.gz
-if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$0" -nt "$initrd" ] || [ /bin/busybox -nt "$initrd" ]; then
+# The initramfs: static busybox, /init (stage 1) and the modules, named by a
+# hash of what goes in, so that worktrees with different versions of init
+# sharing this cache each boot their own.
+sum=$(cat "$here/init" "$0" /bin/busybox "$kdir/mods" | md5sum | cut -c1-12)
+initrd=$cache/initramfs-$kver-$sum.cpio.gz
+if [ ! -f "$initrd" ]; then
   echo "v2-host: building $initrd" >&2
   stage=$(mktemp -d "$cache/initramfs.XXXXXX")
   trap 'rm -rf "$stage"' EXIT
@@ -105,8 +107,8 @@ if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$0" -nt "$initrd" 
   cp "$here/init" "$stage/init"
   chmod 755 "$stage/init"
   cp -r "$kdir/modules" "$stage/modules"
-  (cd "$stage" && find . | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > "$initrd.tmp"
-  mv "$initrd.tmp" "$initrd"
+  (cd "$stage" && find . | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > "$initrd.$$"
+  mv "$initrd.$$" "$initrd"
 fi
-ln -sfn "initramfs-$kver.cpio.gz" "$cache/initramfs.cpio.gz"
-echo "$cache"
+# The kernel and the initramfs to boot, for run.sh.
+echo "$cache/kernel-$kver/vmlinuz $initrd"

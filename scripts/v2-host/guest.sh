@@ -1,13 +1,16 @@
 #!/bin/sh
-# Stage 2 of the cgroup v2 test VM, run as PID 1 inside the shared host root
-# (see init). Sources the job file run.sh wrote ($runts_job), prints the
-# cgroup setup, runs the smoke test and the tap tests, prints
-# "RUNTS-V2-HOST: exit N" and powers off.
+# Stage 2 of the cgroup v2 test VM, inside the shared host root (see init):
+# the oneshot unit runts-tests.service under systemd (RUNTS_V2_MODE=systemd,
+# the stock host), or PID 1 itself (plain). Sources the job file run.sh wrote
+# ($runts_job), prints the host's setup, runs the smoke test and the tap
+# tests (or the job's command), prints "RUNTS-V2-HOST: exit N" and powers
+# off: under systemd by exiting (the unit's SuccessAction=poweroff-force).
 bb=/bin/busybox
 status=0
 finish() {
   echo "RUNTS-V2-HOST: exit $status"
   $bb sync
+  [ "${RUNTS_V2_MODE:-plain}" = systemd ] && exit 0
   $bb poweroff -f
 }
 trap finish EXIT
@@ -21,6 +24,13 @@ grep cgroup /proc/self/mountinfo
 echo "==== /sys/fs/cgroup/cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 echo "==== /sys/fs/cgroup/cgroup.subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 echo "==== node $(node --version)"
+if [ "${RUNTS_V2_MODE:-plain}" = systemd ]; then
+  echo "==== PID 1: $(cat /proc/1/comm), system $(systemctl is-system-running 2>&1), boot $(awk '{print int($1)}' /proc/uptime) s"
+  echo "==== this unit's cgroup: $(cat /proc/self/cgroup)"
+  echo "==== D-Bus: $(busctl --system status org.freedesktop.systemd1 2>/dev/null | sed -n 's/^PID=/systemd pid /p')"
+  echo "==== LSM: $(cat /sys/kernel/security/lsm 2>&1), AppArmor enabled: $(cat /sys/module/apparmor/parameters/enabled 2>&1), profiles loaded: $(wc -l < /sys/kernel/security/apparmor/profiles 2>/dev/null)"
+  systemctl --no-pager --failed --plain --no-legend 2>&1 | sed 's/^/==== failed unit: /'
+fi
 # A code cache records V8's configuration, which follows the CPU's features:
 # under the emulated CPU, Node would reject the host's caches and compile
 # from source (slower, not wrong). The guest makes its own (its / is a

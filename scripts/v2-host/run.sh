@@ -1,17 +1,21 @@
 #!/bin/sh
-# run.sh [TEST FILE...]: run runts tests on a pure cgroup v2 host: a Debian 6.1
-# kernel under qemu (TCG, no KVM needed) booted with cgroup_no_v1=all, the
-# host's / shared read-only over virtio-9p (under a tmpfs overlay in the
-# guest), cgroup2 at /sys/fs/cgroup with every controller enabled.
+# run.sh [TEST FILE...]: run runts tests on a stock host: a Debian 6.1 kernel
+# under qemu (TCG, no KVM needed) booted with cgroup_no_v1=all, the host's /
+# shared read-only over virtio-9p (under a tmpfs overlay in the guest), and
+# this machine's systemd as PID 1 owning a pure cgroup v2 tree, with the
+# system D-Bus and AppArmor (RUNTS_V2_MODE=plain: no systemd, cgroup2
+# mounted by the initramfs with every controller enabled).
 # Runs a smoke test of `bin/runts run` and then tap on the test files
 # (default test/e2e/cgroups.test.ts); prints the guest console and exits with
 # the guest's status (125: the VM failed; 124: timed out).
 #
-# Environment: RUNTS_V2_CACHE (kernel + initramfs, default
-# /var/cache/runts-v2-host), RUNTS_V2_TIMEOUT (s, default 1800),
-# RUNTS_V2_MEM (default 4G), RUNTS_V2_CPUS (default 2), RUNTS_V2_SMOKE=0
-# (skip the smoke test), RUNTS_V2_CMD (run this shell command in the guest
-# instead of the tests), TAP_ARGS (extra tap options).
+# Environment: RUNTS_V2_MODE (systemd, the default, or plain),
+# RUNTS_V2_CACHE (kernel + initramfs, default /var/cache/runts-v2-host),
+# RUNTS_V2_TIMEOUT (s, default 1800), RUNTS_V2_MEM (default 4G),
+# RUNTS_V2_CPUS (default 2), RUNTS_V2_SMOKE=0 (skip the smoke test),
+# RUNTS_V2_CMD (run this shell command in the guest instead of the tests),
+# RUNTS_V2_APPEND (more kernel parameters, e.g. security=selinux),
+# TAP_ARGS (extra tap options).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -19,7 +23,8 @@ cache=${RUNTS_V2_CACHE:-/var/cache/runts-v2-host}
 export RUNTS_V2_CACHE=$cache
 [ "$(id -u)" = 0 ] || { echo "v2-host: run as root (the guest shares / with passthrough permissions)" >&2; exit 125; }
 [ -x "$repo/bin/runts" ] && [ -f "$repo/build/main.js" ] || { echo "v2-host: build first (make build)" >&2; exit 125; }
-"$here/build.sh" >/dev/null
+boot=$("$here/build.sh")
+kernel=${boot% *} initrd=${boot#* }
 
 if [ $# -eq 0 ]; then set -- test/e2e/cgroups.test.ts; fi
 tests=
@@ -43,16 +48,19 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 } > "$job"
 chmod 644 "$job"
 
+mode=${RUNTS_V2_MODE:-systemd}
+case $mode in systemd|plain) ;; *) echo "v2-host: RUNTS_V2_MODE must be systemd or plain, not '$mode'" >&2; exit 125 ;; esac
 append="console=ttyS0 rdinit=/init panic=-1 loglevel=4 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
-append="$append runts_guest=$here/guest.sh runts_job=$job"
-echo "v2-host: booting $(cat "$cache/kernel-package") under qemu (TCG); console log in $log (this run: $runlog)" >&2
+# systemd: only failed units on the console (it is the tests' output too).
+append="$append systemd.show_status=error runts_mode=$mode runts_guest=$here/guest.sh runts_job=$job ${RUNTS_V2_APPEND:-}"
+echo "v2-host: booting $(cat "$cache/kernel-package") under qemu (TCG), $mode mode; console log in $log (this run: $runlog)" >&2
 start=$(date +%s)
 status_file=$job.status
 {
   timeout -k 10 "${RUNTS_V2_TIMEOUT:-1800}" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -smp "${RUNTS_V2_CPUS:-2}" -m "${RUNTS_V2_MEM:-4G}" \
     -nographic -no-reboot -nic none \
-    -kernel "$cache/vmlinuz" -initrd "$cache/initramfs.cpio.gz" -append "$append" \
+    -kernel "$kernel" -initrd "$initrd" -append "$append" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
     </dev/null 2>&1 && rc=0 || rc=$?
   echo "v2-host: qemu exit $rc" > "$status_file"

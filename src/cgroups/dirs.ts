@@ -14,15 +14,20 @@ export interface CgroupRecord {
   path: string; // the cgroup path inside each hierarchy, e.g. /runts/abc
   dirs: string[]; // the container's directory in each hierarchy
   created: string[]; // directories runts created, parents first
+  // The manager, chosen at create (manager.ts): absent, cgroupfs; with
+  // --systemd-cgroup, the unit systemd made (its directories, in created
+  // too, are the container's own) and whose manager: the user's (rootless,
+  // session bus) or the system's.
+  systemd?: { unit: string; user: boolean };
 }
 
 // The spec leaves relative paths to the runtime: runts puts them, and the
 // default (no cgroupsPath), under /runts.
 // With --systemd-cgroup, cgroupsPath is "slice:prefix:name" (runc's form)
-// and names the directory systemd would give that unit (see
-// systemdCgroupPath); runts makes it itself, through cgroupfs.
-export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, systemd = false): string {
-  if (systemd) return systemdCgroupPath(cgroupsPath, id);
+// and names a unit that systemd makes (systemd.ts): this is the directory it
+// gets below the manager's root (see systemdCgroupPath).
+export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, systemd = false, rootless = false): string {
+  if (systemd) return systemdCgroupPath(cgroupsPath, id, rootless);
   if (!cgroupsPath) return `/runts/${id}`;
   const p = cgroupsPath.startsWith('/') ? cgroupsPath : `/runts/${cgroupsPath}`;
   const norm = path.posix.normalize(p);
@@ -32,29 +37,15 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, s
 
 // "system.slice:docker:1234" -> /system.slice/docker-1234.scope, and a
 // slice's dashes are its parents ("a-b.slice" lives in /a.slice/a-b.slice),
-// as systemd lays units out. No cgroupsPath: /system.slice/runts-<id>.scope;
-// an empty slice is system.slice; a name ending in .slice is that slice.
-export function systemdCgroupPath(cgroupsPath: string | undefined, id: string): string {
-  const bad = (why: string) => new RuntsError(`/linux/cgroupsPath: ${why}; got ${JSON.stringify(cgroupsPath)}`);
-  const parts = cgroupsPath ? cgroupsPath.split(':') : ['', 'runts', id];
-  if (parts.length !== 3) throw bad('with --systemd-cgroup it must be of the form "slice:prefix:name", e.g. "system.slice:runts:1234"');
-  const [slice, prefix, name] = parts;
-  if (!name || name.includes('/') || prefix.includes('/')) throw bad('the unit name must be a plain name');
-  const expand = (s: string): string => {
-    if (!s.endsWith('.slice') || s === '.slice' || s.includes('/')) throw bad(`invalid slice name ${JSON.stringify(s)}`);
-    const base = s.slice(0, -'.slice'.length);
-    if (base === '-') return '';
-    let out = '';
-    let pre = '';
-    for (const c of base.split('-')) {
-      if (!c) throw bad(`invalid slice name ${JSON.stringify(s)}`);
-      out += `/${pre}${c}.slice`;
-      pre += `${c}-`;
-    }
-    return out;
-  };
-  const unit = name.endsWith('.slice') ? name : `${prefix}-${name}.scope`;
-  return `${expand(slice || 'system.slice')}/${unit}`;
+// as systemd lays units out (systemd-units.ts). No cgroupsPath:
+// /system.slice/runts-<id>.scope; an empty slice is system.slice
+// (user.slice rootless, below the user's manager); a name ending in .slice is
+// that slice.
+export function systemdCgroupPath(cgroupsPath: string | undefined, id: string, rootless = false): string {
+  // Required here: the light commands' bundle has no use for it.
+  const { unitName } = require('./systemd-units') as typeof import('./systemd-units');
+  const { unit, sliceDir } = unitName(cgroupsPath, id, rootless);
+  return `${sliceDir}/${unit}`;
 }
 
 // mkdir first: the parent (/runts) is there nearly always, so this is one

@@ -41,6 +41,6 @@ export const command = {
       .option('pre-dump', { type: 'boolean', default: false, describe: 'dump the memory only, and leave the container running' }),
   handler: (a: CriuArgs & { parentPath?: string; leaveRunning: boolean; statusFd: number; pageServer?: string; preDump: boolean }) => {
     const { checkpoint } = require('../container/checkpoint') as typeof import('../container/checkpoint');
-    checkpoint(a);
+    return checkpoint(a);
   },
 };

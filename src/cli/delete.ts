@@ -8,6 +8,6 @@ export const command = {
     y.positional('id', idPositional).option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill the container first if it is not stopped' }),
   handler: (a: IdArgs & { force: boolean }) => {
     const { deleteContainer } = require('../container/delete') as typeof import('../container/delete');
-    deleteContainer(a.root, a.id, a.force);
+    return deleteContainer(a.root, a.id, a.force);
   },
 };

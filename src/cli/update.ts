@@ -99,6 +99,6 @@ export const command = {
     if (a.blkioWeight !== undefined && !Number.isInteger(a.blkioWeight)) throw new RuntsError('update: invalid value for --blkio-weight');
     const u = require('../container/update') as typeof import('../container/update');
     const resources = a.resources !== undefined ? u.readResourcesFile(a.resources) : resourcesFromFlags(a);
-    u.update(a.root, a.id, resources);
+    return u.update(a.root, a.id, resources);
   },
 };

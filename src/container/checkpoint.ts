@@ -56,7 +56,7 @@ export function readStdio(pid: number): StdioFile[] {
   return out;
 }
 
-export function checkpoint(o: CheckpointOptions): void {
+export async function checkpoint(o: CheckpointOptions): Promise<void> {
   const criu = findCriu(o.criu);
   const dir = containerDir(o.root, o.id);
   if (!fs.existsSync(dir)) throw new RuntsError(`container "${o.id}" does not exist`);
@@ -105,5 +105,5 @@ export function checkpoint(o: CheckpointOptions): void {
   }
   // criu has killed the processes: the container goes, as with runc, so
   // that it can be restored under the same ID.
-  if (!o.leaveRunning && !o.preDump) deleteContainer(o.root, o.id, true);
+  if (!o.leaveRunning && !o.preDump) await deleteContainer(o.root, o.id, true);
 }

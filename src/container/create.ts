@@ -11,6 +11,8 @@ import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
 import { createCgroup, plannedDirs, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
+import { managerOf } from '../cgroups/manager';
+import type { Scope } from '../cgroups/systemd';
 import type { LinuxResources } from '../cgroups/resources';
 import { detectLayout, Layout } from '../cgroups/layout';
 import { Placement } from '../cgroups/placement';
@@ -219,12 +221,15 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
   let lock: number | undefined;
   let exitLock: number | undefined;
   try {
-    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup);
+    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, opts.id, opts.systemdCgroup, opts.rootless);
     const layout = detectLayout();
+    // --systemd-cgroup: systemd makes the cgroup, with stage 0 in it, once
+    // we know stage 0's pid (below); the init joins nothing itself.
+    const systemd = !!opts.systemdCgroup;
     // Rootless: made (or found impossible) here first; undefined: no cgroup.
-    const own = opts.rootless ? { record: rootlessCgroup(config, cgPath, layout) } : undefined;
+    const own = opts.rootless && !systemd ? { record: rootlessCgroup(config, cgPath, layout) } : undefined;
     if (own) cgroup = own.record;
-    const cgDirs = own ? [] : plannedDirs(cgPath, layout);
+    const cgDirs = own || systemd ? [] : plannedDirs(cgPath, layout);
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
@@ -237,11 +242,13 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       preserveFds: opts.preserveFds ?? 0,
       stdio,
       cgroupDirs: cgDirPaths,
-      makeCgroups: own ? undefined : { path: cgPath, dirs: cgDirs, inJs: () => createCgroup(cgPath, layout) },
-      cgroup2Now: cgroup2JoinNow(
-        namespaces.created.has('user') || namespaces.joined.some((n) => n.type === 'user'),
-        namespaces.joined.some((n) => n.type === 'cgroup'),
-      ),
+      makeCgroups: own || systemd ? undefined : { path: cgPath, dirs: cgDirs, inJs: () => createCgroup(cgPath, layout) },
+      cgroup2Now:
+        !systemd &&
+        cgroup2JoinNow(
+          namespaces.created.has('user') || namespaces.joined.some((n) => n.type === 'user'),
+          namespaces.joined.some((n) => n.type === 'cgroup'),
+        ),
       waiter: opts.waiter,
       noSubreaper: opts.noSubreaper,
       lockFd: lock,
@@ -249,6 +256,13 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       exitLockFd: exitLock,
     });
     step('create: init spawned');
+    let resources = (config.linux?.resources ?? {}) as LinuxResources;
+    if (systemd) {
+      const scope = await systemdScope(init, opts, config, dir, resources);
+      cgroup = scope.record;
+      resources = scope.resources;
+      step('create: systemd unit started');
+    }
     // Compiled while the early init makes the cgroup directories.
     const rootfs = path.resolve(bundle, config.root!.path);
     const plan: Instruction[] = compile({
@@ -262,7 +276,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
       noNewKeyring: opts.noNewKeyring,
       id: opts.id,
       seccomp: seccompOf(config),
-      facts: hostFacts(rootfs, { path: cgPath, dirs: cgDirPaths, created: [] }),
+      facts: hostFacts(rootfs, cgroup ?? { path: cgPath, dirs: cgDirPaths, created: [] }),
       debug,
     });
     // What needs no cgroup is done while the early init makes them.
@@ -271,11 +285,11 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     // so later edits of the bundle don't reach a created container.
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     step('create: plan compiled');
-    if (!own) cgroup = init.cgroup()!;
+    if (!own && !systemd) cgroup = init.cgroup()!;
     if (cgroup) {
       fs.writeFileSync(creatingFile(dir), JSON.stringify(cgroup));
       step('create: cgroup made');
-      applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+      applyResources(cgroup, resources, { linuxDevices: config.linux?.devices });
     }
     // The hooks of create see the container as created (as runtime-tools expects).
     const state = (pid: number): State => ({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created', pid, bundle, annotations: config.annotations ?? {} });
@@ -320,7 +334,7 @@ export async function create(opts: CreateOptions, stdio?: ('inherit' | 'ignore' 
     if (!launched) init?.abort();
     terminal?.close();
     if (exitLock !== undefined) fs.closeSync(exitLock);
-    cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
+    await cleanupFailedCreate(dir, containerPid, cgroup, hostMountsOf(config, bundle));
     throw err;
   } finally {
     if (lock !== undefined) fs.closeSync(lock);
@@ -366,6 +380,24 @@ export function writePidFile(file: string, pid: number): void {
   }
 }
 
+// --systemd-cgroup: the unit, with the init's stage 0 in it (its children,
+// the container's process first, are born there), noted in creating.json
+// before systemd is asked (delete --force stops it if we die meanwhile).
+async function systemdScope(init: SpawnedInit, opts: CreateOptions, config: Config, dir: string, resources: LinuxResources): Promise<Scope> {
+  const pid = await init.stage0();
+  const { createScope } = require('../cgroups/systemd') as typeof import('../cgroups/systemd');
+  const scope = await createScope({
+    id: opts.id,
+    cgroupsPath: config.linux?.cgroupsPath,
+    user: !!opts.rootless,
+    pid,
+    resources,
+    linuxDevices: config.linux?.devices,
+    note: (record) => fs.writeFileSync(creatingFile(dir), JSON.stringify(record)),
+  });
+  return scope;
+}
+
 // The directories the init had made when create failed: ours to remove.
 function madeSoFar(init: SpawnedInit): CgroupRecord | undefined {
   try {
@@ -383,7 +415,7 @@ function hostMountsOf(config: Config, bundle: string, { created, joined } = name
 }
 
 // Also restore's, for a restore that failed.
-export function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined, hostMounts: string | undefined): void {
+export async function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup: CgroupRecord | undefined, hostMounts: string | undefined): Promise<void> {
   if (pid) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -403,7 +435,7 @@ export function cleanupFailedCreate(dir: string, pid: number | undefined, cgroup
         /* nothing there */
       }
     }
-    removeCgroup(cgroup);
+    for (const f of await managerOf(cgroup).destroy(cgroup)) warn(`create: cannot remove cgroup ${f}`);
   }
   if (hostMounts) detachHostMounts(hostMounts);
   removeStateDir(dir);

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
 import { warn } from '../log';
-import { cgroupPids, madeEverywhere, removeCgroup, CgroupRecord } from '../cgroups/dirs';
+import { cgroupPids, madeEverywhere, CgroupRecord } from '../cgroups/dirs';
+import { managerOf } from '../cgroups/manager';
 import { detectLayout } from '../cgroups/layout';
 import { isAlive } from '../sys/proc';
 import { runHooksWarning } from './hooks';
@@ -67,11 +68,19 @@ function interruptedCgroup(dir: string): CgroupRecord | undefined {
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && !x.includes('/../') && roots.some((r) => x.startsWith(r)));
   const r = note as Partial<CgroupRecord> | null;
   if (!r || typeof r.path !== 'string' || !strings(r.dirs) || !strings(r.created)) return undefined;
-  return { path: r.path, dirs: r.dirs, created: r.created };
+  // A unit systemd made for it (or was asked to make): a plain unit name.
+  const sd = r.systemd;
+  if (sd !== undefined && !(typeof sd === 'object' && sd && typeof sd.unit === 'string' && /^[\w:.@\\-]+\.(scope|slice)$/.test(sd.unit) && typeof sd.user === 'boolean')) return undefined;
+  return { path: r.path, dirs: r.dirs, created: r.created, ...(sd ? { systemd: { unit: sd.unit, user: sd.user } } : {}) };
+}
+
+// Through the manager that made it (manager.ts): systemd stops its unit.
+async function destroyCgroup(cgroup: CgroupRecord): Promise<void> {
+  for (const f of await managerOf(cgroup).destroy(cgroup)) warn(`delete: cannot remove cgroup ${f}`);
 }
 
 // heldLock: the container's lock, taken already (run's waiter); closed here.
-export function deleteContainer(root: string, id: string, force: boolean, heldLock?: number): void {
+export async function deleteContainer(root: string, id: string, force: boolean, heldLock?: number): Promise<void> {
   const dir = containerDir(root, id);
   if (!fs.existsSync(dir)) {
     if (heldLock !== undefined) fs.closeSync(heldLock);
@@ -89,7 +98,7 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
       const cgroup = interruptedCgroup(dir);
       if (cgroup) {
         killCgroupProcesses(cgroup);
-        for (const f of removeCgroup(cgroup)) warn(`delete: cannot remove cgroup ${f}`);
+        await destroyCgroup(cgroup);
       }
       removeStateDir(dir);
       return;
@@ -103,7 +112,7 @@ export function deleteContainer(root: string, id: string, force: boolean, heldLo
     if (saved.cgroup) {
       // Processes that outlived PID 1 (no pid namespace) go too.
       killCgroupProcesses(saved.cgroup);
-      for (const f of removeCgroup(saved.cgroup)) warn(`delete: cannot remove cgroup ${f}`);
+      await destroyCgroup(saved.cgroup);
     }
     if (saved.hostMounts) detachHostMounts(saved.hostMounts);
     removeStateDir(dir);

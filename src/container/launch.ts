@@ -79,6 +79,10 @@ export interface SpawnedInit {
   run(plan: Instruction[] | Buffer, handlers: InitHandlers): Promise<Launched>;
   // Kills an init whose plan will never come (a later step failed).
   abort(): void;
+  // The pid of stage 0, the process that makes the container's process
+  // (--systemd-cgroup puts it in the unit before the plan goes out). Not
+  // with makeCgroups: there the init joins the directories itself.
+  stage0(): Promise<number>;
 }
 
 // SpawnOptions.cgroup2Now for a plan that enters a user namespace (from
@@ -132,7 +136,32 @@ function forkInit(opts: SpawnOptions): SpawnedInit {
     sock?.destroy();
     if (child.pid && child.exitCode === null) child.kill('SIGKILL');
   };
-  return { abort, cgroup: () => record, run: (plan, handlers) => follow({ child, sock, status, spawnError: () => spawnError, abort }, plan, handlers) };
+  // What stage0() read of the socket before the plan: follow() reads on from it.
+  let preread = '';
+  const stage0 = (): Promise<number> => {
+    if (spawnError || !child.pid) return Promise.reject(new RuntsError(`start the init ${INIT_BINARY}: ${(spawnError as NodeJS.ErrnoException)?.code ?? 'no pid'}`));
+    // No waiter: our child is stage 0 (it does not split).
+    if (!opts.waiter) return Promise.resolve(child.pid);
+    return new Promise<number>((resolve, reject) => {
+      const done = (fn: () => void) => {
+        sock.off('data', onData);
+        sock.off('close', onClose);
+        sock.pause(); // follow() resumes it, nothing lost meanwhile
+        fn();
+      };
+      const onData = (chunk: Buffer) => {
+        preread += chunk.toString();
+        const pid = /^stage0 (\d+)$/m.exec(preread);
+        const error = /^error (.*)$/m.exec(preread);
+        if (pid) done(() => resolve(Number(pid[1])));
+        else if (error) done(() => reject(new RuntsError(error[1])));
+      };
+      const onClose = () => done(() => reject(new RuntsError('the init exited before the container was ready')));
+      sock.on('data', onData);
+      sock.once('close', onClose);
+    });
+  };
+  return { abort, stage0, cgroup: () => record, run: (plan, handlers) => follow({ child, sock, status, spawnError: () => spawnError, abort, preread: () => preread }, plan, handlers) };
 }
 
 // What one line from the init means (init-protocol.md), for both ways of
@@ -166,6 +195,7 @@ interface Started {
   status?: Promise<number | undefined>;
   spawnError: () => Error | undefined;
   abort: () => void;
+  preread: () => string; // lines stage0() read already
 }
 
 function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandlers): Promise<Launched> {
@@ -173,7 +203,7 @@ function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandl
   return new Promise<Launched>((resolve, reject) => {
     const ids: InitIds = { stage0Pid: child.pid! }; // our child, unless it became the waiter
     let done = false;
-    let buffered = '';
+    let buffered = init.preread();
     const fail = (msg: string) => {
       if (done) return;
       done = true;
@@ -192,8 +222,7 @@ function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandl
     if (!child.pid) return; // 'error' follows
     sock.write(Buffer.isBuffer(plan) ? plan : encodePlan(plan));
     const handle = lineHandler(handlers, ids, (text) => sock.write(text));
-    sock.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
+    const onLines = () => {
       let nl: number;
       while (!done && (nl = buffered.indexOf('\n')) >= 0) {
         const step = handle(buffered.slice(0, nl));
@@ -206,7 +235,13 @@ function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandl
           resolve({ pid: ids.pid, status });
         }
       }
+    };
+    sock.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      onLines();
     });
+    onLines();
+    sock.resume();
     sock.on('close', () => {
       if (!done) {
         // Let a last error line win over the bare EOF.
@@ -326,5 +361,20 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     // are served meanwhile.
     return Promise.resolve({ pid: ids.pid, status: lines.waitFor(/^exit (\d+)$/).then((m) => (init.close(), m ? Number(m[1]) : undefined)) });
   };
-  return { abort: () => (forked ? forked.abort() : abort()), cgroup, run };
+  // An early init always splits at start-up: its `stage0 PID` comes first
+  // (after a start-up error, if any). Kept in `ahead` for run().
+  const stage0 = async (): Promise<number> => {
+    checkUsable();
+    if (forked) return forked.stage0();
+    const seen = ahead.find((l) => l.startsWith('stage0 '));
+    if (seen) return Number(seen.slice(7));
+    for (;;) {
+      const line = init.lines.next();
+      if (line === undefined) throw new RuntsError('the init exited before the container was ready');
+      ahead.push(line);
+      if (line.startsWith('error ')) throw new RuntsError(line.slice(6));
+      if (line.startsWith('stage0 ')) return Number(line.slice(7));
+    }
+  };
+  return { abort: () => (forked ? forked.abort() : abort()), cgroup, run, stage0 };
 }

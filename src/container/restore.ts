@@ -52,6 +52,10 @@ function readStdioRecord(imagePath: string): StdioFile[] {
 
 // Returns the exit status for the foreground, 0 when detached.
 export async function restore(o: RestoreCommandOptions): Promise<number> {
+  // criu restores the tree into a cgroup made beforehand; a systemd unit
+  // needs a live pid to be made (docs/cgroups.md). Refused rather than made
+  // through cgroupfs where systemd would not know it.
+  if (o.systemdCgroup) throw new RuntsError('restore: --systemd-cgroup: restoring into a systemd unit is not supported by runts yet; restore with the cgroupfs manager (drop the flag)');
   const criu = findCriu(o.criu);
   const imagePath = path.resolve(o.imagePath || 'checkpoint');
   const workPath = path.resolve(o.workPath || imagePath);
@@ -83,7 +87,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
   let saved: Saved;
   let netnsFd: number | undefined;
   try {
-    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, o.id, o.systemdCgroup);
+    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, o.id);
     const layout = detectLayout();
     cgroup = createCgroup(cgPath, layout);
     applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
@@ -132,7 +136,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     if (o.pidFile) writePidFile(o.pidFile, pid);
   } catch (err) {
     // Nothing of a failed restore stays: a process criu left, the cgroup, the state.
-    cleanupFailedCreate(dir, pid, cgroup, undefined);
+    await cleanupFailedCreate(dir, pid, cgroup, undefined);
     throw err;
   } finally {
     if (netnsFd !== undefined) fs.closeSync(netnsFd);
@@ -143,7 +147,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
   const status = await waitChild(saved.pid);
   stopForwarding();
   try {
-    deleteContainer(o.root, o.id, true);
+    await deleteContainer(o.root, o.id, true);
   } catch (err) {
     warn(`restore: delete ${o.id}: ${(err as Error).message}`);
   }

@@ -44,15 +44,15 @@ export async function run(opts: CreateOptions & { detach?: boolean; keep?: boole
     if (opts.keep) {
       if (deleteLock !== undefined) fs.closeSync(deleteLock);
     } else {
-      deleteQuietly(opts.root, opts.id, deleteLock);
+      await deleteQuietly(opts.root, opts.id, deleteLock);
       step('run: deleted');
     }
   }
 }
 
-function deleteQuietly(root: string, id: string, heldLock?: number): void {
+async function deleteQuietly(root: string, id: string, heldLock?: number): Promise<void> {
   try {
-    deleteContainer(root, id, true, heldLock);
+    await deleteContainer(root, id, true, heldLock);
   } catch (err) {
     warn(`run: delete ${id}: ${(err as Error).message}`);
   }

@@ -94,7 +94,8 @@ export function directRecord(saved: Saved, freezer?: FreezerDir): string | undef
   const lines = ['runts-direct 2', `pid ${saved.pid}`, `starttime ${saved.startTime}`];
   const cg = saved.cgroup;
   if (cg) {
-    if (!madeEverywhere(cg)) return undefined;
+    // A systemd unit is stopped over D-Bus, which the C side does not speak.
+    if (!madeEverywhere(cg) || cg.systemd) return undefined;
     for (const d of cg.dirs) lines.push(`cgroup ${d}`);
     for (const d of cgroupParents(cg)) lines.push(`parent ${d}`);
   }

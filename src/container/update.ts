@@ -1,10 +1,12 @@
 // update: new resource limits for a created, running or paused container,
-// written into its cgroup. Device rules are left alone (as runc's update
+// written into its cgroup (and, with the systemd manager, its unit's
+// properties). Device rules are left alone (as runc's update
 // does); state.json is not rewritten: the cgroup files are the truth. A
 // value the kernel refuses undoes the ones written before it (undo.ts).
 import * as fs from 'node:fs';
 import { RuntsError } from '../errors';
-import { applyResources, LinuxResources } from '../cgroups';
+import type { LinuxResources } from '../cgroups';
+import { managerOf } from '../cgroups/manager';
 import { realIo } from '../cgroups/fsio';
 import { undoableIo } from '../cgroups/undo';
 import { formatSchemaError, loadValidators, parseJson, pickSchemaError } from '../spec/load';
@@ -37,7 +39,7 @@ export function readResourcesFile(file: string): LinuxResources {
   return parseResources(text, file === '-' ? 'update: standard input' : `update: ${file}`);
 }
 
-export function update(root: string, id: string, resources: LinuxResources): void {
+export async function update(root: string, id: string, resources: LinuxResources): Promise<void> {
   const dir = containerDir(root, id);
   const lock = lockContainer(dir);
   try {
@@ -48,7 +50,8 @@ export function update(root: string, id: string, resources: LinuxResources): voi
     if (resources.devices?.length) warn('update: /devices: device rules of an existing container are not changed (as with runc); ignored');
     const io = undoableIo(realIo);
     try {
-      applyResources(saved.cgroup, resources, { op: 'update', pointer: '', skipDevices: true, io });
+      // Through the manager that made it: systemd gets the unit's properties too.
+      await managerOf(saved.cgroup).set(saved.cgroup, resources, { op: 'update', pointer: '', skipDevices: true, io });
     } catch (err) {
       for (const line of io.undo()) warn(`update: not put back as it was: ${line}`);
       throw err;
