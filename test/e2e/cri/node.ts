@@ -50,7 +50,12 @@ export function nodeProblem(): string | undefined {
   const missing = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'unshare', 'setpriv', 'ip', 'nsenter'].filter((c) => !which(c));
   if (!fs.existsSync(path.join(CNI_BIN, 'bridge')) || !fs.existsSync(path.join(CNI_BIN, 'host-local')) || !fs.existsSync(path.join(CNI_BIN, 'loopback'))) missing.push('containernetworking-plugins');
   if (!fs.existsSync(RUNTS)) missing.push('bin/runts (make build)');
-  return missing.length ? `missing ${missing.join(', ')} (scripts/test-deps.sh)` : undefined;
+  if (missing.length) return `missing ${missing.join(', ')} (scripts/test-deps.sh)`;
+  // The CNI bridge plugin needs the kernel's bridge (the stock-host VM's
+  // kernel cannot load the module): tried in a throwaway network namespace.
+  const br = spawnSync('unshare', ['--net', 'ip', 'link', 'add', 'runts-probe', 'type', 'bridge'], { encoding: 'utf8' });
+  if (br.status !== 0) return `the kernel cannot make a bridge for the CNI bridge plugin: ${br.stderr.trim()}`;
+  return undefined;
 }
 
 function configToml(base: string, runc: string, systemd: boolean): string {
