@@ -1,7 +1,14 @@
 // The CRI configs of a pod and of a container, as the kubelet writes them
 // (cgroupfs driver: the pod's cgroup parent /<node's parent>/burstable/
 // pod<uid>; each container gets the pod's namespace options). Shared by
-// test/e2e/cri.test.ts, bench/cri.ts and scripts/demo-k8s.ts.
+// test/e2e/cri.test.ts, bench/cri.ts and scripts/demo-k8s.ts. Under the
+// systemd driver the pod's parent is a slice and each container's cgroup a
+// scope in it, cri-containerd-<id>.scope.
+
+// A container's cgroup, as a path under the hierarchy's root.
+export function containerCgroup(node: CriNode, pod: PodSpec, id: string): string {
+  return node.systemd ? `${pod.cgroup}/cri-containerd-${id}.scope` : `${pod.cgroup}/${id}`;
+}
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +23,8 @@ export interface PodOptions {
 export interface PodSpec {
   config: Record<string, any>;
   uid: string;
-  cgroup: string; // the pod's cgroup parent
+  cgroup: string; // the pod's cgroup, as a path under the hierarchy's root
+  parent: string; // the cgroup_parent the kubelet sends (systemd: a slice name)
   logDir: string;
 }
 
@@ -24,7 +32,9 @@ export function podConfig(node: CriNode, opts: PodOptions = {}): PodSpec {
   const uid = randomBytes(8).toString('hex');
   const logDir = path.join(node.base, 'logs', uid);
   fs.mkdirSync(logDir, { recursive: true });
-  const cgroup = `${node.cgroupParent}/burstable/pod${uid}`;
+  // cgroupfs: a path; systemd: a slice, whose dashes are its parents.
+  const parent = node.systemd ? `${node.slicePrefix}-burstable-pod${uid}.slice` : `${node.cgroupParent}/burstable/pod${uid}`;
+  const cgroup = node.systemd ? `/${node.slicePrefix}.slice/${node.slicePrefix}-burstable.slice/${parent}` : parent;
   const name = `pod-${uid.slice(0, 6)}`;
   const config = {
     metadata: { name, uid, namespace: 'runts-e2e', attempt: 0 },
@@ -34,12 +44,12 @@ export function podConfig(node: CriNode, opts: PodOptions = {}): PodSpec {
     labels: { app: 'runts-e2e' },
     annotations: {},
     linux: {
-      cgroup_parent: cgroup,
+      cgroup_parent: parent,
       sysctls: opts.sysctls ?? {},
       security_context: { namespace_options: { network: 'POD', pid: opts.pid ?? 'CONTAINER', ipc: 'POD' }, ...(opts.security ?? {}) },
     },
   };
-  return { config, uid, cgroup, logDir };
+  return { config, uid, cgroup, parent, logDir };
 }
 
 // args[0] is the command, the rest its arguments; linux is the container's
