@@ -54,7 +54,7 @@ mode=${RUNTS_V2_MODE:-systemd}
 case $mode in systemd|plain) ;; *) echo "v2-host: RUNTS_V2_MODE must be systemd or plain, not '$mode'" >&2; exit 125 ;; esac
 append="console=ttyS0 rdinit=/init panic=-1 loglevel=4 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
 # systemd: only failed units on the console (it is the tests' output too).
-append="$append systemd.show_status=error runts_mode=$mode runts_guest=$here/guest.sh runts_job=$job ${RUNTS_V2_APPEND:-}"
+append="$append systemd.show_status=error runts_mode=$mode runts_guest=$here/guest.sh runts_repo=$repo runts_job=$job ${RUNTS_V2_APPEND:-}"
 if [ "${RUNTS_V2_SELINUX:-0}" = 1 ]; then append="$append security=selinux selinux=1 enforcing=0"; fi
 echo "v2-host: booting $(cat "$cache/kernel-package") under qemu (TCG), $mode mode; console log in $log (this run: $runlog)" >&2
 start=$(date +%s)
