@@ -540,6 +540,14 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
 // A cgroup mount shows the container's own cgroups: on v1 and hybrid hosts a
 // tmpfs with one directory per hierarchy, each bound from the container's
 // cgroup on the host; on a v2 host the container's cgroup itself.
+// A bind of the host's cgroup mount would be a slave of it where the host's
+// mounts are shared (systemd makes them so): its master outside the
+// container, which criu refuses to dump. Private, it has none, as a cgroup
+// file system mounted afresh (runc's way) has none.
+function privateCgroup(dest: string): Instruction {
+  return ins('propagate', `make ${dest} private`, dest, MS.PRIVATE);
+}
+
 function compileCgroupMount(dest: string, flags: number, input: CompileInput): Instruction[] {
   const out: Instruction[] = [];
   const ro = flags & MS.RDONLY;
@@ -548,6 +556,7 @@ function compileCgroupMount(dest: string, flags: number, input: CompileInput): I
   out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
   if (sources.length === 1 && sources[0].name === '') {
     out.push(ins('mount', `bind the container's cgroup on ${dest}`, sources[0].hostDir, dest, '', MS.BIND, ''));
+    out.push(privateCgroup(dest));
     out.push(ins('remount', `remount ${dest} with its options`, dest, MS.BIND | base | ro));
     return out;
   }
@@ -556,6 +565,7 @@ function compileCgroupMount(dest: string, flags: number, input: CompileInput): I
     const sub = `${dest}/${s.name}`;
     out.push(ins('mkdirs', `create mount point ${sub}`, sub, 0o755));
     out.push(ins('mount', `bind the container's cgroup on ${sub}`, s.hostDir, sub, '', MS.BIND, ''));
+    out.push(privateCgroup(sub));
     out.push(ins('remount', `remount ${sub} with its options`, sub, MS.BIND | base | ro));
   }
   if (ro) out.push(ins('remount', `make ${dest} read-only`, dest, base | MS.RDONLY));
