@@ -93,18 +93,10 @@ static const char *looked_up_name;
 
 void op_exec(const struct op *o)
 {
-	int i = 2;
-	if (NARGS(o) < 4)
-		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	struct program prog = take_program(o);
 	unsigned long long nfds = num(o, 0);
-	const char *path = ARG(o, 1);
-	char **argv = take_list(o, &i);
-	char **envp = take_list(o, &i);
-	if (i != NARGS(o))
-		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
-	char *fallback[] = {(char *)path, NULL};
-	if (!argv[0])
-		argv = fallback;
+	const char *path = prog.path;
+	char **argv = prog.argv, **envp = prog.envp;
 	if (nfds > (unsigned long long)INT_MAX - 3 || (unsigned long long)sync_fd < 3 + nfds)
 		fail_text(LABEL(o), EBADF, "the sync fd is among the preserved fds");
 

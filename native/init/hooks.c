@@ -15,18 +15,10 @@
 
 void op_hook(const struct op *o)
 {
-	int i = 2;
-	if (NARGS(o) < 4)
-		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	struct program prog = take_program(o);
 	unsigned long long timeout = num(o, 0);
-	const char *path = ARG(o, 1);
-	char **argv = take_list(o, &i);
-	char **envp = take_list(o, &i);
-	if (i != NARGS(o))
-		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
-	char *fallback[] = {(char *)path, NULL};
-	if (!argv[0])
-		argv = fallback;
+	const char *path = prog.path;
+	char **argv = prog.argv, **envp = prog.envp;
 
 	int in[2], ep[2]; /* stdin of the hook; exec-error report */
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0)
@@ -111,7 +103,6 @@ void op_hook(const struct op *o)
 			 sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
 	if (WEXITSTATUS(st))
 		fail_msg(LABEL(o), "exited with status %d", WEXITSTATUS(st));
-	if (argv != fallback)
-		free(argv);
+	free(argv);
 	free(envp);
 }

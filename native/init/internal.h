@@ -119,6 +119,11 @@ const char *opt(const char *s);
 const char *fdpath(int fd, char buf[32]);
 void xclose(int *fd);
 char **take_list(const struct op *o, int *i);
+struct program {
+	const char *path;
+	char **argv, **envp;
+};
+struct program take_program(const struct op *o);
 void write_file_or_fail(const char *label, const char *path, const char *text, size_t len);
 
 /* rootfs.c: in-root path resolution */

@@ -62,6 +62,27 @@ char **take_list(const struct op *o, int *i)
 	return v;
 }
 
+/* The shape `exec` and `hook` share: a number (theirs to read), the
+ * program's path, its argv list (empty: the path alone) and its env list. */
+struct program take_program(const struct op *o)
+{
+	int i = 2;
+	if (NARGS(o) < 4)
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	struct program p = {.path = ARG(o, 1)};
+	p.argv = take_list(o, &i);
+	p.envp = take_list(o, &i);
+	if (i != NARGS(o))
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
+	if (!p.argv[0]) {
+		free(p.argv);
+		if (!(p.argv = calloc(2, sizeof *p.argv)))
+			fail(LABEL(o), ENOMEM);
+		p.argv[0] = (char *)p.path;
+	}
+	return p;
+}
+
 void write_file_or_fail(const char *label, const char *path, const char *text, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
