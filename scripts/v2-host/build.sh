@@ -33,6 +33,10 @@ mods="$mods net/netfilter/nfnetlink net/netfilter/nf_tables net/netfilter/nft_co
       net/ipv6/netfilter/ip6table_filter net/unix/unix_diag net/ipv4/inet_diag net/ipv4/tcp_diag
       net/ipv4/udp_diag net/netlink/netlink_diag net/packet/af_packet_diag drivers/net/tun drivers/net/veth
       net/netfilter/xt_mark net/netfilter/nf_conntrack_netlink crypto/crc32c_generic"
+# Pod and engine networking in the guest: the CNI bridge plugin (cri.test.ts)
+# and dockerd's bridge with its NAT rules (iptables-nft).
+mods="$mods net/bridge/bridge net/bridge/br_netfilter net/netfilter/nf_nat net/netfilter/nft_chain_nat
+      net/netfilter/xt_MASQUERADE net/netfilter/xt_conntrack net/netfilter/xt_addrtype"
 
 # The kernel: the 6.1 package linux-image-amd64 depends on (or $RUNTS_V2_KERNEL_PKG),
 # remembered in $cache/kernel-package so later runs need no apt.
