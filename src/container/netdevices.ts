@@ -17,10 +17,15 @@
 // container's name. delete moves them back and then lets it go. A joined
 // namespace (a path) is its owner's: the devices stay there, as in runc.
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { RuntsError } from '../errors';
 import type { Config } from '../spec/types';
 import { findInPath } from '../rootless';
+
+// Required where a device moves, not at the top: create imports this module,
+// and child_process (with net and the stream modules) cost every create
+// about 5 ms of CPU to load (docs/performance.md, item 34).
+const spawnSync: typeof import('node:child_process').spawnSync = ((...args: unknown[]) =>
+  (require('node:child_process').spawnSync as (...a: unknown[]) => unknown)(...args)) as never;
 
 // One moved device: its name on the host and in the container, and whether
 // it was up on the host (it is set up inside regardless, as runc does).
