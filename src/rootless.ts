@@ -8,16 +8,21 @@ import { RuntsError } from './errors';
 // The initial user namespace maps every id to itself.
 const IDENTITY_MAP = /^\s*0\s+0\s+4294967295\s*$/;
 
+// This process's answer, read once: a create asks for --rootless's default
+// and again for the plan's host facts (a process cannot change its user
+// namespace's mappings from outside it).
+let ownAnswer: boolean | undefined;
+
 export function inInitialUserNs(uidMap?: string): boolean {
-  let text = uidMap;
-  if (text === undefined) {
-    try {
-      text = fs.readFileSync('/proc/self/uid_map', 'utf8');
-    } catch {
-      return true; // no /proc: nothing says otherwise
-    }
+  if (uidMap !== undefined) return IDENTITY_MAP.test(uidMap);
+  if (ownAnswer !== undefined) return ownAnswer;
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/self/uid_map', 'utf8');
+  } catch {
+    return (ownAnswer = true); // no /proc: nothing says otherwise
   }
-  return IDENTITY_MAP.test(text);
+  return (ownAnswer = IDENTITY_MAP.test(text));
 }
 
 // The caller has no capability over the host: not root, or root only of a

@@ -148,8 +148,11 @@ export function createCgroup(cgPath: string, layout: Layout = detectLayout()): C
 // as runc 1.5 requires: without processes (another container's would share
 // its limits and be killed by its delete) and not frozen (the container's
 // init would stop on joining it, and create would never return).
-export function checkExistingCgroup(dirs: string[]): void {
+// `missing`: directories known not to exist a moment ago (create's note
+// has just looked), not read again: a failed read costs Node an exception.
+export function checkExistingCgroup(dirs: string[], missing: readonly string[] = []): void {
   for (const dir of dirs) {
+    if (missing.includes(dir)) continue;
     let procs: string;
     try {
       procs = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8');

@@ -211,12 +211,18 @@ async function createWith(
   // Rootless, 0700: the init opens the fifo (O_PATH) while it is still the
   // caller's uid, and other users are kept out altogether.
   const mode = opts.rootless ? 0o700 : 0o711;
-  try {
-    mkdirParents(opts.root, mode);
-  } catch (err) {
-    throw new RuntsError(`create the state directory ${opts.root}: ${(err as NodeJS.ErrnoException).code}${opts.rootless ? ' (rootless: pass --root or set XDG_RUNTIME_DIR to a directory of yours)' : ''}`);
+  // The root is there already but for the first container: one stat, not a
+  // mkdir that fails (an exception in Node) and then a stat.
+  let rootStat = fs.statSync(opts.root, { throwIfNoEntry: false });
+  if (!rootStat?.isDirectory()) {
+    try {
+      mkdirParents(opts.root, mode);
+    } catch (err) {
+      throw new RuntsError(`create the state directory ${opts.root}: ${(err as NodeJS.ErrnoException).code}${opts.rootless ? ' (rootless: pass --root or set XDG_RUNTIME_DIR to a directory of yours)' : ''}`);
+    }
+    rootStat = fs.statSync(opts.root);
   }
-  if (!opts.rootless && (fs.statSync(opts.root).mode & 0o011) !== 0o011) fs.chmodSync(opts.root, 0o711);
+  if (!opts.rootless && (rootStat.mode & 0o011) !== 0o011) fs.chmodSync(opts.root, 0o711);
   try {
     fs.mkdirSync(dir, { mode });
   } catch (err) {
@@ -256,7 +262,7 @@ async function createWith(
     if (own) cgroup = own.record;
     const cgDirs = own || systemd ? [] : planned;
     const cgDirPaths = own ? own.record?.dirs ?? [] : cgDirs.map((d) => d.dir);
-    checkExistingCgroup(cgDirPaths);
+    checkExistingCgroup(cgDirPaths, own ? [] : note.created);
     lock = openLockFile(dir);
     if (opts.waiter) exitLock = openLockFile(dir);
     // Started first: it locks the container, makes the barrier and joins its
