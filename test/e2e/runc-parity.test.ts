@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { makeBundle, newId, runts, state, tempDir, isOneLineError, isAlive, v1Mount, waitFor } from './lib';
+import { makeBundle, newId, runts, state, tempDir, isOneLineError, isAlive, v1Mount, waitFor, cgroupDirs } from './lib';
 
 t.test('process.user {"uid":0} without gid runs as 0:0, as in runc', async (t) => {
   const b = makeBundle(t, { args: ['id'], edit: (c) => (c.process.user = { uid: 0 }) });
@@ -332,4 +332,21 @@ t.test('the pty is the process\'s user\'s with the devpts group (gid 5, tty), as
   const e = runts(['exec', '-t', '--user', '1000:1000', id, 'sh', '-c', 'stat -c "%u %g" $(tty)']);
   t.equal(e.status, 0, e.stderr);
   t.equal(e.stdout.trim(), '1000 5', 'exec -t');
+});
+
+t.test('a process killed before it is ready (seccomp KILL_PROCESS on capset) fails run at once: "container process is already dead: signal: bad system call", nothing left', async (t) => {
+  // It used to hang: the waiter shares create's socket and waited for the
+  // lock create holds, create for the EOF the waiter never gave.
+  const b = makeBundle(t, { args: ['true'], edit: (c) => {
+    c.process.noNewPrivileges = false;
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['capset'], action: 'SCMP_ACT_KILL_PROCESS' }] };
+  } });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.signal, null, 'returned by itself (not killed by the test\'s timeout)');
+  t.equal(r.status, 1, r.stderr);
+  t.match(r.stderr, /container process is already dead: signal: bad system call/);
+  t.ok(isOneLineError(r.stderr), r.stderr);
+  t.equal(state(id), undefined, 'no container');
+  for (const dir of cgroupDirs(id)) t.notOk(fs.existsSync(dir), `no ${dir}`);
 });
