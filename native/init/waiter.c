@@ -10,7 +10,6 @@
 #include "internal.h"
 #include <signal.h>
 #include <sys/prctl.h>
-#include <ctype.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 
@@ -54,14 +53,13 @@ int close_from(int from, const int *keep, int n)
 int no_subreaper;
 
 /* `died CODE HOW`: HOW in the words Go's os/exec gives runc (`exit status
- * N`, `signal: bad system call`), strsignal's with a small first letter. */
+ * N`, `signal: bad system call`). */
 static void report_died(int fd, int status)
 {
-	if (WIFSIGNALED(status)) {
-		const char *name = strsignal(WTERMSIG(status));
-		char lower = name && *name ? (char)tolower((unsigned char)*name) : '?';
-		dprintf(fd, "died %d signal: %c%s\n", 128 + WTERMSIG(status), lower, name && *name ? name + 1 : "");
-	} else
+	char sig[64];
+	if (WIFSIGNALED(status))
+		dprintf(fd, "died %d signal: %s\n", 128 + WTERMSIG(status), go_signal(WTERMSIG(status), sig, sizeof sig));
+	else
 		dprintf(fd, "died %d exit status %d\n", WEXITSTATUS(status), WEXITSTATUS(status));
 }
 

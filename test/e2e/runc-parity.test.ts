@@ -350,3 +350,41 @@ t.test('a process killed before it is ready (seccomp KILL_PROCESS on capset) fai
   t.equal(state(id), undefined, 'no container');
   for (const dir of cgroupDirs(id)) t.notOk(fs.existsSync(dir), `no ${dir}`);
 });
+
+t.test('a failing hook\'s stdout and stderr are in the error, as runc reports them, in and out of the container, under run -t too', async (t) => {
+  for (const kind of ['prestart', 'createContainer', 'startContainer']) {
+    for (const terminal of [false, true]) {
+      const b = makeBundle(t, { args: ['true'], edit: (c) => {
+        c.process.terminal = terminal;
+        c.hooks = { [kind]: [{ path: '/bin/sh', args: ['sh', '-c', 'echo out-of-hook; echo err-of-hook >&2; exit 3'] }] };
+      } });
+      const id = newId(t);
+      const r = runts(['run', '--bundle', b.dir, id]);
+      t.equal(r.status, 1, `${kind}, -t ${terminal}: fails`);
+      t.match(r.stderr, `runts: ${kind === 'startContainer' ? 'start' : 'create'}: error running ${kind} hook #0: /hooks/${kind}/0 (/bin/sh): exit status 3, stdout: out-of-hook, stderr: err-of-hook`, `${kind}, -t ${terminal}: runc's words, what the hook wrote`);
+      t.equal(state(id), undefined, 'no container');
+    }
+  }
+});
+
+t.test('a hook that succeeds writes nowhere the container\'s caller sees (runc keeps hooks\' output for errors only)', async (t) => {
+  const hook = { path: '/bin/sh', args: ['sh', '-c', 'echo hook-out; echo hook-err >&2'] };
+  const b = makeBundle(t, { args: ['echo', 'main'], edit: (c) => (c.hooks = { createContainer: [hook], startContainer: [hook], prestart: [hook] }) });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'main\n');
+  t.notMatch(r.stderr, /hook-/);
+});
+
+t.test('a startContainer hook killed by seccomp: "signal: bad system call" in the error, as runc', async (t) => {
+  const b = makeBundle(t, { args: ['/bin/true'], edit: (c) => {
+    c.process.rlimits = [{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }];
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL' }] };
+    c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'mkdir /tmp/foo'] }] };
+  } });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /error running startContainer hook #0: \/hooks\/startContainer\/0 \(\/bin\/sh\): signal: bad system call/);
+  t.equal(state(id), undefined, 'no container');
+});
