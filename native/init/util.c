@@ -101,3 +101,12 @@ const char *go_signal(int sig, char *buf, size_t n)
 		buf[0] = (char)(buf[0] - 'A' + 'a');
 	return buf;
 }
+
+/* An errno as Go words it for runc (`no such file or directory`). */
+const char *go_strerror(int err, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", strerror(err));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
