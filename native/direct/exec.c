@@ -373,6 +373,11 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 			kill_quietly(stage0);
 			kill_quietly(pid);
 			fail_exec("exec: %s", line + 6);
+		} else if (!strncmp(line, "died ", 5)) {
+			/* the waiter: the process ended before `ready` (launch.ts) */
+			const char *how = strchr(line + 5, ' ');
+			kill_quietly(stage0);
+			fail_exec("exec: container process is already dead: %s", how ? how + 1 : line + 5);
 		}
 	}
 	if (!pid) {

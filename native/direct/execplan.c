@@ -500,13 +500,11 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 			return 0;
 		env[nenv++] = home;
 	}
-	char *quoted = json_quoted(p->args[0]);
-	if (!quoted || !(label = labelf("exec %s", quoted))) {
-		free(quoted);
+	/* the field, as src/plan/exec.ts labels lookup and exec */
+	if (!(label = labelf("%s", "/args/0"))) {
 		free(home);
 		return 0;
 	}
-	free(quoted);
 	begin(pl, 2, "lookup", label);
 	arg(pl, p->args[0]);
 	arg(pl, search);

@@ -51,19 +51,30 @@ void reset_signals(void)
 
 /* The program as execvpe would find it, on the given PATH (the container's,
  * never the init's own): a name with a '/' as it is, else the first
- * executable regular file in the PATH's directories. NULL if none; *eacces
- * says whether one was found but not executable. Checked with the effective
- * ids and capabilities (AT_EACCESS), as execve checks: a user whom
+ * executable regular file in the PATH's directories. NULL if none, with
+ * *err: the errno of the named file (a directory is EACCES, as Go's
+ * LookPath has it for runc), or, on the PATH, EACCES if one was found but
+ * not executable, else ENOENT. Checked with the effective ids and
+ * capabilities (AT_EACCESS), as execve checks: a user whom
  * CAP_DAC_OVERRIDE lets run a file without its exec bit may run it. */
-static char *find_program(const char *name, const char *search, int *eacces)
+static char *find_program(const char *name, const char *search, int *err)
 {
 	struct stat st;
 	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0) {
+			*err = errno;
+			return NULL;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			*err = EACCES;
+			return NULL;
+		}
 		if (faccessat(AT_FDCWD, name, X_OK, AT_EACCESS) == 0)
 			return strdup(name);
-		*eacces = errno == EACCES;
+		*err = errno;
 		return NULL;
 	}
+	*err = ENOENT;
 	size_t plen = strlen(name);
 	for (const char *d = search;; d++) {
 		const char *colon = strchrnul(d, ':');
@@ -78,13 +89,29 @@ static char *find_program(const char *name, const char *search, int *eacces)
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
 			if (faccessat(AT_FDCWD, full, X_OK, AT_EACCESS) == 0)
 				return full;
-			*eacces = 1;
+			*err = EACCES;
 		}
 		free(full);
 		d = colon;
 		if (!*d)
 			return NULL;
 	}
+}
+
+/* A program not found, in runc's words (Go's exec.LookPath error), then
+ * the label (the field, /process/args/0), and exit 1 as every failure. */
+static _Noreturn void not_found(const struct op *o, const char *name, int err)
+{
+	char e[128];
+	if (err == ENOENT && !strchr(name, '/'))
+		send_line("error unable to start container process: exec: \"%s\": executable file not found in $PATH: %s",
+			  name, LABEL(o));
+	else if (err == EACCES)
+		send_line("error unable to start container process: exec: \"%s\": permission denied: %s", name, LABEL(o));
+	else
+		send_line("error unable to start container process: exec: \"%s\": stat %s: %s: %s", name, name,
+			  go_strerror(err, e, sizeof e), LABEL(o));
+	drain_and_exit();
 }
 
 /* What the last `lookup` found, for `exec` of the same name. */
@@ -119,26 +146,34 @@ void op_exec(const struct op *o)
 	for (char **e = envp; *e; e++)
 		if (!strncmp(*e, "PATH=", 5))
 			search = *e + 5;
-	int eacces = 0;
+	int err = 0;
 	/* Found by `lookup` already (before a late seccomp filter, as runc
 	 * looks it up before loading its own): no second search. */
-	char *found = looked_up && !strcmp(looked_up_name, path) ? looked_up : find_program(path, search, &eacces);
+	char *found = looked_up && !strcmp(looked_up_name, path) ? looked_up : find_program(path, search, &err);
 	if (!found)
-		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
-			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
+		not_found(o, path, err);
 	execve(found, argv, envp);
-	fail(LABEL(o), errno);
+	/* As runc's init: `exec /run.sh: no such file or directory` on the
+	 * process's stderr, status 255 (runc 1.5); and, with the field, to
+	 * runts (start, or exec) if it still listens. */
+	char e[128];
+	go_strerror(errno, e, sizeof e);
+	dprintf(2, "exec %s: %s\n", found, e);
+	if (sync_fd >= 0)
+		send_line("error exec %s: %s: %s", found, e, LABEL(o));
+	else if (start_fd >= 0)
+		dprintf(start_fd, "error exec %s: %s: %s\n", found, e, LABEL(o));
+	_exit(255);
 }
 
 /* `lookup`: fails now, while create can still report it, if the program
  * cannot be found on the container's PATH (exec searches again later). */
 void op_lookup(const struct op *o)
 {
-	int eacces = 0;
-	char *found = find_program(ARG(o, 0), ARG(o, 1), &eacces);
+	int err = 0;
+	char *found = find_program(ARG(o, 0), ARG(o, 1), &err);
 	if (!found)
-		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
-			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
+		not_found(o, ARG(o, 0), err);
 	free(looked_up);
 	looked_up = found;
 	looked_up_name = ARG(o, 0);

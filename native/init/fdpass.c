@@ -29,15 +29,23 @@ int send_fd(int sock, int fd, const char *data, size_t len)
 }
 
 /* A socket connected to the unix socket at the op's first argument, a host
- * path (so: before pivot_root or setns into the mount namespace). */
+ * path (so: before pivot_root or setns into the mount namespace).
+ * Non-blocking connect: a listener whose backlog is full (one that never
+ * accepts) is EAGAIN at once, as Go's net.Dial gives runc, not a wait
+ * without end; the socket is blocking again afterwards. */
 int connect_unix(const struct op *o)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	if (ARGLEN(o, 0) >= sizeof addr.sun_path)
 		fail_text(LABEL(o), ENAMETOOLONG, "socket path too long");
 	memcpy(addr.sun_path, ARG(o, 0), ARGLEN(o, 0));
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+		if (errno == EAGAIN)
+			fail_text(LABEL(o), EAGAIN, "nobody accepts on it (its backlog is full)");
+		fail(LABEL(o), errno);
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0)
 		fail(LABEL(o), errno);
 	return fd;
 }

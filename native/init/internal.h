@@ -101,6 +101,8 @@ extern int no_subreaper;
 int send_all(const char *buf, size_t n);
 __attribute__((format(printf, 1, 2))) void send_line(const char *fmt, ...);
 const char *errname(int err);
+const char *go_signal(int sig, char *buf, size_t n); /* util.c: "bad system call" */
+const char *go_strerror(int err, char *buf, size_t n); /* util.c: "no such file or directory" */
 _Noreturn void drain_and_exit(void);
 _Noreturn void fail_text(const char *label, int err, const char *text);
 _Noreturn void fail(const char *label, int err);

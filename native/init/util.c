@@ -90,3 +90,23 @@ void write_file_or_fail(const char *label, const char *path, const char *text, s
 		fail(label, errno);
 	close(fd);
 }
+
+/* A signal as Go's os/exec names it for runc (`bad system call`): glibc's
+ * strsignal with a small first letter, unless the word is an acronym. */
+const char *go_signal(int sig, char *buf, size_t n)
+{
+	const char *name = strsignal(sig);
+	snprintf(buf, n, "%s", name && *name ? name : "unknown signal");
+	if (buf[0] && !(buf[1] >= 'A' && buf[1] <= 'Z') && buf[0] >= 'A' && buf[0] <= 'Z')
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
+/* An errno as Go words it for runc (`no such file or directory`). */
+const char *go_strerror(int err, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", strerror(err));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}

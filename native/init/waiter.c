@@ -10,6 +10,7 @@
 #include "internal.h"
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 
 int waiter_fd = -1;  /* foreground: the pipe that tells the waiter the container's pid */
@@ -51,6 +52,17 @@ int close_from(int from, const int *keep, int n)
  * or init instead of to the waiter, as with runc --no-subreaper. */
 int no_subreaper;
 
+/* `died CODE HOW`: HOW in the words Go's os/exec gives runc (`exit status
+ * N`, `signal: bad system call`). */
+static void report_died(int fd, int status)
+{
+	char sig[64];
+	if (WIFSIGNALED(status))
+		dprintf(fd, "died %d signal: %s\n", 128 + WTERMSIG(status), go_signal(WTERMSIG(status), sig, sizeof sig));
+	else
+		dprintf(fd, "died %d exit status %d\n", WEXITSTATUS(status), WEXITSTATUS(status));
+}
+
 static _Noreturn void waiter(int pid_pipe, int exit_lock, int status_fd)
 {
 	static const int ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
@@ -86,11 +98,17 @@ static _Noreturn void waiter(int pid_pipe, int exit_lock, int status_fd)
 		}
 		if (w != target)
 			continue;
-		/* runts deletes the container next: it holds the lock through
-		 * its own fd of this open file once we are gone. */
-		if (exit_lock >= 0)
-			lock_fd(exit_lock);
 		int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+		/* runts deletes the container next: it holds the lock through
+		 * its own fd of this open file once we are gone. If runts holds
+		 * it now, it may be create or exec itself, the process dead
+		 * before `ready` (a seccomp kill, say), reading the socket we
+		 * share with it for an EOF we would never give: say so first. */
+		if (exit_lock >= 0 && flock(exit_lock, LOCK_EX | LOCK_NB) < 0) {
+			if (status_fd >= 0)
+				report_died(status_fd, status);
+			lock_fd(exit_lock);
+		}
 		/* An early init is no child runts knows of: it reads the status here. */
 		if (status_fd >= 0)
 			dprintf(status_fd, "exit %d\n", code);

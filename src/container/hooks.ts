@@ -57,9 +57,24 @@ function runHook(kind: string, h: Hook, i: number, state: State): void {
   const code = (res.error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ETIMEDOUT') throw new RuntsError(`${label}: timed out after ${h.timeout}s`);
   if (res.error && code !== 'EPIPE') throw new RuntsError(`${label}: ${code ?? res.error.message}`);
-  if (res.signal) throw new RuntsError(`${label}: killed by ${res.signal}`);
-  if (res.status !== 0) {
-    const said = String(res.stderr ?? '').trim().split('\n').pop();
-    throw new RuntsError(`${label}: exited with status ${res.status}${said ? ': ' + said : ''}`);
-  }
+  if (res.signal) throw new RuntsError(`${label}: signal: ${goSignal(res.signal)}${written(res.stdout, res.stderr)}`);
+  if (res.status !== 0) throw new RuntsError(`${label}: exit status ${res.status}${written(res.stdout, res.stderr)}`);
+}
+
+// What a failed hook wrote, as runc reports it (up to 4 KiB of each, on
+// one line), the init the same for hooks in the container (hooks.c).
+function written(stdout: Buffer | string | null, stderr: Buffer | string | null): string {
+  const line = (b: Buffer | string | null) => String(b ?? '').slice(0, 4096).replace(/[\s]+$/, '').replace(/\n/g, ' ');
+  return `, stdout: ${line(stdout)}, stderr: ${line(stderr)}`;
+}
+
+// A signal as Go's os/exec names it for runc ("signal: bad system call").
+const GO_SIGNALS: Record<string, string> = {
+  SIGHUP: 'hangup', SIGINT: 'interrupt', SIGQUIT: 'quit', SIGILL: 'illegal instruction', SIGTRAP: 'trace/breakpoint trap',
+  SIGABRT: 'aborted', SIGBUS: 'bus error', SIGFPE: 'floating point exception', SIGKILL: 'killed', SIGUSR1: 'user defined signal 1',
+  SIGSEGV: 'segmentation fault', SIGUSR2: 'user defined signal 2', SIGPIPE: 'broken pipe', SIGALRM: 'alarm clock', SIGTERM: 'terminated',
+  SIGXCPU: 'CPU time limit exceeded', SIGXFSZ: 'file size limit exceeded', SIGSYS: 'bad system call',
+};
+function goSignal(sig: string): string {
+  return GO_SIGNALS[sig] ?? sig;
 }

@@ -185,6 +185,9 @@ function lineHandler(handlers: InitHandlers, ids: InitIds, reply: (text: string)
       }
     } else if (verb === 'notify' && rest === 'ready') return { ready: true };
     else if (verb === 'error') return { error: rest };
+    // The waiter's word that the process ended before `ready` (runc's words,
+    // then how, as Go's os/exec says it: `signal: bad system call`).
+    else if (verb === 'died') return { error: `container process is already dead: ${rest.replace(/^\d+ /, '')}` };
     return undefined;
   };
 }

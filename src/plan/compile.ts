@@ -166,6 +166,16 @@ export function compile(input: CompileInput): Instruction[] {
     idmaps.set(i, idmaps.size);
   });
 
+  // The engine's sockets are host paths, connected from the host's side as
+  // runc's parent connects them: before any namespace is joined or made (a
+  // user namespace's root may not reach a socket in a 0700 directory, a
+  // joined mount namespace would resolve the path in its own mounts).
+  if (proc.terminal) {
+    if (!input.consoleSocket) throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
+    add(ins('console-connect', `connect to the console socket ${input.consoleSocket}`, path.resolve(input.consoleSocket)));
+  }
+  if (input.seccomp?.listenerPath) add(listenerConnect(input.seccomp.listenerPath));
+
   // --- Stage 0: namespaces. The user namespace first (the others are then
   // owned by it), the mount namespace last among the joined ones (a path
   // opened after joining it would resolve in the container's mounts).
@@ -260,12 +270,6 @@ export function compile(input: CompileInput): Instruction[] {
   const hookPath = processEnv(proc.env ?? [], () => undefined, 0).filter((e) => e.startsWith('PATH='));
   (hooks.createContainer ?? []).forEach((h, i) => add(hookIns('createContainer', i, h, hookPath)));
 
-  const terminal = !!proc.terminal;
-  if (terminal) {
-    if (!input.consoleSocket) throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)');
-    add(ins('console-connect', `connect to the console socket ${input.consoleSocket}`, path.resolve(input.consoleSocket)));
-  }
-  if (input.seccomp?.listenerPath) add(listenerConnect(input.seccomp.listenerPath));
   add(ins('open-barrier', 'open the start barrier', input.barrier));
   // The profile and label the program is exec'd into: written through the
   // host's /proc while it is still there (docs/lsm.md); everything after
@@ -291,7 +295,7 @@ export function compile(input: CompileInput): Instruction[] {
   if (config.hostname && hasUts) add(ins('hostname', `set hostname ${config.hostname}`, config.hostname));
   if (config.domainname && hasUts) add(ins('domainname', `set domainname ${config.domainname}`, config.domainname));
 
-  if (terminal) {
+  if (proc.terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
     // The slave is the process's, its group devpts's (gid=5, tty), as runc leaves it.
     add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, KEEP_GID, 1));
@@ -397,15 +401,17 @@ export interface SeccompProgram {
 }
 
 // The program: looked up first (a missing one fails create or exec while it
-// can still be reported), then exec'd with its environment.
-export function execSteps(proc: Process, facts: Pick<HostFacts, 'homeOf'>, preserve: number): { lookup: Instruction; exec: Instruction[] } {
+// can still be reported), then exec'd with its environment. Both are
+// labelled with the field (pointer): the init's message is runc's words,
+// `exec: "/run.sh": stat /run.sh: no such file or directory`, then it.
+export function execSteps(proc: Process, facts: Pick<HostFacts, 'homeOf'>, preserve: number, pointer = '/process/args/0'): { lookup: Instruction; exec: Instruction[] } {
   const args = proc.args!;
   const env = processEnv(proc.env ?? [], (uid) => facts.homeOf(uid), proc.user.uid);
   const search = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
   const exec: Instruction[] = [];
   if (proc.execCPUAffinity?.final) exec.push(ins('cpu-affinity', `set final CPU affinity ${proc.execCPUAffinity.final}`, cpuList(proc.execCPUAffinity.final, '/process/execCPUAffinity/final')));
-  exec.push(ins('exec', `exec ${JSON.stringify(args[0])}`, preserve, args[0], args.length, ...args, env.length, ...env));
-  return { lookup: ins('lookup', `exec ${JSON.stringify(args[0])}`, args[0], search), exec };
+  exec.push(ins('exec', pointer, preserve, args[0], args.length, ...args, env.length, ...env));
+  return { lookup: ins('lookup', pointer, args[0], search), exec };
 }
 
 // The program's environment as runc prepares it: a variable given twice is

@@ -51,7 +51,7 @@ export function compileExec(input: ExecInput): Instruction[] {
   // no_new_privs, the user and any seccomp filter (docs/lsm.md).
   plan.push(...execLabelSteps(proc));
   plan.push(...withSeccomp(processSteps(proc, proc.cwd), proc, input.seccomp));
-  const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds);
+  const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds, '/args/0');
   plan.push(lookup);
   if (proc.noNewPrivileges && input.seccomp) plan.push(...seccompStep(input.seccomp));
   plan.push(ins('notify', 'report ready', 'ready'), ...exec);

@@ -94,9 +94,9 @@ t.test('exec ID CMD without Node: the container\'s process with the command; exi
   const log = path.join(tempDir(t), 'log.json');
   r = fast(bin, ['--log', log, '--log-format', 'json', 'exec', id, 'no-such-program']);
   t.equal(r.status, 255, "exec's own failure: 255, as runc");
-  t.equal(r.stderr, 'runts: exec: exec "no-such-program": ENOENT: executable file not found in $PATH\n', 'the message Node gives');
+  t.equal(r.stderr, 'runts: exec: unable to start container process: exec: "no-such-program": executable file not found in $PATH: /args/0\n', 'the message Node gives');
   const line = JSON.parse(fs.readFileSync(log, 'utf8'));
-  t.same({ ...line, time: undefined }, { level: 'error', msg: 'exec: exec "no-such-program": ENOENT: executable file not found in $PATH', time: undefined, step: 'exec "no-such-program"', code: 'ENOENT' }, 'its --log line, with the step and code');
+  t.same({ ...line, time: undefined }, { level: 'error', msg: 'exec: unable to start container process: exec: "no-such-program": executable file not found in $PATH: /args/0', time: undefined }, 'its --log line');
 });
 
 t.test('exec --detach --pid-file without Node: the process joins every namespace and the cgroups, is not PID 1', async (t) => {

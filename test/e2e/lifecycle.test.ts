@@ -847,7 +847,7 @@ t.test('a failing prestart, createRuntime or createContainer hook fails create a
       const r = runts(['create', '--bundle', b.dir, id]);
       t.equal(r.status, 1, 'create exits 1');
       t.match(r.stderr, `error running ${kind} hook #0: /hooks/${kind}/0`, 'the error names the hook, in runc\'s words');
-      t.match(r.stderr, /exited with status 3/, 'and how it failed');
+      t.match(r.stderr, /exit status 3/, 'and how it failed');
       t.notMatch(r.stderr, /\n\s+at .+:\d+/, 'no stack trace');
       const seen = JSON.parse(readFile(path.join(H, 'state.json')) || '{}');
       t.match(seen, { id, status: 'created' }, 'the hook ran and got the state');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { makeBundle, newId, runts, state, tempDir, isOneLineError, isAlive, v1Mount, waitFor } from './lib';
+import { makeBundle, newId, runts, state, tempDir, isOneLineError, isAlive, v1Mount, waitFor, cgroupDirs, writeConfig } from './lib';
 
 t.test('process.user {"uid":0} without gid runs as 0:0, as in runc', async (t) => {
   const b = makeBundle(t, { args: ['id'], edit: (c) => (c.process.user = { uid: 0 }) });
@@ -332,4 +332,142 @@ t.test('the pty is the process\'s user\'s with the devpts group (gid 5, tty), as
   const e = runts(['exec', '-t', '--user', '1000:1000', id, 'sh', '-c', 'stat -c "%u %g" $(tty)']);
   t.equal(e.status, 0, e.stderr);
   t.equal(e.stdout.trim(), '1000 5', 'exec -t');
+});
+
+t.test('a process killed before it is ready (seccomp KILL_PROCESS on capset) fails run at once: "container process is already dead: signal: bad system call", nothing left', async (t) => {
+  // It used to hang: the waiter shares create's socket and waited for the
+  // lock create holds, create for the EOF the waiter never gave.
+  const b = makeBundle(t, { args: ['true'], edit: (c) => {
+    c.process.noNewPrivileges = false;
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['capset'], action: 'SCMP_ACT_KILL_PROCESS' }] };
+  } });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.signal, null, 'returned by itself (not killed by the test\'s timeout)');
+  t.equal(r.status, 1, r.stderr);
+  t.match(r.stderr, /container process is already dead: signal: bad system call/);
+  t.ok(isOneLineError(r.stderr), r.stderr);
+  t.equal(state(id), undefined, 'no container');
+  for (const dir of cgroupDirs(id)) t.notOk(fs.existsSync(dir), `no ${dir}`);
+});
+
+t.test('a failing hook\'s stdout and stderr are in the error, as runc reports them, in and out of the container, under run -t too', async (t) => {
+  for (const kind of ['prestart', 'createContainer', 'startContainer']) {
+    for (const terminal of [false, true]) {
+      const b = makeBundle(t, { args: ['true'], edit: (c) => {
+        c.process.terminal = terminal;
+        c.hooks = { [kind]: [{ path: '/bin/sh', args: ['sh', '-c', 'echo out-of-hook; echo err-of-hook >&2; exit 3'] }] };
+      } });
+      const id = newId(t);
+      const r = runts(['run', '--bundle', b.dir, id]);
+      t.equal(r.status, 1, `${kind}, -t ${terminal}: fails`);
+      t.match(r.stderr, `runts: ${kind === 'startContainer' ? 'start' : 'create'}: error running ${kind} hook #0: /hooks/${kind}/0 (/bin/sh): exit status 3, stdout: out-of-hook, stderr: err-of-hook`, `${kind}, -t ${terminal}: runc's words, what the hook wrote`);
+      t.equal(state(id), undefined, 'no container');
+    }
+  }
+});
+
+t.test('a hook that succeeds writes nowhere the container\'s caller sees (runc keeps hooks\' output for errors only)', async (t) => {
+  const hook = { path: '/bin/sh', args: ['sh', '-c', 'echo hook-out; echo hook-err >&2'] };
+  const b = makeBundle(t, { args: ['echo', 'main'], edit: (c) => (c.hooks = { createContainer: [hook], startContainer: [hook], prestart: [hook] }) });
+  const r = runts(['run', '--bundle', b.dir, newId(t)]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'main\n');
+  t.notMatch(r.stderr, /hook-/);
+});
+
+t.test('a startContainer hook killed by seccomp: "signal: bad system call" in the error, as runc', async (t) => {
+  const b = makeBundle(t, { args: ['/bin/true'], edit: (c) => {
+    c.process.rlimits = [{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }];
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL' }] };
+    c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'mkdir /tmp/foo'] }] };
+  } });
+  const id = newId(t);
+  const r = runts(['run', '--bundle', b.dir, id]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /error running startContainer hook #0: \/hooks\/startContainer\/0 \(\/bin\/sh\): signal: bad system call/);
+  t.equal(state(id), undefined, 'no container');
+});
+
+t.test('a program that is missing or cannot run: runc\'s words (and its "exec /run.sh: no such file or directory" on the process\'s stderr), the field after them, for run and exec', async (t) => {
+  const b = makeBundle(t, { args: ['sleep', '60'] });
+  fs.writeFileSync(path.join(b.rootfs, 'run.sh'), '#!/bin/bash\necho never\n', { mode: 0o755 }); // no bash in busybox
+  fs.writeFileSync(path.join(b.rootfs, 'garbage'), 'not a program\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(b.rootfs, 'noexec'), 'x', { mode: 0o644 });
+  const cases: [string, RegExp, boolean][] = [
+    // looked up while create or exec can still say so
+    ['/missing', /unable to start container process: exec: "\/missing": stat \/missing: no such file or directory: /, false],
+    ['missing', /unable to start container process: exec: "missing": executable file not found in \$PATH: /, false],
+    ['/noexec', /unable to start container process: exec: "\/noexec": permission denied: /, false],
+    ['/etc', /unable to start container process: exec: "\/etc": permission denied: /, false],
+    // execve itself fails: runc's init prints this line and exits 255
+    ['/run.sh', /^exec \/run.sh: no such file or directory$/m, true],
+    ['/garbage', /^exec \/garbage: exec format error$/m, true],
+  ];
+  for (const [prog, words, late] of cases) {
+    writeConfig(b, (c) => (c.process.args = [prog]));
+    const id = newId(t);
+    const r = runts(['run', '--bundle', b.dir, id]);
+    t.equal(r.status, 1, `run ${prog}: fails`);
+    t.match(r.stderr, words, `run ${prog}: runc's words`);
+    if (late) t.match(r.stderr, new RegExp(`runts: start: exec ${prog}: .*: /process/args/0$`, 'm'), `run ${prog}: and start says it, with the field`);
+    else t.match(r.stderr, /: \/process\/args\/0\n$/, `run ${prog}: the field after them`);
+    t.equal(state(id), undefined, 'no container');
+  }
+  writeConfig(b, (c) => (c.process.args = ['sleep', '60']));
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0);
+  for (const [prog, words, late] of cases) {
+    const r = runts(['exec', id, prog]);
+    t.equal(r.status, 255, `exec ${prog}: 255 (runts's failure, or the process's status as runc 1.5's init exits)`);
+    t.match(r.stderr, words, `exec ${prog}: runc's words`);
+    if (!late) t.match(r.stderr, /: \/args\/0\n$/, `exec ${prog}: the field after them`);
+  }
+});
+
+const HERE = __dirname;
+
+t.test(`with a user namespace, the console socket is connected from the host's side: one in a 0700 root-owned directory works, as with runc${python ? '' : ' # SKIP no python3 with socket.recv_fds'}`, { skip: !python }, async (t) => {
+  const b = makeBundle(t, { args: ['sh'], edit: (c) => {
+    c.process.terminal = true;
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  } });
+  const dir = tempDir(t, 'runts-e2e-console-', 0o700);
+  t.equal(fs.statSync(dir).mode & 0o777, 0o700, 'the socket\'s directory is 0700');
+  const sock = path.join(dir, 'console.sock');
+  const receiver = spawn('python3', [path.join(HERE, 'console-receiver.py'), sock, 'echo in-userns-$((20+1)); id -u; exit\r', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => receiver.kill('SIGKILL'));
+  let out = '';
+  receiver.stdout!.on('data', (d) => (out += d));
+  t.ok(await waitFor(() => out.includes('listening'), 30000), 'receiver listening');
+  const id = newId(t);
+  const c = runts(['create', '--bundle', b.dir, '--console-socket', sock, id]);
+  t.equal(c.status, 0, c.stderr);
+  if (c.status !== 0) return;
+  t.equal(runts(['start', id]).status, 0, 'start');
+  t.ok(await waitFor(() => out.includes('in-userns-21'), 20000), 'the shell ran on the pty');
+  t.match(out, /name:\/dev\/pts\/\d+/, 'the pty master reached the socket');
+});
+
+t.test(`a console socket that never accepts (its backlog full) fails create at once, nothing left${python ? '' : ' # SKIP no python3'}`, { skip: !python }, async (t) => {
+  const sock = path.join(tempDir(t), 'console.sock');
+  // listen(0) and one connection of its own that it never accepts: the
+  // backlog is full, a blocking connect would wait for ever.
+  const script = 'import socket,sys,time\ns=socket.socket(socket.AF_UNIX);s.bind(sys.argv[1]);s.listen(0)\nc=socket.socket(socket.AF_UNIX);c.connect(sys.argv[1])\nprint("listening",flush=True);time.sleep(60)';
+  const listener = spawn('python3', ['-c', script, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => listener.kill('SIGKILL'));
+  let out = '';
+  listener.stdout!.on('data', (d) => (out += d));
+  t.ok(await waitFor(() => out.includes('listening'), 30000), 'listening, backlog full');
+  const b = makeBundle(t, { args: ['true'], edit: (c) => (c.process.terminal = true) });
+  const id = newId(t);
+  const r = runts(['create', '--bundle', b.dir, '--console-socket', sock, id]);
+  t.equal(r.signal, null, 'returned by itself (not killed by the test\'s timeout)');
+  t.equal(r.status, 1);
+  t.match(r.stderr, /connect to the console socket .*: EAGAIN: nobody accepts on it/);
+  t.ok(isOneLineError(r.stderr), r.stderr);
+  t.equal(state(id), undefined, 'no container');
+  for (const d of cgroupDirs(id)) t.notOk(fs.existsSync(d), `no ${d}`);
 });
