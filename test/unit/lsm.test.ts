@@ -88,9 +88,9 @@ t.test('apparmorProfile: one apparmor-exec step after the mounts and createConta
   t.ok(at(q, 'apparmor-exec') < at(q, 'caps'));
 });
 
-t.test('apparmorProfile: chroot (--no-pivot) too', async (t) => {
+t.test('apparmorProfile: move-root (--no-pivot) too', async (t) => {
   const p = plan(config((c) => (c.process!.apparmorProfile = 'docker-default')), apparmorHost, { noPivot: true });
-  t.ok(at(p, 'apparmor-exec') >= 0 && at(p, 'apparmor-exec') < at(p, 'chroot'));
+  t.ok(at(p, 'apparmor-exec') >= 0 && at(p, 'apparmor-exec') < at(p, 'move-root'));
 });
 
 t.test('apparmorProfile refused: AppArmor not enabled, profile not loaded, a newline', async (t) => {
