@@ -136,7 +136,7 @@ t.test('mountLabel: context= on tmpfs, devpts, /dev/shm, the cgroup tmpfs and ma
   });
   const p = plan(c, selinuxHost);
   const ctx = `context="${MOUNT_LABEL}"`;
-  const mountOf = (dest: string) => p.find((i) => i.op === 'mount' && i.args[1] === dest)!;
+  const mountOf = (dest: string) => p.find((i) => (i.op === 'mount' || i.op === 'mount-tmpfs') && i.args[1] === dest)!;
   for (const dest of ['/dev', '/dev/pts', '/dev/shm', '/sys/fs/cgroup']) {
     const data = mountOf(dest).args[4] as string;
     t.ok(data.endsWith(',' + ctx) || data === ctx, `${dest}: ${data}`);
