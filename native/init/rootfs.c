@@ -100,6 +100,14 @@ int walk_create(const char *label, const char *path, int as_file, mode_t mode)
 			if (fstat(fd, &st) < 0)
 				fail(label, errno);
 			if (S_ISLNK(st.st_mode)) {
+				/* A /proc magic link (fd/N, cwd, root...) is refused
+				 * as openat2's RESOLVE_NO_MAGICLINKS refuses it: its
+				 * "target" is no path in the root. */
+				int via = in_root(next, 0);
+				if (via == -ELOOP)
+					fail(label, ELOOP);
+				if (via >= 0)
+					close(via);
 				char target[PATH_MAX];
 				ssize_t len = readlinkat(fd, "", target, sizeof target - 1);
 				if (len < 0)
@@ -168,7 +176,9 @@ void op_root(const struct op *o)
 {
 	xclose(&root_fd);
 	root_fd = open(ARG(o, 0), O_PATH | O_DIRECTORY | O_CLOEXEC);
-	root_path = ARG(o, 0);
+	/* Canonical, as /proc/self/mountinfo shows the mounts under it. */
+	if (!(root_path = realpath(ARG(o, 0), NULL)))
+		root_path = ARG(o, 0);
 	if (root_fd < 0)
 		fail(LABEL(o), errno);
 }
