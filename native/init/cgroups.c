@@ -96,9 +96,9 @@ void join_cgroup(const char *dir)
 /* `mkcgroup ROOT DIR CPUSET` (docs/init-protocol.md): the container's cgroup
  * directory in one hierarchy, with the parents it lacks below ROOT, made
  * here while runts compiles the plan, as src/cgroups/dirs.ts would make it
- * (createCgroup): a directory there already is not ours; a new v1 cpuset
- * directory gets its parent's cpus and mems, and a default parent /runts
- * that a concurrent create made and has not filled yet is filled first.
+ * (createCgroup): a directory there already is not ours; in a v1 cpuset
+ * hierarchy, every empty cpus or mems from the root down is filled from its
+ * parent (fill_cpuset_chain).
  * Each directory made is said (`made DIR`, parents first), then `cgroups
  * made`; on a failure the ones made are removed again and the error sent. */
 #define MAX_MADE 256
@@ -125,13 +125,22 @@ static int read_trimmed(const char *dir, const char *file, char *buf, size_t cap
 	return 0;
 }
 
-static int fill_cpuset(const char *dir, const char *root)
+/* v1 cpuset: a directory with empty cpus or mems takes no task (ENOSPC).
+ * As runc does, every directory from the hierarchy's root down to dir that
+ * is empty gets its parent's, parents first: the ones made now, and the
+ * ones there already (a parent made by hand, or by an engine, and left
+ * empty). A set already there is never changed. */
+static int fill_cpuset_chain(const char *dir, const char *root)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
-	char parent[PATH_MAX], runts[PATH_MAX], have[4096], value[4096];
+	char parent[PATH_MAX], have[4096], value[4096];
+	size_t rl = strlen(root);
+	if (strlen(dir) <= rl)
+		return 0;
 	snprintf(parent, sizeof parent, "%s", dir);
 	*strrchr(parent, '/') = '\0';
-	snprintf(runts, sizeof runts, "%s/runts", root);
+	if (strlen(parent) > rl && fill_cpuset_chain(parent, root) < 0)
+		return -1;
 	for (int k = 0; k < 2; k++) {
 		if (read_trimmed(dir, files[k], have, sizeof have) < 0)
 			return -1;
@@ -139,10 +148,6 @@ static int fill_cpuset(const char *dir, const char *root)
 			continue;
 		if (read_trimmed(parent, files[k], value, sizeof value) < 0)
 			return -1;
-		if (!value[0] && !strcmp(parent, runts)) {
-			if (fill_cpuset(parent, root) < 0 || read_trimmed(parent, files[k], value, sizeof value) < 0)
-				return -1;
-		}
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof path, "%s/%s", dir, files[k]);
 		int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
@@ -161,7 +166,7 @@ static int fill_cpuset(const char *dir, const char *root)
 
 static int vanished; /* the last failure: a parent gone again (a concurrent delete) */
 
-static int make_below(const char *dir, const char *root, int cpuset)
+static int make_below(const char *dir, const char *root)
 {
 	for (int madeParent = 0;; madeParent = 1) {
 		if (mkdir(dir, 0777) == 0)
@@ -175,7 +180,7 @@ static int make_below(const char *dir, const char *root, int cpuset)
 		if (errno != ENOENT || madeParent || !slash || (size_t)(slash - parent) <= strlen(root))
 			return -1;
 		*slash = '\0';
-		if (make_below(parent, root, cpuset) < 0)
+		if (make_below(parent, root) < 0)
 			return -1;
 	}
 	if (nmade >= MAX_MADE || !(made[nmade] = strdup(dir))) {
@@ -185,7 +190,7 @@ static int make_below(const char *dir, const char *root, int cpuset)
 	}
 	nmade++;
 	send_line("made %s", dir);
-	return cpuset ? fill_cpuset(dir, root) : 0;
+	return 0;
 }
 
 void make_cgroups(const struct startup *st)
@@ -196,9 +201,11 @@ void make_cgroups(const struct startup *st)
 		int r = -1;
 		for (int attempt = 0; attempt < 6; attempt++) {
 			vanished = 0;
-			if ((r = make_below(st->mk_dir[i], st->mk_root[i], st->mk_cpuset[i])) == 0 || !vanished)
+			if ((r = make_below(st->mk_dir[i], st->mk_root[i])) == 0 || !vanished)
 				break;
 		}
+		if (r == 0 && st->mk_cpuset[i])
+			r = fill_cpuset_chain(st->mk_dir[i], st->mk_root[i]);
 		if (r < 0) {
 			int err = errno;
 			while (nmade > 0)

@@ -15,9 +15,9 @@
  *   namespaces.c  setns, unshare, become-root, write, hostname,
  *                 domainname, sysctl, loopback-up
  *   idmap.c       idmap-userns, idmap-mount
- *   rootfs.c      in-root path resolution; root, mkdirs, mkfile,
- *                 pivot-root, chroot, chdir
- *   mounts.c      mount-host, mount, mount-copyup, remount, propagate,
+ *   rootfs.c      in-root path resolution; root, mkdirs, mkfile, mkpoint,
+ *                 pivot-root, chroot, move-root, chdir
+ *   mounts.c      mount-host, mount, mount-copyup, mount-tmpfs, remount, propagate,
  *                 setattr, mask, readonly
  *   devices.c     mknod, bind-dev, symlink
  *   process.c     setsid, umask, rlimit, personality, ioprio, scheduler,
@@ -131,6 +131,7 @@ void write_file_or_fail(const char *label, const char *path, const char *text, s
 /* rootfs.c: in-root path resolution */
 int in_root(const char *path, int extra);
 int in_root_or_fail(const char *label, const char *path, int extra);
+int walk_create(const char *label, const char *path, int as_file, mode_t mode);
 int mkdirs_fd(const char *label, const char *path, mode_t mode);
 int parent_fd(const char *label, const char *path, char **base);
 
@@ -183,6 +184,8 @@ void op_idmap_mount(const struct op *o);
 void op_root(const struct op *o);
 void op_mkdirs(const struct op *o);
 void op_mkfile(const struct op *o);
+void op_mkpoint(const struct op *o);
+void op_move_root(const struct op *o);
 void op_pivot_root(const struct op *o);
 void op_chroot(const struct op *o);
 void op_chdir(const struct op *o);
@@ -191,6 +194,7 @@ void op_chdir_early(const struct op *o);
 void op_mount_host(const struct op *o);
 void op_mount(const struct op *o);
 void op_mount_copyup(const struct op *o);
+void op_mount_tmpfs(const struct op *o);
 void op_remount(const struct op *o);
 void op_propagate(const struct op *o);
 void op_setattr(const struct op *o);

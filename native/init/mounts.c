@@ -1,6 +1,7 @@
 /*
  * Mounts inside the container's root: `mount`, `mount-host` (a host path,
  * before the root is set up), `mount-copyup` (podman's tmpcopyup),
+ * `mount-tmpfs` (a tmpfs with the mode of the directory it covers),
  * `remount`, `propagate`, `setattr` (mount_setattr), `mask` (masked
  * paths) and `readonly` (read-only paths). Idmapped mounts are idmap.c's.
  *
@@ -17,14 +18,17 @@
 #include <sys/sysmacros.h>
 
 /* Mount flags of the mount under fd that a bind remount must repeat: in a
- * user namespace the kernel locks nosuid/nodev/noexec and the atime mode of
- * mounts inherited from the parent, and refuses (EPERM) to clear them. */
+ * user namespace the kernel locks ro/nosuid/nodev/noexec and the atime mode
+ * of mounts inherited from the parent (a read-only fuse mount, say), and
+ * refuses (EPERM) to clear them. runc 1.5 repeats the same set. */
 static unsigned long current_flags(int fd)
 {
 	struct statvfs sv;
 	unsigned long f = 0;
 	if (fstatvfs(fd, &sv) < 0)
 		return 0;
+	if (sv.f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
 	if (sv.f_flag & ST_NOSUID)
 		f |= MS_NOSUID;
 	if (sv.f_flag & ST_NODEV)
@@ -180,18 +184,54 @@ void op_mount_copyup(const struct op *o)
 	close(top);
 }
 
+/* `mount-tmpfs` (mount's arguments): a tmpfs on a directory that is there
+ * already takes that directory's mode, as in runc (a mode= of the config's
+ * comes after it and wins); on one made now, tmpfs's own default. */
+void op_mount_tmpfs(const struct op *o)
+{
+	char p[32], *data = NULL;
+	struct stat st;
+	int fd = in_root(ARG(o, 1), 0);
+	if (fd == -ENOENT)
+		fd = mkdirs_fd(LABEL(o), ARG(o, 1), 0755);
+	else if (fd < 0)
+		fail(LABEL(o), -fd);
+	else if (fstat(fd, &st) < 0 ||
+		 asprintf(&data, "mode=%04o%s%s", (unsigned)(st.st_mode & 07777),
+			  ARG(o, 4)[0] ? "," : "", ARG(o, 4)) < 0)
+		fail(LABEL(o), errno);
+	if (mount(opt(ARG(o, 0)), fdpath(fd, p), ARG(o, 2), num(o, 3), data ? data : opt(ARG(o, 4))) < 0)
+		fail(LABEL(o), errno);
+	free(data);
+	close(fd);
+}
+
+/* `remount DEST FLAGS [CLEARED]`: CLEARED, the lockable flags the config
+ * explicitly turned off (rw, suid, dev, exec). */
+#define LOCKABLE (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 void op_remount(const struct op *o)
 {
 	char p[32];
+	if (NARGS(o) != 2 && NARGS(o) != 3)
+		fail_text(LABEL(o), EINVAL, "wrong number of arguments");
 	int fd = in_root_or_fail(LABEL(o), ARG(o, 0), 0);
 	unsigned long flags = MS_REMOUNT | num(o, 1);
+	unsigned long cleared = NARGS(o) == 3 ? num(o, 2) : 0;
 	/* As asked first (real root may clear flags); on EPERM, once more with
-	 * the flags the kernel may have locked (user namespace). */
+	 * the flags the kernel may have locked (user namespace), unless the
+	 * config asked to clear one of them: that it cannot have. */
 	if (mount(NULL, fdpath(fd, p), NULL, flags, NULL) < 0) {
+		int err = errno;
 		unsigned long again = with_locked(flags, fd);
-		if (errno != EPERM || again == flags ||
+		unsigned long stuck = current_flags(fd) & cleared & LOCKABLE;
+		if (err == EPERM && stuck)
+			fail_msg(LABEL(o), "cannot clear locked flags%s%s%s%s: %s",
+				 stuck & MS_RDONLY ? " ro" : "", stuck & MS_NOSUID ? " nosuid" : "",
+				 stuck & MS_NODEV ? " nodev" : "", stuck & MS_NOEXEC ? " noexec" : "",
+				 strerror(err));
+		if (err != EPERM || again == flags ||
 		    mount(NULL, fdpath(fd, p), NULL, again, NULL) < 0)
-			fail(LABEL(o), errno);
+			fail(LABEL(o), err == EPERM && again != flags ? errno : err);
 	}
 	close(fd);
 }

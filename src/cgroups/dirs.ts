@@ -52,7 +52,7 @@ export function systemdCgroupPath(cgroupsPath: string | undefined, id: string, r
 // system call per hierarchy; a missing parent (ENOENT) is made, then the
 // directory again. ENOENT once more (a concurrent delete took the parent)
 // goes to createCgroup, which tries again.
-function mkdirTracked(dir: string, created: string[], hierarchyRoot: string, cpuset: boolean): void {
+function mkdirTracked(dir: string, created: string[], hierarchyRoot: string): void {
   for (let madeParent = false; ; madeParent = true) {
     try {
       fs.mkdirSync(dir);
@@ -62,28 +62,24 @@ function mkdirTracked(dir: string, created: string[], hierarchyRoot: string, cpu
       if (code === 'EEXIST') return; // there already, or made by a concurrent create: not ours
       const parent = path.dirname(dir);
       if (code !== 'ENOENT' || madeParent || parent.length <= hierarchyRoot.length) throw err;
-      mkdirTracked(parent, created, hierarchyRoot, cpuset);
+      mkdirTracked(parent, created, hierarchyRoot);
     }
   }
   created.push(dir);
-  if (cpuset) fillCpuset(dir, hierarchyRoot);
 }
 
-// A new v1 cpuset cgroup starts empty and refuses tasks until it has cpus
-// and mems: copy the parent's. The default parent /runts may have just been
-// made by a concurrent create that has not filled it yet (and a child's set
-// must lie within its parent's): then fill it too, as that create would.
-// Only /runts: a parent runts did not make is never changed.
-function fillCpuset(dir: string, hierarchyRoot: string): void {
+// A v1 cpuset cgroup with empty cpus or mems takes no task (ENOSPC). As
+// runc does, every directory from the hierarchy's root down to dir that is
+// empty gets its parent's, parents first: the ones just made and the ones
+// there already (a parent made by hand or by an engine, left empty). A set
+// already there is never changed. The init's fill_cpuset_chain is the same.
+function fillCpusetChain(dir: string, hierarchyRoot: string): void {
+  if (dir.length <= hierarchyRoot.length) return;
   const parent = path.dirname(dir);
+  if (parent.length > hierarchyRoot.length) fillCpusetChain(parent, hierarchyRoot);
   for (const f of ['cpuset.cpus', 'cpuset.mems']) {
     if (fs.readFileSync(path.join(dir, f), 'utf8').trim()) continue;
-    let value = fs.readFileSync(path.join(parent, f), 'utf8').trim();
-    if (!value && parent === path.join(hierarchyRoot, 'runts')) {
-      fillCpuset(parent, hierarchyRoot);
-      value = fs.readFileSync(path.join(parent, f), 'utf8').trim();
-    }
-    fs.writeFileSync(path.join(dir, f), value);
+    fs.writeFileSync(path.join(dir, f), fs.readFileSync(path.join(parent, f), 'utf8').trim());
   }
 }
 
@@ -129,13 +125,14 @@ export function createCgroup(cgPath: string, layout: Layout = detectLayout()): C
       // between our check and our mkdir: then make it again.
       for (let attempt = 0; ; attempt++) {
         try {
-          mkdirTracked(dir, record.created, root, cpuset);
+          mkdirTracked(dir, record.created, root);
           break;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
         }
       }
       record.dirs.push(dir);
+      if (cpuset) fillCpusetChain(dir, root);
     }
   } catch (err) {
     removeCgroup(record);

@@ -275,7 +275,11 @@ export function compile(input: CompileInput): Instruction[] {
   // host's /proc while it is still there (docs/lsm.md); everything after
   // this, the startContainer hooks too, is exec'd confined, as in runc.
   execLabelSteps(lsm).forEach(add);
-  if (input.noPivot || !hasMountNs) add(ins('chroot', 'chroot into the rootfs'));
+  // --no-pivot: runc's MS_MOVE of the rootfs over / and chroot, after
+  // which a user namespace can still be made; a plain chroot only without
+  // a mount namespace (nothing may be moved in the host's).
+  if (!hasMountNs) add(ins('chroot', 'chroot into the rootfs'));
+  else if (input.noPivot) add(ins('move-root', 'move the rootfs over / and chroot into it (--no-pivot)'));
   else add(ins('pivot-root', 'pivot_root into the rootfs'));
   if (hasMountNs && propName && propName !== 'slave' && propName !== 'rslave') {
     add(ins('propagate', `make / ${propName}`, '/', propagationFlag(propName)!));
@@ -300,6 +304,7 @@ export function compile(input: CompileInput): Instruction[] {
     // The slave is the process's, its group devpts's (gid=5, tty), as runc leaves it.
     add(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, KEEP_GID, 1));
   }
+  lateReadonly(config).forEach(add);
   if (proc.oomScoreAdj !== undefined) {
     add(ins('write', `set oom_score_adj ${proc.oomScoreAdj}`, '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
   }
@@ -519,28 +524,55 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
 
   if (isBind || type === 'bind') {
     const hostSource = path.resolve(input.bundle, source);
-    const kind = input.facts.sourceKind(hostSource);
-    if (kind === 'missing') throw new RuntsError(`config.json: /mounts/${i}/source: no such file or directory: ${hostSource}`);
-    out.push(kind === 'file' ? ins('mkfile', `create mount point ${dest}`, dest, 0o644) : ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
+    // The source is looked at by the init in mount order, as runc does: an
+    // earlier mount (a tmpfs, a bind inside the rootfs) may be what makes it.
+    out.push(ins('mkpoint', `config.json: /mounts/${i}/source: ${hostSource} (bind on ${dest})`, hostSource, dest));
     if (idmap !== undefined) {
       const recursive = opts.idmap === 'ridmap' || (flags & MS.REC) !== 0;
       out.push(ins('idmap-mount', `bind ${hostSource} on ${dest}, idmapped`, hostSource, dest, recursive ? 1 : 0, idmap));
     } else {
       out.push(ins('mount', `bind ${hostSource} on ${dest}`, hostSource, dest, '', MS.BIND | (flags & MS.REC), ''));
     }
+    // A flag set or one turned off explicitly (rw, suid...) means a
+    // remount; one the kernel locked cannot be turned off (runc 1.5).
     const extra = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
-    if (extra) out.push(ins('remount', `remount ${dest} with its options`, dest, MS.BIND | extra | (flags & MS.REC)));
+    const cleared = opts.cleared & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    if (extra || cleared) out.push(ins('remount', `remount ${dest} with its options`, dest, MS.BIND | extra | (flags & MS.REC), ...(cleared ? [cleared] : [])));
   } else {
     if (idmap !== undefined) throw new RuntsError(`config.json: /mounts/${i}/options: only bind mounts can be idmapped`);
-    out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
     data = withContext(data, type, input.config.linux?.mountLabel);
-    if (opts.copyUp && type === 'tmpfs') out.push(ins('mount-copyup', `mount ${type} on ${dest}, copying what it covers`, source, dest, type, flags, data));
-    else out.push(ins('mount', `mount ${type || source} on ${dest}`, source, dest, type, flags, data));
+    // A read-only tmpfs, or a read-only /dev, is mounted writable and made
+    // read-only at the end (lateReadonly), as runc does: the mount points
+    // and device nodes made in it meanwhile would fail with EROFS.
+    if ((type === 'tmpfs' || dest === '/dev') && flags & MS.RDONLY) flags &= ~MS.RDONLY;
+    if (opts.copyUp && type === 'tmpfs') {
+      out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
+      out.push(ins('mount-copyup', `mount ${type} on ${dest}, copying what it covers`, source, dest, type, flags, data));
+    } else if (type === 'tmpfs') {
+      // Over a directory that is there, the tmpfs takes its mode (runc).
+      out.push(ins('mount-tmpfs', `mount tmpfs on ${dest}`, source, dest, type, flags, data));
+    } else {
+      out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
+      out.push(ins('mount', `mount ${type || source} on ${dest}`, source, dest, type, flags, data));
+    }
     if (type === 'mqueue') out.push(...mqueueLabelStep(dest, input.config.linux?.mountLabel));
   }
   for (const p of opts.propagation) out.push(ins('propagate', `set propagation of ${dest}`, dest, p));
   if (opts.attrSet || opts.attrClr) out.push(ins('setattr', `set recursive attributes of ${dest}`, dest, opts.attrSet, opts.attrClr, 0, 1));
   return out;
+}
+
+// The read-only tmpfs mounts and a read-only /dev, mounted writable
+// (compileMount), made read-only once everything in them is made (runc's
+// finalizeRootfs), the terminal's /dev/console too. Paths are the
+// container's now: after the switch of root.
+function lateReadonly(config: Config): Instruction[] {
+  return (config.mounts ?? []).flatMap((m) => {
+    const dest = clean(m.destination);
+    const opts = parseMountOptions(m.options);
+    if (!(opts.flags & MS.RDONLY) || !(m.type === 'tmpfs' || dest === '/dev')) return [];
+    return [ins('remount', `make ${dest} read-only`, dest, (opts.flags & ~(MS.REC | MS.REMOUNT)) | MS.BIND | MS.RDONLY)];
+  });
 }
 
 // A cgroup mount shows the container's own cgroups: on v1 and hybrid hosts a

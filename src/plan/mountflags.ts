@@ -58,6 +58,7 @@ const RECURSIVE: Record<string, [number, number]> = {
 
 export interface MountOptions {
   flags: number; // MS_* to pass to mount(2), bind and rec included
+  cleared: number; // MS_* turned off explicitly (rw, suid, dev, exec...)
   propagation: number[]; // applied one by one after the mount
   attrSet: number; // mount_setattr, recursive
   attrClr: number;
@@ -67,11 +68,12 @@ export interface MountOptions {
 }
 
 export function parseMountOptions(options: string[] = []): MountOptions {
-  const out: MountOptions = { flags: 0, propagation: [], attrSet: 0, attrClr: 0, idmap: 'none', copyUp: false, data: [] };
+  const out: MountOptions = { flags: 0, cleared: 0, propagation: [], attrSet: 0, attrClr: 0, idmap: 'none', copyUp: false, data: [] };
   for (const opt of options) {
     if (opt in FLAGS) {
       const [set, clr] = FLAGS[opt];
       out.flags = (out.flags & ~clr) | set;
+      out.cleared = (out.cleared & ~set) | clr;
     } else if (opt in PROPAGATION) {
       out.propagation.push(PROPAGATION[opt]);
     } else if (opt in RECURSIVE) {

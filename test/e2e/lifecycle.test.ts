@@ -29,7 +29,7 @@ import {
   stateDir,
   statusField,
   tempDir,
-  v1Mount,
+  cgroupMountpoints,
   waitFor,
   writeConfig,
 } from './lib';
@@ -967,32 +967,27 @@ t.test('a failing step in the init fails create, names the step, and leaves noth
 // container is used as it is (runts never changes a cgroup it did not make),
 // so joining it fails at the init's start-up, before the plan: the error must
 // still reach the caller (the init waits for the plan before it exits).
-const cpusetV1 = v1Mount('cpuset');
-
-t.test(cpusetV1 ? 'a failure at the init\'s start-up (joining its cgroups) is reported, not lost' : 'SKIP: no v1 cpuset hierarchy on this host (the start-up failure test needs one)', { skip: !cpusetV1 }, async (t) => {
+// A failure in the init's start-up: a cgroupsPath whose last name is a
+// file of the cgroup the init makes first (cgroup.procs): "there already",
+// then not a directory to fill (v1 cpuset) or join (ENOTDIR).
+// (This used to be a pre-made v1 cpuset cgroup left empty, whose join failed
+// with ENOSPC; runts now fills it from its parent, as runc does:
+// mounts-parity.test.ts.)
+t.test('a failure at the init\'s start-up (making its cgroups) is reported, not lost; what it made is removed', async (t) => {
   for (const cmd of ['create', 'run']) {
     const id = newId(t);
-    const cgName = `runts-e2e-empty-${id}`;
-    const pre = path.join(cpusetV1!, cgName);
-    fs.mkdirSync(pre); // cpuset.cpus stays empty
-    t.teardown(() => {
-      try {
-        fs.rmdirSync(pre);
-      } catch {
-        /* gone */
-      }
-    });
-    const b = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = `/${cgName}`) });
+    const cgName = `runts-e2e-notdir-${id}`;
+    const b = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = `/${cgName}/cgroup.procs`) });
     const r = runts([cmd, '--bundle', b.dir, id]);
     t.equal(r.status, 1, `${cmd} exits 1`);
     t.ok(isOneLineError(r.stderr), 'one line of error', { stderr: r.stderr });
-    t.match(r.stderr, `join cgroup ${pre}: ENOSPC`, 'naming the cgroup and the errno', { stderr: r.stderr });
+    t.match(r.stderr, /(create|join) cgroup \/sys\/fs\/cgroup\/.*\/cgroup\.procs: ENOTDIR/, 'naming the cgroup and the errno', { stderr: r.stderr });
     t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
-    for (const m of cgroupDirs(id).map((d) => path.dirname(path.dirname(d)))) {
+    for (const m of cgroupMountpoints()) {
       const made = path.join(m, cgName);
-      if (made !== pre) t.notOk(fs.existsSync(made), `no cgroup ${made} left (runts made it)`);
+      t.notOk(fs.existsSync(made), `no cgroup ${made} left (runts made it)`);
+      try { fs.rmdirSync(made); } catch { /* not there, as it should be */ }
     }
-    t.ok(fs.existsSync(pre), 'the cgroup that was there before is left alone');
   }
 });
 

@@ -78,18 +78,21 @@ t.test('mounts: flags and data split, bind mounts remounted with their flags', a
       { destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['rro', 'rnoexec'] },
     ];
   }));
-  const dev = find(p, 'mount', (i) => i.args[1] === '/dev')[0];
+  const dev = find(p, 'mount-tmpfs', (i) => i.args[1] === '/dev')[0];
   t.same(dev.args, ['tmpfs', '/dev', 'tmpfs', String(MS.NOSUID | MS.STRICTATIME), 'mode=755,size=65536k']);
   const data = find(p, 'mount', (i) => i.args[1] === '/data')[0];
   t.same(data.args, ['/b/data', '/data', '', String(MS.BIND | MS.REC), ''], 'bind source resolved against the bundle');
   t.same(find(p, 'remount', (i) => i.args[0] === '/data')[0].args, ['/data', String(MS.BIND | MS.RDONLY | MS.NOSUID | MS.REC)]);
   t.same(find(p, 'propagate', (i) => i.args[0] === '/data')[0].args, ['/data', String(MS.PRIVATE | MS.REC)]);
-  t.same(find(p, 'mkfile', (i) => i.args[0] === '/etc/motd').length, 1, 'a file bind source gets a file mount point');
+  t.same(find(p, 'mkpoint', (i) => i.args[1] === '/etc/motd').length, 1, 'a bind\'s mount point is made by the init, like its source');
   t.same(find(p, 'setattr', (i) => i.args[0] === '/x')[0].args, ['/x', '9', '0', '0', '1']);
 });
 
-t.test('a missing bind source names its pointer', async (t) => {
-  t.throws(() => plan(config((c) => c.mounts!.push({ destination: '/m', type: 'bind', source: '/missing' }))), /\/mounts\/7\/source: no such file or directory: \/missing/);
+t.test('a bind source is looked at by the init in mount order, its step naming the pointer', async (t) => {
+  const steps = plan(config((c) => c.mounts!.push({ destination: '/m', type: 'bind', source: '/missing' })));
+  const point = steps.find((i) => i.op === 'mkpoint' && i.args[1] === '/m');
+  t.ok(point, 'a mkpoint step, not a refusal at compile time');
+  t.match(point!.label, /^config\.json: \/mounts\/7\/source: \/missing/);
 });
 
 t.test('mount options table', async (t) => {
@@ -171,8 +174,8 @@ t.test('no mount namespace: host / left alone and chroot instead of pivot_root',
   t.equal(find(p, 'unshare').length, 0);
 });
 
-t.test('--no-pivot chroots; rootfsPropagation is applied to / after pivot', async (t) => {
-  t.equal(find(plan(config(), { noPivot: true }), 'chroot').length, 1);
+t.test('--no-pivot moves the rootfs over / and chroots; rootfsPropagation is applied to / after pivot', async (t) => {
+  t.equal(find(plan(config(), { noPivot: true }), 'move-root').length, 1);
   const p = plan(config((c) => (c.linux!.rootfsPropagation = 'rshared')));
   const after = p.slice(indexOf(p, 'pivot-root'));
   t.same(find(after, 'propagate')[0].args, ['/', String(MS.SHARED | MS.REC)]);

@@ -88,9 +88,9 @@ t.test('apparmorProfile: one apparmor-exec step after the mounts and createConta
   t.ok(at(q, 'apparmor-exec') < at(q, 'caps'));
 });
 
-t.test('apparmorProfile: chroot (--no-pivot) too', async (t) => {
+t.test('apparmorProfile: move-root (--no-pivot) too', async (t) => {
   const p = plan(config((c) => (c.process!.apparmorProfile = 'docker-default')), apparmorHost, { noPivot: true });
-  t.ok(at(p, 'apparmor-exec') >= 0 && at(p, 'apparmor-exec') < at(p, 'chroot'));
+  t.ok(at(p, 'apparmor-exec') >= 0 && at(p, 'apparmor-exec') < at(p, 'move-root'));
 });
 
 t.test('apparmorProfile refused: AppArmor not enabled, profile not loaded, a newline', async (t) => {
@@ -136,7 +136,7 @@ t.test('mountLabel: context= on tmpfs, devpts, /dev/shm, the cgroup tmpfs and ma
   });
   const p = plan(c, selinuxHost);
   const ctx = `context="${MOUNT_LABEL}"`;
-  const mountOf = (dest: string) => p.find((i) => i.op === 'mount' && i.args[1] === dest)!;
+  const mountOf = (dest: string) => p.find((i) => (i.op === 'mount' || i.op === 'mount-tmpfs') && i.args[1] === dest)!;
   for (const dest of ['/dev', '/dev/pts', '/dev/shm', '/sys/fs/cgroup']) {
     const data = mountOf(dest).args[4] as string;
     t.ok(data.endsWith(',' + ctx) || data === ctx, `${dest}: ${data}`);
