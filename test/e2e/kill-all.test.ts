@@ -29,8 +29,9 @@ function withoutNode(t: T): string {
 
 // The two ways to run `kill --all ID SIG`: each must exit 0 with nothing on stdout.
 type Killer = (args: string[]) => { status: number | null; stdout: string; stderr: string };
-const paths = (t: T): [string, Killer][] => {
-  const bin = withoutNode(t);
+let built: string | undefined; // one build for the file (its temp dir goes at the end)
+const paths = (): [string, Killer][] => {
+  const bin = (built ??= withoutNode(t as unknown as T));
   const run = (cmd: string, pre: string[]) => (args: string[]) => spawnSync(cmd, [...pre, '--root', stateDir(), ...args], { encoding: 'utf8', timeout: 30000 });
   return [
     ['without Node', run(bin, [])],
@@ -46,7 +47,7 @@ const procs = (id: string) => procsInCgroup(`/runts/${id}`);
 const TRAPPER = 'trap "echo x > /got.$$" USR1; while :; do sleep 0.1; done';
 
 t.test('kill --all ID USR1, then KILL: every process of a running container, the freezer thawed after (with and without Node)', { skip: problem }, async (t) => {
-  for (const [how, kill] of paths(t)) {
+  for (const [how, kill] of paths()) {
     const b = makeBundle(t, { args: ['sh', '-c', `sh -c '${TRAPPER}' & sh -c '${TRAPPER}' & ${TRAPPER}`], edit: (c) => (c.root.readonly = false) });
     const id = newId(t);
     t.equal(runts(['run', '--detach', '--bundle', b.dir, id]).status, 0, `${how}: run --detach`);
@@ -65,7 +66,7 @@ t.test('kill --all ID USR1, then KILL: every process of a running container, the
 });
 
 t.test('kill --all of a stopped container: what is left in its cgroup (no PID namespace) is killed (with and without Node)', { skip: problem }, async (t) => {
-  for (const [how, kill] of paths(t)) {
+  for (const [how, kill] of paths()) {
     const b = makeBundle(t, {
       args: ['sh', '-c', 'sleep 1000 & sleep 1000 & exit 0'],
       edit: (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'pid')),
