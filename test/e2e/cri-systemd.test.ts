@@ -13,7 +13,14 @@ import { spawnSync } from 'node:child_process';
 import { CriNode, cgroupDirsUnder, hostAppArmor, nodeProblem, pidsUnder, pidsWith, startNode, stopNode, waitFor } from './cri/node';
 import { containerCgroup, containerConfig, podConfig } from './cri/pod';
 
+// Emulated CPUs on a shared machine: the file may take longer than the
+// runner's default 600 s per file.
+t.setTimeout(1500000);
+
 const SYSTEMD = fs.existsSync('/run/systemd/system');
+// Where the time goes under emulation: seconds since the file started.
+const T0 = Date.now();
+const mark = (t: { comment(m: string): void }, what: string) => t.comment(`${what} at ${((Date.now() - T0) / 1000).toFixed(0)} s`);
 const problem = !SYSTEMD ? 'systemd is not PID 1 here (runs in the stock-host VM: scripts/v2-host/run.sh)' : nodeProblem();
 
 const show = (unit: string, props: string[]): Record<string, string> => {
@@ -28,6 +35,7 @@ const MiB = 1024 * 1024;
 t.test('a pod under the systemd cgroup driver: each container a scope in the pod\'s slice (systemctl show, the kernel\'s files), AppArmor as asked, update, nothing left', { skip: problem }, async (t) => {
   let node: CriNode | undefined = await startNode({ systemd: true });
   t.teardown(() => node && stopNode(node));
+  mark(t, 'node up');
   const rt = node.cri.runtime;
   const spec = podConfig(node);
   const { pod_sandbox_id: pod } = await rt.RunPodSandbox({ config: spec.config, runtime_handler: 'runts' }, 300000);
@@ -42,11 +50,14 @@ t.test('a pod under the systemd cgroup driver: each container a scope in the pod
     const st = await rt.ContainerStatus({ container_id: id, verbose: true });
     return { id, pid: JSON.parse(st.info.info).pid as number };
   };
+  mark(t, 'RunPodSandbox');
   const sb = await rt.PodSandboxStatus({ pod_sandbox_id: pod, verbose: true });
   const spid = JSON.parse(sb.info.info).pid as number;
   const app = await run('app', { resources: { memory_limit_in_bytes: 64 * MiB } });
+  mark(t, 'app running');
   const free = await run('free', { security_context: { apparmor_profile: 'unconfined', apparmor: { profile_type: 'Unconfined' } } });
 
+  mark(t, 'free running');
   // The scopes: the sandbox's and each container's, in the pod's slice.
   for (const [what, id, pid] of [['the sandbox', pod, spid], ['app', app.id, app.pid], ['free', free.id, free.pid]] as const) {
     const unit = `cri-containerd-${id}.scope`;
@@ -75,9 +86,12 @@ t.test('a pod under the systemd cgroup driver: each container a scope in the pod
   t.equal(show(`cri-containerd-${app.id}.scope`, ['MemoryMax']).MemoryMax, String(96 * MiB), 'update: systemd has the new limit');
   t.equal(fs.readFileSync(path.join(appDir, 'memory.max'), 'utf8').trim(), String(96 * MiB), 'update: and memory.max');
 
+  mark(t, 'updated');
   // Stop and remove: no scope, process, cgroup, state or unit left.
   await rt.StopPodSandbox({ pod_sandbox_id: pod }, 300000);
+  mark(t, 'StopPodSandbox');
   await rt.RemovePodSandbox({ pod_sandbox_id: pod }, 300000);
+  mark(t, 'RemovePodSandbox');
   t.ok(await waitFor(() => pidsWith(['containerd-shim', pod]).length === 0, 30000, 200), 'the pod\'s shim is gone');
   for (const id of [pod, app.id, free.id]) {
     t.equal(units(`cri-containerd-${id}.scope`), '', `no unit left for ${id.slice(0, 12)}`);
