@@ -3,7 +3,12 @@
 // CNI bridge in a private network namespace, local image; test/e2e/cri/node.ts).
 //
 //   make bench-cri            (node with tap's TypeScript loader: bench/cri.ts)
-//   ... bench/cri.ts [--iterations N] [--json out.json]
+//   ... bench/cri.ts [--iterations N] [--json out.json] [--trace]
+//
+// --trace: each handler's BinaryName is a wrapper that times every call the
+// shim makes (a shell in front: about a millisecond more for both), and the
+// report adds, per handler, the median time of each command (create, start,
+// exec, ...) and how many of each one pod start or one ExecSync makes.
 //
 // pod start  RunPodSandbox, then CreateContainer and StartContainer of one
 //            container: the time until StartContainer returns (it runs), as
@@ -15,7 +20,9 @@
 // ratio (below 1: runts is faster). Measurements, never assertions.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CriNode, startNode, stopNode } from '../test/e2e/cri/node';
+import * as os from 'node:os';
+import { CriNode, startNode, stopNode, which } from '../test/e2e/cri/node';
+import { RUNTS } from '../test/e2e/host';
 import { containerConfig, podConfig } from '../test/e2e/cri/pod';
 
 const args = process.argv.slice(2);
@@ -26,6 +33,49 @@ const opt = (name: string, def: string) => {
 const N = Number(opt('iterations', '15'));
 const JSON_OUT = opt('json', path.join(__dirname, 'results', 'cri-latest.json'));
 const HANDLERS = ['runts', 'runc'];
+const TRACE = args.includes('--trace');
+
+// --trace: a wrapper per handler in dir, logging "handler start-ns end-ns
+// command" to dir/calls.log.
+function traceWrappers(dir: string): Record<string, string> {
+  const runc = which('runc') ?? '/usr/sbin/runc';
+  const out: Record<string, string> = {};
+  for (const [h, real] of [['runts', RUNTS], ['runc', runc]]) {
+    const w = path.join(dir, `trace-${h}`);
+    fs.writeFileSync(
+      w,
+      `#!/bin/sh\n# the command: the first argument that is not an option or an option's value\nt0=$(date +%s%N)\n${real} "$@"\nrc=$?\nt1=$(date +%s%N)\necho "${h} $t0 $t1 $*" >> ${path.join(dir, 'calls.log')}\nexit $rc\n`,
+      { mode: 0o755 },
+    );
+    out[h] = w;
+  }
+  return out;
+}
+
+// The runtime command of a logged call: the first word after the global
+// options (--root X, --log X, --log-format X, --systemd-cgroup).
+function commandOf(argv: string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    if (['--root', '--log', '--log-format', '--criu'].includes(argv[i])) i++;
+    else if (!argv[i].startsWith('-')) return argv[i] === 'kill' && argv.includes('--all') ? 'kill --all' : argv[i];
+  }
+  return '?';
+}
+
+interface Call {
+  handler: string;
+  t0: number;
+  t1: number;
+  command: string;
+  argv: string;
+}
+function readCalls(log: string): Call[] {
+  if (!fs.existsSync(log)) return [];
+  return fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const [handler, t0, t1, ...argv] = l.split(' ');
+    return { handler, t0: Number(t0) / 1e6, t1: Number(t1) / 1e6, command: commandOf(argv), argv: argv.join(' ') };
+  });
+}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -52,7 +102,11 @@ async function removePod(node: CriNode, pod: string): Promise<void> {
 
 async function main() {
   process.stderr.write(`bench-cri: starting the node (${N} samples per row)\n`);
-  const node = await startNode();
+  const traceDir = TRACE ? fs.mkdtempSync(path.join(os.tmpdir(), 'runts-bench-cri-trace-')) : undefined;
+  if (traceDir) fs.chmodSync(traceDir, 0o755);
+  const node = await startNode({ binaries: traceDir ? traceWrappers(traceDir) : undefined });
+  // The windows (start, end) of the measured operations, for --trace.
+  const windows: { row: string; handler: string; t0: number; t1: number }[] = [];
   const stop = () => stopNode(node);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
@@ -67,7 +121,9 @@ async function main() {
     for (const h of HANDLERS) await removePod(node, (await podStart(node, h)).pod);
     for (let i = 0; i < N; i++) {
       for (const h of i % 2 ? [...HANDLERS].reverse() : HANDLERS) {
+        const w0 = Date.now();
         const p = await podStart(node, h);
+        windows.push({ row: 'pod start', handler: h, t0: w0, t1: Date.now() });
         samples['pod start'][h].push(p.ms);
         await removePod(node, p.pod);
       }
@@ -78,14 +134,36 @@ async function main() {
     for (let i = 0; i < N; i++) {
       for (const h of i % 2 ? [...HANDLERS].reverse() : HANDLERS) {
         const t0 = now();
+        const w0 = Date.now();
         const r = await node.cri.runtime.ExecSync({ container_id: running[h].ctr, cmd: ['true'], timeout: 10 });
         if (r.exit_code !== 0) throw new Error(`ExecSync under ${h} exited ${r.exit_code}`);
         samples.ExecSync[h].push(now() - t0);
+        windows.push({ row: 'ExecSync', handler: h, t0: w0, t1: Date.now() });
       }
     }
     for (const h of HANDLERS) await removePod(node, running[h].pod);
   } finally {
     stop();
+  }
+  // --trace: the runtime calls inside each measured window (wall clock, ms).
+  const trace: Record<string, Record<string, Record<string, { perOp: number; medianMs: number; example: string }>>> = {};
+  if (traceDir) {
+    const calls = readCalls(path.join(traceDir, 'calls.log'));
+    fs.rmSync(traceDir, { recursive: true, force: true });
+    for (const row of Object.keys(samples)) {
+      trace[row] = {};
+      for (const h of HANDLERS) {
+        const ws = windows.filter((w) => w.row === row && w.handler === h);
+        const inside = calls.filter((c) => c.handler === h && ws.some((w) => c.t0 >= w.t0 - 1 && c.t1 <= w.t1 + 1));
+        const by: Record<string, number[]> = {};
+        const example: Record<string, string> = {};
+        for (const c of inside) {
+          (by[c.command] ??= []).push(c.t1 - c.t0);
+          example[c.command] ??= c.argv;
+        }
+        trace[row][h] = Object.fromEntries(Object.entries(by).map(([cmd, ms]) => [cmd, { perOp: ms.length / ws.length, medianMs: median(ms), example: example[cmd] }]));
+      }
+    }
   }
   const rows = Object.entries(samples).map(([row, by]) => {
     const m = Object.fromEntries(HANDLERS.map((h) => [h, median(by[h])]));
@@ -94,8 +172,14 @@ async function main() {
   const w = (s: string, n: number) => s.padEnd(n);
   process.stdout.write(`${w('row', 12)}${w('runts ms', 10)}${w('runc ms', 10)}runts/runc\n`);
   for (const r of rows) process.stdout.write(`${w(r.row, 12)}${w(r.medians.runts.toFixed(1), 10)}${w(r.medians.runc.toFixed(1), 10)}${r.ratio.toFixed(2)}\n`);
+  for (const [row, by] of Object.entries(trace)) {
+    for (const [h, cmds] of Object.entries(by)) {
+      const list = Object.entries(cmds).map(([cmd, v]) => `${cmd} ${v.perOp === 1 ? '' : `x${v.perOp.toFixed(1)} `}${v.medianMs.toFixed(1)} ms`);
+      process.stdout.write(`  ${row}, ${h}: ${list.join(', ') || 'no calls'}\n`);
+    }
+  }
   fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
-  fs.writeFileSync(JSON_OUT, JSON.stringify({ date: new Date().toISOString(), iterations: N, rows }, null, 2) + '\n');
+  fs.writeFileSync(JSON_OUT, JSON.stringify({ date: new Date().toISOString(), iterations: N, rows, ...(TRACE ? { trace } : {}) }, null, 2) + '\n');
   process.stderr.write(`bench-cri: wrote ${JSON_OUT}\n`);
 }
 

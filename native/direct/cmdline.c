@@ -106,7 +106,7 @@ static const char *default_root(void)
 
 int parse(int argc, char **argv, struct command *c)
 {
-	int seen[3] = {0, 0, 0}, forced = 0, i = 1;
+	int seen[3] = {0, 0, 0}, forced = 0, all = 0, i = 1;
 	c->root = NULL;
 	for (; i < argc && argv[i][0] == '-'; i++)
 		if (!global_option(argc, argv, &i, c, seen))
@@ -148,6 +148,11 @@ int parse(int argc, char **argv, struct command *c)
 			if (c->id && (c->verb != KILL || c->signal))
 				return 0;
 			*(c->id ? &c->signal : &c->id) = a;
+		} else if (c->verb == KILL && (!strcmp(a, "-a") || !strcmp(a, "--all") || !strcmp(a, "--all=true"))) {
+			/* yargs would take a "true" or "false" after it as its value */
+			if (all++ || (i + 1 < argc && (!strcmp(argv[i + 1], "true") || !strcmp(argv[i + 1], "false"))))
+				return 0;
+			c->all = 1;
 		} else if (c->verb == DELETE && (!strcmp(a, "-f") || !strcmp(a, "--force") || !strcmp(a, "--force=true") ||
 					    !strcmp(a, "--force=false"))) {
 			if (forced++)

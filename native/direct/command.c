@@ -57,10 +57,12 @@ void direct_command(int argc, char **argv)
 	char barrier[4300];
 	snprintf(barrier, sizeof barrier, "%s/barrier", dir);
 	/* start: only a created container (alive, barrier there); delete: a
-	 * stopped one, or any with --force; kill: a live one. Else Node says
-	 * why. */
+	 * stopped one, or any with --force; kill: a live one, or with --all
+	 * any whose record names its cgroups and freezer (what is left in a
+	 * stopped one's cgroup is signalled, as kill.ts). Else Node says why. */
+	int kill_ok = c.all ? r.ncgroups > 0 && r.freezer_version : live;
 	if (!usable || (c.verb == START && (!live || access(barrier, F_OK) < 0)) ||
-	    (c.verb == DELETE && live && !c.force) || (c.verb == KILL && !live)) {
+	    (c.verb == DELETE && live && !c.force) || (c.verb == KILL && !kill_ok)) {
 		if (lock >= 0)
 			close(lock);
 		return;
@@ -70,6 +72,8 @@ void direct_command(int argc, char **argv)
 		start(dir, &r, c.id);
 	else if (c.verb == DELETE)
 		delete(dir, &r);
+	else if (c.all)
+		kill_all(&r, sig);
 	else
 		kill_process(&r, sig);
 	_exit(0);

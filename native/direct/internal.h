@@ -16,8 +16,8 @@
  * launcher starts Node as usual, which says what is wrong in its own words:
  * an option this code does not take, a container without the record or in
  * a state the command refuses (not created, for start; running without
- * --force, for delete; stopped, for kill), a signal it does not know or
- * kill --all. Once it has begun, it finishes the command as
+ * --force, for delete; stopped, for kill without --all), a signal it does
+ * not know, kill --all without the cgroups and freezer in the record. Once it has begun, it finishes the command as
  * src/container/start.ts, delete.ts and kill.ts would, with the same
  * messages and --log lines (src/log.ts).
  *
@@ -61,7 +61,7 @@ enum verb { START, DELETE, KILL, STATE, LIST, EXEC };
 struct command {
 	enum verb verb;
 	const char *root, *log, *id, *signal;
-	int json, force;
+	int json, force, all; /* all: kill's --all */
 	int quiet, list_json; /* list's --quiet and --format json */
 	/* exec's: --process, --console-socket, --pid-file, --preserve-fds,
 	 * --detach, --tty, and the command after the ID */
@@ -178,6 +178,7 @@ void start(const char *dir, const struct record *r, const char *id); /* start.c 
 void delete(const char *dir, const struct record *r);                /* delete.c */
 int signal_number(const char *text);                                 /* kill.c */
 void kill_process(const struct record *r, int sig);                  /* kill.c */
+void kill_all(const struct record *r, int sig);                      /* kill.c */
 void show_state(const char *dir, const char *id);                    /* state.c */
 void list_all(const struct command *c);                              /* list.c */
 

@@ -11,7 +11,7 @@ import type { Test } from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { CriNode, cgroupDirsUnder, daemonMounts, inNodeNet, nodeProblem, pidsUnder, pidsWith, startNode, stopNode, SUBNET, waitFor } from './cri/node';
+import { CriNode, cgroupDirsUnder, daemonMounts, hostAppArmor, inNodeNet, nodeProblem, pidsUnder, pidsWith, startNode, stopNode, SUBNET, waitFor } from './cri/node';
 import { cgroupMountpoints, procStatus } from './lib';
 import { containerCgroup, containerConfig, podConfig, PodOptions, PodSpec } from './cri/pod';
 
@@ -258,6 +258,7 @@ t.test('security contexts as the kubelet sends them: runAsUser/Group, readOnlyRo
   const p = await runContainer(ppod, 'priv', ['sleep', '100000'], { security_context: { privileged: true } });
   const ps = procStatus(p.pid)!;
   t.equal(ps.Seccomp, '0', 'privileged: no seccomp filter');
+  if (hostAppArmor()) t.equal(attrCurrent(p.pid), 'unconfined', 'privileged: no AppArmor profile');
   t.ok(hasBit(capSet(p.pid, 'CapEff'), CAP.SYS_ADMIN), 'privileged: SYS_ADMIN effective');
   t.equal(capSet(p.pid, 'CapBnd'), capSet(process.pid, 'CapBnd'), 'privileged: the bounding set is the host\'s');
   const priv = await rt().ExecSync({ container_id: p.id, cmd: ['sh', '-c', 'ls /dev; grep " /sys " /proc/self/mountinfo'], timeout: 10 });
@@ -279,8 +280,34 @@ t.test('security contexts as the kubelet sends them: runAsUser/Group, readOnlyRo
   await assertPodGone(t, ppod, [p.id]);
 });
 
-const NO_APPARMOR = fs.existsSync('/sys/kernel/security/apparmor') ? 'runts has no AppArmor support yet: the node runs the CRI with disable_apparmor' : 'the host has no AppArmor (no LSM)';
-t.test(`AppArmor profiles (skipped: ${NO_APPARMOR})`, { skip: NO_APPARMOR }, async () => {});
+// AppArmor, where the host has it (the stock-host VM): the CRI loads its
+// default profile itself and names it in the containers' config; runts
+// puts the process under it. What the kernel says: /proc/<pid>/attr/current.
+const attrCurrent = (pid: number) => fs.readFileSync(`/proc/${pid}/attr/current`, 'utf8').replace(/\0/g, '').trim();
+const CRI_PROFILE = 'cri-containerd.apparmor.d';
+const SYS_ADMIN = { capabilities: { add_capabilities: ['SYS_ADMIN'], drop_capabilities: [] } };
+const MOUNT = ['sh', '-c', 'mount -t tmpfs none /mnt 2>/dev/null && echo mounted || echo refused'];
+
+t.test('AppArmor: the CRI\'s default profile (none asked, runtime/default) confines the container and its ExecSync; unconfined does not', problem ? skip : { skip: hostAppArmor() ? false : 'the host has no AppArmor (no LSM)' }, async (t) => {
+  const pod = await runPod(t);
+  const none = await runContainer(pod, 'aa-none', ['sleep', '100000'], { security_context: SYS_ADMIN });
+  t.equal(attrCurrent(none.pid), `${CRI_PROFILE} (enforce)`, 'no profile asked: the CRI\'s default profile, enforced (attr/current)');
+  t.match(fs.readFileSync('/sys/kernel/security/apparmor/profiles', 'utf8'), `${CRI_PROFILE} (enforce)`, 'loaded in the kernel by containerd');
+  const rd = await runContainer(pod, 'aa-default', ['sleep', '100000'], { security_context: { apparmor_profile: 'runtime/default', apparmor: { profile_type: 'RuntimeDefault' } } });
+  t.equal(attrCurrent(rd.pid), `${CRI_PROFILE} (enforce)`, 'runtime/default: the same profile');
+  const un = await runContainer(pod, 'aa-unconfined', ['sleep', '100000'], { security_context: { ...SYS_ADMIN, apparmor_profile: 'unconfined', apparmor: { profile_type: 'Unconfined' } } });
+  t.equal(attrCurrent(un.pid), 'unconfined', 'unconfined: no profile');
+  const ex = await rt().ExecSync({ container_id: none.id, cmd: ['cat', '/proc/self/attr/current'], timeout: 10 });
+  t.equal(ex.stdout.toString().replace(/\0/g, '').trim(), `${CRI_PROFILE} (enforce)`, 'an ExecSync process runs under it too');
+  // The profile denies mount, whatever the capabilities.
+  const denied = await rt().ExecSync({ container_id: none.id, cmd: MOUNT, timeout: 10 });
+  t.equal(denied.stdout.toString().trim(), 'refused', 'with CAP_SYS_ADMIN, mount is denied under the profile');
+  const allowed = await rt().ExecSync({ container_id: un.id, cmd: MOUNT, timeout: 10 });
+  t.equal(allowed.stdout.toString().trim(), 'mounted', 'and allowed unconfined');
+  await rt().StopPodSandbox({ pod_sandbox_id: pod.id });
+  await rt().RemovePodSandbox({ pod_sandbox_id: pod.id });
+  await assertPodGone(t, pod, [none.id, rd.id, un.id]);
+});
 
 const STREAM_EXEC = path.join(__dirname, 'cri', 'stream-exec.mjs');
 

@@ -271,14 +271,16 @@ t.test('kill: the signal to the live process, by name (any case, with or without
   }
 });
 
-t.test('kill: what it leaves to Node (a stopped container, --all, a signal it does not know)', async (t) => {
+t.test('kill: what it leaves to Node (a stopped container, --all without the freezer in the record, a signal it does not know)', async (t) => {
   const { dir, runts } = buildLauncher(t);
   const stopped = makeContainer(dir, 'gone', spawnSync('true').pid!, '1');
   const sleeper = child(t, ['sleep', '30']);
   const live = makeContainer(dir, 'live', sleeper.pid!, readStat(sleeper.pid!)!.startTime);
   const cases = [
     ['--root', stopped.root, 'kill', 'gone'],
-    ['--root', live.root, 'kill', '--all', 'live', 'KILL'],
+    ['--root', live.root, 'kill', '--all', 'live', 'KILL'], // a record without the freezer (version 1)
+    ['--root', live.root, 'kill', '--all', 'true', 'live'], // yargs's value of --all
+    ['--root', live.root, 'kill', '-a', '-a', 'live'],
     ['--root', live.root, 'kill', 'live', 'RTMIN+1'],
     ['--root', live.root, 'kill', 'live', 'NOSUCH'],
     ['--root', live.root, 'kill', 'live', '0'],
@@ -287,6 +289,72 @@ t.test('kill: what it leaves to Node (a stopped container, --all, a signal it do
   ];
   for (const args of cases) t.equal(spawnSync(runts, args, { encoding: 'utf8' }).stdout, `node ran: ${args.join(' ')}\n`, args.slice(2).join(' '));
   t.equal(sleeper.exitCode, null, 'the process lives');
+});
+
+// kill --all without Node (native/direct/kill.c) against Node's signalAll
+// (src/cgroups/signal.ts), each on its own copy of the same fake cgroup
+// tree (plain files; the pids in cgroup.procs are real sleepers): the same
+// processes get the same signals, and the freezer, cgroup.kill and the
+// other files end the same.
+type KillCase = { name: string; version: 1 | 2; sig: string; files: Record<string, string>; sub?: boolean; stopped?: boolean; got: string; after: Record<string, string> };
+const KILL_CASES: KillCase[] = [
+  { name: 'v2, SIGUSR1: frozen, each process (a child cgroup\'s too) signalled, thawed', version: 2, sig: 'USR1', files: { 'cgroup.freeze': '0', 'cgroup.events': 'populated 1\nfrozen 1\n', 'cgroup.kill': '' }, sub: true, got: 'SIGUSR1', after: { 'cgroup.freeze': '0', 'cgroup.kill': '' } },
+  { name: 'v2, SIGKILL: cgroup.kill, nothing frozen, no process signalled one by one', version: 2, sig: 'KILL', files: { 'cgroup.freeze': '0', 'cgroup.events': 'populated 1\nfrozen 0\n', 'cgroup.kill': '' }, got: 'alive', after: { 'cgroup.freeze': '0', 'cgroup.kill': '1' } },
+  { name: 'v2 without cgroup.kill, SIGKILL: frozen, each process killed, thawed', version: 2, sig: '9', files: { 'cgroup.freeze': '0', 'cgroup.events': 'populated 1\nfrozen 1\n' }, sub: true, got: 'SIGKILL', after: { 'cgroup.freeze': '0' } },
+  { name: 'v1 freezer, SIGTERM: FROZEN, each process signalled, THAWED', version: 1, sig: 'TERM', files: { 'freezer.state': 'THAWED\n' }, got: 'SIGTERM', after: { 'freezer.state': 'THAWED' } },
+  { name: 'no freezer file: a warning, each process signalled all the same', version: 2, sig: 'HUP', files: {}, got: 'SIGHUP', after: {} },
+  { name: 'a stopped container: what is left in its cgroup is signalled', version: 2, sig: 'KILL', files: { 'cgroup.freeze': '0', 'cgroup.events': 'frozen 1\n' }, stopped: true, got: 'SIGKILL', after: { 'cgroup.freeze': '0' } },
+];
+
+async function killAllOutcome(t: any, c: KillCase, how: (root: string, id: string, record: { path: string; dirs: string[] }, mount: string) => Promise<string>) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-killall-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const mount = path.join(dir, 'cg');
+  const cg = path.join(mount, 'runts', 'c1');
+  fs.mkdirSync(cg, { recursive: true });
+  const sleepers = [child(t, ['sleep', '30']), child(t, ['sleep', '30'])];
+  for (const [f, v] of Object.entries(c.files)) fs.writeFileSync(path.join(cg, f), v);
+  fs.writeFileSync(path.join(cg, 'cgroup.procs'), `${sleepers[0].pid}\n`);
+  if (c.sub) {
+    fs.mkdirSync(path.join(cg, 'sub'));
+    fs.writeFileSync(path.join(cg, 'sub', 'cgroup.procs'), `${sleepers[1].pid}\n`);
+  } else fs.appendFileSync(path.join(cg, 'cgroup.procs'), `${sleepers[1].pid}\n`);
+  const root = path.join(dir, 'root');
+  const state = path.join(root, 'c1');
+  fs.mkdirSync(state, { recursive: true });
+  const pid = c.stopped ? spawnSync('true').pid! : sleepers[0].pid!;
+  const s = saved({ id: 'c1', pid, startTime: c.stopped ? '1' : readStat(pid)!.startTime, cgroup: { path: '/runts/c1', dirs: [cg], created: [cg] } });
+  writeSaved(state, s, { version: c.version, dir: cg });
+  const stderr = await how(root, 'c1', { path: '/runts/c1', dirs: [cg] }, mount);
+  await new Promise((res) => setTimeout(res, 300));
+  const signals = sleepers.map((p) => p.signalCode ?? (p.exitCode === null ? 'alive' : `exit ${p.exitCode}`));
+  const files = Object.fromEntries(fs.readdirSync(cg).filter((f) => f !== 'cgroup.procs' && f !== 'sub').map((f) => [f, fs.readFileSync(path.join(cg, f), 'utf8')]));
+  return { signals, files, warned: stderr.replace(/\/tmp\/runts-killall-\w+/g, 'TMP') };
+}
+
+t.test('kill --all without Node does what Node\'s signalAll does', async (t) => {
+  const { runts } = buildLauncher(t);
+  for (const c of KILL_CASES) {
+    const direct = await killAllOutcome(t, c, async (root, id) => {
+      const r = spawnSync(runts, ['--root', root, 'kill', '--all', id, c.sig], { encoding: 'utf8', timeout: 20000 });
+      t.same([r.status, r.stdout], [0, ''], `${c.name}: exit 0, node did not run`);
+      return r.stderr;
+    });
+    const node = await killAllOutcome(t, c, async (_root, _id, record, mount) => {
+      // In a child, as the CLI runs it (its warnings on fd 2): the built modules.
+      const layout = { kind: c.version === 1 ? 'v1' : 'v2', hierarchies: [{ mountpoint: mount, version: c.version, controllers: c.version === 1 ? ['freezer'] : [] }] };
+      const script = `const { signalAll } = require(${JSON.stringify(path.join(REPO, 'build', 'cgroups', 'signal.js'))});
+        const { parseSignal } = require(${JSON.stringify(path.join(REPO, 'build', 'container', 'kill.js'))});
+        const send = (p, sig) => { try { process.kill(p, sig); } catch (e) { if (e.code !== 'ESRCH') throw e; } };
+        signalAll(${JSON.stringify(record)}, parseSignal(${JSON.stringify(c.sig)}), send, { layout: ${JSON.stringify(layout)} });`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 });
+      t.equal(r.status, 0, `${c.name}: Node's signalAll ran`);
+      return r.stderr;
+    });
+    t.same(direct, node, c.name);
+    t.same(direct.signals, [c.got, c.got], `${c.name}: ${c.got} (both processes)`);
+    t.match(direct.files, c.after, `${c.name}: the files after`);
+  }
 });
 
 t.test('what the launcher leaves to Node, untouched', async (t) => {

@@ -58,7 +58,7 @@ export function nodeProblem(): string | undefined {
   return undefined;
 }
 
-function configToml(base: string, runc: string, systemd: boolean): string {
+function configToml(base: string, runc: string, systemd: boolean, binaries: Record<string, string> = {}): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
   const runtime = (name: string, binary: string) => [
     `[${cri}.containerd.runtimes.${name}]`,
@@ -90,15 +90,15 @@ function configToml(base: string, runc: string, systemd: boolean): string {
     // may lower an oom_score_adj, and the kubelet's -998 for a sandbox would
     // fail under runc as under runts: the CRI then clamps it.
     `  restrict_oom_score_adj = ${!hasCap(CAP_SYS_RESOURCE)}`,
-    // containerd would give every container its AppArmor profile where the
-    // host has AppArmor (the stock-host VM); runts has no AppArmor support
-    // yet and refuses a profile by name, so the CRI is told not to.
-    '  disable_apparmor = true',
+    // Where the host has AppArmor (the stock-host VM) the CRI loads its
+    // default profile, cri-containerd.apparmor.d, and gives it to every
+    // container that asks for none or runtime/default, as on a real node.
+    `  disable_apparmor = ${!hostAppArmor()}`,
     `[${cri}.containerd]`,
     '  snapshotter = "overlayfs"',
     '  default_runtime_name = "runc"',
-    ...runtime('runts', RUNTS),
-    ...runtime('runc', runc),
+    ...runtime('runts', binaries.runts ?? RUNTS),
+    ...runtime('runc', binaries.runc ?? runc),
     `[${cri}.cni]`,
     `  bin_dir = "${CNI_BIN}"`,
     `  conf_dir = "${path.join(base, 'net.d')}"`,
@@ -108,6 +108,16 @@ function configToml(base: string, runc: string, systemd: boolean): string {
 
 export const IMAGE = 'localhost/runts-cri-busybox:1';
 
+// AppArmor as containerd's CRI tells it (pkg/apparmor: securityfs has it
+// and the module is enabled): then the CRI confines containers.
+export function hostAppArmor(): boolean {
+  try {
+    return fs.existsSync('/sys/kernel/security/apparmor') && fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
+  } catch {
+    return false;
+  }
+}
+
 const CAP_SYS_RESOURCE = 24n;
 function hasCap(bit: bigint): boolean {
   const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
@@ -116,14 +126,16 @@ function hasCap(bit: bigint): boolean {
 
 // systemd: the systemd cgroup driver, for a host whose PID 1 is systemd (the
 // stock-host VM); there /run stays the host's (the system bus, systemd's
-// own directory), the VM being the test's alone.
-export async function startNode(opts: { systemd?: boolean } = {}): Promise<CriNode> {
+// own directory), the VM being the test's alone. binaries: another
+// BinaryName for a handler (bench/cri.ts --trace: a wrapper that times
+// each call).
+export async function startNode(opts: { systemd?: boolean; binaries?: Record<string, string> } = {}): Promise<CriNode> {
   const systemd = !!opts.systemd;
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-e2e-cri-'));
   fs.chmodSync(base, 0o755);
   for (const d of ['root', 'state', 'opt', 'net.d', 'cni-ipam', 'logs']) fs.mkdirSync(path.join(base, d));
   const runc = which('runc') ?? '/usr/sbin/runc';
-  fs.writeFileSync(path.join(base, 'config.toml'), configToml(base, runc, systemd));
+  fs.writeFileSync(path.join(base, 'config.toml'), configToml(base, runc, systemd, opts.binaries));
   fs.writeFileSync(
     path.join(base, 'net.d', '10-runts-e2e.conflist'),
     JSON.stringify({
