@@ -51,17 +51,23 @@ void reset_signals(void)
 
 /* The program as execvpe would find it, on the given PATH (the container's,
  * never the init's own): a name with a '/' as it is, else the first
- * executable regular file in the PATH's directories. NULL if none; *eacces
- * says whether one was found but not executable. Checked with the effective
- * ids and capabilities (AT_EACCESS), as execve checks: a user whom
- * CAP_DAC_OVERRIDE lets run a file without its exec bit may run it. */
-static char *find_program(const char *name, const char *search, int *eacces)
+ * executable regular file in the PATH's directories. NULL if none, with
+ * *err ENOENT (nothing there) or EACCES (found, but a directory or not
+ * executable: Go's LookPath, which runc uses, says so for both). Checked
+ * with the effective ids and capabilities (AT_EACCESS), as execve checks: a
+ * user whom CAP_DAC_OVERRIDE lets run a file without its exec bit may run it. */
+static char *find_program(const char *name, const char *search, int *err)
 {
 	struct stat st;
+	*err = ENOENT;
 	if (strchr(name, '/')) {
-		if (faccessat(AT_FDCWD, name, X_OK, AT_EACCESS) == 0)
+		if (stat(name, &st) < 0) {
+			*err = errno;
+			return NULL;
+		}
+		if (S_ISREG(st.st_mode) && faccessat(AT_FDCWD, name, X_OK, AT_EACCESS) == 0)
 			return strdup(name);
-		*eacces = errno == EACCES;
+		*err = EACCES;
 		return NULL;
 	}
 	size_t plen = strlen(name);
@@ -78,13 +84,37 @@ static char *find_program(const char *name, const char *search, int *eacces)
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
 			if (faccessat(AT_FDCWD, full, X_OK, AT_EACCESS) == 0)
 				return full;
-			*eacces = 1;
+			*err = EACCES;
 		}
 		free(full);
 		d = colon;
 		if (!*d)
 			return NULL;
 	}
+}
+
+/* strerror in Go's words (its syscall table is glibc's, lower-cased), as
+ * runc's messages carry them: engines match that text to choose the exit
+ * status of a failed start (docker: "permission denied" 126, "no such file
+ * or directory" and "executable file not found" 127). */
+static const char *go_strerror(int err)
+{
+	static char text[128];
+	snprintf(text, sizeof text, "%s", strerror(err));
+	if (text[0] >= 'A' && text[0] <= 'Z' && !(text[1] >= 'A' && text[1] <= 'Z'))
+		text[0] = (char)(text[0] - 'A' + 'a');
+	return text;
+}
+
+/* A program that cannot be run, in runc's (Go's exec.LookPath's) words. */
+static _Noreturn void lookup_failed(const char *label, const char *name, int err)
+{
+	static char text[PATH_MAX + 64];
+	if (err == EACCES || !strchr(name, '/'))
+		snprintf(text, sizeof text, "%s", err == EACCES ? go_strerror(EACCES) : "executable file not found in $PATH");
+	else
+		snprintf(text, sizeof text, "stat %s: %s", name, go_strerror(err));
+	fail_text(label, err, text);
 }
 
 /* What the last `lookup` found, for `exec` of the same name. */
@@ -119,26 +149,25 @@ void op_exec(const struct op *o)
 	for (char **e = envp; *e; e++)
 		if (!strncmp(*e, "PATH=", 5))
 			search = *e + 5;
-	int eacces = 0;
+	int err = 0;
 	/* Found by `lookup` already (before a late seccomp filter, as runc
 	 * looks it up before loading its own): no second search. */
-	char *found = looked_up && !strcmp(looked_up_name, path) ? looked_up : find_program(path, search, &eacces);
+	char *found = looked_up && !strcmp(looked_up_name, path) ? looked_up : find_program(path, search, &err);
 	if (!found)
-		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
-			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
+		lookup_failed(LABEL(o), path, err);
 	execve(found, argv, envp);
-	fail(LABEL(o), errno);
+	err = errno;
+	fail_text(LABEL(o), err, go_strerror(err));
 }
 
 /* `lookup`: fails now, while create can still report it, if the program
  * cannot be found on the container's PATH (exec searches again later). */
 void op_lookup(const struct op *o)
 {
-	int eacces = 0;
-	char *found = find_program(ARG(o, 0), ARG(o, 1), &eacces);
+	int err = 0;
+	char *found = find_program(ARG(o, 0), ARG(o, 1), &err);
 	if (!found)
-		fail_text(LABEL(o), eacces ? EACCES : ENOENT,
-			  eacces ? strerror(EACCES) : "executable file not found in $PATH");
+		lookup_failed(LABEL(o), ARG(o, 0), err);
 	free(looked_up);
 	looked_up = found;
 	looked_up_name = ARG(o, 0);

@@ -314,6 +314,14 @@ dockerTest('run: stdout, stderr and the exit status (3) pass through; run --rm l
   t.same(fs.existsSync(d.runtsRoot) ? fs.readdirSync(d.runtsRoot) : [], [], 'no runts state left');
 }, VM_LEAN);
 
+// docker picks these from the runtime's words (runc's): runts says them the same way.
+dockerTest('run of a program that cannot be run: 126 for a directory or a file without the exec bit, 127 for a missing one, as with runc', async (t) => {
+  for (const [prog, status] of [['/etc', 126], ['/etc/passwd', 126], ['/no-such-file', 127], ['no-such-program', 127]] as const) {
+    const r = docker(['run', '--rm', ...RUN, IMAGE, prog]);
+    t.equal(r.status, status, `docker run ${prog}: ${status}`, { stderr: r.stderr });
+  }
+}, VM_LEAN);
+
 dockerTest('run -d, then logs, exec, stop (SIGTERM) and rm; --memory and --pids-limit in the kernel\'s cgroup files', async (t, d) => {
   const trapper = ['sh', '-c', 'trap "echo got-term; exit 7" TERM; echo started; while :; do sleep 0.1; done'];
   const { id, pid } = runDetached(t, ['--memory', '64m', '--pids-limit', '17'], trapper);
@@ -354,6 +362,10 @@ dockerTest('run -it with a terminal: size, pty, input, exit status', async (t) =
 // scope docker-<id>.scope; with AppArmor on, dockerd loads its docker-default
 // profile and passes it as process.apparmorProfile (docs/lsm.md).
 dockerTest('native.cgroupdriver=systemd: the container is docker-<id>.scope with MemoryMax and TasksMax; docker-default confines it, seen from inside', async (t, d) => {
+  // Installing docker.io enabled these; nothing started them (the VM drops the wants links, test-deps.sh a daemon start on install).
+  for (const u of ['docker.service', 'docker.socket', 'containerd.service']) {
+    t.equal(runCmd('systemctl', ['is-active', u]).stdout.trim(), 'inactive', `the system's ${u} is not running: the daemon here is the test's own`);
+  }
   const { id, pid } = runDetached(t, ['--memory', '64m', '--pids-limit', '17'], ['sh', '-c', 'echo label=$(cat /proc/self/attr/current); exec sleep 600']);
   ranByRunts(t, d, id, pid);
   const unit = `docker-${id}.scope`;

@@ -333,3 +333,30 @@ t.test('the pty is the process\'s user\'s with the devpts group (gid 5, tty), as
   t.equal(e.status, 0, e.stderr);
   t.equal(e.stdout.trim(), '1000 5', 'exec -t');
 });
+
+// docker's CLI (and dockerd) choose a failed start's status from runc's
+// words: "permission denied" 126, "no such file or directory" and
+// "executable file not found" 127 (docker.test.ts runs them through docker).
+t.test('a program that cannot be run is refused at create in runc\'s words: a directory or no exec bit "permission denied", a missing path "stat <path>: no such file or directory"', async (t) => {
+  const cases: [string, RegExp][] = [
+    ['/etc', /exec "\/etc": EACCES: permission denied$/m],
+    ['/etc/passwd', /exec "\/etc\/passwd": EACCES: permission denied$/m],
+    ['/no-such-file', /exec "\/no-such-file": ENOENT: stat \/no-such-file: no such file or directory$/m],
+    ['no-such-program', /exec "no-such-program": ENOENT: executable file not found in \$PATH$/m],
+  ];
+  for (const [prog, words] of cases) {
+    const b = makeBundle(t, { args: [prog] });
+    const id = newId(t);
+    const r = runts(['create', '--bundle', b.dir, id]);
+    t.equal(r.status, 1, `${prog}: create fails`);
+    t.match(r.stderr, words, `${prog}: in runc's words`);
+    t.ok(isOneLineError(r.stderr), r.stderr);
+    t.equal(state(id), undefined, `${prog}: no container left`);
+  }
+  const b = makeBundle(t);
+  const id = newId(t);
+  t.equal(runts(['run', '-d', '--bundle', b.dir, id]).status, 0, 'a running container');
+  const r = runts(['exec', id, '/etc']);
+  t.equal(r.status, 255, 'exec of a directory fails as exec\'s own failure');
+  t.match(r.stderr, /exec "\/etc": EACCES: permission denied$/m, 'in the same words');
+});
