@@ -29,6 +29,8 @@ pkgs=(
 # loads a policy there (docs/lsm.md).
 bare=(
   selinux-policy-default policycoreutils # lsm.test.ts: the SELinux VM boot (load_policy, runcon)
+  docker.io            # docker.test.ts: dockerd 20.10 and its matching client (/usr/bin/docker); its
+                       # recommends would add cgroupfs-mount, whose boot script mounts v1 hierarchies
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
@@ -42,6 +44,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "test-deps: installing ${missing[*]} ${missing_bare[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The engines' daemons (dockerd, containerd) must not start on install: the
+# tests start their own, with private state. A policy-rc.d that says no, for
+# the install only, unless the host has one already (docker images do).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -q
 [ ${#missing[@]} -eq 0 ] || apt-get install -y -q "${missing[@]}"
 [ ${#missing_bare[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${missing_bare[@]}"
