@@ -247,6 +247,9 @@ t.test(seName('selinuxLabel and mountLabel: the process runs in the label, the m
   const other = 'system_u:system_r:svirt_t:s0:c1,c2';
   t.equal(runts(['exec', '--detach', '--pid-file', pf, '--process-label', other, id, 'sleep', '30']).status, 0);
   t.equal(seCurrent(Number(read(pf))), other, 'exec --process-label');
+  const rings = sessionKeyrings(id);
+  t.equal(rings.length, 1, 'one session keyring: the exec\'d processes joined the init\'s');
+  t.equal(rings[0] && keyLabel(rings[0].serial), LABEL, 'made with the container\'s label (keycreate before the keyring)');
   t.ok(isAlive(pid));
 });
 
@@ -256,4 +259,48 @@ t.test(seName('an SELinux context the policy does not know: the kernel\'s EINVAL
   t.equal(r.status, 1);
   t.match(r.stderr, /\/process\/selinuxLabel.*EINVAL/);
   await assertNothingLeft(t, id);
+});
+
+// ---------------------------------------------------------------- session keyring
+
+// The kernel's list of the keys this process may view (/proc/keys): the
+// container's session keyring `_ses.<id>`, its serial, usage count and
+// permissions. Root on the host views it (user view for uid 0).
+function sessionKeyrings(id: string): { serial: string; usage: number; perm: number }[] {
+  return (read('/proc/keys') ?? '')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[7] === 'keyring' && f[8] === `_ses.${id}:`)
+    .map((f) => ({ serial: f[0], usage: Number(f[2]), perm: parseInt(f[4], 16) }));
+}
+
+// A key's SELinux label (KEYCTL_GET_SECURITY = 17; keyctl(2) is syscall 250 on x86_64).
+function keyLabel(serial: string): string | undefined {
+  const r = spawnSync('python3', ['-c', 'import ctypes,sys; b=ctypes.create_string_buffer(512); n=ctypes.CDLL(None, use_errno=True).syscall(250, 17, int(sys.argv[1], 16), b, 512); print(b.value.decode() if n > 0 else "errno %d" % ctypes.get_errno())', serial], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+const rootReason = process.getuid?.() !== 0 ? 'needs root' : process.arch !== 'x64' ? 'keyctl syscall number is x86_64\'s' : '';
+
+t.test(`exec joins the container's session keyring (runc's setns init), on the C path and through Node; --no-new-keyring: none${rootReason ? ` (skipped: ${rootReason})` : ''}`, { skip: !!rootReason }, async (t) => {
+  const id = newId(t);
+  startDetached(t, bundle(t, ['sleep', '60']), id);
+  let rings = sessionKeyrings(id);
+  t.equal(rings.length, 1, `one _ses.${id} keyring: the init's`);
+  t.ok(rings[0] && rings[0].perm & 0x080000, 'the init made it searchable by its user (runc: 0x080000), so exec finds it by name');
+  const before = rings[0]?.usage ?? 0;
+  const dir = tempDir(t);
+  // Plain exec -d --pid-file: bin/runts without Node; --cwd: Node's exec.
+  t.equal(runts(['exec', '--detach', '--pid-file', path.join(dir, 'c.pid'), id, 'sleep', '60']).status, 0, 'exec (C path)');
+  t.equal(runts(['exec', '--detach', '--cwd', '/', '--pid-file', path.join(dir, 'n.pid'), id, 'sleep', '60']).status, 0, 'exec --cwd (Node)');
+  rings = sessionKeyrings(id);
+  t.equal(rings.length, 1, 'still one: the exec\'d processes joined it, made none');
+  t.ok((rings[0]?.usage ?? 0) > before, `the exec'd processes hold references to it: their session keyring (usage ${before} -> ${rings[0]?.usage})`);
+
+  const plain = newId(t);
+  const b = bundle(t, ['sleep', '60']);
+  t.equal(runts(['create', '--no-new-keyring', '--bundle', b.dir, plain]).status, 0);
+  t.equal(runts(['start', plain]).status, 0);
+  t.equal(runts(['exec', '--detach', '--pid-file', path.join(dir, 'p.pid'), plain, 'sleep', '60']).status, 0);
+  t.equal(sessionKeyrings(plain).length, 0, '--no-new-keyring: neither create nor exec made one');
 });
