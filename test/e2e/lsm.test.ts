@@ -33,6 +33,9 @@ const parser = which('apparmor_parser');
 const selinux = fs.existsSync('/sys/fs/selinux/enforce') && read('/proc/self/attr/current')?.replace(/[\0\n]+$/, '') !== 'kernel';
 const aaReason = !apparmor ? 'AppArmor is not enabled on this host' : !parser ? 'no apparmor_parser (Debian package apparmor)' : '';
 const seReason = selinux ? '' : 'SELinux is not enabled on this host (boot with security=selinux selinux=1 and a policy)';
+// Every test's name ends with the host's LSM, so that make test's summary
+// tells the AppArmor boot's runs from the SELinux boot's.
+const shaped = (name: string) => `${name} [${apparmor ? 'AppArmor' : selinux ? 'SELinux' : 'no LSM'} host]`;
 const aaName = (name: string) => (aaReason ? `${name} (skipped: ${aaReason})` : name);
 const seName = (name: string) => (seReason ? `${name} (skipped: ${seReason})` : name);
 
@@ -99,7 +102,7 @@ function startDetached(t: T, b: { dir: string }, id: string): number {
 
 // ---------------------------------------------------------------- AppArmor
 
-t.test(aaName('apparmorProfile confines the container from its first instruction: denied with the profile, allowed without, attr/current names it in enforce mode'), { skip: !!aaReason }, async (t) => {
+t.test(shaped(aaName('apparmorProfile confines the container from its first instruction: denied with the profile, allowed without, attr/current names it in enforce mode')), { skip: !!aaReason }, async (t) => {
   loadProfile(t);
   const confined = runts(['run', '--bundle', bundle(t, CAT, (c) => (c.process.apparmorProfile = PROFILE)).dir, newId(t)]);
   t.match(confined.stdout, /cat exit 1/, 'cat /runts-secret fails in the confined container');
@@ -118,7 +121,7 @@ t.test(aaName('apparmorProfile confines the container from its first instruction
   t.ok(await waitFor(() => aaCurrent(pid) === `${PROFILE} (enforce)`), `after start: ${aaCurrent(pid)}`);
 });
 
-t.test(aaName('exec: --apparmor, process.json and the container\'s own profile confine the exec\'d process'), { skip: !!aaReason }, async (t) => {
+t.test(shaped(aaName('exec: --apparmor, process.json and the container\'s own profile confine the exec\'d process')), { skip: !!aaReason }, async (t) => {
   loadProfile(t);
   const dir = tempDir(t);
   // A container without a profile; exec --apparmor confines just that process.
@@ -150,7 +153,7 @@ t.test(aaName('exec: --apparmor, process.json and the container\'s own profile c
   t.equal(aaCurrent(Number(read(ip))), `${PROFILE} (enforce)`, 'process.json without a profile gets the container\'s');
 });
 
-t.test(aaName('an AppArmor profile that is not loaded: create and exec fail naming the profile and the field, nothing left'), { skip: !!aaReason }, async (t) => {
+t.test(shaped(aaName('an AppArmor profile that is not loaded: create and exec fail naming the profile and the field, nothing left')), { skip: !!aaReason }, async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.apparmorProfile = 'runts-e2e-nonesuch')).dir, id]);
   t.equal(r.status, 1);
@@ -169,7 +172,7 @@ t.test(aaName('an AppArmor profile that is not loaded: create and exec fail nami
 
 // ---------------------------------------------------------------- hosts without them
 
-t.test(apparmor ? 'apparmorProfile without AppArmor (skipped: AppArmor is enabled here; the not-loaded test covers refusals)' : 'apparmorProfile on a host without AppArmor: refused naming the field, as runc fails (EINVAL), nothing left', { skip: apparmor }, async (t) => {
+t.test(shaped(apparmor ? 'apparmorProfile without AppArmor (skipped: AppArmor is enabled here; the not-loaded test covers refusals)' : 'apparmorProfile on a host without AppArmor: refused naming the field, as runc fails (EINVAL), nothing left'), { skip: apparmor }, async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.apparmorProfile = 'docker-default')).dir, id]);
   t.equal(r.status, 1);
@@ -183,7 +186,7 @@ t.test(apparmor ? 'apparmorProfile without AppArmor (skipped: AppArmor is enable
   t.match(e.stderr, /^runts: --apparmor docker-default: AppArmor is not enabled on this host/);
 });
 
-t.test(selinux ? 'selinuxLabel and mountLabel without SELinux (skipped: SELinux is enabled here)' : 'selinuxLabel and mountLabel on a host without SELinux: refused naming the field, nothing left', { skip: selinux }, async (t) => {
+t.test(shaped(selinux ? 'selinuxLabel and mountLabel without SELinux (skipped: SELinux is enabled here)' : 'selinuxLabel and mountLabel on a host without SELinux: refused naming the field, nothing left'), { skip: selinux }, async (t) => {
   for (const [field, edit] of [
     ['/process/selinuxLabel', (c: Config) => (c.process.selinuxLabel = LABEL)],
     ['/linux/mountLabel', (c: Config) => (c.linux.mountLabel = MOUNT_LABEL)],
@@ -201,7 +204,7 @@ t.test(selinux ? 'selinuxLabel and mountLabel without SELinux (skipped: SELinux 
   t.match(e.stderr, /^runts: --process-label system_u:system_r:svirt_t:s0:c12,c345: SELinux is not enabled/);
 });
 
-t.test('a malformed SELinux label: refused naming the field, before anything is made', async (t) => {
+t.test(shaped('a malformed SELinux label: refused naming the field, before anything is made'), async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.selinuxLabel = 'svirt_t')).dir, id]);
   t.equal(r.status, 1);
@@ -220,7 +223,7 @@ function xattr(file: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-t.test(seName('selinuxLabel and mountLabel: the process runs in the label, the mounts runts makes carry the mount label'), { skip: !!seReason }, async (t) => {
+t.test(shaped(seName('selinuxLabel and mountLabel: the process runs in the label, the mounts runts makes carry the mount label')), { skip: !!seReason }, async (t) => {
   const id = newId(t);
   const b = bundle(t, ['sleep', '30'], (c) => {
     c.process.selinuxLabel = LABEL;
@@ -253,7 +256,7 @@ t.test(seName('selinuxLabel and mountLabel: the process runs in the label, the m
   t.ok(isAlive(pid));
 });
 
-t.test(seName('an SELinux context the policy does not know: the kernel\'s EINVAL, naming the field, nothing left'), { skip: !!seReason }, async (t) => {
+t.test(shaped(seName('an SELinux context the policy does not know: the kernel\'s EINVAL, naming the field, nothing left')), { skip: !!seReason }, async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.selinuxLabel = 'system_u:system_r:runts_nonesuch_t:s0')).dir, id]);
   t.equal(r.status, 1);
@@ -282,7 +285,7 @@ function keyLabel(serial: string): string | undefined {
 
 const rootReason = process.getuid?.() !== 0 ? 'needs root' : process.arch !== 'x64' ? 'keyctl syscall number is x86_64\'s' : '';
 
-t.test(`exec joins the container's session keyring (runc's setns init), on the C path and through Node; --no-new-keyring: none${rootReason ? ` (skipped: ${rootReason})` : ''}`, { skip: !!rootReason }, async (t) => {
+t.test(shaped(`exec joins the container's session keyring (runc's setns init), on the C path and through Node; --no-new-keyring: none${rootReason ? ` (skipped: ${rootReason})` : ''}`), { skip: !!rootReason }, async (t) => {
   const id = newId(t);
   startDetached(t, bundle(t, ['sleep', '60']), id);
   let rings = sessionKeyrings(id);
