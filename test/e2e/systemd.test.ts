@@ -29,8 +29,8 @@ const v2 = layout.kind === 'v2';
 const skip =
   pid1 !== 'systemd'
     ? `needs systemd as PID 1 (PID 1 here is ${pid1 || 'unknown'}): runs in the stock-host VM, scripts/v2-host`
-    : layout.kind === 'none'
-      ? 'needs cgroups'
+    : layout.kind !== 'v2' && layout.kind !== 'hybrid'
+      ? `needs a cgroup v2 or hybrid host (this one is ${layout.kind})`
       : process.getuid?.() !== 0
         ? 'needs root'
         : false;
