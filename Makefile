@@ -101,8 +101,10 @@ demo: deps build bundles/busybox/config.json
 
 # Every package any test needs is installed first (scripts/test-deps.sh).
 # The host's suite, then the stock-host VM (scripts/v2-host: systemd as PID
-# 1, pure cgroup v2, AppArmor) booted once for the stock-host suite
-# (STOCK_HOST_TESTS in scripts/run-tests.mjs); one summary line for both.
+# 1, pure cgroup v2, AppArmor) booted for the stock-host suite
+# (STOCK_HOST_TESTS in scripts/run-tests.mjs), then booted again as a hybrid
+# host with SELinux (RUNTS_V2_MODE=hybrid RUNTS_V2_SELINUX=1) for
+# STOCK_HOST_HYBRID_SELINUX_TESTS (lsm.test.ts); one summary line for all.
 # RUNTS_SKIP_VM=1 leaves the VM out (never when CI=true).
 test: deps build
 	scripts/test-deps.sh

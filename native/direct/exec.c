@@ -28,6 +28,7 @@ struct exec_record {
 	unsigned seccomp_flags;
 	char *cgroups[MAX_DIRS];
 	char *process; /* JSON of config.json's process */
+	char *keyring; /* the session keyring to join; NULL: --no-new-keyring */
 	char text[262144];
 };
 
@@ -42,7 +43,7 @@ static int read_exec_record(const char *dir, struct exec_record *e)
 	if (!line || strcmp(line, "runts-exec 1"))
 		return 0;
 	e->nsdelegate = e->has_seccomp = e->ncgroups = 0;
-	e->process = NULL;
+	e->process = e->keyring = NULL;
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		char *value = strchr(line, ' ');
 		if (!value)
@@ -57,6 +58,8 @@ static int read_exec_record(const char *dir, struct exec_record *e)
 			e->seccomp_flags = (unsigned)strtoul(value, NULL, 10);
 		} else if (!strcmp(line, "process"))
 			e->process = value;
+		else if (!strcmp(line, "keyring"))
+			e->keyring = value;
 		else
 			return 0;
 	}
@@ -443,7 +446,7 @@ void direct_exec(int argc, char **argv)
 	 * own (ForegroundTerminal): Node's. */
 	if (p.terminal && !c.console_socket)
 		return;
-	struct exec_input in = {.process = &p, .pid = r.pid, .preserve_fds = c.preserve_fds};
+	struct exec_input in = {.process = &p, .pid = r.pid, .preserve_fds = c.preserve_fds, .keyring = e.keyring};
 	in.namespaces = namespaces_to_join(r.pid);
 	/* only where execSteps asks for it: no HOME in the environment */
 	int has_home = 0;

@@ -367,6 +367,22 @@ static void seccomp_steps(struct plan *pl, const struct exec_input *in)
 	field(pl, in->seccomp_bpf, in->seccomp_len);
 }
 
+/* The container's session keyring, joined by name (src/plan/exec.ts; no
+ * SELinux label here: a process with one is Node's). */
+static int keyring_step(const struct exec_input *in, struct plan *pl)
+{
+	if (!in->keyring)
+		return 1;
+	char *label = labelf("join the session keyring %s", in->keyring);
+	if (!label)
+		return 0;
+	begin(pl, 2, "keyring", label);
+	free(label);
+	arg(pl, in->keyring);
+	arg(pl, "0");
+	return 1;
+}
+
 int compile_exec(const struct exec_input *in, struct plan *pl)
 {
 	const struct process *p = in->process;
@@ -398,6 +414,8 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 	}
 	begin(pl, 0, "fork", "start the process");
 	begin(pl, 0, "setsid", "new session");
+	if (!keyring_step(in, pl))
+		return 0;
 	if (p->terminal) {
 		begin(pl, 5, "console", "set up the terminal");
 		argf(pl, "%llu", p->console_size ? p->height : 0);

@@ -155,6 +155,7 @@ struct exec_input {
 	unsigned seccomp_flags;
 	const char *seccomp_bpf;
 	size_t seccomp_len;
+	const char *keyring; /* the container's session keyring; NULL: none */
 };
 struct plan {
 	char *buf;

@@ -111,11 +111,39 @@ void op_no_new_privs(const struct op *o)
 		fail(LABEL(o), errno);
 }
 
-/* `keyring name`: a new session keyring, so the container does not share
- * the caller's keys (KEYCTL_JOIN_SESSION_KEYRING = 1). Kernels or seccomp
- * policies without keyctl answer ENOSYS: nothing to share then either. */
+/* `keyring name search`: join the session keyring of that name
+ * (KEYCTL_JOIN_SESSION_KEYRING = 1): one of that name this process may
+ * search (the container's, for an exec'd process), else a new one, so the
+ * container does not share the caller's keys. search (not 0): permission
+ * bits added to the keyring (KEYCTL_DESCRIBE = 6, KEYCTL_SETPERM = 5), so
+ * that the container's exec'd processes find it by name, as runc's init
+ * does: user search, or other search in a user namespace. Kernels or
+ * seccomp policies without keyctl answer ENOSYS: nothing to share then. */
 void op_keyring(const struct op *o)
 {
-	if (syscall(SYS_keyctl, 1, ARG(o, 0), 0, 0, 0) < 0 && errno != ENOSYS)
+	unsigned long long search = num(o, 1);
+	long serial = syscall(SYS_keyctl, 1, ARG(o, 0), 0, 0, 0);
+	if (serial < 0) {
+		if (errno != ENOSYS)
+			fail(LABEL(o), errno);
+		return;
+	}
+	if (!search)
+		return;
+	/* "type;uid;gid;perm;description", perm in hex */
+	char desc[512];
+	long n = syscall(SYS_keyctl, 6, serial, desc, sizeof desc - 1, 0);
+	if (n < 0)
+		fail(LABEL(o), errno);
+	desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = 0;
+	char *p = desc;
+	for (int i = 0; i < 3 && p; i++)
+		if ((p = strchr(p, ';')))
+			p++;
+	char *end;
+	unsigned long perm = p ? strtoul(p, &end, 16) : 0;
+	if (!p || *end != ';')
+		fail_text(LABEL(o), EINVAL, "cannot read the keyring's permissions");
+	if (syscall(SYS_keyctl, 5, serial, (unsigned long)(perm | search), 0, 0) < 0)
 		fail(LABEL(o), errno);
 }

@@ -74,7 +74,7 @@ static const struct {
 	{"user", 3, op_user},
 	{"caps", 5, op_caps},
 	{"no-new-privs", 0, op_no_new_privs},
-	{"keyring", 1, op_keyring},
+	{"keyring", 2, op_keyring},
 	/* seccomp.c */
 	{"seccomp", 2, op_seccomp},
 	{"seccomp-listener-connect", 1, op_seccomp_listener_connect},

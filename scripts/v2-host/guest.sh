@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stage 2 of the cgroup v2 test VM, inside the shared host root (see init):
 # the oneshot unit runts-tests.service under systemd (RUNTS_V2_MODE=systemd,
-# the stock host), or PID 1 itself (plain). Sources the job file run.sh wrote
+# the stock host, or hybrid), or PID 1 itself (plain). Sources the job file run.sh wrote
 # ($runts_job), prints the host's setup, runs the smoke test and the tap
 # tests (or the job's command), prints "RUNTS-V2-HOST: exit N" and powers
 # off: under systemd by exiting (the unit's SuccessAction=poweroff-force).
@@ -10,7 +10,7 @@ status=0
 finish() {
   echo "RUNTS-V2-HOST: exit $status"
   $bb sync
-  [ "${RUNTS_V2_MODE:-plain}" = systemd ] && exit 0
+  [ "${RUNTS_V2_MODE:-plain}" != plain ] && exit 0
   $bb poweroff -f
 }
 trap finish EXIT
@@ -42,10 +42,12 @@ fi
 echo "==== v2-guest: kernel $(uname -r), $(nproc) CPUs, $($bb free -m | $bb awk '/Mem:/{print $2}') MiB"
 echo "==== /proc/self/mountinfo (cgroup):"
 grep cgroup /proc/self/mountinfo
-echo "==== /sys/fs/cgroup/cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
-echo "==== /sys/fs/cgroup/cgroup.subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  echo "==== /sys/fs/cgroup/cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+  echo "==== /sys/fs/cgroup/cgroup.subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+fi
 echo "==== node $(node --version)"
-if [ "${RUNTS_V2_MODE:-plain}" = systemd ]; then
+if [ "${RUNTS_V2_MODE:-plain}" != plain ]; then
   echo "==== PID 1: $(cat /proc/1/comm), system $(systemctl is-system-running 2>&1), boot $(awk '{print int($1)}' /proc/uptime) s"
   echo "==== this unit's cgroup: $(cat /proc/self/cgroup)"
   echo "==== D-Bus: $(busctl --system status org.freedesktop.systemd1 2>/dev/null | sed -n 's/^PID=/systemd pid /p')"

@@ -9,7 +9,9 @@
 # (default test/e2e/cgroups.test.ts); prints the guest console and exits with
 # the guest's status (125: the VM failed; 124: timed out).
 #
-# Environment: RUNTS_V2_MODE (systemd, the default, or plain),
+# Environment: RUNTS_V2_MODE (systemd, the default; hybrid: systemd with
+# the v1 controllers and name=systemd, cgroup2 at /sys/fs/cgroup/unified;
+# or plain),
 # RUNTS_V2_CACHE (kernel + initramfs, default /var/cache/runts-v2-host),
 # RUNTS_V2_TIMEOUT (s, default 1800), RUNTS_V2_MEM (default 4G),
 # RUNTS_V2_CPUS (default 2), RUNTS_V2_SMOKE=0 (skip the smoke test),
@@ -51,8 +53,16 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 chmod 644 "$job"
 
 mode=${RUNTS_V2_MODE:-systemd}
-case $mode in systemd|plain) ;; *) echo "v2-host: RUNTS_V2_MODE must be systemd or plain, not '$mode'" >&2; exit 125 ;; esac
-append="console=ttyS0 rdinit=/init panic=-1 loglevel=4 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
+# hybrid: systemd 252 mounts every v1 controller, its own name=systemd
+# hierarchy and an empty-controller cgroup2 at /sys/fs/cgroup/unified
+# (systemd.unified_cgroup_hierarchy=0 without legacy_systemd_cgroup_controller;
+# 252 needs no SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE, which came with 256).
+case $mode in
+  systemd|plain) cgroups="cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1" ;;
+  hybrid) cgroups="systemd.unified_cgroup_hierarchy=0" ;;
+  *) echo "v2-host: RUNTS_V2_MODE must be systemd, hybrid or plain, not '$mode'" >&2; exit 125 ;;
+esac
+append="console=ttyS0 rdinit=/init panic=-1 loglevel=4 $cgroups"
 # systemd: only failed units on the console (it is the tests' output too).
 append="$append systemd.show_status=error runts_mode=$mode runts_guest=$here/guest.sh runts_repo=$repo runts_job=$job ${RUNTS_V2_APPEND:-}"
 if [ "${RUNTS_V2_SELINUX:-0}" = 1 ]; then append="$append security=selinux selinux=1 enforcing=0"; fi

@@ -114,6 +114,30 @@ export function resourceProperties(r: LinuxResources, opts: { skipDevices?: bool
   return { props, resources };
 }
 
+// linux.resources as the properties systemd has on v1 and hybrid hosts
+// (runc's v1 manager): MemoryLimit, CPUShares, the CPU quota, TasksMax,
+// BlockIOWeight and the device policy. systemd writes them to the v1 files
+// when it starts the unit and again on every daemon-reload, so without them
+// it would put its defaults (no memory limit, DefaultTasksMax) back over
+// what runts writes. The cpuset (which systemd does not manage on v1), swap,
+// kernel and the rest are the files' only (apply.ts).
+export function resourcePropertiesV1(r: LinuxResources, opts: { skipDevices?: boolean; linuxDevices?: { path: string }[] } = {}): ResourceProperties {
+  const props: Property[] = [];
+  let resources = r;
+  if (r.memory?.limit) props.push(['MemoryLimit', 't', u64(r.memory.limit)]);
+  const c = r.cpu;
+  if (c?.shares) props.push(['CPUShares', 't', BigInt(c.shares)]);
+  if (c && (c.quota || c.period)) {
+    const { props: q, quota } = cpuQuota(c.quota ?? 0, c.period ?? 0);
+    props.push(...q);
+    if (quota !== (c.quota ?? 0)) resources = { ...r, cpu: { ...c, quota } };
+  }
+  if (r.pids?.limit !== undefined) props.push(['TasksMax', 't', r.pids.limit === 0 ? 1n : u64(r.pids.limit)]);
+  if (r.blockIO?.weight) props.push(['BlockIOWeight', 't', BigInt(r.blockIO.weight)]);
+  if (!opts.skipDevices && r.devices?.length) props.push(...deviceProperties(deviceRulesFor(r.devices, opts.linuxDevices)));
+  return { props, resources };
+}
+
 // CPUQuotaPerSecUSec is a whole percentage of a CPU (10 ms per second):
 // a quota between two is rounded up, and the rounded quota is what goes in
 // cpu.max too (as runc does). A period alone sets no quota ("infinity").

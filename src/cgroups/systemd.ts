@@ -15,7 +15,7 @@ import { detectLayout, Layout } from './layout';
 import type { CgroupManager } from './manager';
 import type { LinuxResources } from './resources';
 import { SystemdBus } from './systemd-bus';
-import { baseProperties, resourceProperties, unitName, UnitName } from './systemd-units';
+import { baseProperties, resourceProperties, resourcePropertiesV1, unitName, UnitName } from './systemd-units';
 
 export interface ScopeRequest {
   id: string;
@@ -44,8 +44,8 @@ export async function createScope(req: ScopeRequest, layout: Layout = detectLayo
   const bus = new SystemdBus({ user: req.user });
   try {
     // On v1 and hybrid hosts systemd's resource properties are the v1 ones
-    // (MemoryLimit, CPUShares): runts gives none there, and cgroupfs sets all.
-    const { props, resources } = layout.kind === 'v2' ? resourceProperties(req.resources, { linuxDevices: req.linuxDevices }) : { props: [], resources: req.resources };
+    // (MemoryLimit, CPUShares, ...).
+    const { props, resources } = (layout.kind === 'v2' ? resourceProperties : resourcePropertiesV1)(req.resources, { linuxDevices: req.linuxDevices });
     await start(bus, name, [...baseProperties(name, req.pid, `runts container ${req.id}`), ...props]);
     let record: CgroupRecord;
     try {
@@ -162,7 +162,7 @@ export function systemdManager(user: boolean): CgroupManager {
     set: (record, resources, opts) =>
       withBus(async (bus) => {
         const v2 = (opts.layout ?? detectLayout()).kind === 'v2';
-        const { props, resources: files } = v2 ? resourceProperties(resources, { skipDevices: opts.skipDevices, linuxDevices: opts.linuxDevices }) : { props: [], resources };
+        const { props, resources: files } = (v2 ? resourceProperties : resourcePropertiesV1)(resources, { skipDevices: opts.skipDevices, linuxDevices: opts.linuxDevices });
         if (props.length) await bus.setUnitProperties(record.systemd!.unit, props);
         applyResources(record, files, opts);
       }),

@@ -7,7 +7,7 @@ import { RuntsError } from '../errors';
 import { loadBundleConfig } from '../spec/load';
 import { refusedField } from '../spec/fields';
 import type { Config, State } from '../spec/types';
-import { compile, SeccompProgram } from '../plan/compile';
+import { compile, SeccompProgram, sessionKeyring } from '../plan/compile';
 import { encodePlan, Instruction } from '../plan/instructions';
 import { hostFacts } from '../plan/facts';
 import { checkExistingCgroup, createCgroup, plannedDirs, plannedRecord, removeCgroup, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
@@ -373,8 +373,8 @@ async function createWith(
     const stat = readStat(launched.pid);
     if (!stat) throw new RuntsError('create: the container process exited before it was ready');
     const moved = created.has('network') && netDevices.length ? { netDevices, netns } : {};
-    const saved = saveContainer(dir, { id: opts.id, pid: launched.pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: created.has('pid'), hostMounts, ...moved }, layout);
-    writeExecRecord(dir, config, cgroup, layout, seccomp);
+    const saved = saveContainer(dir, { id: opts.id, pid: launched.pid, startTime: stat.startTime, bundle, config, rootfs, cgroup, pidNamespace: created.has('pid'), hostMounts, ...moved, keyring: opts.noNewKeyring ? undefined : sessionKeyring(opts.id) }, layout);
+    writeExecRecord(dir, config, cgroup, layout, seccomp, saved.keyring);
     removeFile(creatingFile(dir));
     removeFile(netDevicesFile(dir));
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
@@ -406,7 +406,7 @@ function realtimePolicy(config: Config): string | undefined {
 // create's, and restore's for the process criu brought back.
 export function saveContainer(
   dir: string,
-  c: { id: string; pid: number; startTime: string; bundle: string; config: Config; rootfs: string; cgroup?: CgroupRecord; pidNamespace: boolean; hostMounts?: string; netDevices?: MovedDevice[]; netns?: string },
+  c: { id: string; pid: number; startTime: string; bundle: string; config: Config; rootfs: string; cgroup?: CgroupRecord; pidNamespace: boolean; hostMounts?: string; netDevices?: MovedDevice[]; netns?: string; keyring?: string },
   layout: Layout,
 ): Saved {
   const { config } = c;
@@ -425,6 +425,7 @@ export function saveContainer(
     hostMounts: c.hostMounts,
     netDevices: c.netDevices,
     netns: c.netns,
+    keyring: c.keyring,
     owner: String(process.getuid?.() ?? 0),
   };
   const freezer = c.cgroup && new Placement(c.cgroup, layout).freezer();
@@ -434,8 +435,8 @@ export function saveContainer(
 
 // For exec without Node (execrecord.ts): the filter first, the record that
 // names it last.
-function writeExecRecord(dir: string, config: Config, cgroup: CgroupRecord | undefined, layout: Layout, seccomp?: SeccompProgram): void {
-  const record = execRecord(config, cgroup, layout, seccomp);
+function writeExecRecord(dir: string, config: Config, cgroup: CgroupRecord | undefined, layout: Layout, seccomp?: SeccompProgram, keyring?: string): void {
+  const record = execRecord(config, cgroup, layout, seccomp, keyring);
   if (!record) return;
   if (seccomp) writeAtomically(dir, EXEC_SECCOMP, seccomp.bpf);
   writeAtomically(dir, EXEC_RECORD, record);

@@ -189,6 +189,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       seccomp,
       homeOf: (uid: number) => homeIn(saved.pid, uid),
       memoryPolicy: config.linux?.memoryPolicy,
+      keyring: saved.keyring,
     });
     if (opts.dryRun) {
       const describe = require('../plan/describe') as typeof import('../plan/describe');

@@ -3,7 +3,9 @@
 // docs/architecture.md, "exec without Node"): the cgroup directories to
 // join, whether cgroup2 is mounted with nsdelegate (cgroup2JoinNow), the
 // container's process (exec ID CMD... starts from it, as buildProcess
-// does), and the seccomp filter create compiled, as BPF in `exec-seccomp`.
+// does), the session keyring exec'd processes join (none with
+// --no-new-keyring), and the seccomp filter create compiled, as BPF in
+// `exec-seccomp`.
 // The rest (the namespaces to join, HOME from the container's
 // /etc/passwd) is read at exec time by both paths alike.
 //
@@ -18,12 +20,13 @@ import type { Layout } from '../cgroups/layout';
 export const EXEC_RECORD = 'exec';
 export const EXEC_SECCOMP = 'exec-seccomp';
 
-export function execRecord(config: Config, cgroup: CgroupRecord | undefined, layout: Layout, seccomp?: SeccompProgram): string | undefined {
+export function execRecord(config: Config, cgroup: CgroupRecord | undefined, layout: Layout, seccomp?: SeccompProgram, keyring?: string): string | undefined {
   const proc = config.process;
   if (!proc || seccomp?.listenerPath || proc.apparmorProfile || proc.selinuxLabel || config.linux?.memoryPolicy) return undefined;
   const lines = ['runts-exec 1', `nsdelegate ${layout.hierarchies.some((h) => h.version === 2 && h.nsdelegate) ? 1 : 0}`];
   for (const d of cgroup?.dirs ?? []) lines.push(`cgroup ${d}`);
   if (seccomp) lines.push(`seccomp ${seccomp.flags}`);
+  if (keyring) lines.push(`keyring ${keyring}`);
   // JSON.stringify escapes every newline: one line.
   lines.push(`process ${JSON.stringify(proc)}`);
   if (lines.slice(0, -1).some((l) => l.includes('\n'))) return undefined;

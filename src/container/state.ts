@@ -37,6 +37,9 @@ export interface Saved {
   // the container's network namespace until delete moves them back.
   netDevices?: { host: string; name: string; wasUp: boolean }[];
   netns?: string;
+  // The session keyring exec'd processes join (as runc's setns init): the
+  // init's, by name. Absent: create --no-new-keyring (or a restore).
+  keyring?: string;
 }
 
 export function containerDir(root: string, id: string): string {

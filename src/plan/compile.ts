@@ -35,6 +35,12 @@ export interface HostFacts {
 
 export const NO_LSM: LsmFacts = { apparmor: false, selinux: false, apparmorProfiles: () => undefined };
 
+// The container's session keyring (runc's name), and the permission bits
+// its init adds so that exec'd processes may search for it.
+export const sessionKeyring = (id: string) => `_ses.${id}`;
+const KEY_USR_SEARCH = 0x80000;
+const KEY_OTH_SEARCH = 0x8;
+
 export interface CompileInput {
   config: Config;
   bundle: string;
@@ -215,9 +221,12 @@ export function compile(input: CompileInput): Instruction[] {
 
   // --- Stage 1: the container's process.
   add(ins('setsid', 'new session'));
-  // The keyring is created with the container's SELinux label (as runc).
+  // The keyring is created with the container's SELinux label (as runc),
+  // and made searchable (by its user, or by others in a user namespace,
+  // whose ids the keyring's owner need not share) so that exec'd processes
+  // join it by name (plan/exec.ts).
   if (!input.noNewKeyring) keycreateStep(proc.selinuxLabel).forEach(add);
-  if (!input.noNewKeyring) add(ins('keyring', 'create a session keyring', `_ses.${input.id ?? 'runts'}`));
+  if (!input.noNewKeyring) add(ins('keyring', 'create a session keyring', sessionKeyring(input.id ?? 'runts'), userNs ? KEY_OTH_SEARCH : KEY_USR_SEARCH));
 
   // The root filesystem: nothing propagates back to the host while we build it.
   const propName = linux.rootfsPropagation;

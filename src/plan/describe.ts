@@ -18,7 +18,7 @@ const FIELDS: Record<string, Field[]> = {
   write: [['path', 'text'], ['content', 'text']],
   sync: [['name', 'text']],
   notify: [['name', 'text']],
-  keyring: [['name', 'text']],
+  keyring: [['name', 'text'], ['search', 'int']],
   'mount-host': [['source', 'text'], ['target', 'text'], ['fstype', 'text'], ['flags', 'ms'], ['data', 'text']],
   mount: [['source', 'text'], ['target', 'text'], ['fstype', 'text'], ['flags', 'ms'], ['data', 'text']],
   'mount-copyup': [['source', 'text'], ['target', 'text'], ['fstype', 'text'], ['flags', 'ms'], ['data', 'text']],

@@ -5,7 +5,7 @@
 import type { Linux, Process } from '../spec/types';
 import { memoryPolicyStep } from './mempolicy';
 import { Instruction, ins } from './instructions';
-import { execLabelSteps } from './lsm';
+import { execLabelSteps, keycreateStep } from './lsm';
 import { execSteps, KEEP_GID, listenerConnect, processSteps, SeccompProgram, seccompStep, withSeccomp } from './compile';
 
 export interface ExecInput {
@@ -17,6 +17,7 @@ export interface ExecInput {
   seccomp?: SeccompProgram;
   homeOf: (uid: number) => string | undefined;
   memoryPolicy?: Linux['memoryPolicy']; // the container's, for every process of it (as runc)
+  keyring?: string; // the container's session keyring; none with create --no-new-keyring
 }
 
 const ORDER = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'time', 'mnt'];
@@ -38,6 +39,10 @@ export function compileExec(input: ExecInput): Instruction[] {
   }
   plan.push(ins('fork', 'start the process'));
   plan.push(ins('setsid', 'new session'));
+  // The container's session keyring, found by name, or a new one of that
+  // name where it cannot be searched (runc's setns init), never the
+  // caller's; keys made then get the process's SELinux label.
+  if (input.keyring) plan.push(...keycreateStep(proc.selinuxLabel), ins('keyring', `join the session keyring ${input.keyring}`, input.keyring, 0));
   if (proc.terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
     plan.push(ins('console', 'set up the terminal', size.height, size.width, proc.user.uid, KEEP_GID, 0));

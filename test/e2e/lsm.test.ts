@@ -33,6 +33,9 @@ const parser = which('apparmor_parser');
 const selinux = fs.existsSync('/sys/fs/selinux/enforce') && read('/proc/self/attr/current')?.replace(/[\0\n]+$/, '') !== 'kernel';
 const aaReason = !apparmor ? 'AppArmor is not enabled on this host' : !parser ? 'no apparmor_parser (Debian package apparmor)' : '';
 const seReason = selinux ? '' : 'SELinux is not enabled on this host (boot with security=selinux selinux=1 and a policy)';
+// Every test's name ends with the host's LSM, so that make test's summary
+// tells the AppArmor boot's runs from the SELinux boot's.
+const shaped = (name: string) => `${name} [${apparmor ? 'AppArmor' : selinux ? 'SELinux' : 'no LSM'} host]`;
 const aaName = (name: string) => (aaReason ? `${name} (skipped: ${aaReason})` : name);
 const seName = (name: string) => (seReason ? `${name} (skipped: ${seReason})` : name);
 
@@ -99,7 +102,7 @@ function startDetached(t: T, b: { dir: string }, id: string): number {
 
 // ---------------------------------------------------------------- AppArmor
 
-t.test(aaName('apparmorProfile confines the container from its first instruction: denied with the profile, allowed without, attr/current names it in enforce mode'), { skip: !!aaReason }, async (t) => {
+t.test(shaped(aaName('apparmorProfile confines the container from its first instruction: denied with the profile, allowed without, attr/current names it in enforce mode')), { skip: !!aaReason }, async (t) => {
   loadProfile(t);
   const confined = runts(['run', '--bundle', bundle(t, CAT, (c) => (c.process.apparmorProfile = PROFILE)).dir, newId(t)]);
   t.match(confined.stdout, /cat exit 1/, 'cat /runts-secret fails in the confined container');
@@ -118,7 +121,7 @@ t.test(aaName('apparmorProfile confines the container from its first instruction
   t.ok(await waitFor(() => aaCurrent(pid) === `${PROFILE} (enforce)`), `after start: ${aaCurrent(pid)}`);
 });
 
-t.test(aaName('exec: --apparmor, process.json and the container\'s own profile confine the exec\'d process'), { skip: !!aaReason }, async (t) => {
+t.test(shaped(aaName('exec: --apparmor, process.json and the container\'s own profile confine the exec\'d process')), { skip: !!aaReason }, async (t) => {
   loadProfile(t);
   const dir = tempDir(t);
   // A container without a profile; exec --apparmor confines just that process.
@@ -150,7 +153,7 @@ t.test(aaName('exec: --apparmor, process.json and the container\'s own profile c
   t.equal(aaCurrent(Number(read(ip))), `${PROFILE} (enforce)`, 'process.json without a profile gets the container\'s');
 });
 
-t.test(aaName('an AppArmor profile that is not loaded: create and exec fail naming the profile and the field, nothing left'), { skip: !!aaReason }, async (t) => {
+t.test(shaped(aaName('an AppArmor profile that is not loaded: create and exec fail naming the profile and the field, nothing left')), { skip: !!aaReason }, async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.apparmorProfile = 'runts-e2e-nonesuch')).dir, id]);
   t.equal(r.status, 1);
@@ -169,7 +172,7 @@ t.test(aaName('an AppArmor profile that is not loaded: create and exec fail nami
 
 // ---------------------------------------------------------------- hosts without them
 
-t.test(apparmor ? 'apparmorProfile without AppArmor (skipped: AppArmor is enabled here; the not-loaded test covers refusals)' : 'apparmorProfile on a host without AppArmor: refused naming the field, as runc fails (EINVAL), nothing left', { skip: apparmor }, async (t) => {
+t.test(shaped(apparmor ? 'apparmorProfile without AppArmor (skipped: AppArmor is enabled here; the not-loaded test covers refusals)' : 'apparmorProfile on a host without AppArmor: refused naming the field, as runc fails (EINVAL), nothing left'), { skip: apparmor }, async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.apparmorProfile = 'docker-default')).dir, id]);
   t.equal(r.status, 1);
@@ -183,7 +186,7 @@ t.test(apparmor ? 'apparmorProfile without AppArmor (skipped: AppArmor is enable
   t.match(e.stderr, /^runts: --apparmor docker-default: AppArmor is not enabled on this host/);
 });
 
-t.test(selinux ? 'selinuxLabel and mountLabel without SELinux (skipped: SELinux is enabled here)' : 'selinuxLabel and mountLabel on a host without SELinux: refused naming the field, nothing left', { skip: selinux }, async (t) => {
+t.test(shaped(selinux ? 'selinuxLabel and mountLabel without SELinux (skipped: SELinux is enabled here)' : 'selinuxLabel and mountLabel on a host without SELinux: refused naming the field, nothing left'), { skip: selinux }, async (t) => {
   for (const [field, edit] of [
     ['/process/selinuxLabel', (c: Config) => (c.process.selinuxLabel = LABEL)],
     ['/linux/mountLabel', (c: Config) => (c.linux.mountLabel = MOUNT_LABEL)],
@@ -201,7 +204,7 @@ t.test(selinux ? 'selinuxLabel and mountLabel without SELinux (skipped: SELinux 
   t.match(e.stderr, /^runts: --process-label system_u:system_r:svirt_t:s0:c12,c345: SELinux is not enabled/);
 });
 
-t.test('a malformed SELinux label: refused naming the field, before anything is made', async (t) => {
+t.test(shaped('a malformed SELinux label: refused naming the field, before anything is made'), async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.selinuxLabel = 'svirt_t')).dir, id]);
   t.equal(r.status, 1);
@@ -220,7 +223,7 @@ function xattr(file: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-t.test(seName('selinuxLabel and mountLabel: the process runs in the label, the mounts runts makes carry the mount label'), { skip: !!seReason }, async (t) => {
+t.test(shaped(seName('selinuxLabel and mountLabel: the process runs in the label, the mounts runts makes carry the mount label')), { skip: !!seReason }, async (t) => {
   const id = newId(t);
   const b = bundle(t, ['sleep', '30'], (c) => {
     c.process.selinuxLabel = LABEL;
@@ -247,13 +250,60 @@ t.test(seName('selinuxLabel and mountLabel: the process runs in the label, the m
   const other = 'system_u:system_r:svirt_t:s0:c1,c2';
   t.equal(runts(['exec', '--detach', '--pid-file', pf, '--process-label', other, id, 'sleep', '30']).status, 0);
   t.equal(seCurrent(Number(read(pf))), other, 'exec --process-label');
+  const rings = sessionKeyrings(id);
+  t.equal(rings.length, 1, 'one session keyring: the exec\'d processes joined the init\'s');
+  t.equal(rings[0] && keyLabel(rings[0].serial), LABEL, 'made with the container\'s label (keycreate before the keyring)');
   t.ok(isAlive(pid));
 });
 
-t.test(seName('an SELinux context the policy does not know: the kernel\'s EINVAL, naming the field, nothing left'), { skip: !!seReason }, async (t) => {
+t.test(shaped(seName('an SELinux context the policy does not know: the kernel\'s EINVAL, naming the field, nothing left')), { skip: !!seReason }, async (t) => {
   const id = newId(t);
   const r = runts(['create', '--bundle', bundle(t, ['true'], (c) => (c.process.selinuxLabel = 'system_u:system_r:runts_nonesuch_t:s0')).dir, id]);
   t.equal(r.status, 1);
   t.match(r.stderr, /\/process\/selinuxLabel.*EINVAL/);
   await assertNothingLeft(t, id);
+});
+
+// ---------------------------------------------------------------- session keyring
+
+// The kernel's list of the keys this process may view (/proc/keys): the
+// container's session keyring `_ses.<id>`, its serial, usage count and
+// permissions. Root on the host views it (user view for uid 0).
+function sessionKeyrings(id: string): { serial: string; usage: number; perm: number }[] {
+  return (read('/proc/keys') ?? '')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[7] === 'keyring' && f[8] === `_ses.${id}:`)
+    .map((f) => ({ serial: f[0], usage: Number(f[2]), perm: parseInt(f[4], 16) }));
+}
+
+// A key's SELinux label (KEYCTL_GET_SECURITY = 17; keyctl(2) is syscall 250 on x86_64).
+function keyLabel(serial: string): string | undefined {
+  const r = spawnSync('python3', ['-c', 'import ctypes,sys; b=ctypes.create_string_buffer(512); n=ctypes.CDLL(None, use_errno=True).syscall(250, 17, int(sys.argv[1], 16), b, 512); print(b.value.decode() if n > 0 else "errno %d" % ctypes.get_errno())', serial], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+const rootReason = process.getuid?.() !== 0 ? 'needs root' : process.arch !== 'x64' ? 'keyctl syscall number is x86_64\'s' : '';
+
+t.test(shaped(`exec joins the container's session keyring (runc's setns init), on the C path and through Node; --no-new-keyring: none${rootReason ? ` (skipped: ${rootReason})` : ''}`), { skip: !!rootReason }, async (t) => {
+  const id = newId(t);
+  startDetached(t, bundle(t, ['sleep', '60']), id);
+  let rings = sessionKeyrings(id);
+  t.equal(rings.length, 1, `one _ses.${id} keyring: the init's`);
+  t.ok(rings[0] && rings[0].perm & 0x080000, 'the init made it searchable by its user (runc: 0x080000), so exec finds it by name');
+  const before = rings[0]?.usage ?? 0;
+  const dir = tempDir(t);
+  // Plain exec -d --pid-file: bin/runts without Node; --cwd: Node's exec.
+  t.equal(runts(['exec', '--detach', '--pid-file', path.join(dir, 'c.pid'), id, 'sleep', '60']).status, 0, 'exec (C path)');
+  t.equal(runts(['exec', '--detach', '--cwd', '/', '--pid-file', path.join(dir, 'n.pid'), id, 'sleep', '60']).status, 0, 'exec --cwd (Node)');
+  rings = sessionKeyrings(id);
+  t.equal(rings.length, 1, 'still one: the exec\'d processes joined it, made none');
+  t.ok((rings[0]?.usage ?? 0) > before, `the exec'd processes hold references to it: their session keyring (usage ${before} -> ${rings[0]?.usage})`);
+
+  const plain = newId(t);
+  const b = bundle(t, ['sleep', '60']);
+  t.equal(runts(['create', '--no-new-keyring', '--bundle', b.dir, plain]).status, 0);
+  t.equal(runts(['start', plain]).status, 0);
+  t.equal(runts(['exec', '--detach', '--pid-file', path.join(dir, 'p.pid'), plain, 'sleep', '60']).status, 0);
+  t.equal(sessionKeyrings(plain).length, 0, '--no-new-keyring: neither create nor exec made one');
 });

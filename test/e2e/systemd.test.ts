@@ -1,6 +1,9 @@
 // The systemd cgroup driver (--systemd-cgroup) on a stock host: systemd as
 // PID 1 owning a pure cgroup v2 tree (the stock-host VM, scripts/v2-host;
-// make test runs this file there). What a test believes is what systemd
+// make test runs this file there), or a hybrid one (the v1 controllers and
+// systemd's name=systemd hierarchy, an empty cgroup2 at
+// /sys/fs/cgroup/unified: make test's second boot, RUNTS_V2_MODE=hybrid).
+// Each test's name says which shape it ran on. What a test believes is what systemd
 // says (`systemctl show`, `systemctl list-units`) and what the kernel says
 // (the cgroup's files, /proc/PID/cgroup), never what runts says.
 //
@@ -21,14 +24,29 @@ const pid1 = (() => {
     return '';
   }
 })();
+const layout = detectLayout();
+const v2 = layout.kind === 'v2';
 const skip =
   pid1 !== 'systemd'
     ? `needs systemd as PID 1 (PID 1 here is ${pid1 || 'unknown'}): runs in the stock-host VM, scripts/v2-host`
-    : detectLayout().kind !== 'v2'
-      ? `needs a pure cgroup v2 host (this one is ${detectLayout().kind})`
+    : layout.kind !== 'v2' && layout.kind !== 'hybrid'
+      ? `needs a cgroup v2 or hybrid host (this one is ${layout.kind})`
       : process.getuid?.() !== 0
         ? 'needs root'
         : false;
+const SHAPE = v2 ? 'pure cgroup v2' : layout.kind === 'hybrid' ? 'hybrid: v1 controllers, name=systemd' : layout.kind;
+// Every test's name ends with the host shape it ran on.
+const named = (name: string) => `${name} [${SHAPE}]`;
+
+// The directory of cgroup path cg in the hierarchy of a controller (v2: the one tree).
+function cgDir(controller: string, cg: string): string {
+  if (v2) return path.join('/sys/fs/cgroup', cg);
+  const h = layout.hierarchies.find((x) => x.version === 1 && x.controllers.includes(controller));
+  if (!h) throw new Error(`no v1 hierarchy with ${controller}`);
+  return path.join(h.mountpoint, cg);
+}
+// Its directory in every hierarchy (v1: each controller's and name=systemd).
+const allDirs = (cg: string) => layout.hierarchies.map((h) => path.join(h.mountpoint, cg));
 
 const SLOW = { timeout: 180_000 }; // every runts call starts Node, under emulation in the VM
 
@@ -66,9 +84,22 @@ function ownUnit(t: Test, unit: string): string {
 
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8').trim();
 
+// The process's cgroup: the unified line (on a hybrid host systemd keeps it
+// the same as name=systemd's).
 function cgroupOf(pid: number): string {
   return fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))!.slice(3);
 }
+// Every v1 line of /proc/PID/cgroup: controllers -> path.
+function v1CgroupsOf(pid: number): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const l of fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
+    const r = /^[1-9]\d*:([^:]+):(.*)$/.exec(l);
+    if (r) m.set(r[1], r[2]);
+  }
+  return m;
+}
+// The processes of a cgroup (v1: the pids hierarchy's).
+const procsOf = (cg: string) => read(cgDir('pids', cg), 'cgroup.procs').split('\n').filter(Boolean).map(Number);
 
 function limits(c: Config): void {
   c.linux.resources = { ...c.linux.resources, memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 32 }, cpu: { shares: 512, quota: 50000, period: 100000 } };
@@ -90,51 +121,69 @@ function createWithSystemd(t: Test, edit: (c: Config) => void = limits, cgroupsP
   return { id, unit, bundle: b, r };
 }
 
-t.test('--systemd-cgroup create: a transient scope in system.slice with the limits as its properties', { skip }, async (t) => {
+t.test(named('--systemd-cgroup create: a transient scope in system.slice with the limits as its properties'), { skip }, async (t) => {
   const { id, unit, r } = createWithSystemd(t);
   t.equal(r.status, 0, `create: ${r.stderr}`);
   const pid = JSON.parse(runts(['state', id], SLOW).stdout).pid as number;
-  const p = show(unit, ['ControlGroup', 'Slice', 'Delegate', 'ActiveState', 'MemoryMax', 'TasksMax', 'CPUQuotaPerSecUSec', 'CPUWeight', 'MemoryAccounting', 'TasksAccounting', 'Description']);
+  const p = show(unit, ['ControlGroup', 'Slice', 'Delegate', 'ActiveState', 'MemoryMax', 'MemoryLimit', 'TasksMax', 'CPUQuotaPerSecUSec', 'CPUWeight', 'CPUShares', 'MemoryAccounting', 'TasksAccounting', 'Description']);
   t.equal(p.ActiveState, 'active', 'systemd has the unit running');
   t.equal(p.Slice, 'system.slice');
   t.equal(p.ControlGroup, `/system.slice/${unit}`);
   t.equal(p.Delegate, 'yes');
-  t.equal(p.MemoryMax, String(64 * 1024 * 1024));
+  if (v2) t.equal(p.MemoryMax, String(64 * 1024 * 1024));
+  else t.equal(p.MemoryLimit, String(64 * 1024 * 1024), 'v1: MemoryLimit');
   t.equal(p.TasksMax, '32');
   t.equal(p.CPUQuotaPerSecUSec, '500ms', 'half a CPU');
-  t.equal(p.CPUWeight, '20', 'shares 512 as a weight');
+  if (v2) t.equal(p.CPUWeight, '20', 'shares 512 as a weight');
+  else t.equal(p.CPUShares, '512', 'v1: CPUShares');
   t.equal(p.MemoryAccounting, 'yes');
   t.equal(p.TasksAccounting, 'yes');
   t.match(p.Description, id);
-  const dir = `/sys/fs/cgroup${p.ControlGroup}`;
-  t.equal(cgroupOf(pid), p.ControlGroup, "the container's process is in the unit's cgroup");
-  t.equal(read(dir, 'memory.max'), String(64 * 1024 * 1024), 'the kernel says the same');
-  t.equal(read(dir, 'pids.max'), '32');
-  t.equal(read(dir, 'cpu.max'), '50000 100000');
-  t.equal(read(dir, 'cpu.weight'), '20');
-  t.ok(read(dir, 'cgroup.procs').split('\n').map(Number).includes(pid));
-  t.notOk(fs.existsSync(`/sys/fs/cgroup/runts/${id}`), 'nothing made through cgroupfs beside it');
+  const cg = p.ControlGroup;
+  t.equal(cgroupOf(pid), cg, "the container's process is in the unit's cgroup");
+  if (v2) {
+    const dir = cgDir('memory', cg);
+    t.equal(read(dir, 'memory.max'), String(64 * 1024 * 1024), 'the kernel says the same');
+    t.equal(read(dir, 'pids.max'), '32');
+    t.equal(read(dir, 'cpu.max'), '50000 100000');
+    t.equal(read(dir, 'cpu.weight'), '20');
+  } else {
+    const lines = v1CgroupsOf(pid);
+    for (const h of layout.hierarchies.filter((x) => x.version === 1)) t.equal(lines.get(h.controllers.join(',')), cg, `in the scope under ${h.mountpoint}`);
+    t.equal(read(cgDir('memory', cg), 'memory.limit_in_bytes'), String(64 * 1024 * 1024), 'the kernel says the same: memory.limit_in_bytes');
+    t.equal(read(cgDir('pids', cg), 'pids.max'), '32');
+    t.equal(read(cgDir('cpu', cg), 'cpu.cfs_quota_us'), '50000');
+    t.equal(read(cgDir('cpu', cg), 'cpu.cfs_period_us'), '100000');
+    t.equal(read(cgDir('cpu', cg), 'cpu.shares'), '512');
+  }
+  t.ok(procsOf(cg).includes(pid));
+  for (const d of allDirs(`/runts/${id}`)) t.notOk(fs.existsSync(d), `nothing made through cgroupfs beside it: ${d}`);
   const status = systemctl(['status', unit]);
   t.match(status, unit, 'systemctl status knows it');
 
   t.equal(runts(['delete', '--force', id], SLOW).status, 0, 'delete (the record says which manager: no flag needed)');
   t.notOk(listed(unit), 'the unit is gone from systemctl list-units --all');
-  t.notOk(fs.existsSync(dir), 'and its cgroup');
+  for (const d of allDirs(cg)) t.notOk(fs.existsSync(d), `and its cgroup: ${d}`);
 });
 
-t.test('--systemd-cgroup run: the container runs in its unit, which goes when it exits', { skip }, async (t) => {
+t.test(named('--systemd-cgroup run: the container runs in its unit, which goes when it exits'), { skip }, async (t) => {
   const id = newId(t);
   const unit = ownUnit(t, `runts-${id}.scope`);
-  const b = makeBundle(t, { args: ['sh', '-c', 'cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'], edit: limits });
+  const files = v2 ? '/sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max' : '/sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max';
+  const b = makeBundle(t, { args: ['sh', '-c', `cat /proc/self/cgroup; cat ${files}`], edit: limits });
   const r = runts(['--systemd-cgroup', 'run', '--bundle', b.dir, id], SLOW);
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /^0::\/$/m, 'in its own cgroup namespace, rooted at the unit');
+  if (v2) t.match(r.stdout, /^0::\/$/m, 'in its own cgroup namespace, rooted at the unit');
+  else {
+    t.match(r.stdout, new RegExp(`^\\d+:memory:/system\\.slice/${unit.replace(/\./g, '\\.')}$`, 'm'), 'in the unit under the memory hierarchy (no cgroup namespace on v1)');
+    t.match(r.stdout, new RegExp(`^\\d+:name=systemd:/system\\.slice/${unit.replace(/\./g, '\\.')}$`, 'm'), 'and name=systemd');
+  }
   t.match(r.stdout, new RegExp(`^${64 * 1024 * 1024}\\n32$`, 'm'), "the unit's limits, seen from inside");
   t.notOk(listed(unit), 'no unit after run');
-  t.notOk(fs.existsSync(`/sys/fs/cgroup/system.slice/${unit}`));
+  for (const d of allDirs(`/system.slice/${unit}`)) t.notOk(fs.existsSync(d), `no ${d}`);
 });
 
-t.test('cgroupsPath slice:prefix:name places the scope in that slice', { skip }, async (t) => {
+t.test(named('cgroupsPath slice:prefix:name places the scope in that slice'), { skip }, async (t) => {
   const slice = ownUnit(t, 'runtstest-e2e.slice');
   const { id, unit, r } = createWithSystemd(t, limits, (id) => `runtstest-e2e.slice:runtstest:${id}`);
   t.equal(r.status, 0, r.stderr);
@@ -147,48 +196,55 @@ t.test('cgroupsPath slice:prefix:name places the scope in that slice', { skip },
   t.notOk(listed(unit));
 });
 
-t.test('update: the unit\'s properties and the files', { skip }, async (t) => {
+t.test(named('update: the unit\'s properties and the files'), { skip }, async (t) => {
   const { id, unit, r } = createWithSystemd(t);
   t.equal(r.status, 0, r.stderr);
   const u = runts(['--systemd-cgroup', 'update', '--memory', '128m', '--pids-limit', '40', '--cpu-quota', '25000', id], SLOW);
   t.equal(u.status, 0, u.stderr);
-  const p = show(unit, ['MemoryMax', 'TasksMax', 'CPUQuotaPerSecUSec', 'ControlGroup']);
-  t.equal(p.MemoryMax, String(128 * 1024 * 1024));
+  const p = show(unit, ['MemoryMax', 'MemoryLimit', 'TasksMax', 'CPUQuotaPerSecUSec', 'ControlGroup']);
+  t.equal(v2 ? p.MemoryMax : p.MemoryLimit, String(128 * 1024 * 1024), v2 ? 'MemoryMax' : 'MemoryLimit');
   t.equal(p.TasksMax, '40');
   t.equal(p.CPUQuotaPerSecUSec, '250ms');
-  const dir = `/sys/fs/cgroup${p.ControlGroup}`;
-  t.equal(read(dir, 'memory.max'), String(128 * 1024 * 1024));
-  t.equal(read(dir, 'pids.max'), '40');
-  t.equal(read(dir, 'cpu.max'), '25000 100000');
+  const cg = p.ControlGroup;
+  const memFile = v2 ? 'memory.max' : 'memory.limit_in_bytes';
+  t.equal(read(cgDir('memory', cg), memFile), String(128 * 1024 * 1024), memFile);
+  t.equal(read(cgDir('pids', cg), 'pids.max'), '40');
+  if (v2) t.equal(read(cgDir('cpu', cg), 'cpu.max'), '25000 100000');
+  else t.equal(read(cgDir('cpu', cg), 'cpu.cfs_quota_us'), '25000', 'cpu.cfs_quota_us');
   // systemd puts its properties back into the files on a reload: they agree.
   spawnSync('systemctl', ['daemon-reload']);
-  t.equal(read(dir, 'memory.max'), String(128 * 1024 * 1024), 'still so after systemctl daemon-reload');
-  t.equal(read(dir, 'pids.max'), '40');
+  t.equal(read(cgDir('memory', cg), memFile), String(128 * 1024 * 1024), 'still so after systemctl daemon-reload');
+  t.equal(read(cgDir('pids', cg), 'pids.max'), '40');
 });
 
-t.test('pause, resume, ps, exec joining the scope', { skip }, async (t) => {
+t.test(named('pause, resume, ps, exec joining the scope'), { skip }, async (t) => {
   const { id, unit, r } = createWithSystemd(t);
   t.equal(r.status, 0, r.stderr);
   t.equal(runts(['start', id], SLOW).status, 0);
-  const dir = `/sys/fs/cgroup${show(unit, ['ControlGroup']).ControlGroup}`;
+  const cg = show(unit, ['ControlGroup']).ControlGroup;
+  const frozen = () => (v2 ? read(cgDir('memory', cg), 'cgroup.freeze') : read(cgDir('freezer', cg), 'freezer.state'));
   t.equal(runts(['pause', id], SLOW).status, 0);
-  t.equal(read(dir, 'cgroup.freeze'), '1', 'frozen');
+  t.equal(frozen(), v2 ? '1' : 'FROZEN', 'frozen');
   t.equal(JSON.parse(runts(['state', id], SLOW).stdout).status, 'paused');
   t.equal(runts(['resume', id], SLOW).status, 0);
-  t.equal(read(dir, 'cgroup.freeze'), '0');
+  t.equal(frozen(), v2 ? '0' : 'THAWED');
   const pidFile = path.join(tempDir(t), 'exec.pid');
   const e = runts(['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '300'], SLOW);
   t.equal(e.status, 0, e.stderr);
   const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
   t.equal(cgroupOf(execPid), `/system.slice/${unit}`, "exec's process is in the unit");
-  t.ok(read(dir, 'cgroup.procs').split('\n').map(Number).includes(execPid));
+  if (!v2) {
+    const lines = v1CgroupsOf(execPid);
+    for (const ctl of ['name=systemd', 'memory', 'pids', 'freezer']) t.equal(lines.get(ctl), cg, `and in its ${ctl} cgroup`);
+  }
+  t.ok(procsOf(cg).includes(execPid));
   const ps = runts(['ps', '--format', 'json', id], SLOW);
   t.ok((JSON.parse(ps.stdout) as number[]).includes(execPid), 'ps lists it, from the unit\'s cgroup');
   t.equal(runts(['delete', '--force', id], SLOW).status, 0);
   t.notOk(listed(unit));
 });
 
-t.test('refusals leave nothing: a unit that exists, a bad slice', { skip }, async (t) => {
+t.test(named('refusals leave nothing: a unit that exists, a bad slice'), { skip }, async (t) => {
   const first = createWithSystemd(t, limits, () => 'system.slice:runtstest:shared');
   t.equal(first.r.status, 0, first.r.stderr);
   const id2 = newId(t);
@@ -200,7 +256,7 @@ t.test('refusals leave nothing: a unit that exists, a bad slice', { skip }, asyn
   t.notOk(fs.existsSync(path.join(stateDir(), id2)), 'no state directory');
   t.equal(show(first.unit, ['ActiveState']).ActiveState, 'active', "the other container's unit is untouched");
   const pid = JSON.parse(runts(['state', first.id], SLOW).stdout).pid as number;
-  t.equal(read(`/sys/fs/cgroup/system.slice/${first.unit}`, 'cgroup.procs'), String(pid), 'and holds only its own process');
+  t.same(procsOf(`/system.slice/${first.unit}`), [pid], 'and holds only its own process');
 
   const id3 = newId(t);
   const b3 = makeBundle(t, { edit: (c) => (c.linux.cgroupsPath = 'bad--name.slice:p:x') });
@@ -211,7 +267,7 @@ t.test('refusals leave nothing: a unit that exists, a bad slice', { skip }, asyn
   t.notOk(listed('p-x.scope'));
 });
 
-t.test('kill -9 of runts during create: delete --force stops the unit', { skip }, async (t) => {
+t.test(named('kill -9 of runts during create: delete --force stops the unit'), { skip }, async (t) => {
   const id = newId(t);
   const unit = ownUnit(t, `runts-${id}.scope`);
   const b = makeBundle(t, { edit: limits });
@@ -228,10 +284,10 @@ t.test('kill -9 of runts during create: delete --force stops the unit', { skip }
   t.equal(d.status, 0, d.stderr);
   t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
   t.notOk(listed(unit), 'no unit');
-  t.notOk(fs.existsSync(`/sys/fs/cgroup/system.slice/${unit}`), 'no cgroup');
+  for (const d of allDirs(`/system.slice/${unit}`)) t.notOk(fs.existsSync(d), `no cgroup ${d}`);
 });
 
-t.test('rootless without a session bus: a clear error, nothing left', { skip }, async (t) => {
+t.test(named('rootless without a session bus: a clear error, nothing left'), { skip }, async (t) => {
   const home = tempDir(t, 'runts-e2e-sd-rootless-', 0o777);
   const b = makeBundle(t, {
     args: ['true'],

@@ -42,13 +42,14 @@ interface Case {
   home?: string;
   preserve?: number;
   seccomp?: { flags: number; bpf: Buffer };
+  keyring?: string; // the container's session keyring (the exec record's line)
 }
 
 // The C's plan, or undefined where it leaves the exec to Node.
 function cPlan(c: Case): Buffer | undefined {
   const bits = ORDER.reduce((b, n, i) => (c.namespaces ?? ORDER).includes(n) ? b | (1 << i) : b, 0);
   const bpf = c.seccomp ? file(c.seccomp.bpf) : '-';
-  const r = spawnSync(driver, [file(c.json), '4242', String(bits), c.socket ?? '-', c.home ?? '-', String(c.preserve ?? 0), String(c.seccomp?.flags ?? 0), bpf, c.tty ? '1' : '0', ...(c.command ?? [])]);
+  const r = spawnSync(driver, [file(c.json), '4242', String(bits), c.socket ?? '-', c.home ?? '-', String(c.preserve ?? 0), String(c.seccomp?.flags ?? 0), bpf, c.tty ? '1' : '0', ...(c.command ?? [])], { env: { ...process.env, ...(c.keyring ? { DRIVER_KEYRING: c.keyring } : {}) } });
   if (r.status === 3) return undefined;
   if (r.status !== 0) throw new Error(`driver: status ${r.status}: ${r.stderr}`);
   return r.stdout;
@@ -57,7 +58,7 @@ function cPlan(c: Case): Buffer | undefined {
 function nodePlan(c: Case): Buffer {
   const opts = { root: '/r', id: 'c', command: c.command ?? [], tty: c.tty };
   const { proc } = c.command ? buildProcess({ ociVersion: '1.3.0', process: JSON.parse(c.json) } as Config, opts) : buildProcess({} as Config, { ...opts, processFile: file(c.json) });
-  return encodePlan(compileExec({ pid: 4242, namespaces: c.namespaces ?? ORDER, process: proc, preserveFds: c.preserve ?? 0, consoleSocket: c.socket, seccomp: c.seccomp, homeOf: () => c.home }));
+  return encodePlan(compileExec({ pid: 4242, namespaces: c.namespaces ?? ORDER, process: proc, preserveFds: c.preserve ?? 0, consoleSocket: c.socket, seccomp: c.seccomp, homeOf: () => c.home, keyring: c.keyring }));
 }
 
 const base = { user: { uid: 0, gid: 0 }, args: ['sh'], cwd: '/' };
@@ -97,6 +98,8 @@ const SAME: [string, Case][] = [
   ['oomScoreAdj, as the CRI sets it on a pod\'s processes', { json: j({ ...base, oomScoreAdj: 1000 }) }],
   ['a negative oomScoreAdj, and 0', { json: j({ ...base, oomScoreAdj: -997 }), command: ['x'] }],
   ['oomScoreAdj 0', { json: j({ ...base, oomScoreAdj: 0 }) }],
+  ['the container\'s session keyring joined', { json: j(base), keyring: '_ses.c' }],
+  ['the keyring with a terminal', { json: j({ ...base, terminal: true }), socket: '/s', keyring: '_ses.a-b_c' }],
   ['whitespace of every kind', { json: ' \r\n\t{ "user" : { "uid" : 0 , "gid" : 0 } , "args" : [ "sh" ] , "cwd" : "/" , "terminal" : false } \n' }],
 ];
 
@@ -188,6 +191,7 @@ t.test('execRecord: what create leaves for exec', async (t) => {
     `runts-exec 1\nnsdelegate 1\ncgroup /sys/fs/cgroup/cpu/runts/c\ncgroup /sys/fs/cgroup/unified/runts/c\nseccomp 1\nprocess {"user":{"uid":0,"gid":0},"args":["sh"],"cwd":"/","env":["A=b\\nc"]}\n`,
   );
   t.equal(execRecord(config, undefined, layout(false)), `runts-exec 1\nnsdelegate 0\nprocess ${JSON.stringify(config.process)}\n`, 'no cgroup, no filter');
+  t.equal(execRecord(config, undefined, layout(false), undefined, '_ses.c'), `runts-exec 1\nnsdelegate 0\nkeyring _ses.c\nprocess ${JSON.stringify(config.process)}\n`, 'the session keyring exec joins');
   t.equal(execRecord(config, cgroup, layout(false), { flags: 0, bpf: BPF, listenerPath: '/l' }), undefined, 'a seccomp listener: Node');
   t.equal(execRecord({ ...config, process: { ...config.process!, apparmorProfile: 'p' } } as Config, cgroup, layout(false)), undefined, 'an LSM label: Node');
   t.equal(execRecord(config, { ...cgroup, dirs: ['/a\nb'] }, layout(false)), undefined, 'a newline in a path');

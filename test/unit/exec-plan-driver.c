@@ -39,6 +39,7 @@ int main(int argc, char **argv)
 				.preserve_fds = atoi(argv[6]), .seccomp_flags = (unsigned)atoi(argv[7])};
 	if (strcmp(argv[4], "-"))
 		in.console_socket = argv[4];
+	in.keyring = getenv("DRIVER_KEYRING"); /* the exec record's keyring line */
 	if (strcmp(argv[5], "-"))
 		in.home = argv[5];
 	if (p.terminal && !in.console_socket)

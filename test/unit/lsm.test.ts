@@ -176,7 +176,12 @@ t.test('exec: the steps after setsid, before no_new_privs, user, caps and seccom
   const se = at(p, 'selinux-label');
   t.same(p[aa].args, ['runts-test']);
   t.same(p[se].args, ['exec', LABEL]);
-  t.equal(at(p, 'selinux-label', (i) => i.args[0] === 'keycreate'), -1, 'exec makes no keyring, so no keycreate');
+  t.equal(at(p, 'selinux-label', (i) => i.args[0] === 'keycreate'), -1, 'no keyring (create --no-new-keyring), so no keycreate');
+  const withRing = compileExec({ pid: 42, namespaces: ['mnt', 'pid'], process: proc, preserveFds: 0, homeOf: () => '/', keyring: '_ses.c' });
+  const kc = at(withRing, 'selinux-label', (i) => i.args[0] === 'keycreate');
+  t.same(withRing[kc]?.args, ['keycreate', LABEL], 'keys made by exec get its label');
+  t.ok(at(withRing, 'setsid') < kc && at(withRing, 'keyring') === kc + 1, 'right before joining the session keyring, after setsid (runc\'s setns init)');
+  t.same(withRing[kc + 1]?.args, ['_ses.c', '0'], 'by name, adding no permission');
   for (const op of ['setsid', 'fork', 'setns']) t.ok(at(p, op) < aa, `after ${op}`);
   for (const op of ['no-new-privs', 'user', 'caps', 'seccomp', 'exec']) t.ok(se < at(p, op), `before ${op}`);
   try {

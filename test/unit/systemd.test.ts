@@ -2,7 +2,7 @@
 // and slice names from cgroupsPath, and linux.resources as unit properties,
 // as runc's libcontainer/cgroups/systemd computes them. No root, no systemd.
 import t from 'tap';
-import { baseProperties, cpuQuota, deviceProperties, expandSlice, rangeToBits, resourceProperties, unitName, Property } from '../../src/cgroups/systemd-units';
+import { baseProperties, cpuQuota, deviceProperties, expandSlice, rangeToBits, resourceProperties, resourcePropertiesV1, unitName, Property } from '../../src/cgroups/systemd-units';
 import { deviceRulesFor } from '../../src/cgroups/resources';
 import { managerOf, cgroupfs } from '../../src/cgroups/manager';
 import { userBusAddress } from '../../src/cgroups/systemd-bus';
@@ -75,6 +75,26 @@ t.test('resources as cgroup v2 unit properties', async (t) => {
   t.equal(resources.cpu?.quota, 50000, 'a whole percentage: the quota unchanged');
   const signatures = Object.fromEntries(props.map(([n, s]) => [n, s]));
   t.same(signatures, { MemoryMax: 't', MemoryLow: 't', MemorySwapMax: 't', CPUWeight: 't', CPUQuotaPeriodUSec: 't', CPUQuotaPerSecUSec: 't', TasksMax: 't', AllowedCPUs: 'ay', AllowedMemoryNodes: 'ay', IOWeight: 't' });
+});
+
+t.test('resources as v1 unit properties (v1 and hybrid hosts, as runc\'s v1 manager)', async (t) => {
+  const { props, resources } = resourcePropertiesV1({
+    memory: { limit: 33554432, reservation: 1048576, swap: 67108864 },
+    cpu: { shares: 1024, quota: 12345, period: 100000, cpus: '0-1', mems: '0' },
+    pids: { limit: 0 },
+    blockIO: { weight: 500 },
+    devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }],
+  });
+  const p = byName(props);
+  t.equal(p.MemoryLimit, 33554432n);
+  t.equal(p.CPUShares, 1024n, 'shares as they are');
+  t.equal(p.CPUQuotaPerSecUSec, 130000n, 'rounded up to a whole percentage');
+  t.equal(resources.cpu?.quota, 13000, 'and the file gets the rounded quota');
+  t.equal(p.TasksMax, 1n, 'pids 0: 1, as runc');
+  t.equal(p.BlockIOWeight, 500n);
+  t.equal(p.DevicePolicy, 'strict');
+  for (const v2only of ['MemoryMax', 'MemoryLow', 'MemorySwapMax', 'CPUWeight', 'IOWeight', 'AllowedCPUs', 'AllowedMemoryNodes']) t.notOk(v2only in p, `no ${v2only} (the files only on v1)`);
+  t.same(resourcePropertiesV1({}).props, [], 'nothing set, nothing asked');
 });
 
 t.test('limits that mean none, and the odd values', async (t) => {
