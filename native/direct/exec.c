@@ -10,7 +10,8 @@
  * What create decided is in the container's `exec` record
  * (src/container/execrecord.ts): the cgroup directories to join, whether
  * cgroup2 is mounted with nsdelegate, the container's process (for `exec
- * ID CMD...`), and the compiled seccomp filter (`exec-seccomp`). No record,
+ * ID CMD...`), its AppArmor profile and SELinux label, and the compiled
+ * seccomp filter (`exec-seccomp`). No record,
  * a container that is not created or running, a process or an option this
  * code does not take, a terminal without --console-socket: nothing is
  * started, and the launcher hands the command to Node, which says why.
@@ -18,7 +19,9 @@
  * Owns: the init it starts. May assume: nothing has been done yet.
  */
 #include "internal.h"
+#include "../fdpass.h"
 #include <limits.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +30,7 @@ struct exec_record {
 	int nsdelegate, has_seccomp, ncgroups;
 	unsigned seccomp_flags;
 	char *cgroups[MAX_DIRS];
+	char *apparmor, *selinux; /* the container's labels; NULL: none */
 	char *process; /* JSON of config.json's process */
 	char text[262144];
 };
@@ -42,7 +46,7 @@ static int read_exec_record(const char *dir, struct exec_record *e)
 	if (!line || strcmp(line, "runts-exec 1"))
 		return 0;
 	e->nsdelegate = e->has_seccomp = e->ncgroups = 0;
-	e->process = NULL;
+	e->process = e->apparmor = e->selinux = NULL;
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		char *value = strchr(line, ' ');
 		if (!value)
@@ -55,7 +59,11 @@ static int read_exec_record(const char *dir, struct exec_record *e)
 		else if (!strcmp(line, "seccomp")) {
 			e->has_seccomp = 1;
 			e->seccomp_flags = (unsigned)strtoul(value, NULL, 10);
-		} else if (!strcmp(line, "process"))
+		} else if (!strcmp(line, "apparmor"))
+			e->apparmor = value;
+		else if (!strcmp(line, "selinux"))
+			e->selinux = value;
+		else if (!strcmp(line, "process"))
 			e->process = value;
 		else
 			return 0;
@@ -316,10 +324,24 @@ static void write_pid_file(const char *file, long pid)
 	free(abs);
 }
 
+/* src/sys/pidfd-socket.ts's sendPidfd: a pidfd of pid, "setns" (an
+ * exec'd process, as runc says), over the --pidfd-socket connection. */
+static int send_pidfd(int sock, long pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0)
+		return -1;
+	int r = send_fd(sock, pidfd, "setns", 5);
+	int err = errno;
+	close(pidfd);
+	errno = err;
+	return r;
+}
+
 /* Drives the init to the end: arguments, plan, `notify ready`; then the
  * pid file, and in the foreground the exit status. Never returns. */
 static _Noreturn void run_exec(const struct command *c, const struct exec_record *e, const struct plan *pl,
-			       int cgroup2_now)
+			       int cgroup2_now, int pidfd_sock)
 {
 	static struct init in;
 	if (!start_init(&in))
@@ -360,9 +382,20 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 			pid = strtol(line + 4, NULL, 10);
 		else if (!strncmp(line, "stage0 ", 7))
 			stage0 = strtol(line + 7, NULL, 10);
-		else if (!strncmp(line, "sync ", 5)) {
-			/* no sync of an exec this code runs (a seccomp listener
-			 * is Node's) */
+		else if (!strcmp(line, "sync pidfd") && pidfd_sock >= 0 && pid > 0) {
+			/* the process waits in this sync: it cannot have been
+			 * reaped yet (src/container/exec.ts does the same) */
+			if (send_pidfd(pidfd_sock, pid) < 0) {
+				int err = errno;
+				write_all(in.fd, "abort\n", 6);
+				kill_quietly(stage0);
+				kill_quietly(pid);
+				fail_exec("exec: --pidfd-socket: %s", strerrorname_np(err));
+			}
+			write_all(in.fd, "ok\n", 3);
+		} else if (!strncmp(line, "sync ", 5)) {
+			/* no other sync of an exec this code runs (a seccomp
+			 * listener is Node's) */
 			write_all(in.fd, "abort\n", 6);
 			kill_quietly(stage0);
 			kill_quietly(pid);
@@ -434,6 +467,10 @@ void direct_exec(int argc, char **argv)
 		return;
 	if (!with_command(&p, c.process_file ? NULL : (const char *const *)c.command, c.ncommand, c.tty))
 		return;
+	/* the labels: its own or the container's, if this host can apply
+	 * them now (else Node says why) */
+	if (!with_labels(&p, e.apparmor, e.selinux) || !labels_applicable(&p))
+		return;
 	/* A terminal in the foreground without --console-socket is runts's
 	 * own (ForegroundTerminal): Node's. */
 	if (p.terminal && !c.console_socket)
@@ -460,12 +497,22 @@ void direct_exec(int argc, char **argv)
 	char *socket_path = NULL;
 	if (p.terminal && !(in.console_socket = socket_path = resolve(c.console_socket)))
 		return;
+	in.send_pidfd = c.pidfd_socket != NULL;
 	static struct plan pl;
 	if (!compile_exec(&in, &pl))
 		return;
+	/* connected before anything starts, as Node does; one we cannot
+	 * reach is Node's to report */
+	int pidfd_sock = -1;
+	if (c.pidfd_socket) {
+		char *abs = resolve(c.pidfd_socket);
+		if (!abs || (pidfd_sock = unix_connect(abs, strlen(abs))) < 0)
+			return;
+		free(abs);
+	}
 	/* cgroup2JoinNow: into a user namespace, or a cgroup namespace under
 	 * nsdelegate, the cgroup2 directory is joined at once */
 	int cgroup2_now = (in.namespaces & 1u) || ((in.namespaces & (1u << 5)) && e.nsdelegate);
 	logging = &c;
-	run_exec(&c, &e, &pl, cgroup2_now);
+	run_exec(&c, &e, &pl, cgroup2_now, pidfd_sock);
 }

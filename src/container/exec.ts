@@ -189,6 +189,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       seccomp,
       homeOf: (uid: number) => homeIn(saved.pid, uid),
       memoryPolicy: config.linux?.memoryPolicy,
+      sendPidfd: !!opts.pidfdSocket,
     });
     if (opts.dryRun) {
       const describe = require('../plan/describe') as typeof import('../plan/describe');
@@ -217,6 +218,12 @@ async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, pl
   const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs, waiter: !opts.detach, cgroup2Now });
   const launched = await init.run(plan, {
     sync: (name, ctx) => {
+      // The process waits in this sync until its pidfd is sent: it cannot
+      // have exited and been reaped (src/plan/exec.ts, PIDFD_SYNC).
+      if (name === 'pidfd' && ctx.pid && sendPidfd) {
+        sendPidfd(ctx.pid);
+        return '';
+      }
       if (name === 'seccomp-state' && ctx.pid) {
         return seccompState(config, { ociVersion: SPEC_VERSION, id: saved.id, status: 'running', pid: saved.pid, bundle: saved.bundle, annotations: saved.annotations ?? {} }, ctx.pid);
       }
@@ -225,7 +232,6 @@ async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, pl
   }).catch((err: Error) => {
     throw new RuntsError(`exec: ${err.message}`);
   });
-  sendPidfd?.(launched.pid);
   if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
   if (opts.detach) return 0;
   const stop = forwardSignals(launched.pid);

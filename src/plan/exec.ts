@@ -17,7 +17,13 @@ export interface ExecInput {
   seccomp?: SeccompProgram;
   homeOf: (uid: number) => string | undefined;
   memoryPolicy?: Linux['memoryPolicy']; // the container's, for every process of it (as runc)
+  // --pidfd-socket: the forked process waits (sync "pidfd") while runts
+  // opens its pidfd and sends it, so a process that exits at once cannot
+  // be reaped before (issue 30).
+  sendPidfd?: boolean;
 }
+
+export const PIDFD_SYNC = ins('sync', 'send the pidfd to --pidfd-socket', 'pidfd');
 
 const ORDER = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'time', 'mnt'];
 
@@ -37,6 +43,7 @@ export function compileExec(input: ExecInput): Instruction[] {
     plan.push(ins('root', "open the container's root", `/proc/${input.pid}/root`), ins('chroot', "chroot into the container's root"));
   }
   plan.push(ins('fork', 'start the process'));
+  if (input.sendPidfd) plan.push(PIDFD_SYNC);
   plan.push(ins('setsid', 'new session'));
   if (proc.terminal) {
     const size = proc.consoleSize ?? { height: 0, width: 0 };
