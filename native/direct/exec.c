@@ -324,20 +324,6 @@ static void write_pid_file(const char *file, long pid)
 	free(abs);
 }
 
-/* src/sys/pidfd-socket.ts's sendPidfd: a pidfd of pid, "setns" (an
- * exec'd process, as runc says), over the --pidfd-socket connection. */
-static int send_pidfd(int sock, long pid)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-	if (pidfd < 0)
-		return -1;
-	int r = send_fd(sock, pidfd, "setns", 5);
-	int err = errno;
-	close(pidfd);
-	errno = err;
-	return r;
-}
-
 /* Drives the init to the end: arguments, plan, `notify ready`; then the
  * pid file, and in the foreground the exit status. Never returns. */
 static _Noreturn void run_exec(const struct command *c, const struct exec_record *e, const struct plan *pl,
@@ -365,6 +351,7 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 	unsigned char header[4] = {alen & 0xff, (alen >> 8) & 0xff, (alen >> 16) & 0xff, (alen >> 24) & 0xff};
 	signal(SIGPIPE, SIG_IGN); /* as Node: a dead init is an EPIPE, not our end */
 	long stage0 = in.pid, pid = 0;
+	int held = -1; /* the pidfd for --pidfd-socket, sent once ready */
 	if (write_all(in.fd, header, 4) < 0 || write_all(in.fd, args, alen) < 0 ||
 	    write_all(in.fd, pl->buf, pl->len) < 0) {
 		kill_quietly(stage0);
@@ -382,15 +369,16 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 			pid = strtol(line + 4, NULL, 10);
 		else if (!strncmp(line, "stage0 ", 7))
 			stage0 = strtol(line + 7, NULL, 10);
-		else if (!strcmp(line, "sync pidfd") && pidfd_sock >= 0 && pid > 0) {
-			/* the process waits in this sync: it cannot have been
-			 * reaped yet (src/container/exec.ts does the same) */
-			if (send_pidfd(pidfd_sock, pid) < 0) {
+		else if (!strcmp(line, "sync pidfd") && pidfd_sock >= 0 && pid > 0 && held < 0) {
+			/* the process waits in this sync while we open its
+			 * pidfd: it cannot have been reaped yet (as
+			 * src/container/exec.ts) */
+			if ((held = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0)) < 0) {
 				int err = errno;
 				write_all(in.fd, "abort\n", 6);
 				kill_quietly(stage0);
 				kill_quietly(pid);
-				fail_exec("exec: --pidfd-socket: %s", strerrorname_np(err));
+				fail_exec("exec: --pidfd-socket: pidfd_open %ld: %s", pid, strerrorname_np(err));
 			}
 			write_all(in.fd, "ok\n", 3);
 		} else if (!strncmp(line, "sync ", 5)) {
@@ -412,6 +400,9 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 		kill_quietly(stage0);
 		fail_exec("exec: the init reported ready without a pid");
 	}
+	/* src/sys/pidfd-socket.ts's sendPidfd: "setns", an exec'd process */
+	if (held >= 0 && send_fd(pidfd_sock, held, "setns", 5) < 0)
+		fail_exec("--pidfd-socket: sendmsg: %s", strerrorname_np(errno));
 	if (c->pid_file)
 		write_pid_file(c->pid_file, pid);
 	if (c->detach)

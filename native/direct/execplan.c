@@ -442,8 +442,9 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 	}
 	begin(pl, 0, "fork", "start the process");
 	if (in->send_pidfd) {
-		/* src/plan/exec.ts's PIDFD_SYNC: the process waits while we send */
-		begin(pl, 1, "sync", "send the pidfd to --pidfd-socket");
+		/* src/plan/exec.ts's PIDFD_SYNC: the process waits while we open
+		 * its pidfd */
+		begin(pl, 1, "sync", "open the pidfd for --pidfd-socket");
 		arg(pl, "pidfd");
 	}
 	begin(pl, 0, "setsid", "new session");

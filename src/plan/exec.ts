@@ -18,12 +18,12 @@ export interface ExecInput {
   homeOf: (uid: number) => string | undefined;
   memoryPolicy?: Linux['memoryPolicy']; // the container's, for every process of it (as runc)
   // --pidfd-socket: the forked process waits (sync "pidfd") while runts
-  // opens its pidfd and sends it, so a process that exits at once cannot
-  // be reaped before (issue 30).
+  // opens its pidfd, so a process that exits at once cannot be reaped
+  // before (issue 30); runts sends it once the process is ready.
   sendPidfd?: boolean;
 }
 
-export const PIDFD_SYNC = ins('sync', 'send the pidfd to --pidfd-socket', 'pidfd');
+export const PIDFD_SYNC = ins('sync', 'open the pidfd for --pidfd-socket', 'pidfd');
 
 const ORDER = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'time', 'mnt'];
 
