@@ -117,8 +117,9 @@ async function main() {
   report.push(cpuTable);
   report.push('');
   for (const rt of RUNTIMES) if (!rt.active) report.push(`${rt.name}: ${rt.status}`);
-  const exec = ROWS.find((r) => r.key === 'exec');
-  for (const [name, v] of Object.entries(exec.values)) if (v?.unsupported !== undefined) report.push(`exec, ${name}: not supported (${v.unsupported})`);
+  for (const row of ROWS.filter((r) => r.key.startsWith('exec'))) {
+    for (const [name, v] of Object.entries(row.values)) if (v?.unsupported !== undefined) report.push(`${row.label}, ${name}: not supported (${v.unsupported})`);
+  }
   const conc = ROWS.find((r) => r.key === 'concurrent');
   for (const [name, c] of Object.entries(conc.checks)) {
     report.push(`${CONCURRENT} concurrent, ${name}: ${c.failed} failed, ${c.notRunning} not running after start, ${c.leaked} leaked` + (c.firstFailures[0] ? ` (first: ${c.firstFailures[0]})` : '') + (c.firstLeaks[0] ? ` (first leak: ${c.firstLeaks[0]})` : ''));

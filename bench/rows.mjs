@@ -2,6 +2,8 @@
 // measured is, and the checks that make a sample count.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { CONCURRENT, HEAVY, HEAVY_WARMUP, LIST_COUNT, N, WARMUP } from './options.mjs';
 import { childCpuMs, firstLine, log, nowMs, stats } from './util.mjs';
 import { BenchError, BUNDLE_SLEEP, BUNDLE_TRUE, createSleeper, deleteForce, must, newId, rtAsync, rtSync, stateOf, tick } from './runtimes.mjs';
@@ -101,21 +103,37 @@ export async function rowsLifecycle(active) {
 }
 
 // What containerd's shim writes for an exec (its process.json): the
-// container's user, capabilities and rlimits, a command, no terminal.
-function writeExecProcess() {
+// container's process (containerd's default spec: user and groups, 14
+// capabilities, RLIMIT_NOFILE 1024, no_new_privs) with the command. A
+// terminal one for the -t row. The limit is one any host allows: a higher
+// hard limit needs CAP_SYS_RESOURCE, which some sandboxes lack.
+function writeExecProcess(name, terminal) {
   const caps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
-  const file = path.join(path.dirname(BUNDLE_TRUE), 'exec-process.json');
+  const file = path.join(path.dirname(BUNDLE_TRUE), name);
   fs.writeFileSync(file, JSON.stringify({
-    terminal: false,
+    terminal,
     user: { uid: 0, gid: 0, additionalGids: [0, 1, 2, 3, 4, 6, 10, 11, 20, 26, 27] },
     args: ['/bin/true'],
     env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOSTNAME=bench'],
     cwd: '/',
     capabilities: { bounding: caps, effective: caps, permitted: caps },
-    rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+    rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
     noNewPrivileges: true,
   }));
   return file;
+}
+
+// A --console-socket peer, as containerd's shim is for exec -t: takes each
+// pty master it is sent and closes it (bench/console-sink.py).
+function consoleSink() {
+  const sock = path.join(path.dirname(BUNDLE_TRUE), 'console.sock');
+  const child = spawn('python3', [path.join(path.dirname(fileURLToPath(import.meta.url)), 'console-sink.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = new Promise((resolve) => {
+    child.stdout.once('data', () => resolve(true));
+    child.once('exit', () => resolve(false));
+    child.once('error', () => resolve(false));
+  });
+  return { sock, ready, stop: () => child.exitCode === null && child.kill('SIGKILL') };
 }
 
 // state, kill and exec against one running container per runtime.
@@ -124,7 +142,11 @@ export async function rowsRunning(active) {
   const kill = addRow('kill', 'kill CONT (running)');
   const exec = addRow('exec', 'exec /bin/true');
   const execProc = addRow('exec-process', 'exec --process (as containerd sends it)');
-  const processFile = writeExecProcess();
+  const execTty = addRow('exec-tty', 'exec -t --process (as containerd sends it)');
+  const processFile = writeExecProcess('exec-process.json', false);
+  const ttyFile = writeExecProcess('exec-process-tty.json', true);
+  const pidFile = path.join(path.dirname(BUNDLE_TRUE), 'exec.pid');
+  const sink = consoleSink();
   const ready = [];
   const running = new Map();
   try {
@@ -138,7 +160,7 @@ export async function rowsRunning(active) {
         ready.push(rt);
       } catch (err) {
         if (!(err instanceof BenchError)) throw err;
-        for (const r of [state, kill, exec, execProc]) r.values[rt.name] = { error: err.message };
+        for (const r of [state, kill, exec, execProc, execTty]) r.values[rt.name] = { error: err.message };
         log(err.message);
       }
     }
@@ -152,20 +174,31 @@ export async function rowsRunning(active) {
       else exec.values[rt.name] = { unsupported: firstLine(r.err) || r.why };
     }
     await measure(exec, canExec, { once: (rt) => must(rt, 'exec', rtSync(rt, ['exec', running.get(rt), '/bin/true'], { capture: 'file' })) });
-    const execArgs = (rt) => ['exec', '--process', processFile, running.get(rt)];
-    const canProc = [];
-    for (const rt of canExec) {
-      const r = rtSync(rt, execArgs(rt), { capture: 'file' });
-      if (r.ok) canProc.push(rt);
-      else execProc.values[rt.name] = { unsupported: firstLine(r.err) || r.why };
+    // As containerd's shim runs it (go-runc): --process, --detach, --pid-file,
+    // and --console-socket for -t.
+    const execArgs = (rt) => ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, running.get(rt)];
+    const ttyArgs = (rt) => ['exec', '--process', ttyFile, '--console-socket', sink.sock, '--detach', '--pid-file', pidFile, running.get(rt)];
+    const sinkUp = await sink.ready;
+    for (const [row, argsOf, what] of [[execProc, execArgs, 'exec --process'], [execTty, ttyArgs, 'exec -t --process']]) {
+      if (row === execTty && !sinkUp) {
+        for (const rt of canExec) row.values[rt.name] = { unsupported: 'no console socket peer (python3)' };
+        continue;
+      }
+      const can = [];
+      for (const rt of canExec) {
+        const r = rtSync(rt, argsOf(rt), { capture: 'file' });
+        if (r.ok) can.push(rt);
+        else row.values[rt.name] = { unsupported: firstLine(r.err) || r.why };
+      }
+      await measure(row, can, { once: (rt) => must(rt, what, rtSync(rt, argsOf(rt), { capture: 'file' })) });
     }
-    await measure(execProc, canProc, { once: (rt) => must(rt, 'exec --process', rtSync(rt, execArgs(rt), { capture: 'file' })) });
     // Still running after all those signals and execs?
     for (const rt of ready) {
       const st = stateOf(rt, running.get(rt));
       if (st.status !== 'running') log(`warning: ${rt.name}: the container is ${st.status} after the state/kill/exec rows`);
     }
   } finally {
+    sink.stop();
     for (const [rt, id] of running) deleteForce(rt, id);
   }
 }

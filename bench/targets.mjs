@@ -14,7 +14,7 @@ export function targets(floor) {
   const rf = floorOf('run');
   if (run !== undefined && runc) t('run /bin/true: (runts - node) <= 0.5 x runc', (run - rf) / runc, 0.5, (run - rf) / runc <= 0.5, '(runts - node)/runc');
   // issue 32: exec at or below half runc's; create and run at or below 1.2 x runc's
-  for (const [k, name] of [['exec', 'exec /bin/true'], ['exec-process', 'exec --process']]) {
+  for (const [k, name] of [['exec', 'exec /bin/true'], ['exec-process', 'exec --process'], ['exec-tty', 'exec -t --process']]) {
     const v = get(k, 'runts');
     const r = get(k, 'runc');
     if (v !== undefined && r) t(`${name}: runts <= 0.5 x runc`, v / r, 0.5, v / r <= 0.5, 'runts/runc');

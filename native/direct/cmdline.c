@@ -171,14 +171,15 @@ int parse(int argc, char **argv, struct command *c)
 
 /* exec's command line, as src/cli/exec.ts and splitExecArgs take it: the
  * options engines pass before the ID (--process, --console-socket,
- * --pid-file, --preserve-fds, -d/--detach, -t/--tty, and the global ones),
+ * --pid-file, --pidfd-socket, --preserve-fds, -d/--detach, -t/--tty, and
+ * the global ones),
  * then the ID, then the command. Anything else (--env, --user, --cgroup,
  * --ignore-paused, --dry-run, a value that begins with "-", "--", -dt
  * written together...): 0, and Node runs it. */
 int parse_exec(int argc, char **argv, struct command *c)
 {
 	int seen[3] = {0, 0, 0}, i = 1;
-	int taken[6] = {0, 0, 0, 0, 0, 0};
+	int taken[7] = {0, 0, 0, 0, 0, 0, 0};
 	c->root = NULL;
 	for (; i < argc && argv[i][0] == '-'; i++)
 		if (!global_option(argc, argv, &i, c, seen))
@@ -198,6 +199,10 @@ int parse_exec(int argc, char **argv, struct command *c)
 			if (taken[1]++ || !*v)
 				return 0;
 			c->console_socket = v;
+		} else if ((v = value_of(argc, argv, &i, "--pidfd-socket"))) {
+			if (taken[6]++ || !*v)
+				return 0;
+			c->pidfd_socket = v;
 		} else if ((v = value_of(argc, argv, &i, "--pid-file"))) {
 			if (taken[2]++ || !*v)
 				return 0;

@@ -10,7 +10,8 @@
  * What create decided is in the container's `exec` record
  * (src/container/execrecord.ts): the cgroup directories to join, whether
  * cgroup2 is mounted with nsdelegate, the container's process (for `exec
- * ID CMD...`), and the compiled seccomp filter (`exec-seccomp`). No record,
+ * ID CMD...`), its AppArmor profile and SELinux label, and the compiled
+ * seccomp filter (`exec-seccomp`). No record,
  * a container that is not created or running, a process or an option this
  * code does not take, a terminal without --console-socket: nothing is
  * started, and the launcher hands the command to Node, which says why.
@@ -18,7 +19,9 @@
  * Owns: the init it starts. May assume: nothing has been done yet.
  */
 #include "internal.h"
+#include "../fdpass.h"
 #include <limits.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +30,7 @@ struct exec_record {
 	int nsdelegate, has_seccomp, ncgroups;
 	unsigned seccomp_flags;
 	char *cgroups[MAX_DIRS];
+	char *apparmor, *selinux; /* the container's labels; NULL: none */
 	char *process; /* JSON of config.json's process */
 	char *keyring; /* the session keyring to join; NULL: --no-new-keyring */
 	char text[262144];
@@ -43,7 +47,7 @@ static int read_exec_record(const char *dir, struct exec_record *e)
 	if (!line || strcmp(line, "runts-exec 1"))
 		return 0;
 	e->nsdelegate = e->has_seccomp = e->ncgroups = 0;
-	e->process = e->keyring = NULL;
+	e->process = e->keyring = e->apparmor = e->selinux = NULL;
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		char *value = strchr(line, ' ');
 		if (!value)
@@ -56,7 +60,11 @@ static int read_exec_record(const char *dir, struct exec_record *e)
 		else if (!strcmp(line, "seccomp")) {
 			e->has_seccomp = 1;
 			e->seccomp_flags = (unsigned)strtoul(value, NULL, 10);
-		} else if (!strcmp(line, "process"))
+		} else if (!strcmp(line, "apparmor"))
+			e->apparmor = value;
+		else if (!strcmp(line, "selinux"))
+			e->selinux = value;
+		else if (!strcmp(line, "process"))
 			e->process = value;
 		else if (!strcmp(line, "keyring"))
 			e->keyring = value;
@@ -322,7 +330,7 @@ static void write_pid_file(const char *file, long pid)
 /* Drives the init to the end: arguments, plan, `notify ready`; then the
  * pid file, and in the foreground the exit status. Never returns. */
 static _Noreturn void run_exec(const struct command *c, const struct exec_record *e, const struct plan *pl,
-			       int cgroup2_now)
+			       int cgroup2_now, int pidfd_sock)
 {
 	static struct init in;
 	if (!start_init(&in))
@@ -346,6 +354,7 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 	unsigned char header[4] = {alen & 0xff, (alen >> 8) & 0xff, (alen >> 16) & 0xff, (alen >> 24) & 0xff};
 	signal(SIGPIPE, SIG_IGN); /* as Node: a dead init is an EPIPE, not our end */
 	long stage0 = in.pid, pid = 0;
+	int held = -1; /* the pidfd for --pidfd-socket, sent once ready */
 	if (write_all(in.fd, header, 4) < 0 || write_all(in.fd, args, alen) < 0 ||
 	    write_all(in.fd, pl->buf, pl->len) < 0) {
 		kill_quietly(stage0);
@@ -363,9 +372,21 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 			pid = strtol(line + 4, NULL, 10);
 		else if (!strncmp(line, "stage0 ", 7))
 			stage0 = strtol(line + 7, NULL, 10);
-		else if (!strncmp(line, "sync ", 5)) {
-			/* no sync of an exec this code runs (a seccomp listener
-			 * is Node's) */
+		else if (!strcmp(line, "sync pidfd") && pidfd_sock >= 0 && pid > 0 && held < 0) {
+			/* the process waits in this sync while we open its
+			 * pidfd: it cannot have been reaped yet (as
+			 * src/container/exec.ts) */
+			if ((held = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0)) < 0) {
+				int err = errno;
+				write_all(in.fd, "abort\n", 6);
+				kill_quietly(stage0);
+				kill_quietly(pid);
+				fail_exec("exec: --pidfd-socket: pidfd_open %ld: %s", pid, strerrorname_np(err));
+			}
+			write_all(in.fd, "ok\n", 3);
+		} else if (!strncmp(line, "sync ", 5)) {
+			/* no other sync of an exec this code runs (a seccomp
+			 * listener is Node's) */
 			write_all(in.fd, "abort\n", 6);
 			kill_quietly(stage0);
 			kill_quietly(pid);
@@ -387,6 +408,9 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 		kill_quietly(stage0);
 		fail_exec("exec: the init reported ready without a pid");
 	}
+	/* src/sys/pidfd-socket.ts's sendPidfd: "setns", an exec'd process */
+	if (held >= 0 && send_fd(pidfd_sock, held, "setns", 5) < 0)
+		fail_exec("--pidfd-socket: sendmsg: %s", strerrorname_np(errno));
 	if (c->pid_file)
 		write_pid_file(c->pid_file, pid);
 	if (c->detach)
@@ -442,6 +466,10 @@ void direct_exec(int argc, char **argv)
 		return;
 	if (!with_command(&p, c.process_file ? NULL : (const char *const *)c.command, c.ncommand, c.tty))
 		return;
+	/* the labels: its own or the container's, if this host can apply
+	 * them now (else Node says why) */
+	if (!with_labels(&p, e.apparmor, e.selinux) || !labels_applicable(&p))
+		return;
 	/* A terminal in the foreground without --console-socket is runts's
 	 * own (ForegroundTerminal): Node's. */
 	if (p.terminal && !c.console_socket)
@@ -468,12 +496,22 @@ void direct_exec(int argc, char **argv)
 	char *socket_path = NULL;
 	if (p.terminal && !(in.console_socket = socket_path = resolve(c.console_socket)))
 		return;
+	in.send_pidfd = c.pidfd_socket != NULL;
 	static struct plan pl;
 	if (!compile_exec(&in, &pl))
 		return;
+	/* connected before anything starts, as Node does; one we cannot
+	 * reach is Node's to report */
+	int pidfd_sock = -1;
+	if (c.pidfd_socket) {
+		char *abs = resolve(c.pidfd_socket);
+		if (!abs || (pidfd_sock = unix_connect(abs, strlen(abs))) < 0)
+			return;
+		free(abs);
+	}
 	/* cgroup2JoinNow: into a user namespace, or a cgroup namespace under
 	 * nsdelegate, the cgroup2 directory is joined at once */
 	int cgroup2_now = (in.namespaces & 1u) || ((in.namespaces & (1u << 5)) && e.nsdelegate);
 	logging = &c;
-	run_exec(&c, &e, &pl, cgroup2_now);
+	run_exec(&c, &e, &pl, cgroup2_now, pidfd_sock);
 }

@@ -6,7 +6,8 @@
  *
  * Only the process fields engines send are taken: args, env, cwd,
  * terminal and consoleSize, user (uid, gid, umask, additionalGids),
- * capabilities, rlimits, noNewPrivileges, oomScoreAdj. Any other field, a value of a
+ * capabilities, rlimits, noNewPrivileges, oomScoreAdj, apparmorProfile and
+ * selinuxLabel (the init writes them: native/init/lsm.c). Any other field, a value of a
  * type or form the schema would refuse or that Node would print
  * differently (a number with a fraction or an exponent, beyond 2^53, a
  * capability or rlimit the tables lack), and the process is not taken:
@@ -138,8 +139,9 @@ static int rlimit_value(const struct json *j, int k, const char **label, char *a
 
 int take_process(const struct json *j, int k, struct process *p)
 {
-	static const char *const fields[] = {"terminal", "consoleSize", "cwd", "env", "args", "user",
-					     "rlimits", "capabilities", "noNewPrivileges", "oomScoreAdj", NULL};
+	static const char *const fields[] = {"terminal", "consoleSize", "cwd", "env", "args", "user", "rlimits",
+					     "capabilities", "noNewPrivileges", "oomScoreAdj", "apparmorProfile",
+					     "selinuxLabel", NULL};
 	memset(p, 0, sizeof *p);
 	if (k < 0 || j->nodes[k].type != JSON_OBJECT || !only(j, k, fields))
 		return 0;
@@ -157,6 +159,16 @@ int take_process(const struct json *j, int k, struct process *p)
 			return 0;
 		p->oom_score_adj = s;
 		p->has_oom = 1;
+	}
+	if ((m = json_get(j, k, "apparmorProfile")) >= 0) {
+		if (j->nodes[m].type != JSON_STRING)
+			return 0;
+		p->apparmor = j->nodes[m].str;
+	}
+	if ((m = json_get(j, k, "selinuxLabel")) >= 0) {
+		if (j->nodes[m].type != JSON_STRING)
+			return 0;
+		p->selinux = j->nodes[m].str;
 	}
 	if ((m = json_get(j, k, "consoleSize")) >= 0) {
 		static const char *const size[] = {"height", "width", NULL};
@@ -244,6 +256,38 @@ int with_command(struct process *p, const char *const *command, int n, int tty)
 	p->terminal = tty;
 	p->console_size = 0;
 	return 1;
+}
+
+/* src/plan/lsm.ts's checkSelinuxLabel, for ASCII: user:role:type[:level],
+ * no white space. Anything else (a byte above 0x7f, which JavaScript's \s
+ * might or might not match) is left to Node. */
+static int selinux_label_ok(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c >= 0x80 || strchr(" \t\n\v\f\r", *c))
+			return 0;
+	for (int part = 0; part < 3; part++) {
+		size_t n = strcspn(s, ":");
+		if (!n || (part < 2 && s[n] != ':'))
+			return 0;
+		s += n + (part < 2);
+	}
+	return !*s || (s[0] == ':' && s[1]);
+}
+
+/* buildProcess's labels: the process's own, or else the container's (an
+ * exec'd process never escapes the container's confinement); "" is none.
+ * 0 where Node would refuse one (checkApparmorProfile's and
+ * checkSelinuxLabel's forms) or might read it otherwise. */
+int with_labels(struct process *p, const char *apparmor, const char *selinux)
+{
+	if (!p->apparmor || !*p->apparmor)
+		p->apparmor = apparmor && *apparmor ? apparmor : NULL;
+	if (!p->selinux || !*p->selinux)
+		p->selinux = selinux && *selinux ? selinux : NULL;
+	if (p->apparmor && strchr(p->apparmor, '\n'))
+		return 0;
+	return !p->selinux || selinux_label_ok(p->selinux);
 }
 
 /* ---------------------------------------------------------------- the plan */
@@ -367,14 +411,22 @@ static void seccomp_steps(struct plan *pl, const struct exec_input *in)
 	field(pl, in->seccomp_bpf, in->seccomp_len);
 }
 
-/* The container's session keyring, joined by name (src/plan/exec.ts; no
- * SELinux label here: a process with one is Node's). */
+/* The container's session keyring, joined by name, the process's SELinux
+ * label first as the key-creation label (src/plan/exec.ts, keycreateStep). */
 static int keyring_step(const struct exec_input *in, struct plan *pl)
 {
 	if (!in->keyring)
 		return 1;
-	char *label = labelf("join the session keyring %s", in->keyring);
-	if (!label)
+	char *label;
+	if (in->process->selinux) {
+		if (!(label = labelf("set the SELinux key-creation label %s (/process/selinuxLabel)", in->process->selinux)))
+			return 0;
+		begin(pl, 2, "selinux-label", label);
+		free(label);
+		arg(pl, "keycreate");
+		arg(pl, in->process->selinux);
+	}
+	if (!(label = labelf("join the session keyring %s", in->keyring)))
 		return 0;
 	begin(pl, 2, "keyring", label);
 	free(label);
@@ -413,6 +465,12 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 		begin(pl, 0, "chroot", "chroot into the container's root");
 	}
 	begin(pl, 0, "fork", "start the process");
+	if (in->send_pidfd) {
+		/* src/plan/exec.ts's PIDFD_SYNC: the process waits while we open
+		 * its pidfd */
+		begin(pl, 1, "sync", "open the pidfd for --pidfd-socket");
+		arg(pl, "pidfd");
+	}
 	begin(pl, 0, "setsid", "new session");
 	if (!keyring_step(in, pl))
 		return 0;
@@ -430,6 +488,23 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 		begin(pl, 2, "write", what);
 		arg(pl, "/proc/self/oom_score_adj");
 		arg(pl, p->oom_score_adj);
+	}
+	/* execLabelSteps: what the program is exec'd into, before no_new_privs,
+	 * the user and the seccomp filter (docs/lsm.md) */
+	if (p->apparmor) {
+		if (!(label = labelf("set AppArmor profile %s on exec (/process/apparmorProfile)", p->apparmor)))
+			return 0;
+		begin(pl, 1, "apparmor-exec", label);
+		free(label);
+		arg(pl, p->apparmor);
+	}
+	if (p->selinux) {
+		if (!(label = labelf("set the SELinux exec label %s (/process/selinuxLabel)", p->selinux)))
+			return 0;
+		begin(pl, 2, "selinux-label", label);
+		free(label);
+		arg(pl, "exec");
+		arg(pl, p->selinux);
 	}
 	/* processSteps, with the seccomp filter before caps unless no_new_privs */
 	for (int i = 0; i < p->nrlimits; i++) {

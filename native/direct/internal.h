@@ -33,6 +33,7 @@
  *   out.c       stdout, gathered and written at once (state, list)
  *   exec.c      exec: the record, the process, the init driven to the end
  *   execplan.c  exec's plan for runts-init, as src/plan/exec.ts makes it
+ *   execlsm.c   exec: whether the AppArmor profile and SELinux label apply here
  *   json.c      a small strict JSON reader (process.json)
  */
 #ifndef RUNTS_DIRECT_INTERNAL_H
@@ -65,7 +66,7 @@ struct command {
 	int quiet, list_json; /* list's --quiet and --format json */
 	/* exec's: --process, --console-socket, --pid-file, --preserve-fds,
 	 * --detach, --tty, and the command after the ID */
-	const char *process_file, *console_socket, *pid_file;
+	const char *process_file, *console_socket, *pid_file, *pidfd_socket;
 	int preserve_fds, detach, tty, ncommand;
 	char **command;
 };
@@ -139,6 +140,7 @@ struct process {
 	const char *oom_score_adj; /* as JS prints it */
 	unsigned long long height, width, uid, gid, umask;
 	const char *cwd;
+	const char *apparmor, *selinux; /* the labels it execs into; NULL: none */
 	const char *args[MAX_ARGS], *env[MAX_ARGS];
 	int nargs, nenv, ngids, nrlimits;
 	unsigned long long gids[MAX_GIDS];
@@ -152,6 +154,7 @@ struct exec_input {
 	const char *console_socket;
 	const char *home; /* from the container's /etc/passwd; NULL: none */
 	int preserve_fds;
+	int send_pidfd; /* --pidfd-socket: the process waits for it (sync "pidfd") */
 	unsigned seccomp_flags;
 	const char *seccomp_bpf;
 	size_t seccomp_len;
@@ -165,6 +168,10 @@ struct plan {
 extern const char *const CAPABILITY_NAMES[], *const RLIMIT_NAMES[];
 int take_process(const struct json *j, int k, struct process *p);
 int with_command(struct process *p, const char *const *command, int n, int tty);
+int with_labels(struct process *p, const char *apparmor, const char *selinux);
+
+/* execlsm.c: whether this host can apply the process's labels now */
+int labels_applicable(const struct process *p);
 int compile_exec(const struct exec_input *in, struct plan *pl);
 
 /* out.c */

@@ -155,8 +155,8 @@ void join_cgroup2_now(void);
 pid_t fork_into_cgroup(void);
 void make_cgroups(const struct startup *st);
 
-/* fdpass.c */
-int send_fd(int sock, int fd, const char *data, size_t len);
+/* fdpass.c; send_fd and unix_connect from ../fdpass.h */
+#include "../fdpass.h"
 int connect_unix(const struct op *o);
 
 /* exec.c */

@@ -190,6 +190,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       homeOf: (uid: number) => homeIn(saved.pid, uid),
       memoryPolicy: config.linux?.memoryPolicy,
       keyring: saved.keyring,
+      sendPidfd: !!opts.pidfdSocket,
     });
     if (opts.dryRun) {
       const describe = require('../plan/describe') as typeof import('../plan/describe');
@@ -200,33 +201,43 @@ export async function exec(opts: ExecOptions): Promise<number> {
     // Connected before the process starts, as runc dials it.
     const pidfd = opts.pidfdSocket ? (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')) : undefined;
     pidfdSock = pidfd?.connectPidfdSocket(opts.pidfdSocket!);
-    const sendPidfd = pidfdSock === undefined ? undefined : (pid: number) => pidfd!.sendPidfd(pidfdSock!, pid, 'setns');
-    return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal, sendPidfd);
+    return await launchAndWait(opts, saved, config, plan, cgroup2JoinNow(namespaces.includes('user'), namespaces.includes('cgroup')), terminal, pidfdSock);
   } finally {
     terminal?.close();
     if (pidfdSock !== undefined) (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket')).closeSocket(pidfdSock);
   }
 }
 
-async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], cgroup2Now: boolean, terminal?: ForegroundTerminal, sendPidfd?: (pid: number) => void): Promise<number> {
+async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, plan: Instruction[], cgroup2Now: boolean, terminal?: ForegroundTerminal, pidfdSock?: number): Promise<number> {
   let cgroupDirs = saved.cgroup?.dirs;
   if (opts.cgroup?.length) {
     const { subCgroupDirs } = require('../cgroups/subcgroup') as typeof import('../cgroups/subcgroup');
     const { detectLayout } = require('../cgroups/layout') as typeof import('../cgroups/layout');
     cgroupDirs = subCgroupDirs(cgroupDirs ?? [], opts.cgroup, detectLayout().hierarchies);
   }
+  const pidfd = pidfdSock === undefined ? undefined : (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket'));
+  let held: number | undefined;
   const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs, waiter: !opts.detach, cgroup2Now });
   const launched = await init.run(plan, {
     sync: (name, ctx) => {
+      // The process waits in this sync while its pidfd is opened: it
+      // cannot have exited and been reaped (src/plan/exec.ts, PIDFD_SYNC).
+      if (name === 'pidfd' && ctx.pid && pidfd && held === undefined) {
+        held = pidfd.openPidfd(ctx.pid);
+        return '';
+      }
       if (name === 'seccomp-state' && ctx.pid) {
         return seccompState(config, { ociVersion: SPEC_VERSION, id: saved.id, status: 'running', pid: saved.pid, bundle: saved.bundle, annotations: saved.annotations ?? {} }, ctx.pid);
       }
       throw new RuntsError(`exec: the init asked for an unknown sync "${name}"`);
     },
   }).catch((err: Error) => {
+    if (held !== undefined) require('node:fs').closeSync(held);
     throw new RuntsError(`exec: ${err.message}`);
   });
-  sendPidfd?.(launched.pid);
+  // Sent once the process is ready, as before: a receiver that signals it
+  // at once does not kill it half set up.
+  if (held !== undefined) pidfd!.sendPidfdFd(pidfdSock!, held, 'setns');
   if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
   if (opts.detach) return 0;
   const stop = forwardSignals(launched.pid);

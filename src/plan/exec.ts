@@ -18,7 +18,13 @@ export interface ExecInput {
   homeOf: (uid: number) => string | undefined;
   memoryPolicy?: Linux['memoryPolicy']; // the container's, for every process of it (as runc)
   keyring?: string; // the container's session keyring; none with create --no-new-keyring
+  // --pidfd-socket: the forked process waits (sync "pidfd") while runts
+  // opens its pidfd, so a process that exits at once cannot be reaped
+  // before (issue 30); runts sends it once the process is ready.
+  sendPidfd?: boolean;
 }
+
+export const PIDFD_SYNC = ins('sync', 'open the pidfd for --pidfd-socket', 'pidfd');
 
 const ORDER = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'time', 'mnt'];
 
@@ -38,6 +44,7 @@ export function compileExec(input: ExecInput): Instruction[] {
     plan.push(ins('root', "open the container's root", `/proc/${input.pid}/root`), ins('chroot', "chroot into the container's root"));
   }
   plan.push(ins('fork', 'start the process'));
+  if (input.sendPidfd) plan.push(PIDFD_SYNC);
   plan.push(ins('setsid', 'new session'));
   // The container's session keyring, found by name, or a new one of that
   // name where it cannot be searched (runc's setns init), never the

@@ -40,9 +40,20 @@ export function connectPidfdSocket(path: string): number {
 
 // kind: "standard" for the container's process, "setns" for exec's.
 export function sendPidfd(sock: number, pid: number, kind: 'standard' | 'setns'): void {
-  const l = lib();
-  const pidfd = l.pidfdOpen(SYS_PIDFD_OPEN, pid, 0);
+  sendPidfdFd(sock, openPidfd(pid), kind);
+}
+
+// A pidfd of pid: exec opens it while the process waits in a sync, so that
+// one which exits at once cannot be reaped before (src/plan/exec.ts).
+export function openPidfd(pid: number): number {
+  const pidfd = lib().pidfdOpen(SYS_PIDFD_OPEN, pid, 0);
   if (pidfd < 0) throw new RuntsError(`--pidfd-socket: pidfd_open ${pid}: ${errnoName()}`);
+  return pidfd;
+}
+
+// Sends pidfd and closes it.
+export function sendPidfdFd(sock: number, pidfd: number, kind: 'standard' | 'setns'): void {
+  const l = lib();
   try {
     const data = Buffer.from(kind);
     const ctl = Buffer.alloc(24); // CMSG_SPACE(sizeof(int)): len, level, type, the fd

@@ -7,25 +7,13 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { isAlive, makeBundle, newId, nsLink, procCmdline, procStatus, REPO, runts, state, stateDir, tempDir, waitFor } from './lib';
+import { isAlive, launcherWithoutNode, makeBundle, newId, nsLink, procCmdline, procStatus, REPO, runts, state, stateDir, tempDir, waitFor } from './lib';
 
 const HERE = __dirname;
-const SOURCES = ['launcher.c', ...fs.readdirSync(path.join(REPO, 'native', 'direct')).filter((f) => f.endsWith('.c')).sort().map((f) => path.join('direct', f))].map((f) => path.join(REPO, 'native', f));
 
 type T = Parameters<Parameters<typeof t.test>[1]>[0];
 
-// bin/runts without Node: the launcher with a stand-in node, beside the real runts-init.
-function withoutNode(t: T): string {
-  const dir = tempDir(t, 'runts-e2e-nonode-');
-  fs.mkdirSync(path.join(dir, 'bin'));
-  const fakeNode = path.join(dir, 'node');
-  fs.writeFileSync(fakeNode, '#!/bin/sh\necho "node ran"\nexit 99\n', { mode: 0o755 });
-  const bin = path.join(dir, 'bin', 'runts');
-  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', bin, ...SOURCES], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(cc.stderr);
-  fs.symlinkSync(path.join(REPO, 'bin', 'runts-init'), path.join(dir, 'bin', 'runts-init'));
-  return bin;
-}
+const withoutNode = launcherWithoutNode;
 
 function fast(bin: string, args: string[], opts: { stdio?: any[]; env?: NodeJS.ProcessEnv } = {}) {
   return spawnSync(bin, ['--root', stateDir(), ...args], { encoding: 'utf8', timeout: 20000, cwd: REPO, stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], env: opts.env });
@@ -180,7 +168,8 @@ t.test('exec falls back to Node, having started nothing, for what the C path doe
     ['--user', ['exec', '-u', '1:1', id, 'true']],
     ['a terminal without --console-socket', ['exec', '-t', id, 'true']],
     ['--ignore-paused', ['exec', '--ignore-paused', id, 'true']],
-    ['an apparmorProfile', ['exec', '--process', processFile(t, { ...base, apparmorProfile: 'p' }), id]],
+    ['an AppArmor profile this host cannot apply (not enabled, or not loaded)', ['exec', '--process', processFile(t, { ...base, apparmorProfile: 'runts-e2e-not-loaded' }), id]],
+    ['a malformed SELinux label', ['exec', '--process', processFile(t, { ...base, selinuxLabel: 'u:r' }), id]],
     ['an unknown field', ['exec', '--process', processFile(t, { ...base, other: 1 }), id]],
     ['a uid that is not an integer', ['exec', '--process', processFile(t, { ...base, user: { uid: 1.5, gid: 0 } }), id]],
     ['a container that does not exist', ['exec', 'no-such-container', 'true']],
@@ -195,4 +184,89 @@ t.test('exec falls back to Node, having started nothing, for what the C path doe
   t.ok(await waitFor(() => !isAlive(pid)), 'stopped');
   const r = fast(bin, ['exec', id, 'true']);
   t.equal(r.status, 99, 'a stopped container: Node says so');
+});
+
+// What containerd's shim (go-runc) and podman's conmon run, logged from
+// test/e2e/engines.test.ts: the argument orders and a process.json of each.
+const ENGINE_CAPS = ['CAP_AUDIT_WRITE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_MKNOD', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT'];
+const engineProcess = (args: string[], terminal: boolean) => ({
+  terminal,
+  user: { uid: 0, gid: 0, additionalGids: [0] },
+  args,
+  env: ['container=podman', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm', 'HOME=/root'],
+  cwd: '/',
+  capabilities: { bounding: ENGINE_CAPS, effective: ENGINE_CAPS, permitted: ENGINE_CAPS },
+  rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }, { type: 'RLIMIT_NPROC', hard: 1024, soft: 1024 }],
+  noNewPrivileges: true,
+});
+
+t.test(`exec exactly as engines send it takes the C path: containerd's shim and conmon, with and without a terminal${hasPython() ? '' : ' # SKIP no python3'}`, { skip: !hasPython() && 'no python3' }, async (t) => {
+  const bin = withoutNode(t);
+  const { id, pid } = started(t, (c) => (c.linux.seccomp = SECCOMP));
+  const dir = tempDir(t);
+  const log = path.join(dir, 'log.json');
+  const plain = processFile(t, engineProcess(['sleep', '30'], false));
+  const tty = processFile(t, engineProcess(['sleep', '30'], true));
+  const forms: [string, (pidFile: string, sock: string) => string[], boolean][] = [
+    ['containerd', (p) => ['--log', log, '--log-format', 'json', 'exec', '--process', plain, '--detach', '--pid-file', p, id], false],
+    ['containerd -t', (p, s) => ['--log', log, '--log-format', 'json', 'exec', '--process', tty, '--console-socket', s, '--detach', '--pid-file', p, id], true],
+    ['conmon', (p) => ['exec', '--pid-file', p, '--process', plain, '--detach', id], false],
+    ['conmon -t', (p, s) => ['exec', '--pid-file', p, '--process', tty, '--detach', '--tty', '--console-socket', s, id], true],
+  ];
+  for (const [engine, argv, terminal] of forms) {
+    const pidFile = path.join(dir, `${engine.replace(/\W/g, '')}.pid`);
+    const sock = path.join(dir, `${engine.replace(/\W/g, '')}.sock`);
+    let out = '';
+    if (terminal) {
+      const receiver = spawn('python3', [path.join(HERE, 'console-receiver.py'), sock, '', '30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      t.teardown(() => receiver.kill('SIGKILL'));
+      receiver.stdout.on('data', (d) => (out += d));
+      t.ok(await waitFor(() => out.includes('listening'), 60000), `${engine}: console receiver listening`);
+    }
+    const r = fast(bin, argv(pidFile, sock));
+    t.equal(r.status, 0, `${engine}: exec`, { stdout: r.stdout, stderr: r.stderr });
+    t.notMatch(r.stdout, /node ran/, `${engine}: Node never started`);
+    const epid = Number(fs.readFileSync(pidFile, 'utf8'));
+    t.ok(await waitFor(() => procCmdline(epid)[0] === 'sleep'), `${engine}: the program runs`);
+    const st = procStatus(epid)!;
+    t.equal(BigInt('0x' + st.CapBnd), 0xa80425fbn, `${engine}: the 14 capabilities`);
+    t.equal(st.NoNewPrivs, '1', `${engine}: no_new_privs`);
+    t.equal(st.Seccomp, '2', `${engine}: the container's seccomp filter`);
+    t.equal(nsLink(epid, 'pid'), nsLink(pid, 'pid'), `${engine}: the container's pid namespace`);
+    if (terminal) {
+      t.ok(await waitFor(() => /name:\/dev\/pts\/\d+/.test(out)), `${engine}: the pty master reached the console socket`);
+      t.match(fs.readlinkSync(`/proc/${epid}/fd/0`), /^\/dev\/pts\/\d+$/, `${engine}: the process runs on the pty`);
+    }
+    process.kill(epid, 'SIGKILL');
+  }
+});
+
+// Issue 30: a foreground exec --pidfd-socket of a program that exits at once
+// used to fail with ESRCH now and then (the pidfd was opened from the host
+// after the process could be reaped). The process now waits until runts has
+// sent it. Many times, through the C path and through Node's.
+t.test(`exec --pidfd-socket of /bin/true: the pidfd is always sent, through C and through Node${hasPython() ? '' : ' # SKIP no python3'}`, { skip: !hasPython() && 'no python3' }, async (t) => {
+  const bin = withoutNode(t);
+  const { id } = started(t);
+  const sock = path.join(tempDir(t), 'pidfd.sock');
+  const receiver = spawn('python3', [path.join(HERE, 'pidfd-receiver.py'), sock, 'loop'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => receiver.kill('SIGKILL'));
+  let out = '';
+  receiver.stdout.on('data', (d) => (out += d));
+  t.ok(await waitFor(() => out.includes('listening'), 60000), 'receiver listening');
+  const N = 25;
+  const paths: [string, () => { status: number | null; stdout: string; stderr: string }][] = [
+    ['C', () => fast(bin, ['exec', '--pidfd-socket', sock, id, '/bin/true'])],
+    // --cwd is an option the C path leaves to Node
+    ['Node', () => runts(['exec', '--cwd', '/', '--pidfd-socket', sock, id, '/bin/true'])],
+  ];
+  for (const [how, run] of paths) {
+    const failures: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const r = run();
+      if (r.status !== 0 || /node ran/.test(r.stdout)) failures.push(`status ${r.status}: ${r.stdout}${r.stderr}`);
+    }
+    t.same(failures, [], `${how}: ${N} execs of /bin/true with --pidfd-socket, each exit 0`);
+  }
+  t.ok(await waitFor(() => (out.match(/^msg:setns fds:1$/gm) ?? []).length === 2 * N), `the receiver got ${2 * N} pidfds, each "setns"`, { out });
 });

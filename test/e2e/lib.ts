@@ -117,6 +117,24 @@ export function tempDir(t: Scoped, prefix = 'runts-e2e-tmp-', mode = 0o755): str
   return dir;
 }
 
+// bin/runts without Node: the launcher built with a stand-in node that only
+// says it ran (exit 99), beside the real runts-init. A command that reaches
+// its end through it ran in C (native/direct); one that falls back prints
+// "node ran".
+export function launcherWithoutNode(t: Scoped): string {
+  const dir = tempDir(t, 'runts-e2e-nonode-');
+  fs.mkdirSync(path.join(dir, 'bin'));
+  const fakeNode = path.join(dir, 'node');
+  fs.writeFileSync(fakeNode, '#!/bin/sh\necho "node ran"\nexit 99\n', { mode: 0o755 });
+  const bin = path.join(dir, 'bin', 'runts');
+  const direct = fs.readdirSync(path.join(REPO, 'native', 'direct')).filter((f) => f.endsWith('.c')).sort().map((f) => path.join('direct', f));
+  const sources = ['launcher.c', ...direct].map((f) => path.join(REPO, 'native', f));
+  const cc = spawnSync('gcc', ['-std=gnu11', '-O2', '-Wall', '-Werror', `-DRUNTS_NODE="${fakeNode}"`, '-o', bin, ...sources], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(cc.stderr);
+  fs.symlinkSync(path.join(REPO, 'bin', 'runts-init'), path.join(dir, 'bin', 'runts-init'));
+  return bin;
+}
+
 // ---------------------------------------------------------------- running runts
 
 export interface Result {

@@ -43,13 +43,19 @@ interface Case {
   preserve?: number;
   seccomp?: { flags: number; bpf: Buffer };
   keyring?: string; // the container's session keyring (the exec record's line)
+  container?: { apparmorProfile?: string; selinuxLabel?: string }; // the container's labels (its exec record)
+  pidfd?: boolean; // --pidfd-socket
 }
 
 // The C's plan, or undefined where it leaves the exec to Node.
 function cPlan(c: Case): Buffer | undefined {
   const bits = ORDER.reduce((b, n, i) => (c.namespaces ?? ORDER).includes(n) ? b | (1 << i) : b, 0);
   const bpf = c.seccomp ? file(c.seccomp.bpf) : '-';
-  const r = spawnSync(driver, [file(c.json), '4242', String(bits), c.socket ?? '-', c.home ?? '-', String(c.preserve ?? 0), String(c.seccomp?.flags ?? 0), bpf, c.tty ? '1' : '0', ...(c.command ?? [])], { env: { ...process.env, ...(c.keyring ? { DRIVER_KEYRING: c.keyring } : {}) } });
+  const env: NodeJS.ProcessEnv = { SEND_PIDFD: c.pidfd ? '1' : '0' };
+  if (c.container?.apparmorProfile !== undefined) env.CONTAINER_APPARMOR = c.container.apparmorProfile;
+  if (c.container?.selinuxLabel !== undefined) env.CONTAINER_SELINUX = c.container.selinuxLabel;
+  if (c.keyring) env.DRIVER_KEYRING = c.keyring;
+  const r = spawnSync(driver, [file(c.json), '4242', String(bits), c.socket ?? '-', c.home ?? '-', String(c.preserve ?? 0), String(c.seccomp?.flags ?? 0), bpf, c.tty ? '1' : '0', ...(c.command ?? [])], { env });
   if (r.status === 3) return undefined;
   if (r.status !== 0) throw new Error(`driver: status ${r.status}: ${r.stderr}`);
   return r.stdout;
@@ -57,8 +63,12 @@ function cPlan(c: Case): Buffer | undefined {
 
 function nodePlan(c: Case): Buffer {
   const opts = { root: '/r', id: 'c', command: c.command ?? [], tty: c.tty };
-  const { proc } = c.command ? buildProcess({ ociVersion: '1.3.0', process: JSON.parse(c.json) } as Config, opts) : buildProcess({} as Config, { ...opts, processFile: file(c.json) });
-  return encodePlan(compileExec({ pid: 4242, namespaces: c.namespaces ?? ORDER, process: proc, preserveFds: c.preserve ?? 0, consoleSocket: c.socket, seccomp: c.seccomp, homeOf: () => c.home, keyring: c.keyring }));
+  // exec ID CMD: the container's process (its labels in it, as in its
+  // config); --process: the file, over the container's labels.
+  const { proc } = c.command
+    ? buildProcess({ ociVersion: '1.3.0', process: { ...JSON.parse(c.json), ...c.container } } as Config, opts)
+    : buildProcess({ ociVersion: '1.3.0', process: c.container } as Config, { ...opts, processFile: file(c.json) });
+  return encodePlan(compileExec({ pid: 4242, namespaces: c.namespaces ?? ORDER, process: proc, preserveFds: c.preserve ?? 0, consoleSocket: c.socket, seccomp: c.seccomp, homeOf: () => c.home, sendPidfd: c.pidfd, keyring: c.keyring }));
 }
 
 const base = { user: { uid: 0, gid: 0 }, args: ['sh'], cwd: '/' };
@@ -100,6 +110,21 @@ const SAME: [string, Case][] = [
   ['oomScoreAdj 0', { json: j({ ...base, oomScoreAdj: 0 }) }],
   ['the container\'s session keyring joined', { json: j(base), keyring: '_ses.c' }],
   ['the keyring with a terminal', { json: j({ ...base, terminal: true }), socket: '/s', keyring: '_ses.a-b_c' }],
+  // LSM labels: every engine's container has a profile on a stock host
+  ['the container\'s AppArmor profile (docker-default), inherited', { json: j(base), container: { apparmorProfile: 'docker-default' } }],
+  ['the container\'s SELinux label, inherited', { json: j(base), container: { selinuxLabel: 'system_u:system_r:container_t:s0:c12,c34' } }],
+  ['both, with seccomp and no_new_privs', { json: j({ ...base, noNewPrivileges: true }), container: { apparmorProfile: 'containers-default-0.50.1', selinuxLabel: 'system_u:system_r:spc_t:s0' }, seccomp: { flags: 0, bpf: BPF } }],
+  ['process.json\'s own labels over the container\'s', { json: j({ ...base, apparmorProfile: 'cri-containerd.apparmor.d', selinuxLabel: 'u:r:t' }), container: { apparmorProfile: 'other', selinuxLabel: 'x:y:z:s0' } }],
+  ['process.json\'s labels with no container label', { json: j({ ...base, apparmorProfile: 'unconfined', selinuxLabel: 'u:r:t:s0-s0:c0.c1023' }) }],
+  ['empty labels in process.json: the container\'s', { json: j({ ...base, apparmorProfile: '', selinuxLabel: '' }), container: { apparmorProfile: 'p', selinuxLabel: 'u:r:t' } }],
+  ['empty labels everywhere: none', { json: j({ ...base, apparmorProfile: '' }), container: { apparmorProfile: '', selinuxLabel: '' } }],
+  ['a profile stack and a namespaced profile', { json: j({ ...base, apparmorProfile: 'a//&b' }), container: { apparmorProfile: ':ns:p' } }],
+  ['exec ID CMD with the container\'s labels', { json: j({ ...base, env: ['PATH=/bin'] }), command: ['true'], container: { apparmorProfile: 'docker-default', selinuxLabel: 'u:r:t:s0' } }],
+  ['exec -t ID CMD with a profile', { json: j(base), command: ['sh'], tty: true, socket: '/s', container: { apparmorProfile: 'docker-default' } }],
+  // --pidfd-socket: the process waits for its pidfd to be sent
+  ['--pidfd-socket', { json: j(base), pidfd: true }],
+  ['--pidfd-socket with a terminal, labels and seccomp', { json: j({ ...base, terminal: true }), socket: '/s', pidfd: true, container: { apparmorProfile: 'p' }, seccomp: { flags: 0, bpf: BPF } }],
+  ['the keyring under an SELinux label (its key-creation label first)', { json: j(base), keyring: '_ses.c', container: { selinuxLabel: 'system_u:system_r:container_t:s0:c1,c2' } }],
   ['whitespace of every kind', { json: ' \r\n\t{ "user" : { "uid" : 0 , "gid" : 0 } , "args" : [ "sh" ] , "cwd" : "/" , "terminal" : false } \n' }],
 ];
 
@@ -116,8 +141,14 @@ const REFUSED: [string, string][] = [
   ['an unknown field', j({ ...base, foo: 1 })],
   ['an oomScoreAdj of -0 (JS prints 0)', '{"user":{"uid":0,"gid":0},"args":["sh"],"cwd":"/","oomScoreAdj":-0}'],
   ['an oomScoreAdj with a fraction', j({ ...base, oomScoreAdj: 1.5 })],
-  ['an apparmorProfile', j({ ...base, apparmorProfile: 'x' })],
-  ['a selinuxLabel', j({ ...base, selinuxLabel: 'x' })],
+  ['an apparmorProfile that is no string', j({ ...base, apparmorProfile: 1 })],
+  ['an apparmorProfile with a newline (Node refuses it)', j({ ...base, apparmorProfile: 'a\nb' })],
+  ['a selinuxLabel that is no string', j({ ...base, selinuxLabel: true })],
+  ['a selinuxLabel of two parts (Node refuses it)', j({ ...base, selinuxLabel: 'u:r' })],
+  ['a selinuxLabel with an empty part', j({ ...base, selinuxLabel: 'u::t' })],
+  ['a selinuxLabel with an empty level', j({ ...base, selinuxLabel: 'u:r:t:' })],
+  ['a selinuxLabel with a space', j({ ...base, selinuxLabel: 'u:r:t s0' })],
+  ['a selinuxLabel with a non-ASCII byte (JavaScript\'s \\s decides)', j({ ...base, selinuxLabel: 'u:r:t\u00a0' })],
   ['a scheduler', j({ ...base, scheduler: { policy: 'SCHED_OTHER' } })],
   ['ioPriority', j({ ...base, ioPriority: { class: 'IOPRIO_CLASS_BE', priority: 1 } })],
   ['execCPUAffinity', j({ ...base, execCPUAffinity: { initial: '0' } })],
@@ -193,6 +224,12 @@ t.test('execRecord: what create leaves for exec', async (t) => {
   t.equal(execRecord(config, undefined, layout(false)), `runts-exec 1\nnsdelegate 0\nprocess ${JSON.stringify(config.process)}\n`, 'no cgroup, no filter');
   t.equal(execRecord(config, undefined, layout(false), undefined, '_ses.c'), `runts-exec 1\nnsdelegate 0\nkeyring _ses.c\nprocess ${JSON.stringify(config.process)}\n`, 'the session keyring exec joins');
   t.equal(execRecord(config, cgroup, layout(false), { flags: 0, bpf: BPF, listenerPath: '/l' }), undefined, 'a seccomp listener: Node');
-  t.equal(execRecord({ ...config, process: { ...config.process!, apparmorProfile: 'p' } } as Config, cgroup, layout(false)), undefined, 'an LSM label: Node');
+  const labelled = { ...config, process: { ...config.process!, apparmorProfile: 'docker-default', selinuxLabel: 'u:r:t:s0' } } as Config;
+  t.equal(
+    execRecord(labelled, undefined, layout(false)),
+    `runts-exec 1\nnsdelegate 0\napparmor docker-default\nselinux u:r:t:s0\nprocess ${JSON.stringify(labelled.process)}\n`,
+    'the LSM labels: lines of their own',
+  );
+  t.equal(execRecord({ ...config, process: { ...config.process!, apparmorProfile: 'a\nb' } } as Config, cgroup, layout(false)), undefined, 'a newline in a label');
   t.equal(execRecord(config, { ...cgroup, dirs: ['/a\nb'] }, layout(false)), undefined, 'a newline in a path');
 });

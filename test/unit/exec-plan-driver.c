@@ -5,6 +5,8 @@
  * command to Node.
  *   exec-plan-driver PROCESS.JSON PID NSBITS SOCKET|- HOME|- PRESERVE
  *                    SECCOMP-FLAGS BPF-FILE|- TTY [COMMAND...]
+ * with the container's labels in $CONTAINER_APPARMOR and $CONTAINER_SELINUX
+ * (the exec record's), and --pidfd-socket where $SEND_PIDFD is 1.
  */
 #include "../../native/direct/internal.h"
 
@@ -35,8 +37,12 @@ int main(int argc, char **argv)
 		return 3;
 	if (!with_command(&p, argc > 10 ? (const char *const *)argv + 10 : NULL, argc - 10, atoi(argv[9])))
 		return 3;
+	if (!with_labels(&p, getenv("CONTAINER_APPARMOR"), getenv("CONTAINER_SELINUX")))
+		return 3;
+	const char *pidfd = getenv("SEND_PIDFD");
 	struct exec_input in = {.process = &p, .pid = atol(argv[2]), .namespaces = (unsigned)atoi(argv[3]),
-				.preserve_fds = atoi(argv[6]), .seccomp_flags = (unsigned)atoi(argv[7])};
+				.preserve_fds = atoi(argv[6]), .seccomp_flags = (unsigned)atoi(argv[7]),
+				.send_pidfd = pidfd && !strcmp(pidfd, "1")};
 	if (strcmp(argv[4], "-"))
 		in.console_socket = argv[4];
 	in.keyring = getenv("DRIVER_KEYRING"); /* the exec record's keyring line */
