@@ -400,7 +400,7 @@ t.test('containerd runc v2 shim with SystemdCgroup: a slice:prefix:name scope wi
   t.equal(cgroupOf(pid), sd.ControlGroup, "the task's process is in the scope");
   t.equal(read(dir, 'memory.max'), String(MEM), 'the kernel: memory.max');
 
-  const e = ctr(['tasks', 'exec', '--detach', '--exec-id', 'e1', id, 'sleep', '301']);
+  const e = ctr(['tasks', 'exec', '--detach', '--fifo-dir', d('fifo'), '--exec-id', 'e1', id, 'sleep', '301']);
   t.equal(e.status, 0, 'ctr tasks exec --detach', { stderr: e.stderr });
   t.ok(await waitFor(() => procs(dir).some((q) => cmdline(q) === 'sleep 301'), 30_000), "exec's process is in the scope's cgroup");
 
