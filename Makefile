@@ -9,7 +9,7 @@ TSC := node_modules/.bin/tsc
 SRC := $(shell find src -name '*.ts')
 SCHEMAS := $(wildcard schemas/*.json)
 
-.PHONY: all build deps native arm64 install uninstall deb deb-arm64 demo test test-v2 check-schemas fields-doc bench bench-cri demo-k8s clean
+.PHONY: all build deps native arm64 install uninstall deb deb-arm64 demo test test-v2 check-schemas fields-doc bench bench-systemd bench-cri demo-k8s clean
 
 all: build
 
@@ -134,6 +134,12 @@ bench: deps build
 	  echo "installing runc and crun (the benchmark's comparison)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q runc crun; }
 	$(NODE) bench/bench.mjs
+
+# What create --systemd-cgroup adds over cgroupfs, runts beside runc
+# (bench/systemd.mjs): only where systemd is PID 1, so in the stock-host VM:
+#   RUNTS_V2_CMD='make bench-systemd' scripts/v2-host/run.sh
+bench-systemd: deps build
+	$(NODE) bench/systemd.mjs $(BENCH_ARGS)
 
 # The Kubernetes rows (bench/cri.ts): pod start and ExecSync through
 # containerd's CRI, runts against runc as runtime handlers. TypeScript, run

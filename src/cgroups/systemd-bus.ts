@@ -37,13 +37,17 @@ export class SystemdBus {
   private readonly jobs = new Map<string, (result: string) => void>();
   private subscribed = false;
   private broken?: Error;
+  private restoreUid?: () => void;
 
   constructor(readonly choice: BusChoice) {
     this.dbus = require('dbus-next') as DBus;
     const address = choice.user ? userBusAddress() : process.env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/run/dbus/system_bus_socket';
     debug(`systemd: connecting to ${address}`);
+    this.restoreUid = choice.user ? authAsHostUid() : undefined;
     this.bus = choice.user ? this.dbus.sessionBus({ busAddress: address }) : this.dbus.systemBus();
+    this.bus.once('connect', () => this.putUidBack());
     this.bus.on('error', (err: Error) => {
+      this.putUidBack();
       this.broken = err;
       for (const done of this.jobs.values()) done('bus-error');
     });
@@ -166,7 +170,51 @@ export class SystemdBus {
     return v?.value;
   }
 
+  private putUidBack(): void {
+    this.restoreUid?.();
+    this.restoreUid = undefined;
+  }
+
   close(): void {
+    this.putUidBack();
     this.bus.disconnect();
   }
+}
+
+// Rootless inside a user namespace (rootless podman runs its runtime in
+// one): dbus-next's EXTERNAL authentication sends process.getuid(), the
+// namespace's uid (0), while the bus daemon sees the caller's host uid in
+// its peer credentials and refuses the mismatch. runc sends the host uid
+// (from /proc/self/uid_map) for the same reason. dbus-next has no option
+// for it, so getuid answers the host uid until the handshake is over (the
+// 'connect' or 'error' of the bus, or close); the undo is returned.
+export function authAsHostUid(uidMap?: string): (() => void) | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  const host = hostUid(uid, uidMap);
+  if (host === undefined || host === uid) return undefined;
+  const original = process.getuid;
+  process.getuid = () => host;
+  return () => {
+    process.getuid = original;
+  };
+}
+
+// The host uid that uid of this user namespace maps to (uid_map lines:
+// inside, outside, count).
+export function hostUid(uid: number, uidMap?: string): number | undefined {
+  let text = uidMap;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync('/proc/self/uid_map', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  for (const line of text.split('\n')) {
+    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+    if ([inside, outside, count].some((n) => !Number.isFinite(n))) continue;
+    if (uid >= inside && uid < inside + count) return outside + (uid - inside);
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@
 // brings the process tree back into that cgroup. In the foreground, runts
 // waits for the process, deletes the container and exits with its status,
 // as `run` does. docs/checkpoint.md.
+import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntsError } from '../errors';
@@ -52,10 +53,9 @@ function readStdioRecord(imagePath: string): StdioFile[] {
 
 // Returns the exit status for the foreground, 0 when detached.
 export async function restore(o: RestoreCommandOptions): Promise<number> {
-  // criu restores the tree into a cgroup made beforehand; a systemd unit
-  // needs a live pid to be made (docs/cgroups.md). Refused rather than made
-  // through cgroupfs where systemd would not know it.
-  if (o.systemdCgroup) throw new RuntsError('restore: --systemd-cgroup: restoring into a systemd unit is not supported by runts yet; restore with the cgroupfs manager (drop the flag)');
+  if (o.systemdCgroup && !fs.existsSync('/run/systemd/system')) {
+    throw new RuntsError('--systemd-cgroup: systemd is not running on this host; use the cgroupfs manager (drop the flag)');
+  }
   const imagePath = path.resolve(o.imagePath || 'checkpoint');
   const workPath = path.resolve(o.workPath || imagePath);
   if (!fs.existsSync(path.join(imagePath, 'inventory.img'))) {
@@ -88,14 +88,39 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
   let pid: number | undefined;
   let saved: Saved;
   let netnsFd: number | undefined;
+  let holder: ChildProcess | undefined;
   try {
-    const cgPath = resolveCgroupPath(config.linux?.cgroupsPath, o.id);
+    let cgPath = resolveCgroupPath(config.linux?.cgroupsPath, o.id, o.systemdCgroup, o.rootless);
     const layout = detectLayout();
-    // As create: the note before the cgroup, for delete --force of a killed restore.
-    writeCreatingNote(dir, plannedRecord(cgPath, plannedDirs(cgPath, layout)));
-    cgroup = createCgroup(cgPath, layout);
-    writeCreatingNote(dir, cgroup);
-    applyResources(cgroup, (config.linux?.resources ?? {}) as LinuxResources, { linuxDevices: config.linux?.devices });
+    let resources = (config.linux?.resources ?? {}) as LinuxResources;
+    if (o.systemdCgroup) {
+      // systemd makes a scope only around a live process, and criu's tree
+      // does not exist yet: a holder (sleep) goes in first, as runc puts
+      // criu itself in. criu then restores the tree into the scope's
+      // cgroup (--cgroup-root), and the holder goes. createScope notes the
+      // unit before asking for it.
+      holder = spawnHolder();
+      const { createScope } = require('../cgroups/systemd') as typeof import('../cgroups/systemd');
+      const scope = await createScope({
+        id: o.id,
+        cgroupsPath: config.linux?.cgroupsPath,
+        user: !!o.rootless,
+        pid: holder.pid!,
+        resources,
+        linuxDevices: config.linux?.devices,
+        note: (record) => writeCreatingNote(dir, record),
+      });
+      cgroup = scope.record;
+      resources = scope.resources;
+      cgPath = cgroup.path;
+      writeCreatingNote(dir, cgroup);
+    } else {
+      // As create: the note before the cgroup, for delete --force of a killed restore.
+      writeCreatingNote(dir, plannedRecord(cgPath, plannedDirs(cgPath, layout)));
+      cgroup = createCgroup(cgPath, layout);
+      writeCreatingNote(dir, cgroup);
+    }
+    applyResources(cgroup, resources, { linuxDevices: config.linux?.devices });
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     const rootfs = path.resolve(bundle, config.root!.path);
     const netns = (config.linux?.namespaces ?? []).find((n) => n.type === 'network' && n.path);
@@ -134,6 +159,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
         /* criu wrote none */
       }
     }
+    if (holder) holder = killHolder(holder);
     if (!pid) throw new RuntsError('restore: criu restore wrote no pid', { step: 'restore: criu restore' });
     const stat = readStat(pid);
     if (!stat) throw new RuntsError('restore: the restored process exited at once', { step: 'restore: criu restore' });
@@ -145,6 +171,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     await cleanupFailedCreate(dir, pid, cgroup, undefined);
     throw err;
   } finally {
+    if (holder) killHolder(holder);
     if (netnsFd !== undefined) fs.closeSync(netnsFd);
     fs.closeSync(lock);
   }
@@ -158,6 +185,26 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     warn(`restore: delete ${o.id}: ${(err as Error).message}`);
   }
   return status;
+}
+
+// The process a systemd scope is made around before criu's tree exists:
+// it waits, its stdio closed, until killHolder.
+function spawnHolder(): ChildProcess {
+  const bin = ['/bin/sleep', '/usr/bin/sleep'].find((p) => fs.existsSync(p)) ?? 'sleep';
+  const child = spawn(bin, ['infinity'], { stdio: 'ignore' });
+  child.on('error', () => undefined); // its pid's absence is the error (createScope)
+  if (!child.pid) throw new RuntsError(`restore: --systemd-cgroup: cannot start ${bin} to hold the unit`);
+  return child;
+}
+
+function killHolder(child: ChildProcess): undefined {
+  try {
+    child.kill('SIGKILL');
+  } catch {
+    /* gone */
+  }
+  child.unref();
+  return undefined;
 }
 
 // The restored process is this process's child (--restore-sibling): its

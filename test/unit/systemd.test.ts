@@ -5,7 +5,7 @@ import t from 'tap';
 import { baseProperties, cpuQuota, deviceProperties, expandSlice, rangeToBits, resourceProperties, resourcePropertiesV1, unitName, Property } from '../../src/cgroups/systemd-units';
 import { deviceRulesFor } from '../../src/cgroups/resources';
 import { managerOf, cgroupfs } from '../../src/cgroups/manager';
-import { userBusAddress } from '../../src/cgroups/systemd-bus';
+import { authAsHostUid, hostUid, userBusAddress } from '../../src/cgroups/systemd-bus';
 
 const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
 const byName = (props: Property[]) => Object.fromEntries(props.map(([n, , v]) => [n, v]));
@@ -163,4 +163,17 @@ t.test('rootless: the session bus, or an error naming what is missing', async (t
   t.equal(userBusAddress({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x/bus', XDG_RUNTIME_DIR: '/y' }), 'unix:path=/x/bus');
   t.throws(() => userBusAddress({}), /rootless: no session bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set.*cgroupfs manager/);
   t.throws(() => userBusAddress({ XDG_RUNTIME_DIR: '/nonexistent-runts' }), /no session bus at \/nonexistent-runts\/bus.*loginctl enable-linger.*cgroupfs manager/);
+});
+
+t.test('rootless in a user namespace: the bus hears the host uid (uid_map)', async (t) => {
+  t.equal(hostUid(0, '         0       1000          1\n         1     100000      65536\n'), 1000, 'root of the namespace is the user');
+  t.equal(hostUid(5, '         0       1000          1\n         1     100000      65536\n'), 100004);
+  t.equal(hostUid(0, '         0          0 4294967295\n'), 0, 'the initial namespace maps to itself');
+  t.equal(hostUid(70000, '         0       1000          1\n         1     100000      65536\n'), undefined, 'unmapped');
+  const me = process.getuid!();
+  const undo = authAsHostUid(`${me} ${me + 4242} 1\n`);
+  t.equal(process.getuid!(), me + 4242, 'getuid answers the host uid during the handshake');
+  undo!();
+  t.equal(process.getuid!(), me, 'and its own afterwards');
+  t.equal(authAsHostUid(`${me} ${me} 1\n`), undefined, 'nothing to change where they agree');
 });
