@@ -17,7 +17,11 @@ import { join } from 'node:path';
 
 // The tests whose subject is the stock host (the v2 tests and the systemd
 // driver): they skip on this kind of development host, and run in the VM.
-export const STOCK_HOST_TESTS = ['test/e2e/cgroups.test.ts', 'test/e2e/checkpoint.test.ts', 'test/e2e/rootless.test.ts', 'test/e2e/systemd.test.ts', 'test/e2e/lsm.test.ts', 'test/e2e/docker.test.ts', 'test/e2e/engines-systemd.test.ts'];
+export const STOCK_HOST_TESTS = ['test/e2e/cgroups.test.ts', 'test/e2e/checkpoint.test.ts', 'test/e2e/rootless.test.ts', 'test/e2e/systemd.test.ts', 'test/e2e/lsm.test.ts', 'test/e2e/docker.test.ts'];
+// Not in this list yet: test/e2e/engines-systemd.test.ts (podman as root
+// and rootless, containerd's shim, with their systemd cgroup manager). Its
+// scenarios pass in the VM, but it adds about 7 minutes there and make test
+// would pass its 30; run it by hand with scripts/v2-host/run.sh (issue 28).
 
 // The second boot: SELinux, on a hybrid host. systemd.test.ts runs on
 // hybrid hosts too (its names say the shape), but is not in this list yet:
