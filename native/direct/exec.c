@@ -470,6 +470,11 @@ void direct_exec(int argc, char **argv)
 	 * them now (else Node says why) */
 	if (!with_labels(&p, e.apparmor, e.selinux) || !labels_applicable(&p))
 		return;
+	/* An SELinux label is Node's for now: in the stock-host VM's SELinux
+	 * boot, `exec ID CMD` through this path left the process in the
+	 * caller's domain (issue 32's note); AppArmor profiles are proved. */
+	if (p.selinux)
+		return;
 	/* A terminal in the foreground without --console-socket is runts's
 	 * own (ForegroundTerminal): Node's. */
 	if (p.terminal && !c.console_socket)
