@@ -1,8 +1,9 @@
 /*
  * Idmapped mounts: `idmap-userns` makes, in stage 0, a user namespace with
- * a mount's mappings and keeps an fd on it; `idmap-mount` clones a source
- * tree, marks the clone idmapped with that namespace and moves it onto its
- * target in the container's root.
+ * a mount's mappings and keeps an fd on it; `host-source` (mountsrc.c)
+ * clones the source tree and marks the clone idmapped with that namespace,
+ * from the host's side; `idmap-mount` moves it onto its target in the
+ * container's root.
  *
  * Owns: the user namespace fds, by index. May assume: `idmap-userns` runs
  * while still in the runtime's user namespace (before `unshare` of user).
@@ -16,9 +17,8 @@
 /* Idmapped mounts: `idmap-userns uid_map gid_map` (stage 0, still in the
  * runtime's user namespace) makes a user namespace with the mount's
  * mappings, by a child that unshares and waits while its maps are written,
- * and keeps an fd to it; `idmap-mount source target recursive index` clones
- * the source (open_tree), marks the clone idmapped with that namespace
- * (mount_setattr MOUNT_ATTR_IDMAP) and moves it onto the target. */
+ * and keeps an fd to it, for `host-source` to mark a clone of the source
+ * idmapped with (mount_setattr MOUNT_ATTR_IDMAP). */
 #define MAX_IDMAPS 64
 static int idmap_fds[MAX_IDMAPS];
 static int n_idmaps;
@@ -61,21 +61,21 @@ void op_idmap_userns(const struct op *o)
 	waitpid(child, NULL, 0);
 }
 
+/* An `idmap-userns` namespace by index, or -1. */
+int idmap_userns_fd(uint32_t index)
+{
+	return index < (uint32_t)n_idmaps ? idmap_fds[index] : -1;
+}
+
+/* `idmap-mount target`: moves the idmapped tree that `host-source` made
+ * (mountsrc.c) onto the target. */
 void op_idmap_mount(const struct op *o)
 {
-	unsigned long long recursive = num(o, 2), index = num(o, 3);
-	if (index >= (unsigned long long)n_idmaps)
-		fail_text(LABEL(o), EINVAL, "no such idmap user namespace");
-	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, ARG(o, 0),
-				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
-	if (tree < 0)
-		fail(LABEL(o), errno);
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)idmap_fds[index]};
-	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
-		fail(LABEL(o), errno);
-	int target = in_root_or_fail(LABEL(o), ARG(o, 1), 0);
-	if (syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (bind_source_fd < 0)
+		fail_text(LABEL(o), EINVAL, "no idmapped tree from host-source");
+	int target = in_root_or_fail(LABEL(o), ARG(o, 0), 0);
+	if (syscall(SYS_move_mount, bind_source_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		fail(LABEL(o), errno);
 	close(target);
-	close(tree);
+	xclose(&bind_source_fd);
 }

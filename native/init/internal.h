@@ -15,6 +15,7 @@
  *   namespaces.c  setns, unshare, become-root, write, hostname,
  *                 domainname, sysctl, loopback-up
  *   idmap.c       idmap-userns, idmap-mount
+ *   mountsrc.c    source-helper, host-source: bind sources from the host's side
  *   rootfs.c      in-root path resolution; root, mkdirs, mkfile, mkpoint,
  *                 pivot-root, chroot, move-root, chdir
  *   mounts.c      mount-host, mount, mount-copyup, mount-tmpfs, remount, propagate,
@@ -146,6 +147,7 @@ void adopt_early(struct startup *st);
 int early_helper(void);
 
 /* waiter.c */
+#define CLOSE_KEEP_MAX 72
 int close_from(int from, const int *keep, int n);
 void start_waiter(int as_waiter, int exit_lock, int status_fd);
 
@@ -180,6 +182,12 @@ void op_loopback_up(const struct op *o);
 /* idmap.c */
 void op_idmap_userns(const struct op *o);
 void op_idmap_mount(const struct op *o);
+int idmap_userns_fd(uint32_t index);
+/* mountsrc.c */
+extern int bind_source_fd; /* `host-source`'s fd for the next mkpoint and bind */
+void op_source_helper(const struct op *o);
+void op_host_source(const struct op *o);
+void close_source_helper(void);
 /* rootfs.c */
 void op_root(const struct op *o);
 void op_mkdirs(const struct op *o);

@@ -78,9 +78,17 @@ void op_mount(const struct op *o)
 			fail_msg(LABEL(o), "filesystem \"%s\" must be mounted on ordinary directory", type);
 	}
 	int fd = in_root_or_fail(LABEL(o), ARG(o, 1), 0);
-	if (mount(opt(ARG(o, 0)), fdpath(fd, p), opt(ARG(o, 2)), num(o, 3), opt(ARG(o, 4))) < 0)
+	/* A bind whose source host-source opened from the host's side mounts
+	 * that fd (mountsrc.c). */
+	char src[32];
+	const char *source = opt(ARG(o, 0));
+	if ((num(o, 3) & MS_BIND) && bind_source_fd >= 0)
+		source = fdpath(bind_source_fd, src);
+	if (mount(source, fdpath(fd, p), opt(ARG(o, 2)), num(o, 3), opt(ARG(o, 4))) < 0)
 		fail(LABEL(o), errno);
 	close(fd);
+	if (num(o, 3) & MS_BIND)
+		xclose(&bind_source_fd);
 }
 
 /* `mount-copyup`: a mount (a tmpfs, for podman's tmpcopyup) that starts

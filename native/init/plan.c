@@ -36,7 +36,10 @@ static const struct {
 	{"loopback-up", 0, op_loopback_up},
 	/* idmap.c */
 	{"idmap-userns", 2, op_idmap_userns},
-	{"idmap-mount", 4, op_idmap_mount},
+	{"idmap-mount", 1, op_idmap_mount},
+	/* mountsrc.c */
+	{"source-helper", 0, op_source_helper},
+	{"host-source", 4, op_host_source},
 	/* rootfs.c */
 	{"root", 1, op_root},
 	{"mkdirs", 2, op_mkdirs},

@@ -202,7 +202,9 @@ void op_mkpoint(const struct op *o)
 {
 	struct stat st;
 	char label[PATH_MAX + 32];
-	if (stat(ARG(o, 0), &st) < 0)
+	/* A source opened from the host's side (host-source) is looked at
+	 * through its fd: the path may be out of this process's reach. */
+	if ((bind_source_fd >= 0 ? fstat(bind_source_fd, &st) : stat(ARG(o, 0), &st)) < 0)
 		fail(LABEL(o), errno); /* the label names the source's pointer */
 	snprintf(label, sizeof label, "create mount point %s", ARG(o, 1));
 	close(walk_create(label, ARG(o, 1), !S_ISDIR(st.st_mode), S_ISDIR(st.st_mode) ? 0755 : 0644));
@@ -217,6 +219,7 @@ static void need_root(const struct op *o)
 void op_pivot_root(const struct op *o)
 {
 	need_root(o);
+	close_source_helper(); /* no bind comes after the root switch */
 	if (fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
 		fail(LABEL(o), errno);
 	/* The old root is now stacked on "/". Make it a slave so the detach does
@@ -231,6 +234,7 @@ void op_pivot_root(const struct op *o)
 void op_chroot(const struct op *o)
 {
 	need_root(o);
+	close_source_helper(); /* no bind comes after the root switch */
 	if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		fail(LABEL(o), errno);
 	xclose(&root_fd);
@@ -306,6 +310,7 @@ static void hide_host_pseudofs(const char *label)
 void op_move_root(const struct op *o)
 {
 	need_root(o);
+	close_source_helper(); /* no bind comes after the root switch */
 	hide_host_pseudofs(LABEL(o));
 	if (fchdir(root_fd) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
 	    chroot(".") < 0 || chdir("/") < 0)

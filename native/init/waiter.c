@@ -15,12 +15,13 @@
 
 int waiter_fd = -1;  /* foreground: the pipe that tells the waiter the container's pid */
 
-/* Closes every fd from `from` up but those in keep[0..n) (-1: none). */
+/* Closes every fd from `from` up but those in keep[0..n) (-1: none; at
+ * most CLOSE_KEEP_MAX of them are kept). */
 int close_from(int from, const int *keep, int n)
 {
-	int sorted[3];
+	int sorted[CLOSE_KEEP_MAX];
 	int k = 0;
-	for (int i = 0; i < n && k < 3; i++)
+	for (int i = 0; i < n && k < CLOSE_KEEP_MAX; i++)
 		if (keep[i] >= from)
 			sorted[k++] = keep[i];
 	for (int i = 1; i < k; i++)

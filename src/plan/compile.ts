@@ -27,6 +27,11 @@ export interface HostFacts {
   // under rootless podman): the kernel then refuses mknod and the other
   // mounts below as it does in a user namespace of the config's.
   inUserNs?: boolean;
+  // runts runs with euid 0 (in the initial user namespace or one of an
+  // engine's): it can open a bind source for the container's user
+  // namespace's root (false: a rootless runts, whose container's root is
+  // the same user, as runc's RootlessEUID; absent: as true).
+  rootEuid?: boolean;
   // AppArmor and SELinux on this host (absent: neither).
   lsm?: LsmFacts;
   // The NUMA nodes online (linux.memoryPolicy's nodes are checked against them).
@@ -171,6 +176,12 @@ export function compile(input: CompileInput): Instruction[] {
     add(ins('idmap-userns', `make the id mapping of mount ${m.destination}`, fmt(m.uidMappings), fmt(m.gidMappings)));
     idmaps.set(i, idmaps.size);
   });
+  // In a user namespace, a bind source the container's root cannot reach
+  // (or an idmapped mount, which it may not make of a host file system) is
+  // opened by a helper with runts's credentials, as runc's parent opens
+  // it; made before any namespace, asked in mount order (mountsrc.c).
+  const fromHost = userNs && facts.rootEuid !== false && (config.mounts ?? []).some(isBindMount);
+  if (fromHost) add(ins('source-helper', 'start the helper that opens bind sources from the host\'s side'));
 
   // The engine's sockets are host paths, connected from the host's side as
   // runc's parent connects them: before any namespace is joined or made (a
@@ -238,7 +249,7 @@ export function compile(input: CompileInput): Instruction[] {
   const devBound = bindsDev(config);
   const devptsMounted = hasDevpts(config);
   (config.mounts ?? []).forEach((m, i) => {
-    compileMount(m, i, input, created, restricted, idmaps.get(i)).forEach(add);
+    compileMount(m, i, input, created, restricted, fromHost, idmaps.get(i)).forEach(add);
   });
 
   // Devices: the spec's defaults, then linux.devices. In a user namespace
@@ -499,7 +510,7 @@ function hookIns(kind: string, i: number, h: { path: string; args?: string[]; en
   return ins('hook', hookLabel(kind, i, h.path), h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env);
 }
 
-function compileMount(m: Mount, i: number, input: CompileInput, created: Set<string>, userNs: boolean, idmap?: number): Instruction[] {
+function compileMount(m: Mount, i: number, input: CompileInput, created: Set<string>, userNs: boolean, fromHost: boolean, idmap?: number): Instruction[] {
   const out: Instruction[] = [];
   const dest = clean(m.destination);
   const opts = parseMountOptions(m.options);
@@ -535,10 +546,14 @@ function compileMount(m: Mount, i: number, input: CompileInput, created: Set<str
     const hostSource = path.resolve(input.bundle, source);
     // The source is looked at by the init in mount order, as runc does: an
     // earlier mount (a tmpfs, a bind inside the rootfs) may be what makes it.
+    const recursive = opts.idmap === 'ridmap' || (flags & MS.REC) !== 0;
+    if (idmap !== undefined || fromHost) {
+      const what = idmap !== undefined ? 'an idmapped clone of' : 'the bind source';
+      out.push(ins('host-source', `config.json: /mounts/${i}/source: open ${what} ${hostSource} from the host's side`, hostSource, idmap !== undefined ? 1 : 0, recursive ? 1 : 0, idmap ?? 0));
+    }
     out.push(ins('mkpoint', `config.json: /mounts/${i}/source: ${hostSource} (bind on ${dest})`, hostSource, dest));
     if (idmap !== undefined) {
-      const recursive = opts.idmap === 'ridmap' || (flags & MS.REC) !== 0;
-      out.push(ins('idmap-mount', `bind ${hostSource} on ${dest}, idmapped`, hostSource, dest, recursive ? 1 : 0, idmap));
+      out.push(ins('idmap-mount', `bind ${hostSource} on ${dest}, idmapped`, dest));
     } else {
       out.push(ins('mount', `bind ${hostSource} on ${dest}`, hostSource, dest, '', MS.BIND | (flags & MS.REC), ''));
     }

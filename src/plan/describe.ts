@@ -57,7 +57,8 @@ const FIELDS: Record<string, Field[]> = {
   'apparmor-exec': [['profile', 'text']],
   'selinux-label': [['attr', 'text'], ['label', 'text']],
   'file-label': [['path', 'text'], ['label', 'text']],
-  'idmap-mount': [['source', 'text'], ['target', 'text'], ['recursive', 'bool'], ['userns', 'int']],
+  'idmap-mount': [['target', 'text']],
+  'host-source': [['source', 'text'], ['idmapped', 'bool'], ['recursive', 'bool'], ['userns', 'int']],
 };
 
 // Names of the bits of a mask, lowest bit first; bits without a name as hex.

@@ -46,6 +46,7 @@ export function hostFacts(rootfs: string, cgroup: CgroupRecord | undefined): Hos
     },
     homeOf: (uid) => homeFrom(rootfs, uid),
     inUserNs: !inInitialUserNs(),
+    rootEuid: process.geteuid?.() === 0,
     lsm: lsmFacts(),
     // Read only by a config with a memory policy.
     get numaNodes() {

@@ -163,6 +163,83 @@ t.test('user namespace: "rw" on a bind of a read-only mount is refused, the lock
   t.equal(state(id), undefined, 'no state left');
 });
 
+// A source the container's root cannot reach: under a 0700 directory of
+// the host's root. runc's parent opens it from the host's side (runc 1.1:
+// nsexec's mount fds; 1.5: its mount-source requests); so does runts's
+// source helper (docs/init-protocol.md, mountsrc.c).
+function unreachable(t: Scoped): string {
+  const secret = tempDir(t, 'runts-e2e-0700-', 0o700);
+  fs.writeFileSync(path.join(secret, 'f'), 'host-side-file\n');
+  fs.mkdirSync(path.join(secret, 'd'));
+  fs.writeFileSync(path.join(secret, 'd', 'g'), 'host-side-dir\n');
+  return secret;
+}
+
+t.test('user namespace: bind sources under a 0700 directory of the host\'s root are opened from the host\'s side, as runc', { skip: !HAVE_RUNC && 'runc is not installed' }, async (t) => {
+  const secret = unreachable(t);
+  const script = 'cat /sf /sd/g; touch /sd/x 2>&1; grep -E " /sd | /sf " /proc/self/mountinfo | cut -d" " -f5,6 | sort';
+  const r = both(t, ['sh', '-c', script], (c) => {
+    userNs(c);
+    c.mounts.push({ destination: '/sf', type: 'bind', source: path.join(secret, 'f'), options: ['bind'] });
+    c.mounts.push({ destination: '/sd', type: 'bind', source: path.join(secret, 'd'), options: ['rbind', 'ro', 'nosuid'] });
+  }, (b) => {
+    // The mapped root may not write the rootfs: the mount points are there.
+    fs.writeFileSync(path.join(b.rootfs, 'sf'), '');
+    fs.mkdirSync(path.join(b.rootfs, 'sd'));
+  });
+  for (const [who, x] of [['runc', r.runc], ['runts', r.runts]] as const) {
+    t.equal(x.status, 0, `${who} runs it`, { stderr: x.stderr });
+    t.match(x.stdout, /host-side-file\nhost-side-dir\n/, `${who}: both binds are there`);
+    t.match(x.stdout, /touch: \/sd\/x: Read-only file system/, `${who}: the directory's remount took`);
+    t.match(x.stdout, /^\/sd ro,nosuid/m, `${who}: mountinfo says ro,nosuid`);
+  }
+  t.same(fs.readdirSync(secret).sort(), ['d', 'f'], 'nothing was made in the source directory');
+});
+
+t.test('user namespace: a source opened from the host\'s side keeps the flags the kernel locked: "rw" on a read-only one is refused (runc 1.5)', async (t) => {
+  const secret = tempDir(t, 'runts-e2e-0700-', 0o700);
+  const ro = path.join(secret, 'ro');
+  fs.mkdirSync(ro);
+  fs.writeFileSync(path.join(ro, 'f'), 'locked\n');
+  const mount = (...a: string[]) => spawnSync('mount', a, { encoding: 'utf8' });
+  if (mount('--bind', ro, ro).status !== 0) throw new Error('bind mount failed');
+  t.teardown(() => void spawnSync('umount', ['-l', ro]));
+  if (mount('-o', 'remount,bind,ro', ro).status !== 0) throw new Error('remount ro failed');
+  const edit = (opts: string[]) => (c: Config) => { userNs(c); c.mounts.push({ destination: '/ro', type: 'bind', source: ro, options: ['bind', ...opts] }); };
+  const ok = makeBundle(t, { args: ['sh', '-c', 'cat /ro/f; grep " /ro " /proc/self/mountinfo | cut -d" " -f6'], mkdirs: ['ro'], edit: edit(['nosuid']) });
+  const r = runts(['run', '--bundle', ok.dir, newId(t)]);
+  t.equal(r.status, 0, 'nosuid: runs', { stderr: r.stderr });
+  t.match(r.stdout, /locked\nro,nosuid/, 'the bind is there, ro kept');
+  const b = makeBundle(t, { args: ['true'], mkdirs: ['ro'], edit: edit(['rw']) });
+  const id = newId(t);
+  const x = runts(['run', '--bundle', b.dir, id]);
+  t.equal(x.status, 1, 'rw: refused');
+  t.match(x.stderr, /remount \/ro with its options: cannot clear locked flags ro/, x.stderr);
+  t.equal(state(id), undefined, 'no state left');
+});
+
+t.test('user namespace: an idmapped bind mount shows the mapped owner inside (runc 1.5; runc 1.1.5 ignores mounts[].uidMappings)', { skip: !HAVE_RUNC && 'runc is not installed' }, async (t) => {
+  const src = tempDir(t);
+  fs.writeFileSync(path.join(src, 'f'), 'idmapped\n');
+  fs.chownSync(path.join(src, 'f'), 1000, 1001);
+  // runc's own test's mapping: the mount's ids are the container's.
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const script = 'cat /id/f; stat -c "%u %g" /id/f; grep -c " /id .*idmapped" /proc/self/mountinfo; grep " /idp " /proc/self/mountinfo; true';
+  const r = both(t, ['sh', '-c', script], (c) => {
+    userNs(c);
+    c.mounts.push({ destination: '/id', type: 'bind', source: src, options: ['bind'], uidMappings: map, gidMappings: map });
+    // The issue's case: with a propagation flag too.
+    c.mounts.push({ destination: '/idp', type: 'bind', source: src, options: ['bind', 'shared'], uidMappings: map, gidMappings: map });
+  }, (b) => ['id', 'idp'].forEach((d) => fs.mkdirSync(path.join(b.rootfs, d))));
+  t.equal(r.runts.status, 0, 'runts runs it', { stderr: r.runts.stderr });
+  t.match(r.runts.stdout, /^idmapped\n1000 1001\n1\n/, 'runts: owner 1000:1001 on disk is 1000:1001 inside, and the mount is idmapped');
+  t.match(r.runts.stdout, / \/idp \S*idmapped\S* .*shared:\d+/, 'runts: the one with "shared" is shared and idmapped');
+  t.equal(r.runc.status, 0, 'runc 1.1.5 runs it', { stderr: r.runc.stderr });
+  t.match(r.runc.stdout, /^idmapped\n65534 65534\n0\n/, 'runc 1.1.5: a plain bind (the mapping ignored), its owner unmapped inside');
+  const st = fs.statSync(path.join(src, 'f'));
+  t.same([st.uid, st.gid], [1000, 1001], 'the source is untouched');
+});
+
 t.test('a tmpfs without mode= takes the mode of the directory it covers, as runc; mode= wins (runc 1.5)', { skip: !HAVE_RUNC && 'runc is not installed' }, async (t) => {
   const r = both(t, ['stat', '-c', '%n %a', '/m700', '/m2750', '/fresh'], (c) => {
     c.mounts.push({ destination: '/m700', type: 'tmpfs', source: 'tmpfs' });

@@ -95,6 +95,31 @@ t.test('a bind source is looked at by the init in mount order, its step naming t
   t.match(point!.label, /^config\.json: \/mounts\/7\/source: \/missing/);
 });
 
+t.test('in a user namespace, bind sources come through the source helper, made before any namespace (runc\'s parent side)', async (t) => {
+  const userns = (c: Config) => {
+    c.linux!.namespaces!.push({ type: 'user' });
+    c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  };
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const p = plan(config((c) => {
+    userns(c);
+    c.mounts!.push({ destination: '/m', type: 'bind', source: '/secret/f.txt', options: ['bind', 'ro'] });
+    c.mounts!.push({ destination: '/id', type: 'bind', source: '/src', options: ['rbind'], uidMappings: map, gidMappings: map });
+  }));
+  const helper = indexOf(p, 'source-helper');
+  t.ok(helper > indexOf(p, 'idmap-userns') && helper < indexOf(p, 'unshare'), 'after the idmap namespaces, before the first unshare');
+  const m = p.findIndex((i) => i.op === 'host-source' && i.args[0] === '/secret/f.txt');
+  t.same(p[m].args, ['/secret/f.txt', '0', '0', '0'], 'a plain bind: asked only if unreachable');
+  t.same([p[m + 1].op, p[m + 2].op, p[m + 3].op], ['mkpoint', 'mount', 'remount'], 'then its mount point, bind and remount');
+  const id = p.findIndex((i) => i.op === 'host-source' && i.args[0] === '/src');
+  t.same(p[id].args, ['/src', '1', '1', '0'], 'an idmapped clone, recursive, with the first idmap namespace');
+  t.same([p[id + 1].op, p[id + 2].op], ['mkpoint', 'idmap-mount']);
+  t.same(p[id + 2].args, ['/id']);
+  t.notOk(plan(config((c) => { userns(c); c.mounts!.push({ destination: '/m', type: 'bind', source: '/x', options: ['bind'] }); }), { facts: { ...facts, rootEuid: false } }).some((i) => i.op === 'source-helper' || i.op === 'host-source'), 'a rootless runts: no helper (runc\'s RootlessEUID)');
+  t.notOk(plan(config((c) => c.mounts!.push({ destination: '/m', type: 'bind', source: '/x', options: ['bind'] }))).some((i) => i.op === 'source-helper' || i.op === 'host-source'), 'no user namespace: no helper');
+});
+
 t.test('mount options table', async (t) => {
   const o = parseMountOptions(['ro', 'rw', 'noexec', 'exec', 'nodev', 'relatime', 'rslave', 'size=1m', 'rnosuid', 'idmap']);
   t.equal(o.flags, MS.NODEV | MS.RELATIME);
