@@ -220,14 +220,23 @@ void op_pivot_root(const struct op *o)
 {
 	need_root(o);
 	close_source_helper(); /* no bind comes after the root switch */
-	if (fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+	/* The old root, held to be made a slave after the pivot: mount(2) on
+	 * "." would reach the new root under it (umount2 reaches the top one),
+	 * and make the container's own shared mounts slaves, i.e. private. */
+	int old_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (old_root < 0 || fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
 		fail(LABEL(o), errno);
 	/* The old root is now stacked on "/". Make it a slave so the detach does
-	 * not propagate back to the host, then drop it. */
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
-	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+	 * not propagate back to the host, then drop it. Through its fd when the
+	 * container has its /proc; without one, "." (the whole tree). */
+	char p[32];
+	if (mount(NULL, fdpath(old_root, p), NULL, MS_SLAVE | MS_REC, NULL) < 0 &&
+	    (errno != ENOENT || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0))
+		fail(LABEL(o), errno);
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		fail(LABEL(o), errno);
 	/* No fd on a host directory may outlive this (CVE-2024-21626). */
+	xclose(&old_root);
 	xclose(&root_fd);
 }
 

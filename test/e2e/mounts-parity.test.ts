@@ -240,6 +240,19 @@ t.test('user namespace: an idmapped bind mount shows the mapped owner inside (ru
   t.same([st.uid, st.gid], [1000, 1001], 'the source is untouched');
 });
 
+t.test('a bind with "shared" is a shared mount inside the container, as runc (pivot_root\'s rslave of the old root no longer reaches the new one)', { skip: !HAVE_RUNC && 'runc is not installed' }, async (t) => {
+  const src = tempDir(t);
+  const r = both(t, ['sh', '-c', 'grep -E " /sh | /pl " /proc/self/mountinfo | cut -d" " -f5,7 | sort'], (c) => {
+    c.mounts.push({ destination: '/sh', type: 'bind', source: src, options: ['bind', 'shared'] });
+    c.mounts.push({ destination: '/pl', type: 'bind', source: src, options: ['bind', 'private'] });
+  }, (b) => ['sh', 'pl'].forEach((d) => fs.mkdirSync(path.join(b.rootfs, d))));
+  for (const [who, x] of [['runc', r.runc], ['runts', r.runts]] as const) {
+    t.equal(x.status, 0, `${who} runs it`, { stderr: x.stderr });
+    t.match(x.stdout, /^\/sh shared:\d+$/m, `${who}: /sh is shared`);
+    t.match(x.stdout, /^\/pl -$/m, `${who}: /pl is private`);
+  }
+});
+
 t.test('a tmpfs without mode= takes the mode of the directory it covers, as runc; mode= wins (runc 1.5)', { skip: !HAVE_RUNC && 'runc is not installed' }, async (t) => {
   const r = both(t, ['stat', '-c', '%n %a', '/m700', '/m2750', '/fresh'], (c) => {
     c.mounts.push({ destination: '/m700', type: 'tmpfs', source: 'tmpfs' });
