@@ -13,12 +13,20 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* From this fd up every fd is close-on-exec already: `seccomp` marks them
+ * before it loads the filter (which may kill on close_range, where runc's
+ * init makes no such call), and every fd the init opens is O_CLOEXEC. */
+static int marked_from = INT_MAX;
+
 /* Marks every fd from `first` up close-on-exec. close_range first; where a
- * seccomp profile denies it (ENOSYS, EPERM), one fcntl per open fd. */
+ * seccomp profile denies it (ENOSYS, EPERM), one fcntl per open fd. Nothing
+ * to do from an fd already marked (no syscall after the filter). */
 int cloexec_from(int first)
 {
-	if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+	if (first >= marked_from)
 		return 0;
+	if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return marked_from = first, 0;
 	if (errno != ENOSYS && errno != EPERM && errno != EINVAL)
 		return -1;
 	int max = getdtablesize();
@@ -31,6 +39,7 @@ int cloexec_from(int first)
 		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 			return -1;
 	}
+	marked_from = first;
 	return 0;
 }
 
@@ -130,11 +139,11 @@ void op_exec(const struct op *o)
 	/* Preserved fds are inherited as they are; every other fd above 2
 	 * (sync socket, anything stray) is closed by the execve itself. Marking
 	 * instead of closing keeps the socket to report an exec failure. */
+	if (cloexec_from(3 + (int)nfds) < 0)
+		fail(LABEL(o), errno);
 	for (int fd = 3; fd < 3 + (int)nfds; fd++)
 		if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
 			fail(LABEL(o), errno);
-	if (cloexec_from(3 + (int)nfds) < 0)
-		fail(LABEL(o), errno);
 	/* Start-up left every signal default and none blocked; handlers set
 	 * since are reset by execve itself. Only an ignored SIGPIPE is left,
 	 * best effort: a seccomp filter may deny this call (runc makes none). */

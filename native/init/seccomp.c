@@ -147,6 +147,11 @@ void op_seccomp(const struct op *o)
 			syscall(SYS_capset, &h, d);
 		}
 	}
+	/* Every fd close-on-exec now, while close_range is surely allowed: the
+	 * profile may kill on it, and runc's init makes no such call after
+	 * its filter (exec and hooks then have nothing left to mark). */
+	if (cloexec_from(3) < 0)
+		fail(LABEL(o), errno);
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)flags, &prog);
 	if (r < 0)
 		fail(LABEL(o), errno);

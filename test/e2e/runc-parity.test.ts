@@ -280,6 +280,29 @@ t.test('a seccomp profile denying what runts used to call after loading it (siga
   }
 });
 
+t.test('a seccomp KILL_PROCESS rule on close_range: the container and its startContainer hook run, with and without no_new_privs, as with runc', { skip: spawnSync('runc', ['--version']).status !== 0 && 'runc is not installed' }, async (t) => {
+  // The init used to mark its fds close-on-exec (close_range) after
+  // loading the filter; it now does that before, as runc's init.
+  for (const nnp of [true, false]) {
+    const edit = (c: Config) => {
+      c.process.noNewPrivileges = nnp;
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['close_range'], action: 'SCMP_ACT_KILL_PROCESS' }] };
+      c.hooks = { startContainer: [{ path: '/bin/true' }] };
+    };
+    const b = makeBundle(t, { args: ['echo', 'ran'], edit });
+    const r = runts(['run', '--bundle', b.dir, newId(t)]);
+    t.equal(r.status, 0, `runts, no_new_privs ${nnp}: ${r.stderr}`);
+    t.equal(r.stdout, 'ran\n', `runts, no_new_privs ${nnp}: the program ran`);
+    const rb = makeBundle(t, { args: ['echo', 'ran'], edit });
+    const root = tempDir(t, 'runts-e2e-runc-root-');
+    const id = `e2e-runc-${randomBytes(4).toString('hex')}`;
+    t.teardown(() => void spawnSync('runc', ['--root', root, 'delete', '--force', id]));
+    const x = spawnSync('runc', ['--root', root, 'run', '--bundle', rb.dir, id], { encoding: 'utf8', timeout: 20000 });
+    t.equal(x.status, 0, `runc, no_new_privs ${nnp}: ${x.stderr}`);
+    t.equal(x.stdout, 'ran\n', `runc, no_new_privs ${nnp}: the program ran`);
+  }
+});
+
 t.test('a program without the exec bit for the user runs when CAP_DAC_OVERRIDE lets it (as execve decides)', async (t) => {
   const caps = ['CAP_DAC_OVERRIDE'];
   const b = makeBundle(t, { args: ['/only-root/echo', 'ran'], edit: (c) => {
