@@ -95,7 +95,7 @@ extern int start_fd;       /* the barrier fifo's write end after `wait-barrier`:
 extern int cgroup2_fd;     /* the container's cgroup2 dir: `fork` clones into it */
 extern const char *cgroup2_dir; /* its path, for messages */
 /* waiter.c */
-extern int waiter_fd;      /* foreground: the pipe that tells the waiter the container's pid */
+extern int waiter_fd;      /* the pipe that tells the waiter (or reaper) the container's pid */
 extern int no_subreaper;
 
 /* protocol.c: messages; every failure ends in fail*() */
@@ -150,6 +150,8 @@ int early_helper(void);
 #define CLOSE_KEEP_MAX 72
 int close_from(int from, const int *keep, int n);
 void start_waiter(int as_waiter, int exit_lock, int status_fd);
+void keep_ready_pipe(void);
+void tell_reaper_ready(void);
 
 /* cgroups.c */
 void join_cgroup(const char *dir);

@@ -209,7 +209,7 @@ void op_fork(const struct op *o)
 		_exit(0); /* closes p[1]: releases the child */
 	}
 	close(p[1]);
-	xclose(&waiter_fd);
+	keep_ready_pipe();
 	xclose(&cgroup2_fd);
 	char c;
 	while (read(p[0], &c, 1) < 0 && errno == EINTR)
@@ -245,5 +245,6 @@ void op_notify(const struct op *o)
 	if (!strcmp(ARG(o, 0), "ready")) {
 		close(sync_fd);
 		sync_fd = -1;
+		tell_reaper_ready();
 	}
 }

@@ -13,7 +13,9 @@
 #include <sys/file.h>
 #include <sys/wait.h>
 
-int waiter_fd = -1;  /* foreground: the pipe that tells the waiter the container's pid */
+int waiter_fd = -1;  /* the pipe that tells the waiter (or reaper) the container's pid */
+int ready_fd = -1;   /* detached: stage 1's end of the reaper's pipe, for `notify ready` */
+static int reaping;  /* stage 0: the process above is the reaper, not the waiter */
 
 /* Closes every fd from `from` up but those in keep[0..n) (-1: none; at
  * most CLOSE_KEEP_MAX of them are kept). */
@@ -118,20 +120,64 @@ static _Noreturn void waiter(int pid_pipe, int exit_lock, int status_fd)
 }
 
 /* The reaper: what an early init without `waiter` splits off instead. It
- * only reaps stage 0, which joins the container's cgroups: an early init is
- * a child of runts that Node cannot reap, and stage 0's zombie would count
+ * reaps stage 0, which joins the container's cgroups: an early init is a
+ * child of runts that Node cannot reap, and stage 0's zombie would count
  * in the container's cgroup (pids.current) until somebody did. The
- * reaper's own zombie is in none of them. */
-static _Noreturn void reaper(pid_t child)
+ * reaper's own zombie is in none of them.
+ * As a subreaper it then holds the container's process until `ready`:
+ * stage 0 writes its pid on the pipe, stage 1 a byte at `notify ready`.
+ * An EOF instead means the process died before it: the reaper reaps it
+ * and says `died CODE HOW` on its copy of runts's socket (which runts
+ * reads before its EOF), so a detached create says how it died, as a
+ * foreground one does. After `ready` it exits, and the process goes to
+ * the host's subreaper or init, as before. */
+static _Noreturn void reaper(pid_t child, int pipe_in, int status_fd)
 {
+	signal(SIGPIPE, SIG_IGN); /* runts may have stopped listening */
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int fd = 0; fd <= 2; fd++)
 		if (null >= 0)
 			dup2(null, fd);
-	close_from(3, NULL, 0);
+	int keep[] = {pipe_in, status_fd};
+	close_from(3, keep, 2);
 	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 		;
+	pid_t target;
+	char c;
+	ssize_t n;
+	if (read_full(pipe_in, &target, sizeof target) < 0)
+		_exit(0); /* stage 0 ended without a container process */
+	while ((n = read(pipe_in, &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n == 1)
+		_exit(0); /* ready: the process goes on without us */
+	int status;
+	pid_t w;
+	while ((w = waitpid(-1, &status, 0)) != target)
+		if (w < 0 && errno != EINTR)
+			_exit(0);
+	if (status_fd >= 0)
+		report_died(status_fd, status);
 	_exit(0);
+}
+
+/* Stage 1, at the fork: the waiter needs nothing more on the pipe; the
+ * reaper waits on it for `ready`. */
+void keep_ready_pipe(void)
+{
+	if (reaping) {
+		ready_fd = waiter_fd;
+		waiter_fd = -1;
+	}
+	xclose(&waiter_fd);
+}
+
+/* `notify ready`, after the line: the reaper may go. */
+void tell_reaper_ready(void)
+{
+	if (ready_fd >= 0)
+		(void)!write(ready_fd, "r", 1);
+	xclose(&ready_fd);
 }
 
 /* Splits off the waiter (or, with as_waiter 0, the reaper): the parent
@@ -142,23 +188,23 @@ void start_waiter(int as_waiter, int exit_lock, int status_fd)
 	const char *label = as_waiter ? "start the waiter" : "start the reaper";
 	pid_t parent = getpid();
 	int p[2] = {-1, -1};
-	if (as_waiter && pipe2(p, O_CLOEXEC) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0)
 		fail(label, errno);
 	/* Before the fork: stage 0 must be born with a subreaper above it (a
 	 * later prctl would race with its fork of the container's process). */
-	if (as_waiter && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		fail(label, errno);
 	pid_t child = fork();
 	if (child < 0)
 		fail(label, errno);
 	if (child > 0) {
-		if (!as_waiter)
-			reaper(child);
 		close(p[1]);
+		if (!as_waiter)
+			reaper(child, p[0], status_fd);
 		waiter(p[0], exit_lock, status_fd);
 	}
-	if (as_waiter)
-		close(p[0]);
+	close(p[0]);
+	reaping = !as_waiter;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		fail(label, errno);
 	if (getppid() != parent)

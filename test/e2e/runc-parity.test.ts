@@ -374,6 +374,36 @@ t.test('a process killed before it is ready (seccomp KILL_PROCESS on capset) fai
   for (const dir of cgroupDirs(id)) t.notOk(fs.existsSync(dir), `no ${dir}`);
 });
 
+t.test('detached: a process killed before it is ready fails create and run -d in runc\'s words, with how it died; nothing left', async (t) => {
+  // No waiter here: the reaper holds the process until "ready" and says how
+  // it ended (runc's run -d says "container process is already dead").
+  for (const args of [['create'], ['run', '-d']]) {
+    const b = makeBundle(t, { args: ['true'], edit: (c) => {
+      c.process.noNewPrivileges = false;
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['capset'], action: 'SCMP_ACT_KILL_PROCESS' }] };
+    } });
+    const id = newId(t);
+    const r = runts([...args, '--bundle', b.dir, id]);
+    t.equal(r.status, 1, `${args.join(' ')}: fails`);
+    t.match(r.stderr, /^runts: create: container process is already dead: signal: bad system call$/m, `${args.join(' ')}: ${r.stderr}`);
+    t.ok(isOneLineError(r.stderr), r.stderr);
+    t.equal(state(id), undefined, 'no container');
+    for (const dir of cgroupDirs(id)) t.notOk(fs.existsSync(dir), `no ${dir}`);
+  }
+  // A process that lives on is not held: create returns and start runs it.
+  const b = makeBundle(t, { args: ['true'] });
+  const id = newId(t);
+  t.equal(runts(['create', '--bundle', b.dir, id]).status, 0, 'a healthy create');
+  const pid = state(id)!.pid;
+  const parent = () => {
+    const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+    return fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+  };
+  // The reaper exits as soon as it reads "ready" (no timing asserted: a bound).
+  t.ok(await waitFor(() => !/runts-init/.test(parent()), 10000), `the reaper let go of it (parent: ${parent()})`);
+  t.equal(runts(['start', id]).status, 0, 'start runs it');
+});
+
 t.test('a failing hook\'s stdout and stderr are in the error, as runc reports them, in and out of the container, under run -t too', async (t) => {
   for (const kind of ['prestart', 'createContainer', 'startContainer']) {
     for (const terminal of [false, true]) {
