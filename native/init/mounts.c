@@ -237,6 +237,15 @@ void op_remount(const struct op *o)
 				 stuck & MS_RDONLY ? " ro" : "", stuck & MS_NOSUID ? " nosuid" : "",
 				 stuck & MS_NODEV ? " nodev" : "", stuck & MS_NOEXEC ? " noexec" : "",
 				 strerror(err));
+		/* An atime mode the config asked for must be the locked one: the
+		 * kernel would silently keep noatime over relatime, or strictatime
+		 * over either (runc 1.5 refuses it the same way). */
+		unsigned long want = flags & ATIME_FLAGS, have = current_flags(fd) & ATIME_FLAGS;
+		if (err == EPERM && want && want != have)
+			fail_msg(LABEL(o), "cannot change locked atime flags%s%s%s%s: %s",
+				 have & MS_NOATIME ? " noatime" : "", have & MS_RELATIME ? " relatime" : "",
+				 have & MS_STRICTATIME ? " strictatime" : "", have & MS_NODIRATIME ? " nodiratime" : "",
+				 strerror(err));
 		if (err != EPERM || again == flags ||
 		    mount(NULL, fdpath(fd, p), NULL, again, NULL) < 0)
 			fail(LABEL(o), err == EPERM && again != flags ? errno : err);

@@ -218,6 +218,29 @@ t.test('user namespace: a source opened from the host\'s side keeps the flags th
   t.equal(state(id), undefined, 'no state left');
 });
 
+t.test('user namespace: an atime mode the kernel locked is kept; asking another is refused, naming it (runc 1.5)', async (t) => {
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'f'), 'noatime-host\n');
+  const mount = (...a: string[]) => spawnSync('mount', a, { encoding: 'utf8' });
+  if (mount('--bind', dir, dir).status !== 0) throw new Error('bind mount failed');
+  t.teardown(() => void spawnSync('umount', ['-l', dir]));
+  if (mount('-o', 'remount,bind,noatime', dir).status !== 0) throw new Error('remount noatime failed');
+  const run = (opts: string[]) => {
+    const b = makeBundle(t, { args: ['sh', '-c', 'cat /na/f; grep " /na " /proc/self/mountinfo | cut -d" " -f6'], mkdirs: ['na'], edit: (c) => { userNs(c); c.mounts.push({ destination: '/na', type: 'bind', source: dir, options: ['bind', ...opts] }); } });
+    const id = newId(t);
+    return { id, r: runts(['run', '--bundle', b.dir, id]) };
+  };
+  for (const opts of [['nosuid'], ['nosuid', 'noatime']]) {
+    const { r } = run(opts);
+    t.equal(r.status, 0, `${opts.join(',')}: runs`, { stderr: r.stderr });
+    t.match(r.stdout, /noatime-host\n\S*nosuid\S*noatime|noatime-host\n\S*noatime\S*nosuid/, `${opts.join(',')}: nosuid set, noatime kept`);
+  }
+  const { id, r } = run(['nosuid', 'relatime']);
+  t.equal(r.status, 1, 'relatime: refused');
+  t.match(r.stderr, /remount \/na with its options: cannot change locked atime flags noatime/, r.stderr);
+  t.equal(state(id), undefined, 'no state left');
+});
+
 t.test('user namespace: an idmapped bind mount shows the mapped owner inside (runc 1.5; runc 1.1.5 ignores mounts[].uidMappings)', { skip: !HAVE_RUNC && 'runc is not installed' }, async (t) => {
   const src = tempDir(t);
   fs.writeFileSync(path.join(src, 'f'), 'idmapped\n');
