@@ -28,6 +28,7 @@
 //   rows.mjs      the rows: what each one measures
 //   leaks.mjs     what a runtime may leave behind
 //   cleanup.mjs   the end of every run
+//   entry.mjs     main, its error and cleanup, the exit (systemd.mjs's too)
 //   report.mjs    the tables
 //   targets.mjs   the performance targets, judged on the rows
 //   bench.mjs     this: the order of the rows, the report and the JSON written
@@ -43,6 +44,7 @@ import { buildBundle, copyRunts, probe, versionOf } from './setup.mjs';
 import { ROWS } from './measure.mjs';
 import { rowConcurrent, rowFloor, rowList, rowRss, rowRun, rowsLifecycle, rowsRunning } from './rows.mjs';
 import { cleanup } from './cleanup.mjs';
+import { runBench } from './entry.mjs';
 import { cpuTableOf, fmt, tableOf } from './report.mjs';
 import { targets } from './targets.mjs';
 
@@ -147,13 +149,4 @@ async function main() {
   log(`wrote ${OPTS.json}`);
 }
 
-let status = 0;
-try {
-  await main();
-} catch (err) {
-  status = 1;
-  log(err instanceof BenchError ? err.message : err.stack);
-} finally {
-  cleanup();
-}
-process.exit(status);
+await runBench(main, cleanup);
