@@ -42,7 +42,7 @@ import { log } from './util.mjs';
 import { BenchError, byName, inFlight, RUNTIMES, TMP } from './runtimes.mjs';
 import { buildBundle, copyRunts, probe, versionOf } from './setup.mjs';
 import { ROWS } from './measure.mjs';
-import { rowConcurrent, rowFloor, rowList, rowRss, rowRun, rowsLifecycle, rowsRunning } from './rows.mjs';
+import { rowConcurrent, rowCreateSeccomp, rowFloor, rowList, rowRss, rowRun, rowsLifecycle, rowsRunning } from './rows.mjs';
 import { cleanup } from './cleanup.mjs';
 import { runBench } from './entry.mjs';
 import { cpuTableOf, fmt, tableOf } from './report.mjs';
@@ -89,6 +89,8 @@ async function main() {
   await rowRun(active);
   log('create / start / delete');
   await rowsLifecycle(active);
+  log("create with an engine's seccomp profile");
+  await rowCreateSeccomp(active, bundle.seccomp);
   log('state / kill / exec');
   await rowsRunning(active);
   log(`list with ${LIST_COUNT} containers`);
