@@ -1,6 +1,8 @@
 // libseccomp.so.2 (and the few libc calls seccomp compilation needs) through
-// koffi. Loaded on first use only: a container without linux.seccomp never
-// pays for it, nor needs libseccomp installed.
+// bin/runts-addon.node, or through koffi where the addon lacks them (an
+// older build) or cannot find libseccomp. Loaded on first use only: a
+// container without linux.seccomp never pays for it, nor needs libseccomp
+// installed.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -74,8 +74,8 @@ function throttles(): Field[] {
 
 // The refused entries, apart: every create checks them (refusedField), and
 // only `features` and the docs need the whole table, which is built on first
-// use (about 150 entries; building it cost create 0.4 ms of CPU on a loaded
-// host: docs/performance.md, item 36). The table places each of these where
+// use (about 150 entries; building and walking it cost create about 1 ms
+// on a loaded host: docs/performance.md, item 36). The table places each of these where
 // it belongs; test/unit/fields.test.ts checks that its refused entries are
 // exactly these.
 export const REFUSED_FIELDS: readonly Extract<Field, { does: 'refused' }>[] = [
