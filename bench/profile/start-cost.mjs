@@ -36,7 +36,9 @@ delete ENV.NODE_OPTIONS;
 delete ENV.NODE_EXTRA_CA_CERTS;
 // perf writes to a file: a detached container keeps the command's stdio
 // open, so a pipe would never see its end.
-const OUT = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'start-cost-')), 'perf.csv');
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'start-cost-'));
+const OUT = path.join(TMP, 'perf.csv');
+process.on('exit', () => fs.rmSync(TMP, { recursive: true, force: true }));
 function sample(v) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('perf', ['stat', '-x,', '-o', OUT, '-e', 'task-clock,page-faults', '--', ...v.argv], {
