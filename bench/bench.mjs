@@ -28,6 +28,7 @@
 //   rows.mjs      the rows: what each one measures
 //   leaks.mjs     what a runtime may leave behind
 //   cleanup.mjs   the end of every run
+//   entry.mjs     main, its error and cleanup, the exit (systemd.mjs's too)
 //   report.mjs    the tables
 //   targets.mjs   the performance targets, judged on the rows
 //   bench.mjs     this: the order of the rows, the report and the JSON written
@@ -41,8 +42,9 @@ import { log } from './util.mjs';
 import { BenchError, byName, inFlight, RUNTIMES, TMP } from './runtimes.mjs';
 import { buildBundle, copyRunts, probe, versionOf } from './setup.mjs';
 import { ROWS } from './measure.mjs';
-import { rowConcurrent, rowFloor, rowList, rowRss, rowRun, rowsLifecycle, rowsRunning } from './rows.mjs';
+import { rowConcurrent, rowCreateSeccomp, rowFloor, rowList, rowRss, rowRun, rowsLifecycle, rowsRunning } from './rows.mjs';
 import { cleanup } from './cleanup.mjs';
+import { runBench } from './entry.mjs';
 import { cpuTableOf, fmt, tableOf } from './report.mjs';
 import { targets } from './targets.mjs';
 
@@ -87,6 +89,8 @@ async function main() {
   await rowRun(active);
   log('create / start / delete');
   await rowsLifecycle(active);
+  log("create with an engine's seccomp profile");
+  await rowCreateSeccomp(active, bundle.seccomp);
   log('state / kill / exec');
   await rowsRunning(active);
   log(`list with ${LIST_COUNT} containers`);
@@ -147,13 +151,4 @@ async function main() {
   log(`wrote ${OPTS.json}`);
 }
 
-let status = 0;
-try {
-  await main();
-} catch (err) {
-  status = 1;
-  log(err instanceof BenchError ? err.message : err.stack);
-} finally {
-  cleanup();
-}
-process.exit(status);
+await runBench(main, cleanup);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CONCURRENT, HEAVY, HEAVY_WARMUP, LIST_COUNT, N, WARMUP } from './options.mjs';
 import { childCpuMs, firstLine, log, nowMs, stats } from './util.mjs';
-import { BenchError, BUNDLE_SLEEP, BUNDLE_TRUE, createSleeper, deleteForce, must, newId, rtAsync, rtSync, stateOf, tick } from './runtimes.mjs';
+import { BenchError, BUNDLE_SECCOMP, BUNDLE_SLEEP, BUNDLE_TRUE, createSleeper, deleteForce, must, newId, rtAsync, rtSync, stateOf, tick } from './runtimes.mjs';
 import { addRow, DROPPED_BY_LAUNCHER, meanCpu, measure, nodeOnce } from './measure.mjs';
 import { leaksOf } from './leaks.mjs';
 
@@ -41,6 +41,25 @@ export async function rowRun(active) {
       // A foreground run deletes its container; make sure, untimed.
       if (fs.existsSync(path.join(rt.root, id))) deleteForce(rt, id);
       else rt.ids.delete(id);
+      return r;
+    },
+  });
+}
+
+// create as engines send it: with a seccomp profile (setup.mjs, engineSeccomp).
+// Each create is followed by an untimed delete -f.
+export async function rowCreateSeccomp(active, profile) {
+  const row = addRow('create-seccomp', "create (detached sleep, an engine's seccomp profile)");
+  if (!profile) {
+    for (const rt of active) row.values[rt.name] = { error: 'no seccomp profile on this host (containers-common)' };
+    return;
+  }
+  await measure(row, active, {
+    once: (rt) => {
+      const id = newId('seccomp');
+      rt.ids.add(id);
+      const r = must(rt, `create ${id}`, rtSync(rt, ['create', '--bundle', BUNDLE_SECCOMP, id], { capture: 'file' }));
+      deleteForce(rt, id);
       return r;
     },
   });

@@ -16,6 +16,7 @@ export const LOGS = path.join(TMP, 'logs');
 export const ROOTFS = path.join(TMP, 'bundle', 'rootfs');
 export const BUNDLE_TRUE = path.join(TMP, 'bundle'); // process: /bin/true
 export const BUNDLE_SLEEP = path.join(TMP, 'bundle-sleep'); // the same rootfs, process: sleep
+export const BUNDLE_SECCOMP = path.join(TMP, 'bundle-seccomp'); // sleep, with an engine's seccomp profile (setup.mjs)
 export const PREFIX = `rb${process.pid}`; // every container ID this run makes starts with it
 let seq = 0;
 export const newId = (tag) => `${PREFIX}-${tag}-${++seq}`;

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OPTS } from './options.mjs';
 import { firstLine } from './util.mjs';
-import { BenchError, BUNDLE_SLEEP, BUNDLE_TRUE, byName, deleteForce, LOGS, newId, REPO, ROOTFS, rtSync, TMP } from './runtimes.mjs';
+import { BenchError, BUNDLE_SECCOMP, BUNDLE_SLEEP, BUNDLE_TRUE, byName, deleteForce, LOGS, newId, REPO, ROOTFS, rtSync, TMP } from './runtimes.mjs';
 
 // The runts under test: a private copy of bin/ and build/ (see --in-place).
 export function copyRunts() {
@@ -45,7 +45,45 @@ export function buildBundle() {
   };
   write(BUNDLE_TRUE, ['/bin/true']);
   write(BUNDLE_SLEEP, ['sleep', '1000000']);
-  return { specFrom: `${specBy.name} spec`, ociVersion: base.ociVersion };
+  const seccomp = engineSeccomp();
+  if (seccomp) {
+    write(BUNDLE_SECCOMP, ['sleep', '1000000']);
+    const file = path.join(BUNDLE_SECCOMP, 'config.json');
+    const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+    c.linux.seccomp = seccomp;
+    fs.writeFileSync(file, JSON.stringify(c, null, '\t') + '\n');
+  }
+  return { specFrom: `${specBy.name} spec`, ociVersion: base.ociVersion, seccomp: seccomp ? ENGINE_PROFILE : undefined };
+}
+
+// Every engine sends a seccomp profile, and compiling one is a large part
+// of an engine's create (docs/performance.md, item 36). podman's and
+// CRI-O's default, from containers-common, in the OCI form an engine
+// writes for x86-64: its unconditional rules and those for this
+// architecture (the ones that depend on capabilities or a kernel version
+// left out, as an engine would for most containers). undefined where the
+// file is missing (the row then says so).
+export const ENGINE_PROFILE = '/usr/share/containers/seccomp.json';
+function engineSeccomp() {
+  let p;
+  try {
+    p = JSON.parse(fs.readFileSync(ENGINE_PROFILE, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const native = (p.archMap ?? []).find((m) => m.architecture === 'SCMP_ARCH_X86_64');
+  const out = { defaultAction: p.defaultAction, architectures: native ? [native.architecture, ...(native.subArchitectures ?? [])] : [], syscalls: [] };
+  if (p.defaultErrnoRet !== undefined) out.defaultErrnoRet = p.defaultErrnoRet;
+  for (const s of p.syscalls ?? []) {
+    const inc = s.includes ?? {};
+    if (inc.caps?.length || inc.minKernel || Object.keys(s.excludes ?? {}).length) continue;
+    if (inc.arches?.length && !inc.arches.some((a) => ['amd64', 'x86_64', 'x32', '386'].includes(a))) continue;
+    const rule = { names: s.names, action: s.action };
+    if (s.args?.length) rule.args = s.args;
+    if (s.errnoRet !== undefined) rule.errnoRet = s.errnoRet;
+    out.syscalls.push(rule);
+  }
+  return out;
 }
 
 export function versionOf(rt) {

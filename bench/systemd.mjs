@@ -19,6 +19,7 @@ import { log, stats } from './util.mjs';
 import { BenchError, BUNDLE_SLEEP, byName, deleteForce, must, newId, rtSync, tick } from './runtimes.mjs';
 import { buildBundle, copyRunts, probe, versionOf } from './setup.mjs';
 import { cleanup } from './cleanup.mjs';
+import { runBench } from './entry.mjs';
 
 const MODES = [
   { key: 'cgroupfs', flags: [] },
@@ -90,13 +91,4 @@ async function main() {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-let status = 0;
-try {
-  await main();
-} catch (err) {
-  status = 1;
-  log(err instanceof BenchError ? err.message : err.stack);
-} finally {
-  cleanup();
-}
-process.exit(status);
+await runBench(main, cleanup);

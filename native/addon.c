@@ -43,6 +43,23 @@
  *                    runc's does, without loading koffi for one call (10 to
  *                    40 ms here). The library stays loaded: it is the one
  *                    koffi gets if seccomp is compiled later.
+ *   scmpOpen(), scmpInit(action), scmpRelease(h), scmpArchAdd(h, token),
+ *   scmpArchNative(), scmpArchResolve(name), scmpResolveName(name),
+ *   scmpResolveNameArch(token, name), scmpRuleAdd(h, action, nr, count,
+ *   args), scmpAttrSet(h, attr, value), scmpExportBpf(h, fd),
+ *   memfdCreate(name, flags), seccompProbe(flags), lastErrno()
+ *                    libseccomp's calls that src/seccomp compiles a
+ *                    filter with, one to one, so that create need not load
+ *                    koffi for them: koffi's load and its bindings were
+ *                    about a third of the CPU of a create with an engine's
+ *                    seccomp profile (docs/performance.md, item 36).
+ *                    scmpOpen() says whether libseccomp.so.2 and every
+ *                    symbol were found; if not, src/seccomp goes through
+ *                    koffi as before (and names what is missing). A filter
+ *                    context is a small integer handle (from 1); args is a Buffer of
+ *                    struct scmp_arg_cmp. Each returns what the C call
+ *                    returns; seccompProbe returns -1 and keeps errno for
+ *                    lastErrno(), as koffi's errno() did.
  *
  * The few Node-API declarations it needs are written out here (the ABI is
  * stable), so that building it needs no Node headers; node resolves them
@@ -62,6 +79,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 typedef struct napi_env__ *napi_env;
@@ -86,6 +104,11 @@ napi_status napi_get_value_bool(napi_env, napi_value, bool *);
 napi_status napi_create_string_utf8(napi_env, const char *, size_t, napi_value *);
 napi_status napi_create_string_latin1(napi_env, const char *, size_t, napi_value *);
 napi_status napi_throw_error(napi_env, const char *code, const char *msg);
+napi_status napi_get_value_uint32(napi_env, napi_value, uint32_t *);
+napi_status napi_create_int32(napi_env, int32_t, napi_value *);
+napi_status napi_create_uint32(napi_env, uint32_t, napi_value *);
+napi_status napi_get_boolean(napi_env, bool, napi_value *);
+napi_status napi_get_buffer_info(napi_env, napi_value, void **data, size_t *length);
 
 static napi_value exit_now(napi_env env, napi_callback_info info)
 {
@@ -244,6 +267,194 @@ static napi_value libseccomp_version(napi_env env, napi_callback_info info)
 	return s;
 }
 
+/* libseccomp, for src/seccomp (see the top). */
+static struct {
+	int opened; /* 0 not tried, 1 all found, -1 not */
+	void *(*init)(uint32_t);
+	void (*release)(void *);
+	int (*arch_add)(void *, uint32_t);
+	uint32_t (*arch_native)(void);
+	uint32_t (*arch_resolve_name)(const char *);
+	int (*resolve_name)(const char *);
+	int (*resolve_name_arch)(uint32_t, const char *);
+	int (*rule_add_array)(void *, uint32_t, int, unsigned int, const void *);
+	int (*attr_set)(void *, int, uint32_t);
+	int (*export_bpf)(void *, int);
+} scmp;
+static void *scmp_ctx[16]; /* handle -> scmp_filter_ctx; 0 is never one (falsy in JavaScript) */
+static int last_errno;
+
+static int scmp_open(void)
+{
+	if (scmp.opened)
+		return scmp.opened > 0;
+	scmp.opened = -1;
+	void *so = dlopen("libseccomp.so.2", RTLD_LAZY | RTLD_LOCAL);
+	if (!so)
+		return 0;
+#define SYM(field, name)                                                                                             \
+	if (!(*(void **)&scmp.field = dlsym(so, name)))                                                              \
+		return 0;
+	SYM(init, "seccomp_init")
+	SYM(release, "seccomp_release")
+	SYM(arch_add, "seccomp_arch_add")
+	SYM(arch_native, "seccomp_arch_native")
+	SYM(arch_resolve_name, "seccomp_arch_resolve_name")
+	SYM(resolve_name, "seccomp_syscall_resolve_name")
+	SYM(resolve_name_arch, "seccomp_syscall_resolve_name_arch")
+	SYM(rule_add_array, "seccomp_rule_add_array")
+	SYM(attr_set, "seccomp_attr_set")
+	SYM(export_bpf, "seccomp_export_bpf")
+#undef SYM
+	scmp.opened = 1;
+	return 1;
+}
+
+/* Up to 5 arguments: unsigned numbers, strings (into str, at most one) and
+ * a buffer (into buf). Returns 0 if they are not what was asked for. */
+struct args {
+	uint32_t u[5];
+	char str[256];
+	void *buf;
+	size_t buflen;
+};
+static int get_args(napi_env env, napi_callback_info info, const char *kinds, struct args *a)
+{
+	size_t argc = 5;
+	napi_value argv[5];
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < strlen(kinds))
+		return 0;
+	for (size_t i = 0; kinds[i]; i++) {
+		size_t n;
+		if (kinds[i] == 'u' && napi_get_value_uint32(env, argv[i], &a->u[i]) != 0)
+			return 0;
+		if (kinds[i] == 's' && (napi_get_value_string_utf8(env, argv[i], a->str, sizeof a->str, &n) != 0 ||
+					n + 1 >= sizeof a->str))
+			return 0;
+		if (kinds[i] == 'b' && napi_get_buffer_info(env, argv[i], &a->buf, &a->buflen) != 0)
+			a->buf = NULL, a->buflen = 0; /* undefined: no conditions */
+	}
+	return 1;
+}
+static napi_value int_value(napi_env env, int32_t v)
+{
+	napi_value r = NULL;
+	napi_create_int32(env, v, &r);
+	return r;
+}
+static napi_value uint_value(napi_env env, uint32_t v)
+{
+	napi_value r = NULL;
+	napi_create_uint32(env, v, &r);
+	return r;
+}
+/* The context of a handle argument, or NULL. */
+static void *ctx_of(uint32_t h)
+{
+	return h > 0 && h < sizeof scmp_ctx / sizeof *scmp_ctx ? scmp_ctx[h] : NULL;
+}
+
+static napi_value scmp_open_fn(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	napi_value r = NULL;
+	napi_get_boolean(env, scmp_open(), &r);
+	return r;
+}
+static napi_value scmp_init_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (!scmp_open() || !get_args(env, info, "u", &a))
+		return int_value(env, -1);
+	for (int h = 1; h < (int)(sizeof scmp_ctx / sizeof *scmp_ctx); h++)
+		if (!scmp_ctx[h])
+			return int_value(env, (scmp_ctx[h] = scmp.init(a.u[0])) ? h : -1);
+	return int_value(env, -1);
+}
+static napi_value scmp_release_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (scmp_open() && get_args(env, info, "u", &a) && ctx_of(a.u[0])) {
+		scmp.release(scmp_ctx[a.u[0]]);
+		scmp_ctx[a.u[0]] = NULL;
+	}
+	return undefined(env);
+}
+static napi_value scmp_arch_add_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (!scmp_open() || !get_args(env, info, "uu", &a) || !ctx_of(a.u[0]))
+		return int_value(env, -EINVAL);
+	return int_value(env, scmp.arch_add(ctx_of(a.u[0]), a.u[1]));
+}
+static napi_value scmp_arch_native_fn(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	return uint_value(env, scmp_open() ? scmp.arch_native() : 0);
+}
+static napi_value scmp_arch_resolve_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	return uint_value(env, scmp_open() && get_args(env, info, "s", &a) ? scmp.arch_resolve_name(a.str) : 0);
+}
+static napi_value scmp_resolve_name_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	return int_value(env, scmp_open() && get_args(env, info, "s", &a) ? scmp.resolve_name(a.str) : -1);
+}
+static napi_value scmp_resolve_name_arch_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	return int_value(env, scmp_open() && get_args(env, info, "us", &a) ? scmp.resolve_name_arch(a.u[0], a.str) : -1);
+}
+/* scmp_arg_cmp is 24 bytes: arg, op, datum_a, datum_b. */
+static napi_value scmp_rule_add_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (!scmp_open() || !get_args(env, info, "uuuub", &a) || !ctx_of(a.u[0]) || a.buflen < (size_t)a.u[3] * 24)
+		return int_value(env, -EINVAL);
+	return int_value(env, scmp.rule_add_array(ctx_of(a.u[0]), a.u[1], (int)a.u[2], a.u[3], a.u[3] ? a.buf : NULL));
+}
+static napi_value scmp_attr_set_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (!scmp_open() || !get_args(env, info, "uuu", &a) || !ctx_of(a.u[0]))
+		return int_value(env, -EINVAL);
+	return int_value(env, scmp.attr_set(ctx_of(a.u[0]), (int)a.u[1], a.u[2]));
+}
+static napi_value scmp_export_bpf_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (!scmp_open() || !get_args(env, info, "uu", &a) || !ctx_of(a.u[0]))
+		return int_value(env, -EINVAL);
+	return int_value(env, scmp.export_bpf(ctx_of(a.u[0]), (int)a.u[1]));
+}
+static napi_value memfd_create_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (!get_args(env, info, "su", &a))
+		return int_value(env, -1);
+	int fd = memfd_create(a.str, a.u[1]);
+	last_errno = fd < 0 ? errno : 0;
+	return int_value(env, fd);
+}
+/* seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL): the kernel checks the
+ * flags, then fails to read the program (EFAULT); nothing is installed. */
+static napi_value seccomp_probe_fn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (!get_args(env, info, "u", &a))
+		return int_value(env, -1);
+	long rc = syscall(SYS_seccomp, 1, a.u[0], NULL);
+	last_errno = rc < 0 ? errno : 0;
+	return int_value(env, (int32_t)rc);
+}
+static napi_value last_errno_fn(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	return int_value(env, last_errno);
+}
+
 /* The Node-API version this addon needs: 1, the first. */
 int32_t node_api_module_get_api_version_v1(void)
 {
@@ -256,7 +467,21 @@ napi_value napi_register_module_v1(napi_env env, napi_value exports)
 		const char *name;
 		napi_callback fn;
 	} functions[] = {{"exit", exit_now}, {"mapString", map_string}, {"mapBuffer", map_buffer}, {"readFile", read_file},
-								       {"libseccompVersion", libseccomp_version}};
+								       {"libseccompVersion", libseccomp_version},
+								       {"scmpOpen", scmp_open_fn},
+								       {"scmpInit", scmp_init_fn},
+								       {"scmpRelease", scmp_release_fn},
+								       {"scmpArchAdd", scmp_arch_add_fn},
+								       {"scmpArchNative", scmp_arch_native_fn},
+								       {"scmpArchResolve", scmp_arch_resolve_fn},
+								       {"scmpResolveName", scmp_resolve_name_fn},
+								       {"scmpResolveNameArch", scmp_resolve_name_arch_fn},
+								       {"scmpRuleAdd", scmp_rule_add_fn},
+								       {"scmpAttrSet", scmp_attr_set_fn},
+								       {"scmpExportBpf", scmp_export_bpf_fn},
+								       {"memfdCreate", memfd_create_fn},
+								       {"seccompProbe", seccomp_probe_fn},
+								       {"lastErrno", last_errno_fn}};
 	for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
 		napi_value fn;
 		if (napi_create_function(env, functions[i].name, (size_t)-1, functions[i].fn, NULL, &fn) == 0)

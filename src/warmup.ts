@@ -16,6 +16,7 @@ import { canonicalArgs } from './cli/argforms';
 import { defaultSpec } from './spec/default';
 import { validateConfigDoc } from './spec/load';
 import { checkContainerId, semanticErrors } from './spec/semantic';
+import { refusedField } from './spec/fields';
 import { compile } from './plan/compile';
 import { encodePlan, formatPlan } from './plan/instructions';
 import { compileExec } from './plan/exec';
@@ -49,6 +50,7 @@ export function warmUp(): void {
   // A config as an engine writes it: round-tripped through JSON, then validated.
   const doc = validateConfigDoc(JSON.parse(JSON.stringify(config)));
   semanticErrors(doc, '/nonexistent-bundle');
+  refusedField(doc);
   checkContainerId('warm-up');
   resolveCgroupPath(undefined, 'warm-up');
   withMadeUpCgroups((facts) => {

@@ -1,14 +1,17 @@
 // libseccomp.so.2 (and the few libc calls seccomp compilation needs) through
-// koffi. Loaded on first use only: a container without linux.seccomp never
-// pays for it, nor needs libseccomp installed.
+// bin/runts-addon.node, or through koffi where the addon lacks them (an
+// older build) or cannot find libseccomp. Loaded on first use only: a
+// container without linux.seccomp never pays for it, nor needs libseccomp
+// installed.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as Koffi from 'koffi';
 import { RuntsError } from '../errors';
+import { runtsAddon, RuntsAddon } from '../sys/addon';
 
-// An opaque scmp_filter_ctx as koffi hands it back.
-export type Ctx = object;
+// An opaque scmp_filter_ctx as koffi hands it back, or the addon's handle.
+export type Ctx = object | number;
 
 // struct scmp_arg_cmp, with BigInt data.
 export interface ArgCmp {
@@ -19,7 +22,6 @@ export interface ArgCmp {
 }
 
 export interface Libseccomp {
-  koffi: typeof Koffi;
   init: (defAction: number) => Ctx | null;
   release: (ctx: Ctx) => void;
   archAdd: (ctx: Ctx, token: number) => number;
@@ -49,8 +51,14 @@ export const NR_SCMP_ERROR = -1;
 
 let lib: Libseccomp | undefined;
 
+// Through bin/runts-addon.node where it has libseccomp's calls (native/addon.c):
+// loading koffi and binding through it was about a third of the CPU of a
+// create with an engine's seccomp profile (docs/performance.md, item 36).
+// Otherwise through koffi, which also says why libseccomp cannot be loaded.
 export function getLibseccomp(): Libseccomp {
   if (lib) return lib;
+  const addon = runtsAddon();
+  if (addon?.scmpOpen?.()) return (lib = throughAddon(addon));
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const koffi = require('koffi') as typeof Koffi;
   let so: Koffi.LibraryHandle;
@@ -75,7 +83,6 @@ export function getLibseccomp(): Libseccomp {
   let sysSeccomp: number | undefined;
 
   lib = {
-    koffi,
     init: so.func('seccomp_init', ctxType, ['uint32_t']),
     release: so.func('seccomp_release', 'void', [ctxType]),
     archAdd: so.func('seccomp_arch_add', 'int', [ctxType, 'uint32_t']),
@@ -99,6 +106,55 @@ export function getLibseccomp(): Libseccomp {
     errno: () => koffi.errno(),
   };
   return lib;
+}
+
+// The addon's handles start at 1; -1 is a failed seccomp_init.
+function throughAddon(a: RuntsAddon): Libseccomp {
+  const h = (ctx: Ctx) => ctx as number;
+  return {
+    init: (action) => {
+      const handle = a.scmpInit(action >>> 0);
+      return handle > 0 ? handle : null;
+    },
+    release: (ctx) => a.scmpRelease(h(ctx)),
+    archAdd: (ctx, token) => a.scmpArchAdd(h(ctx), token >>> 0),
+    archNative: () => a.scmpArchNative(),
+    archResolve: (name) => a.scmpArchResolve(name),
+    resolveName: (name) => a.scmpResolveName(name),
+    resolveNameArch: (token, name) => a.scmpResolveNameArch(token >>> 0, name),
+    ruleAdd: (ctx, action, nr, count, args) => a.scmpRuleAdd(h(ctx), action >>> 0, nr >>> 0, count, count > 0 && args ? argCmps(args) : undefined),
+    attrSet: (ctx, attr, value) => a.scmpAttrSet(h(ctx), attr, value >>> 0),
+    exportBpf: (ctx, fd) => a.scmpExportBpf(h(ctx), fd),
+    version: () => {
+      const [major, minor, micro] = (a.libseccompVersion?.() ?? '0.0.0').split('.').map(Number);
+      return { major, minor, micro };
+    },
+    memfdCreate: (name, flags) => a.memfdCreate(name, flags),
+    seccompProbe: (flags) => a.seccompProbe(flags >>> 0),
+    errno: () => a.lastErrno(),
+  };
+}
+
+// struct scmp_arg_cmp[], as libseccomp reads it: arg, op (4 bytes each),
+// datum_a, datum_b (8 each), in the host's byte order.
+function argCmps(args: ArgCmp[]): Buffer {
+  const b = Buffer.alloc(24 * args.length);
+  const le = os.endianness() === 'LE';
+  args.forEach((c, i) => {
+    const o = 24 * i;
+    if (le) {
+      b.writeUInt32LE(c.arg, o);
+      b.writeInt32LE(c.op, o + 4);
+      b.writeBigUInt64LE(c.datum_a, o + 8);
+      b.writeBigUInt64LE(c.datum_b, o + 16);
+    } else {
+      b.writeUInt32BE(c.arg, o);
+      b.writeInt32BE(c.op, o + 4);
+      b.writeBigUInt64BE(c.datum_a, o + 8);
+      b.writeBigUInt64BE(c.datum_b, o + 16);
+    }
+  });
+  return b;
 }
 
 const MFD_CLOEXEC = 1;

@@ -53,7 +53,7 @@ const T = {
 } as const;
 
 const honoured = (path: string, test: keyof typeof T, note?: string): Field => ({ path, does: 'honoured', test: T[test], ...(note ? { note } : {}) });
-const refused = (path: string, reason: string, subtree = false): Field => ({ path, does: 'refused', reason, ...(subtree ? { subtree } : {}) });
+const refused = (path: string, reason: string, subtree = false): Extract<Field, { does: 'refused' }> => ({ path, does: 'refused', reason, ...(subtree ? { subtree } : {}) });
 const ignored = (path: string, reason: string, subtree = false): Field => ({ path, does: 'ignored', reason, ...(subtree ? { subtree } : {}) });
 
 const HOOK_KINDS = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
@@ -72,7 +72,30 @@ function throttles(): Field[] {
   return out;
 }
 
-export const FIELDS: readonly Field[] = [
+// The refused entries, apart: every create checks them (refusedField), and
+// only `features` and the docs need the whole table, which is built on first
+// use (about 150 entries; building and walking it cost create about 1 ms
+// on a loaded host: docs/performance.md, item 36). The table places each of these where
+// it belongs; test/unit/fields.test.ts checks that its refused entries are
+// exactly these.
+export const REFUSED_FIELDS: readonly Extract<Field, { does: 'refused' }>[] = [
+  refused('/linux/intelRdt', 'Intel RDT is not supported by runts: no resctrl (runts does not mount /sys/fs/resctrl nor make its groups, since no host it is tested on has RDT); refusing to run without it', true),
+];
+
+function refusedEntry(path: string): Field {
+  const f = REFUSED_FIELDS.find((r) => r.path === path);
+  if (!f) throw new Error(`fields: ${path} is not in REFUSED_FIELDS`);
+  return f;
+}
+
+let table: readonly Field[] | undefined;
+
+// The whole table, in the order docs/fields.md lists it.
+export function fields(): readonly Field[] {
+  return (table ??= buildTable());
+}
+
+const buildTable = (): readonly Field[] => [
   honoured('/ociVersion', 'linux', 'a major version other than 1 is refused'),
   ignored('/annotations', 'free-form metadata (config.md): runts copies it into the state and acts on none of it'),
   ignored('/annotations/*', 'as /annotations'),
@@ -156,7 +179,7 @@ export const FIELDS: readonly Field[] = [
   honoured('/linux/personality', 'linux'),
   honoured('/linux/personality/domain', 'linux'),
   honoured('/linux/personality/flags', 'linux', 'the spec defines no flag yet: any given is refused by the schema'),
-  refused('/linux/intelRdt', 'Intel RDT is not supported by runts: no resctrl (runts does not mount /sys/fs/resctrl nor make its groups, since no host it is tested on has RDT); refusing to run without it', true),
+  refusedEntry('/linux/intelRdt'),
   honoured('/linux/memoryPolicy', 'memoryPolicy', 'set_mempolicy in the container process, before exec, and in each exec\'d process (as runc)'),
   honoured('/linux/memoryPolicy/mode', 'memoryPolicy'),
   honoured('/linux/memoryPolicy/nodes', 'memoryPolicy', 'nodes this host does not have online are refused at create'),
@@ -235,9 +258,10 @@ export const FIELDS: readonly Field[] = [
 // A schema path ("/mounts/*/source") matches a table path exactly; an
 // entry with subtree also covers every path under it.
 export function fieldFor(schemaPath: string): Field | undefined {
-  const exact = FIELDS.find((f) => f.path === schemaPath);
+  const all = fields();
+  const exact = all.find((f) => f.path === schemaPath);
   if (exact) return exact;
-  return FIELDS.find((f) => f.does !== 'honoured' && f.subtree && schemaPath.startsWith(f.path + '/'));
+  return all.find((f) => f.does !== 'honoured' && f.subtree && schemaPath.startsWith(f.path + '/'));
 }
 
 export function isHonoured(path: string): boolean {
@@ -247,8 +271,7 @@ export function isHonoured(path: string): boolean {
 // The first refused field a config sets, as its concrete pointer and the
 // reason: create stops there (the error names it, nothing is made).
 export function refusedField(config: unknown): { pointer: string; reason: string } | undefined {
-  for (const f of FIELDS) {
-    if (f.does !== 'refused') continue;
+  for (const f of REFUSED_FIELDS) {
     const pointer = firstSet(config, f.path.split('/').slice(1), '');
     if (pointer !== undefined) return { pointer, reason: f.reason };
   }
@@ -323,7 +346,7 @@ export function fieldsMarkdown(): string {
     '| field | runts | test, or why |',
     '| --- | --- | --- |',
   ];
-  for (const f of FIELDS) {
+  for (const f of fields()) {
     const where = f.does !== 'honoured' && f.subtree ? ' and below' : '';
     const why = f.does === 'honoured' ? `${f.test}${f.note ? ` (${f.note})` : ''}` : f.reason;
     lines.push(`| \`${f.path}\`${where} | ${f.does} | ${esc(why)} |`);

@@ -8,6 +8,21 @@ export interface RuntsAddon {
   exit(status: number): never;
   readFile(file: string, latin1: boolean): string;
   libseccompVersion?(): string | undefined; // absent from an addon built before it
+  // libseccomp's calls, one to one (native/addon.c); absent from an older addon.
+  scmpOpen?(): boolean;
+  scmpInit(action: number): number;
+  scmpRelease(h: number): void;
+  scmpArchAdd(h: number, token: number): number;
+  scmpArchNative(): number;
+  scmpArchResolve(name: string): number;
+  scmpResolveName(name: string): number;
+  scmpResolveNameArch(token: number, name: string): number;
+  scmpRuleAdd(h: number, action: number, nr: number, count: number, args: Buffer | undefined): number;
+  scmpAttrSet(h: number, attr: number, value: number): number;
+  scmpExportBpf(h: number, fd: number): number;
+  memfdCreate(name: string, flags: number): number;
+  seccompProbe(flags: number): number;
+  lastErrno(): number;
 }
 
 const ADDON = path.join(__dirname, '..', '..', 'bin', 'runts-addon.node');

@@ -8,7 +8,9 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { FIELDS, fieldFor, fieldsMarkdown, isHonoured, refusedField } from '../../src/spec/fields';
+import { fields, fieldFor, fieldsMarkdown, isHonoured, REFUSED_FIELDS, refusedField } from '../../src/spec/fields';
+
+const FIELDS = fields();
 import { features } from '../../src/spec/features';
 
 const root = resolve(__dirname, '..', '..');
@@ -91,6 +93,13 @@ t.test('each honoured field names an e2e test that exists', async (t) => {
   const sources = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => readFileSync(join(dir, f), 'utf8'));
   const names = new Set(FIELDS.flatMap((f) => (f.does === 'honoured' ? [f.test] : [])));
   for (const name of names) t.ok(sources.some((s) => s.includes(name)), `an e2e test is titled "${name}"`);
+});
+
+t.test('create checks exactly the refused entries of the table, in its order', async (t) => {
+  t.same(
+    FIELDS.filter((f) => f.does === 'refused'),
+    REFUSED_FIELDS,
+  );
 });
 
 t.test('each refused field is refused by create, at its concrete pointer, with its reason', async (t) => {

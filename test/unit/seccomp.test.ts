@@ -20,6 +20,7 @@ import {
 import { getLibseccomp } from '../../src/seccomp/libseccomp';
 import { decode } from '../../src/seccomp/enosys';
 import type { Seccomp } from '../../src/spec/types';
+import * as koffi from 'koffi';
 
 const lib = getLibseccomp();
 const NATIVE = lib.archNative();
@@ -94,8 +95,8 @@ function wellFormed(t: Test, bpf: Buffer) {
 }
 
 // Every syscall name libseccomp knows on the native arch.
+// (Through koffi: runts itself goes through the addon, which has no call for it.)
 function allNames(): string[] {
-  const koffi = lib.koffi;
   const so = koffi.load('libseccomp.so.2');
   const resolveNum = so.func('const char *seccomp_syscall_resolve_num_arch(uint32_t, int)');
   const names: string[] = [];
@@ -415,4 +416,54 @@ t.test('the kernel runs the programs', async (t) => {
   ]);
   t.equal(c.status, 0, c.stderr + c.stdout);
   t.same(c.out, { loaded: 0, mkdir: 'ok', getuid: -EPERM, getpid: 'ok', next: -ENOSYS });
+});
+
+// runts compiles through the addon's libseccomp calls (native/addon.c) and,
+// where the addon lacks them, through koffi: both must give the same
+// program, byte for byte, and the same flags and warnings. The koffi side
+// runs in a child that cannot load the addon.
+t.test('the addon and koffi compile the same program', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-seccomp-parity-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const names = allNames();
+  const profiles: Record<string, Seccomp> = {
+    'every name, one denied with an errno': { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: names.filter((n) => n !== 'getuid'), action: 'SCMP_ACT_ALLOW' }, { names: ['getuid'], action: 'SCMP_ACT_ERRNO', errnoRet: ENETDOWN }] },
+    'arguments, architectures, an unknown name': {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      syscalls: [
+        { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0xffffffff, op: 'SCMP_CMP_NE' }] },
+        { names: ['clone'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] },
+        { names: ['mkdirat', 'no_such_syscall'], action: 'SCMP_ACT_KILL_PROCESS' },
+      ],
+    },
+  };
+  const child = `
+const [mode, file, build] = process.argv.slice(1);
+if (mode === 'koffi') {
+  const dlopen = process.dlopen;
+  process.dlopen = function (m, f, ...rest) {
+    if (String(f).endsWith('runts-addon.node')) throw new Error('hidden');
+    return dlopen.call(this, m, f, ...rest);
+  };
+}
+const warnings = [];
+const r = require(build + '/seccomp/index.js').compileSeccomp(JSON.parse(require('fs').readFileSync(file, 'utf8')), (w) => warnings.push(w));
+const koffi = Object.keys(require.cache).some((k) => k.includes('/koffi/'));
+process.stdout.write(JSON.stringify({ bpf: r.bpf.toString('base64'), flags: r.flags, warnings, koffi }));
+`;
+  const build = path.join(__dirname, '..', '..', 'build');
+  for (const [name, profile] of Object.entries(profiles)) {
+    const file = path.join(dir, 'profile.json');
+    fs.writeFileSync(file, JSON.stringify(profile));
+    const [addon, viaKoffi] = ['addon', 'koffi'].map((mode) => {
+      const r = spawnSync(process.execPath, ['-e', child, mode, file, build], { encoding: 'utf8' });
+      t.equal(r.status, 0, `${name}, ${mode}: ${r.stderr}`);
+      return JSON.parse(r.stdout || '{}');
+    });
+    t.equal(addon.koffi, false, `${name}: the addon's path loads no koffi`);
+    t.equal(viaKoffi.koffi, true, `${name}: the other path is koffi's`);
+    t.ok(addon.bpf.length > 0, `${name}: a program`);
+    t.same({ ...addon, koffi: undefined }, { ...viaKoffi, koffi: undefined }, `${name}: the same program, flags and warnings`);
+  }
 });
