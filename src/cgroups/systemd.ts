@@ -95,7 +95,7 @@ async function start(bus: SystemdBus, name: UnitName, props: ReturnType<typeof b
 // names the one systemd names ("Cannot set property X, or unknown
 // property."), or else all of them (a value of the wrong type gets only an
 // errno from systemd, e.g. ENXIO).
-function refusedAnnotation(err: Error, annotations: Record<string, string> | undefined): Error {
+export function refusedAnnotation(err: Error, annotations: Record<string, string> | undefined): Error {
   const keys = Object.keys(annotations ?? {}).filter((k) => k.startsWith(PROPERTY_PREFIX));
   if (!keys.length) return err;
   // TimeoutStopSec goes to systemd as TimeoutStopUSec (systemd-props.ts).

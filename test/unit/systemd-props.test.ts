@@ -133,3 +133,14 @@ t.test('the D-Bus types: a StartTransientUnit message with them, marshalled by d
   const inner = (got.Environment[1] as Record<string, { signature: string; value: unknown }>).A;
   t.same([inner.signature, inner.value], ['u', 1], 'a variant inside: its own type');
 });
+
+t.test('systemd refusing the unit: the annotation named where systemd names its property, else all of them', async (t) => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { refusedAnnotation } = require('../../src/cgroups/systemd') as typeof import('../../src/cgroups/systemd');
+  const ann = { [`${P}TimeoutStopSec`]: '5', [`${P}CollectMode`]: "'x'", other: 'y' };
+  const unknown = new RuntsError('systemd: StartTransientUnit: Cannot set property TimeoutStopUSec, or unknown property. (org.freedesktop.DBus.Error.PropertyReadOnly)');
+  t.equal(refusedAnnotation(unknown, ann).message, `config.json: /annotations/${P}TimeoutStopSec: ${unknown.message}`, 'TimeoutStopSec, sent as TimeoutStopUSec');
+  const errno = new RuntsError('systemd: StartTransientUnit: No such device or address (System.Error.ENXIO)');
+  t.equal(refusedAnnotation(errno, ann).message, `${errno.message} (the unit's properties include /annotations/${P}TimeoutStopSec, /annotations/${P}CollectMode: check their names and types, e.g. "uint64 123" for a property of type t)`);
+  t.equal(refusedAnnotation(errno, { other: 'y' }), errno, 'no such annotations: systemd\'s error as it is');
+});
