@@ -58,8 +58,8 @@ const BUNDLES = [
   { name: 'light', commands: 'state, list, kill, start and delete', warmUp: ['warmup-light.js', 'warmUpLight'] },
   { name: 'full', commands: 'create, run, exec and the rarer commands', warmUp: ['warmup.js', 'warmUp'] },
 ];
-// The chunks: the module that needs one first, and its warm-up.
-const CHUNKS = [{ name: 'systemd', entry: 'cgroups/systemd.js', warmUp: ['warmup-systemd.js', 'warmUpSystemd'] }];
+// The chunks, each with the warm-up that loads its modules.
+const CHUNKS = [{ name: 'systemd', warmUp: ['warmup-systemd.js', 'warmUpSystemd'] }];
 const fileOf = (name, kind) => path.join(root, kind === 'entry' ? `${name}.js` : `runts-${name}.${kind}`);
 // Make's target is the full entry: it is written last, so that it exists
 // only if everything else does. runts.blob, snapshot.js, runts-light.blob:
@@ -284,9 +284,7 @@ const requireInBuild = createRequire(path.join(root, 'index.js'));
 // has put node_modules files in Node's module cache.
 // A chunk whose packages cannot be found from build/ (a copy of build/
 // alone, as some tests make) is left out: its modules load as without it.
-const chunkModules = Object.fromEntries(CHUNKS.map((c) => [c.name, discoverChunk(c)]));
-const skippedChunks = CHUNKS.filter((c) => !chunkModules[c.name]);
-for (const c of skippedChunks) chunkModules[c.name] = [];
+const chunkModules = Object.fromEntries(CHUNKS.map((c) => [c.name, discoverChunk(c) ?? []]));
 // Which modules each bundle has: those its warm-up loads.
 const bundledBy = Object.fromEntries(BUNDLES.map((b) => [b.name, probeBundle(b)]));
 // A chunk has the modules of its warm-up that the full bundle has not (the
