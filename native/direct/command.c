@@ -59,10 +59,12 @@ void direct_command(int argc, char **argv)
 	/* start: only a created container (alive, barrier there); delete: a
 	 * stopped one, or any with --force; kill: a live one, or with --all
 	 * any whose record names its cgroups and freezer (what is left in a
-	 * stopped one's cgroup is signalled, as kill.ts). Else Node says why. */
+	 * stopped one's cgroup is signalled, as kill.ts). Else Node says why.
+	 * A systemd unit's container is deleted by Node, which stops the unit
+	 * over D-Bus (src/cgroups/systemd.ts). */
 	int kill_ok = c.all ? r.ncgroups > 0 && r.freezer_version : live;
 	if (!usable || (c.verb == START && (!live || access(barrier, F_OK) < 0)) ||
-	    (c.verb == DELETE && live && !c.force) || (c.verb == KILL && !kill_ok)) {
+	    (c.verb == DELETE && ((live && !c.force) || r.systemd_unit)) || (c.verb == KILL && !kill_ok)) {
 		if (lock >= 0)
 			close(lock);
 		return;

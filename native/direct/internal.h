@@ -17,7 +17,8 @@
  * an option this code does not take, a container without the record or in
  * a state the command refuses (not created, for start; running without
  * --force, for delete; stopped, for kill without --all), a signal it does
- * not know, kill --all without the cgroups and freezer in the record. Once it has begun, it finishes the command as
+ * not know, kill --all without the cgroups and freezer in the record, a
+ * delete of a container whose cgroup is a systemd unit (stopped over D-Bus). Once it has begun, it finishes the command as
  * src/container/start.ts, delete.ts and kill.ts would, with the same
  * messages and --log lines (src/log.ts).
  *
@@ -80,6 +81,9 @@ struct record {
 	int listed, freezer_version, nannotations;
 	char *oci, *bundle, *rootfs_json, *created, *owner, *freezer_dir;
 	char *annotations[MAX_ANNOTATIONS];
+	/* the systemd unit made for it (--systemd-cgroup); NULL: cgroupfs.
+	 * delete must stop the unit over D-Bus: Node's. */
+	const char *systemd_unit;
 	char text[65536];
 };
 

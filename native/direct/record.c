@@ -37,6 +37,7 @@ int read_record(const char *dir, struct record *r)
 	r->ncgroups = r->nparents = 0;
 	r->listed = r->freezer_version = r->nannotations = 0;
 	r->oci = r->bundle = r->rootfs_json = r->created = r->owner = r->freezer_dir = NULL;
+	r->systemd_unit = NULL;
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		if (!strcmp(line, "listed")) {
 			r->listed = r->oci && r->bundle && r->rootfs_json && r->created && r->owner;
@@ -69,6 +70,8 @@ int read_record(const char *dir, struct record *r)
 			strcpy(r->starttime, value);
 		else if (!strcmp(line, "cgroup") && r->ncgroups < MAX_DIRS)
 			r->cgroups[r->ncgroups++] = value;
+		else if (!strcmp(line, "systemd") && value[0])
+			r->systemd_unit = value;
 		else if (!strcmp(line, "parent") && r->nparents < MAX_DIRS)
 			r->parents[r->nparents++] = value;
 		else

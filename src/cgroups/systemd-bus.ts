@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { RuntsError } from '../errors';
 import { debug } from '../log';
+import { NestedVariant } from './systemd-props';
 import type { Property } from './systemd-units';
 
 type DBus = typeof import('dbus-next');
@@ -29,6 +30,19 @@ export function userBusAddress(env: NodeJS.ProcessEnv = process.env): string {
   const path = `${env.XDG_RUNTIME_DIR}/bus`;
   if (!fs.existsSync(path)) throw new RuntsError(`--systemd-cgroup: rootless: no session bus at ${path} (DBUS_SESSION_BUS_ADDRESS is not set); this needs ${hint}`);
   return `unix:path=${path}`;
+}
+
+// The a(sv) of unit properties, in dbus-next's form.
+export function toVariants(dbus: DBus, props: Property[]): [string, unknown][] {
+  // Variants inside a value (from an org.systemd.property.* annotation,
+  // systemd-props.ts) as dbus-next's too.
+  const nested = (value: unknown): unknown => {
+    if (value instanceof NestedVariant) return new dbus.Variant(value.signature, nested(value.value));
+    if (Array.isArray(value)) return value.map(nested);
+    if (value && typeof value === 'object' && !Buffer.isBuffer(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nested(v)]));
+    return value;
+  };
+  return props.map(([name, sig, value]) => [name, new dbus.Variant(sig, nested(value))]);
 }
 
 export class SystemdBus {
@@ -140,7 +154,7 @@ export class SystemdBus {
   }
 
   variants(props: Property[]): [string, unknown][] {
-    return props.map(([name, sig, value]) => [name, new this.dbus.Variant(sig, value)]);
+    return toVariants(this.dbus, props);
   }
 
   // StartTransientUnit(name, mode "fail", properties, no auxiliary units).

@@ -15,6 +15,7 @@ import { detectLayout, Layout } from './layout';
 import type { CgroupManager } from './manager';
 import type { LinuxResources } from './resources';
 import { SystemdBus } from './systemd-bus';
+import { annotationPointer, annotationProperties, PROPERTY_PREFIX } from './systemd-props';
 import { baseProperties, resourceProperties, resourcePropertiesV1, unitName, UnitName } from './systemd-units';
 
 export interface ScopeRequest {
@@ -24,6 +25,9 @@ export interface ScopeRequest {
   pid: number; // the process that goes in first (the init's stage 0)
   resources: LinuxResources;
   linuxDevices?: { path: string }[];
+  // The config's annotations: org.systemd.property.* are unit properties
+  // (systemd-props.ts), checked already by create and restore.
+  annotations?: Record<string, string>;
   // Called before systemd is asked, with what delete --force needs to undo
   // it if runts dies mid-create (creating.json).
   note: (record: CgroupRecord) => void;
@@ -46,7 +50,12 @@ export async function createScope(req: ScopeRequest, layout: Layout = detectLayo
     // On v1 and hybrid hosts systemd's resource properties are the v1 ones
     // (MemoryLimit, CPUShares, ...).
     const { props, resources } = (layout.kind === 'v2' ? resourceProperties : resourcePropertiesV1)(req.resources, { linuxDevices: req.linuxDevices });
-    await start(bus, name, [...baseProperties(name, req.pid, `runts container ${req.id}`), ...props]);
+    // The annotations' properties after runts's own, which they may
+    // override (as runc's), and before the resources', so that the limits
+    // systemd applies are the config's, as the files written after them
+    // (runc sets the resources after the unit has started).
+    const extra = annotationProperties(req.annotations);
+    await start(bus, name, [...baseProperties(name, req.pid, `runts container ${req.id}`), ...extra, ...props], req.annotations);
     let record: CgroupRecord;
     try {
       record = placed(req.pid, name, layout, systemd);
@@ -61,12 +70,12 @@ export async function createScope(req: ScopeRequest, layout: Layout = detectLayo
   }
 }
 
-async function start(bus: SystemdBus, name: UnitName, props: ReturnType<typeof baseProperties>): Promise<void> {
+async function start(bus: SystemdBus, name: UnitName, props: ReturnType<typeof baseProperties>, annotations?: Record<string, string>): Promise<void> {
   let result: string;
   try {
     result = await bus.startTransientUnit(name.unit, props);
   } catch (err) {
-    if (SystemdBus.errorName(err) !== 'org.freedesktop.systemd1.UnitExists') throw err;
+    if (SystemdBus.errorName(err) !== 'org.freedesktop.systemd1.UnitExists') throw refusedAnnotation(err as Error, annotations);
     // A failed unit of that name, left over, goes once; a live one is another container's.
     await bus.resetFailedUnit(name.unit).catch(() => undefined);
     try {
@@ -80,6 +89,20 @@ async function start(bus: SystemdBus, name: UnitName, props: ReturnType<typeof b
     await stop(bus, name.unit);
     throw new RuntsError(`systemd: could not start ${name.unit} in ${name.slice}: job ${result}${result === 'timeout' ? ` (no answer in ${30} s)` : ''}`);
   }
+}
+
+// systemd refused the unit: when annotations gave it properties, the error
+// names the one systemd names ("Cannot set property X, or unknown
+// property."), or else all of them (a value of the wrong type gets only an
+// errno from systemd, e.g. ENXIO).
+export function refusedAnnotation(err: Error, annotations: Record<string, string> | undefined): Error {
+  const keys = Object.keys(annotations ?? {}).filter((k) => k.startsWith(PROPERTY_PREFIX));
+  if (!keys.length) return err;
+  // TimeoutStopSec goes to systemd as TimeoutStopUSec (systemd-props.ts).
+  const names = (k: string) => [k.slice(PROPERTY_PREFIX.length), k.slice(PROPERTY_PREFIX.length).replace(/([a-z])Sec$/, '$1USec')];
+  const named = keys.find((k) => names(k).some((n) => new RegExp(`\\b${n}\\b`).test(err.message)));
+  if (named) return new RuntsError(`config.json: ${annotationPointer(named)}: ${err.message}`, { file: 'config.json', pointer: annotationPointer(named) });
+  return new RuntsError(`${err.message} (the unit's properties include ${keys.map(annotationPointer).join(', ')}: check their names and types, e.g. "uint64 123" for a property of type t)`);
 }
 
 // Kills what is in the unit, stops it and lets systemd forget it; a unit

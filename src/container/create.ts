@@ -79,8 +79,11 @@ function checkOptions(config: Config, opts: CreateOptions): void {
   if (config.process?.terminal && !opts.consoleSocket && !opts.foregroundTerminal) {
     throw new RuntsError('config.json: /process/terminal is true: create needs --console-socket to hand over the terminal (or set it to false)', { file: 'config.json', pointer: '/process/terminal' });
   }
-  if (opts.systemdCgroup && !fs.existsSync('/run/systemd/system')) {
-    throw new RuntsError('--systemd-cgroup: systemd is not running on this host; use the cgroupfs manager (drop the flag)');
+  if (opts.systemdCgroup) {
+    if (!fs.existsSync('/run/systemd/system')) throw new RuntsError('--systemd-cgroup: systemd is not running on this host; use the cgroupfs manager (drop the flag)');
+    // org.systemd.property.* annotations, checked before anything is made
+    // (without the flag runc reads none of them, and neither does runts).
+    (require('../cgroups/systemd-props') as typeof import('../cgroups/systemd-props')).annotationProperties(config.annotations);
   }
 }
 
@@ -466,6 +469,7 @@ async function systemdScope(init: SpawnedInit, opts: CreateOptions, config: Conf
     pid,
     resources,
     linuxDevices: config.linux?.devices,
+    annotations: config.annotations,
     note: (record) => writeCreatingNote(dir, record),
   });
   return scope;

@@ -62,6 +62,8 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     throw new RuntsError(`restore: --image-path ${imagePath}: no checkpoint there (no inventory.img)`, { step: 'restore: read the images', code: 'ENOENT' });
   }
   const { config, bundle } = loadBundleConfig(o.bundle);
+  // As create: org.systemd.property.* annotations checked before anything is made.
+  if (o.systemdCgroup) (require('../cgroups/systemd-props') as typeof import('../cgroups/systemd-props')).annotationProperties(config.annotations);
   if (config.process?.terminal) {
     throw new RuntsError('config.json: /process/terminal: restoring a container with a terminal is not supported by runts yet (docs/checkpoint.md)', { file: 'config.json', pointer: '/process/terminal' });
   }
@@ -108,6 +110,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
         pid: holder.pid!,
         resources,
         linuxDevices: config.linux?.devices,
+        annotations: config.annotations,
         note: (record) => writeCreatingNote(dir, record),
       });
       cgroup = scope.record;

@@ -14,7 +14,7 @@ import type { Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { criuProblem, isOneLineError, makeBundle, newId, runts, RUNTS, stateDir, tempDir, waitFor, Config } from './lib';
+import { criuProblem, isOneLineError, launcherWithoutNode, makeBundle, newId, runts, RUNTS, stateDir, tempDir, waitFor, Config } from './lib';
 import { detectLayout } from '../../src/cgroups/layout';
 
 const pid1 = (() => {
@@ -304,6 +304,125 @@ t.test(named('rootless without a session bus: a clear error, nothing left'), { s
   t.match(r.stderr, /rootless: no session bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set/);
   t.match(r.stderr, /cgroupfs manager/);
   t.notOk(fs.existsSync(path.join(home, 'state', 'sd-rootless')), 'no state directory');
+});
+
+// runc's org.systemd.property.<Name> annotations: extra properties of the
+// unit, the value in GVariant's text form (src/cgroups/systemd-props.ts).
+t.test(named('org.systemd.property.* annotations: extra unit properties, as runc (TimeoutStopSec as TimeoutStopUSec)'), { skip }, async (t) => {
+  const { id, unit, r } = createWithSystemd(t, (c) => {
+    limits(c);
+    c.annotations = {
+      ...c.annotations,
+      'org.systemd.property.TimeoutStopSec': '123.456789', // runc's docs' example: 2min 3.456789s
+      'org.systemd.property.CollectMode': "'inactive-or-failed'",
+      'org.systemd.property.SendSIGHUP': 'true',
+      'org.systemd.property.MemoryMax': 'uint64 1048576', // the config's memory.limit wins, as with runc
+    };
+  });
+  t.equal(r.status, 0, `create: ${r.stderr}`);
+  const p = show(unit, ['ActiveState', 'TimeoutStopUSec', 'CollectMode', 'SendSIGHUP', 'MemoryMax', 'MemoryLimit', 'Delegate']);
+  t.equal(p.ActiveState, 'active');
+  t.equal(p.TimeoutStopUSec, '2min 3.456789s', 'TimeoutStopSec 123.456789: seconds, as TimeoutStopUSec');
+  t.equal(p.CollectMode, 'inactive-or-failed');
+  t.equal(p.SendSIGHUP, 'yes');
+  t.equal(p.Delegate, 'yes', "runts's own properties stay");
+  t.equal(v2 ? p.MemoryMax : p.MemoryLimit, String(64 * 1024 * 1024), "the config's limit over the annotation's");
+  t.equal(runts(['delete', '--force', id], SLOW).status, 0, 'delete');
+  t.notOk(listed(unit), 'the unit is gone');
+});
+
+t.test(named('org.systemd.property.* refusals: a bad value, a property systemd does not know; the annotation named, nothing left'), { skip }, async (t) => {
+  for (const [key, value, why] of [
+    ['org.systemd.property.CollectMode', 'inactive-or-failed', /config\.json: \/annotations\/org\.systemd\.property\.CollectMode: unexpected "inactive-o" in "inactive-or-failed" \(a GVariant in its text form/],
+    ['org.systemd.property.TimeoutStopSec', "'long'", /config\.json: \/annotations\/org\.systemd\.property\.TimeoutStopSec: seconds must be a number/],
+    ['org.systemd.property.Ab', '1', /config\.json: \/annotations\/org\.systemd\.property\.Ab: the systemd property name "Ab" must be three or more ASCII letters/],
+    ['org.systemd.property.NoSuchPropertyHere', "'x'", /config\.json: \/annotations\/org\.systemd\.property\.NoSuchPropertyHere: systemd: StartTransientUnit: Cannot set property NoSuchPropertyHere, or unknown property/],
+  ] as const) {
+    const id = newId(t);
+    const unit = ownUnit(t, `runts-${id}.scope`);
+    const b = makeBundle(t, { edit: (c) => (c.annotations = { ...c.annotations, [key]: value }) });
+    const r = runts(['--systemd-cgroup', 'create', '--bundle', b.dir, id], SLOW);
+    t.equal(r.status, 1, `${key}=${value}: exit 1`);
+    t.ok(isOneLineError(r.stderr), r.stderr);
+    t.match(r.stderr, why);
+    t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
+    t.notOk(listed(unit), 'no unit');
+    for (const d of allDirs(`/system.slice/${unit}`)) t.notOk(fs.existsSync(d), `no cgroup ${d}`);
+  }
+});
+
+// Without the flag runc reads none of them (its cgroupfs manager has no unit
+// to give them to), and neither does runts: even a bad one is not an error.
+t.test('org.systemd.property.* annotations without --systemd-cgroup: not read, as runc', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
+  const id = newId(t);
+  const b = makeBundle(t, { args: ['echo', 'ran'], edit: (c) => (c.annotations = { ...c.annotations, 'org.systemd.property.Xy': 'not a gvariant' }) });
+  const r = runts(['run', '--bundle', b.dir, id], SLOW);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'ran\n');
+  for (const h of detectLayout().hierarchies) t.notOk(fs.existsSync(path.join(h.mountpoint, 'system.slice', `runts-${id}.scope`)), `no unit's cgroup in ${h.mountpoint}`);
+});
+
+// Engines on systemd hosts (containerd with SystemdCgroup = true, podman,
+// docker) call start, state and kill for every container: those run in C
+// (native/direct/) for a unit's container too; delete stays Node's, which
+// stops the unit over D-Bus. The launcher here has a stand-in for node that
+// says "node ran": whatever does not say so ran without Node.
+t.test(named('a systemd unit\'s container: start, state, kill and kill --all without Node; delete in Node stops the unit'), { skip }, async (t) => {
+  const { id, unit, r } = createWithSystemd(t);
+  t.equal(r.status, 0, `create: ${r.stderr}`);
+  const record = fs.readFileSync(path.join(stateDir(), id, 'direct'), 'utf8');
+  t.match(record, new RegExp(`^systemd ${unit.replace(/\./g, '\\.')}$`, 'm'), 'create wrote the direct record, naming the unit');
+  const noNode = launcherWithoutNode(t);
+  const c = (...args: string[]) => spawnSync(noNode, ['--root', stateDir(), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const cg = show(unit, ['ControlGroup']).ControlGroup;
+  const pid = Number(/^pid (\d+)$/m.exec(record)![1]);
+  const procState = () => {
+    try {
+      return /\) (\S)/.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))![1];
+    } catch {
+      return 'gone';
+    }
+  };
+  // systemd stops a scope whose processes are all gone, and removes its cgroup.
+  const procsLeft = () => {
+    try {
+      return read(cgDir('pids', cg), 'cgroup.procs');
+    } catch {
+      return '';
+    }
+  };
+
+  const st = c('state', id);
+  t.same([st.status, st.stderr], [0, ''], 'state: exit 0');
+  t.notMatch(st.stdout, /node ran/, 'state: without Node');
+  t.equal(JSON.parse(st.stdout).status, 'created');
+  const started = c('start', id);
+  t.same([started.status, started.stdout, started.stderr], [0, '', ''], 'start: exit 0, without Node');
+  await waitFor(() => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\x00600\x00', 30_000);
+  t.equal(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'), 'sleep\x00600\x00', 'the container\'s program runs');
+  t.equal(JSON.parse(c('state', id).stdout).status, 'running', 'state: running');
+  const stop = c('kill', id, 'STOP');
+  t.same([stop.status, stop.stdout, stop.stderr], [0, '', ''], 'kill STOP: without Node');
+  await waitFor(() => procState() === 'T', 30_000);
+  t.equal(procState(), 'T', 'the kernel has it stopped');
+  t.equal(c('kill', id, 'CONT').status, 0);
+  await waitFor(() => procState() !== 'T', 30_000);
+  t.not(procState(), 'T', 'and going again');
+  const all = c('kill', '--all', id, 'KILL');
+  t.same([all.status, all.stdout, all.stderr], [0, '', ''], 'kill --all KILL: without Node');
+  await waitFor(() => ['gone', 'Z'].includes(procState()), 30_000);
+  t.ok(['gone', 'Z'].includes(procState()), 'the container\'s process is dead');
+  await waitFor(() => procsLeft() === '', 30_000);
+  t.equal(procsLeft(), '', "nothing is left in the scope's cgroup");
+  t.equal(JSON.parse(c('state', id).stdout).status, 'stopped', 'state: stopped, without Node');
+  const del = c('delete', id);
+  t.equal(del.stdout, 'node ran\n', 'delete: Node\'s (the unit is stopped over D-Bus)');
+  t.ok(fs.existsSync(path.join(stateDir(), id)), 'the C touched nothing');
+  const d = runts(['delete', id], SLOW);
+  t.equal(d.status, 0, `delete: ${d.stderr}`);
+  t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
+  t.notOk(listed(unit), 'the unit is gone from systemctl list-units --all');
+  for (const dir of allDirs(cg)) t.notOk(fs.existsSync(dir), `and its cgroup: ${dir}`);
 });
 
 // Without systemd as PID 1 (this project's development host, a v1 or hybrid

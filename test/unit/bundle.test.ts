@@ -239,3 +239,35 @@ t.test('the launcher starts runts-init early for create, run and exec, and as a 
     t.notOk(fs.existsSync(out), 'none started');
   }
 });
+
+// The systemd chunk (build/runts-systemd.js): dbus-next and the systemd
+// manager, compiled from their code cache into a bundle's module table only
+// when a command first needs them; without them nothing of it is loaded.
+// In a child for each, so that Node's module cache starts empty.
+t.test('the systemd chunk: loaded by either bundle only when the systemd manager is required, dbus-next from it, not from node_modules', async (t) => {
+  const build = path.join(REPO, 'build');
+  const probe = (name: string, rels: string[]) => {
+    const script = `const fs = require('fs'), vm = require('vm'), path = require('path');
+      const build = ${JSON.stringify(build)};
+      const file = path.join(build, 'runts-${name}.js');
+      const b = new vm.Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData: fs.readFileSync(path.join(build, 'runts-${name}.cache')) }).runInThisContext()(require('module').createRequire(path.join(build, '${name}.js')), build);
+      for (const rel of ${JSON.stringify(rels)}) b.load(rel);
+      const chunk = new vm.Script(fs.readFileSync(path.join(build, 'runts-systemd.js'), 'latin1'), { filename: path.join(build, 'runts-systemd.js'), cachedData: fs.readFileSync(path.join(build, 'runts-systemd.cache')) });
+      console.log(JSON.stringify({ fromChunk: b.loaded().filter((k) => k.startsWith('../node_modules/') || k.startsWith('cgroups/systemd')), byNode: Object.keys(require.cache).filter((f) => ['dbus-next', 'xml2js', 'xmlbuilder', 'sax', 'jsbi', 'long', 'safe-buffer', '@nornagon'].some((p) => f.includes('/node_modules/' + p + '/'))), rejected: chunk.cachedDataRejected }));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    t.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const none = probe('full', ['main.js', 'container/create.js', 'cgroups/manager.js', 'container/update.js']);
+  t.same(none.fromChunk, [], 'create, run, update and the manager\'s module without systemd: nothing of the chunk');
+  t.same(none.byNode, [], 'and nothing of dbus-next through Node');
+  for (const name of ['full', 'light']) {
+    // The manager's SystemdBus requires dbus-next, bound to the chunk's copy.
+    const sd = probe(name, ['cgroups/systemd.js', '../node_modules/dbus-next/index.js']);
+    t.ok(sd.fromChunk.includes('../node_modules/dbus-next/index.js') && sd.fromChunk.includes('../node_modules/xml2js/lib/xml2js.js'), `${name}: dbus-next and what it requires, from the chunk`, { found: sd.fromChunk });
+    t.ok(['cgroups/systemd.js', 'cgroups/systemd-bus.js', 'cgroups/systemd-units.js'].every((k) => sd.fromChunk.includes(k)), `${name}: the manager's modules too`);
+    t.same(sd.byNode, [], `${name}: no file of node_modules found, read and compiled by Node`);
+    t.equal(sd.rejected, false, 'node accepts the chunk\'s code cache');
+  }
+  t.ok(fs.readFileSync(path.join(build, 'runts-systemd.js'), 'latin1').includes('require("runts:../node_modules/dbus-next/index.js")'), 'systemd-bus.js\'s require of dbus-next is bound to it');
+});

@@ -49,6 +49,15 @@ t.test('directRecord: the pid, its start time, the cgroups and the parents to tr
   t.equal(directRecord(saved({ cgroup: undefined, owner: '1000' }))?.includes('\nowner 1000\n'), true, 'an owner other than root by number');
 });
 
+t.test('directRecord: a systemd unit\'s container gets one, with the unit named (its delete is Node\'s)', async (t) => {
+  const cg = '/sys/fs/cgroup/system.slice/runts-c1.scope';
+  t.equal(
+    directRecord(saved({ cgroup: { path: '/system.slice/runts-c1.scope', dirs: [cg], created: [cg], systemd: { unit: 'runts-c1.scope', user: false } } }), { version: 2, dir: cg }),
+    `runts-direct 2\npid 4242\nstarttime 777\nsystemd runts-c1.scope\ncgroup ${cg}\n${LISTED}freezer 2 ${cg}\nlisted\n`,
+    'the scope\'s cgroup (no parents: the slice is systemd\'s), its freezer, and the unit',
+  );
+});
+
 t.test('direct/state.c prints the spec version state.ts does', async (t) => {
   t.match(fs.readFileSync(path.join(REPO, 'native', 'direct', 'state.c'), 'utf8'), `#define SPEC_VERSION "${SPEC_VERSION}"`);
 });
@@ -476,4 +485,52 @@ t.test('state and list: what they leave to Node', async (t) => {
   fs.writeFileSync(path.join(state, 'direct'), `runts-direct 1\npid ${live.pid}\nstarttime ${readStat(live.pid!)!.startTime}\n`);
   t.ok(node(['--root', root, 'state', 'c1']), 'a version 1 record: state');
   t.ok(node(['--root', root, 'list']), 'a version 1 record: list');
+});
+
+// --systemd-cgroup (containerd with SystemdCgroup = true, podman, docker on
+// systemd hosts): the record as create writes it for a scope; start, state,
+// kill and kill --all without Node, delete left to Node (it stops the unit
+// over D-Bus), untouched.
+t.test('a systemd unit\'s container: start, state, kill and kill --all without Node; delete is Node\'s', async (t) => {
+  const { dir, runts } = buildLauncher(t);
+  const root = path.join(dir, 'root');
+  const state = path.join(root, 'sd1');
+  fs.mkdirSync(state, { recursive: true });
+  fs.writeFileSync(path.join(state, 'lock'), '');
+  const scope = path.join(dir, 'cg', 'system.slice', 'runts-sd1.scope');
+  fs.mkdirSync(scope, { recursive: true });
+  fs.writeFileSync(path.join(scope, 'cgroup.freeze'), '0\n');
+  const init = waitingInit(t, path.join(state, 'barrier'), 'x');
+  const other = child(t, ['sleep', '30']);
+  fs.writeFileSync(path.join(scope, 'cgroup.procs'), `${init.pid}\n${other.pid}\n`);
+  const s = saved({ id: 'sd1', pid: init.pid!, startTime: readStat(init.pid!)!.startTime, cgroup: { path: '/system.slice/runts-sd1.scope', dirs: [scope], created: [scope], systemd: { unit: 'runts-sd1.scope', user: false } } });
+  writeSaved(state, s, { version: 2, dir: scope });
+  const run = (...args: string[]) => spawnSync(runts, ['--root', root, ...args], { encoding: 'utf8', timeout: 20000 });
+
+  const st = run('state', 'sd1');
+  t.same([st.status, st.stderr], [0, ''], 'state: exit 0');
+  t.equal(st.stdout, JSON.stringify(toState(s, 'created'), null, 2) + '\n', 'state: created, as Node prints it');
+  const started = run('start', 'sd1');
+  t.same([started.status, started.stdout, started.stderr], [0, '', ''], 'start: exit 0, node did not run');
+  t.notOk(fs.existsSync(path.join(state, 'barrier')), 'start: the barrier is gone');
+  t.equal(JSON.parse(run('state', 'sd1').stdout).status, 'running', 'state: running');
+  const deleted = run('delete', '--force', 'sd1');
+  t.equal(deleted.stdout, `node ran: --root ${root} delete --force sd1\n`, 'delete --force: Node\'s (the unit is stopped over D-Bus)');
+  t.ok(fs.existsSync(path.join(state, 'direct')) && fs.existsSync(scope), 'delete touched nothing');
+  const hup = run('kill', '--all', 'sd1', 'HUP');
+  t.same([hup.status, hup.stdout, hup.stderr], [0, '', ''], 'kill --all: exit 0, node did not run');
+  t.same(await Promise.all([init, other].map(exited)), ['SIGHUP', 'SIGHUP'], 'kill --all: every process in the scope\'s cgroup got SIGHUP');
+  t.equal(fs.readFileSync(path.join(scope, 'cgroup.freeze'), 'utf8'), '0', 'kill --all: the scope thawed again');
+  const after = run('delete', 'sd1');
+  t.equal(after.stdout, `node ran: --root ${root} delete sd1\n`, 'delete of the stopped container: Node\'s too');
+
+  // kill of a live one (a second container, a sleeper as its process)
+  const state2 = path.join(root, 'sd2');
+  fs.mkdirSync(state2);
+  fs.writeFileSync(path.join(state2, 'lock'), '');
+  const sleeper = child(t, ['sleep', '30']);
+  writeSaved(state2, saved({ id: 'sd2', pid: sleeper.pid!, startTime: readStat(sleeper.pid!)!.startTime, cgroup: { path: '/system.slice/runts-sd2.scope', dirs: [scope], created: [scope], systemd: { unit: 'runts-sd2.scope', user: true } } }), { version: 2, dir: scope });
+  const k = run('kill', 'sd2', 'USR1');
+  t.same([k.status, k.stdout, k.stderr], [0, '', ''], 'kill: exit 0, node did not run');
+  t.equal(await exited(sleeper), 'SIGUSR1', 'kill: the process got SIGUSR1');
 });
