@@ -54,11 +54,24 @@ if [ "${RUNTS_V2_MODE:-plain}" != plain ]; then
   echo "==== LSM: $(cat /sys/kernel/security/lsm 2>&1), AppArmor enabled: $(cat /sys/module/apparmor/parameters/enabled 2>&1), profiles loaded: $(wc -l < /sys/kernel/security/apparmor/profiles 2>/dev/null)"
   systemctl --no-pager --failed --plain --no-legend 2>&1 | sed 's/^/==== failed unit: /'
 fi
-# A code cache records V8's configuration, which follows the CPU's features:
-# under the emulated CPU, Node would reject the host's caches and compile
-# from source (slower, not wrong). The guest makes its own (its / is a
-# writable overlay of the host's).
-node scripts/bundle.mjs build src >/dev/null || { echo "v2-guest: cannot build the bundles"; status=125; exit; }
+# The bundles' code caches made on this machine: the guest's Node accepts
+# them (checked under `-cpu max` on 2026-12-07: V8's check covers its version,
+# flags and the source, not the emulated CPU), so they are used as they are.
+# Were one rejected, every runts call would compile its bundle from source:
+# the guest would then make its own (its / is a writable overlay of the host's).
+if node -e '
+  const fs = require("fs"), { Script } = require("vm");
+  for (const n of ["light", "full"]) {
+    const f = `build/runts-${n}.js`;
+    const s = new Script(fs.readFileSync(f, "utf8"), { filename: f, cachedData: fs.readFileSync(`build/runts-${n}.cache`) });
+    if (s.cachedDataRejected) process.exit(3);
+  }'; then
+  echo "==== v2-guest: Node accepts the host's code caches of the bundles"
+else
+  start=$(date +%s)
+  node scripts/bundle.mjs build src >/dev/null || { echo "v2-guest: cannot build the bundles"; status=125; exit; }
+  echo "==== v2-guest: this Node rejects the host's code caches: bundles rebuilt ($(( $(date +%s) - start )) s)"
+fi
 
 if [ -n "${RUNTS_V2_CMD:-}" ]; then
   echo "==== v2-guest: sh -c '$RUNTS_V2_CMD'"
