@@ -442,6 +442,14 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 		kill_quietly(stage0);
 		fail_exec("exec: the init reported ready without a pid");
 	}
+	/* Detached, the process alone holds the socket after `ready`, until
+	 * its execve closes it: at EOF the program runs, under its label
+	 * (/proc/<pid>/attr/current), or the process is gone. Returning at
+	 * `ready` instead let a caller that read the pid file look at the init
+	 * still: the SELinux boot saw the caller's domain (issue 32). */
+	if (c->detach)
+		while (next_line(&in))
+			;
 	/* src/sys/pidfd-socket.ts's sendPidfd: "setns", an exec'd process */
 	if (held >= 0 && send_fd(pidfd_sock, held, "setns", 5) < 0)
 		fail_exec("--pidfd-socket: sendmsg: %s", strerrorname_np(errno));
@@ -496,11 +504,6 @@ static void exec_or_return(int argc, char **argv, const sigset_t *mask)
 	/* the labels: its own or the container's, if this host can apply
 	 * them now (else Node says why) */
 	if (!with_labels(&p, e.apparmor, e.selinux) || !labels_applicable(&p))
-		return;
-	/* An SELinux label is Node's for now: in the stock-host VM's SELinux
-	 * boot, `exec ID CMD` through this path left the process in the
-	 * caller's domain (issue 32's note); AppArmor profiles are proved. */
-	if (p.selinux)
 		return;
 	/* A terminal in the foreground without --console-socket is runts's
 	 * own (ForegroundTerminal): Node's. */

@@ -241,9 +241,10 @@ void op_notify(const struct op *o)
 {
 	send_line("notify %s", ARG(o, 0));
 	/* After `ready` the runtime stops listening (create has returned):
-	 * later failures go to the container's stderr instead. */
-	if (!strcmp(ARG(o, 0), "ready")) {
-		close(sync_fd);
+	 * later failures go to the container's stderr instead. The socket is
+	 * not closed but left to the execve (close-on-exec), unwritten: its EOF
+	 * tells a runtime that waits for it (bin/runts's exec --detach) that
+	 * the program runs, under its label, or that the process is gone. */
+	if (!strcmp(ARG(o, 0), "ready"))
 		sync_fd = -1;
-	}
 }

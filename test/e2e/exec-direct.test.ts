@@ -97,7 +97,19 @@ t.test('exec --detach --pid-file without Node: the process joins every namespace
   t.equal(r.status, 0, 'exec --detach', { stdout: r.stdout, stderr: r.stderr });
   const epid = Number(fs.readFileSync(pidFile, 'utf8'));
   t.ok(epid > 0 && isAlive(epid), 'the pid file names a live process');
-  t.ok(await waitFor(() => procCmdline(epid)[0] === 'sleep'), 'it runs the program');
+  t.same(procCmdline(epid), ['sleep', '30'], 'it runs the program by the time exec returns');
+  // exec returns at the process's execve (the socket's EOF), not at the
+  // init's `ready` before it: what the kernel says of the pid (its program,
+  // its LSM label) is the program's at once (issue 32).
+  const early: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const f = path.join(tempDir(t), `e${i}.pid`);
+    // stdout and stderr not pipes: the program would hold them open
+    const e = fast(bin, ['exec', '--detach', '--pid-file', f, id, 'sleep', '31'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const cmd = procCmdline(Number(fs.readFileSync(f, 'utf8'))).join(' ');
+    if (e.status !== 0 || cmd !== 'sleep 31') early.push(`status ${e.status}, cmdline "${cmd}"`);
+  }
+  t.same(early, [], 'ten more: each runs its program when exec returns');
   for (const ns of ['pid', 'net', 'mnt', 'ipc', 'uts', 'cgroup']) t.equal(nsLink(epid, ns), nsLink(pid, ns), `same ${ns} namespace as the container`);
   t.equal(fs.readFileSync(`/proc/${epid}/cgroup`, 'utf8'), fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'), 'same cgroups');
   t.not(procStatus(epid)!.NSpid.split(/\s+/)[1], '1', 'not PID 1');
