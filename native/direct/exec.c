@@ -318,8 +318,8 @@ static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 /* The forwarded signals are blocked from the start (direct_exec) and, in
  * the foreground, pass to the process once it is known and ready: one
  * sent meanwhile stays pending instead of ending us with the process left
- * running (runc queues them until its process runs). *old: the mask to go
- * back to, which the init and Node (if the command falls back) get. */
+ * running. *old: the mask to go back to, which the init and Node (if the
+ * command falls back) get. */
 static void hold_signals(sigset_t *old)
 {
 	sigset_t set;
