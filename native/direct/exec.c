@@ -4,8 +4,8 @@
  * (execplan.c), the same init driven the same way: started here, as the
  * launcher starts an early init, given its arguments and the plan, then
  * followed to `notify ready`; --pid-file written; in the foreground,
- * signals forwarded to the process and the waiter's `exit N` as our
- * status.
+ * signals held from the start and forwarded to the process once it is
+ * ready, and the waiter's `exit N` as our status.
  *
  * What create decided is in the container's `exec` record
  * (src/container/execrecord.ts): the cgroup directories to join, whether
@@ -217,8 +217,9 @@ struct init {
 };
 
 /* runts-init beside us (<prefix>/bin/runts-init), as the launcher starts an
- * early one; 0 if it cannot be. */
-static int start_init(struct init *in)
+ * early one, with the signal mask we had before blocking the forwarded
+ * ones (*mask); 0 if it cannot be. */
+static int start_init(struct init *in, const sigset_t *mask)
 {
 	char self[PATH_MAX], init[PATH_MAX + 32];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -244,7 +245,7 @@ static int start_init(struct init *in)
 		snprintf(sync, sizeof sync, "_RUNTS_SYNC=%d", sv[1]);
 		char *env[] = {sync, "_RUNTS_EARLY=1", NULL};
 		char *args[] = {"runts-init", NULL};
-		if (fcntl(sv[1], F_SETFD, 0) == 0)
+		if (fcntl(sv[1], F_SETFD, 0) == 0 && sigprocmask(SIG_SETMASK, mask, NULL) == 0)
 			execve(init, args, env);
 		_exit(127);
 	}
@@ -309,6 +310,37 @@ static void forward(int sig)
 	errno = saved;
 }
 
+/* src/container/foreground.ts's FORWARDED */
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU};
+#define NFORWARDED (sizeof forwarded / sizeof *forwarded)
+
+/* The forwarded signals are blocked from the start (direct_exec) and, in
+ * the foreground, pass to the process once it is known and ready: one
+ * sent meanwhile stays pending instead of ending us with the process left
+ * running. *old: the mask to go back to, which the init and Node (if the
+ * command falls back) get. */
+static void hold_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* The handlers first, then the old mask: what was held is delivered to
+ * them now, and so forwarded. */
+static void forward_signals(long pid, const sigset_t *old)
+{
+	forward_to = (sig_atomic_t)pid;
+	struct sigaction sa = {.sa_handler = forward};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /* src/container/create.ts's writePidFile. */
 static void write_pid_file(const char *file, long pid)
 {
@@ -330,10 +362,12 @@ static void write_pid_file(const char *file, long pid)
 /* Drives the init to the end: arguments, plan, `notify ready`; then the
  * pid file, and in the foreground the exit status. Never returns. */
 static _Noreturn void run_exec(const struct command *c, const struct exec_record *e, const struct plan *pl,
-			       int cgroup2_now, int pidfd_sock)
+			       int cgroup2_now, int pidfd_sock, const sigset_t *mask)
 {
 	static struct init in;
-	if (!start_init(&in))
+	if (c->detach) /* nothing to forward to: signals act as before */
+		sigprocmask(SIG_SETMASK, mask, NULL);
+	if (!start_init(&in, mask))
 		fail_exec("exec: start the init: %s", strerrorname_np(errno));
 	/* its arguments, as src/container/launch.ts's startupArgs and
 	 * useEarlyInit send them */
@@ -408,6 +442,14 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 		kill_quietly(stage0);
 		fail_exec("exec: the init reported ready without a pid");
 	}
+	/* Detached, the process alone holds the socket after `ready`, until
+	 * its execve closes it: at EOF the program runs, under its label
+	 * (/proc/<pid>/attr/current), or the process is gone. Returning at
+	 * `ready` instead let a caller that read the pid file look at the init
+	 * still: the SELinux boot saw the caller's domain (issue 32). */
+	if (c->detach)
+		while (next_line(&in))
+			;
 	/* src/sys/pidfd-socket.ts's sendPidfd: "setns", an exec'd process */
 	if (held >= 0 && send_fd(pidfd_sock, held, "setns", 5) < 0)
 		fail_exec("--pidfd-socket: sendmsg: %s", strerrorname_np(errno));
@@ -415,14 +457,7 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 		write_pid_file(c->pid_file, pid);
 	if (c->detach)
 		_exit(0);
-	/* src/container/foreground.ts's FORWARDED */
-	static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-					SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU};
-	forward_to = (sig_atomic_t)pid;
-	struct sigaction sa = {.sa_handler = forward};
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-		sigaction(forwarded[i], &sa, NULL);
+	forward_signals(pid, mask);
 	for (;;) {
 		char *line = next_line(&in);
 		if (!line) {
@@ -434,7 +469,7 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 	}
 }
 
-void direct_exec(int argc, char **argv)
+static void exec_or_return(int argc, char **argv, const sigset_t *mask)
 {
 	static struct command c;
 	if (!parse_exec(argc, argv, &c))
@@ -469,11 +504,6 @@ void direct_exec(int argc, char **argv)
 	/* the labels: its own or the container's, if this host can apply
 	 * them now (else Node says why) */
 	if (!with_labels(&p, e.apparmor, e.selinux) || !labels_applicable(&p))
-		return;
-	/* An SELinux label is Node's for now: in the stock-host VM's SELinux
-	 * boot, `exec ID CMD` through this path left the process in the
-	 * caller's domain (issue 32's note); AppArmor profiles are proved. */
-	if (p.selinux)
 		return;
 	/* A terminal in the foreground without --console-socket is runts's
 	 * own (ForegroundTerminal): Node's. */
@@ -518,5 +548,15 @@ void direct_exec(int argc, char **argv)
 	 * nsdelegate, the cgroup2 directory is joined at once */
 	int cgroup2_now = (in.namespaces & 1u) || ((in.namespaces & (1u << 5)) && e.nsdelegate);
 	logging = &c;
-	run_exec(&c, &e, &pl, cgroup2_now, pidfd_sock);
+	run_exec(&c, &e, &pl, cgroup2_now, pidfd_sock, mask);
+}
+
+void direct_exec(int argc, char **argv)
+{
+	sigset_t mask;
+	hold_signals(&mask);
+	exec_or_return(argc, argv, &mask);
+	/* Node's: with the mask we were given (a signal held meanwhile acts
+	 * now, as it would have) */
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 }

@@ -241,9 +241,15 @@ void op_notify(const struct op *o)
 {
 	send_line("notify %s", ARG(o, 0));
 	/* After `ready` the runtime stops listening (create has returned):
-	 * later failures go to the container's stderr instead. */
+	 * later failures go to the container's stderr instead. Where `exec`
+	 * comes next (exec's plan), the socket is not closed but left to the
+	 * execve (close-on-exec), unwritten: its EOF tells a runtime that waits
+	 * for it (bin/runts's exec --detach) that the program runs, under its
+	 * label, or that the process is gone. A waiting init (create's plan)
+	 * closes it: it holds no fd but stdio and the barrier. */
 	if (!strcmp(ARG(o, 0), "ready")) {
-		close(sync_fd);
+		if (!next_op || strcmp(next_op, "exec"))
+			close(sync_fd);
 		sync_fd = -1;
 		tell_reaper_ready();
 	}

@@ -97,7 +97,19 @@ t.test('exec --detach --pid-file without Node: the process joins every namespace
   t.equal(r.status, 0, 'exec --detach', { stdout: r.stdout, stderr: r.stderr });
   const epid = Number(fs.readFileSync(pidFile, 'utf8'));
   t.ok(epid > 0 && isAlive(epid), 'the pid file names a live process');
-  t.ok(await waitFor(() => procCmdline(epid)[0] === 'sleep'), 'it runs the program');
+  t.same(procCmdline(epid), ['sleep', '30'], 'it runs the program by the time exec returns');
+  // exec returns at the process's execve (the socket's EOF), not at the
+  // init's `ready` before it: what the kernel says of the pid (its program,
+  // its LSM label) is the program's at once (issue 32).
+  const early: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const f = path.join(tempDir(t), `e${i}.pid`);
+    // stdout and stderr not pipes: the program would hold them open
+    const e = fast(bin, ['exec', '--detach', '--pid-file', f, id, 'sleep', '31'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const cmd = procCmdline(Number(fs.readFileSync(f, 'utf8'))).join(' ');
+    if (e.status !== 0 || cmd !== 'sleep 31') early.push(`status ${e.status}, cmdline "${cmd}"`);
+  }
+  t.same(early, [], 'ten more: each runs its program when exec returns');
   for (const ns of ['pid', 'net', 'mnt', 'ipc', 'uts', 'cgroup']) t.equal(nsLink(epid, ns), nsLink(pid, ns), `same ${ns} namespace as the container`);
   t.equal(fs.readFileSync(`/proc/${epid}/cgroup`, 'utf8'), fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'), 'same cgroups');
   t.not(procStatus(epid)!.NSpid.split(/\s+/)[1], '1', 'not PID 1');
@@ -157,6 +169,42 @@ t.test('exec in the foreground without Node forwards signals to the process', as
   child.kill('SIGTERM');
   const code = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
   t.equal(code, 42, 'SIGTERM reached the process, whose status is exec\'s');
+});
+
+// Whether the launcher has exec'd (its /proc/<pid>/exe is bin) and blocks
+// sig now. exe first: the child Node forked blocks every signal until it
+// execs, and the mask read after exe names bin is the launcher's own.
+function blocks(pid: number, bin: string, sig: number): boolean {
+  try {
+    if (fs.readlinkSync(`/proc/${pid}/exe`) !== bin) return false;
+    const blk = /^SigBlk:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return blk !== undefined && ((BigInt('0x' + blk) >> BigInt(sig - 1)) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
+
+t.test('exec in the foreground without Node: a signal sent as soon as it can be taken, before the process is ready, reaches the process', async (t) => {
+  const bin = fs.realpathSync(withoutNode(t));
+  const { id } = started(t);
+  for (let i = 0; i < 5; i++) {
+    const child = spawn(bin, ['--root', stateDir(), 'exec', id, 'sleep', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (code, sig) => r([code, sig])));
+    // At once: a synchronous loop, no timer between the check and the kill.
+    const until = Date.now() + 20000;
+    let held = false;
+    while (!(held = blocks(child.pid!, bin, 15)) && Date.now() < until);
+    child.kill('SIGTERM');
+    const [code, sig] = await exited;
+    t.ok(held, `run ${i}: exec held SIGTERM from its start (SigBlk in /proc/<pid>/status)`);
+    t.notMatch(out, /node ran/, `run ${i}: Node never started`);
+    t.same([code, sig], [128 + 15, null], `run ${i}: exec's status is the process's, killed by SIGTERM (exec itself was not killed)`, { out });
+    if (!held || code !== 128 + 15) break;
+  }
+  t.same(procCmdline(state(id)!.pid!), ['sleep', '60'], 'the container goes on');
 });
 
 t.test('exec falls back to Node, having started nothing, for what the C path does not take', async (t) => {
