@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { CriNode, startNode, stopNode, which } from '../test/e2e/cri/node';
+import { readCalls, traceWrappers } from '../test/e2e/cri/trace';
 import { RUNTS } from '../test/e2e/host';
 import { containerConfig, podConfig } from '../test/e2e/cri/pod';
 
@@ -34,48 +35,6 @@ const N = Number(opt('iterations', '15'));
 const JSON_OUT = opt('json', path.join(__dirname, 'results', 'cri-latest.json'));
 const HANDLERS = ['runts', 'runc'];
 const TRACE = args.includes('--trace');
-
-// --trace: a wrapper per handler in dir, logging "handler start-ns end-ns
-// command" to dir/calls.log.
-function traceWrappers(dir: string): Record<string, string> {
-  const runc = which('runc') ?? '/usr/sbin/runc';
-  const out: Record<string, string> = {};
-  for (const [h, real] of [['runts', RUNTS], ['runc', runc]]) {
-    const w = path.join(dir, `trace-${h}`);
-    fs.writeFileSync(
-      w,
-      `#!/bin/sh\n# the command: the first argument that is not an option or an option's value\nt0=$(date +%s%N)\n${real} "$@"\nrc=$?\nt1=$(date +%s%N)\necho "${h} $t0 $t1 $*" >> ${path.join(dir, 'calls.log')}\nexit $rc\n`,
-      { mode: 0o755 },
-    );
-    out[h] = w;
-  }
-  return out;
-}
-
-// The runtime command of a logged call: the first word after the global
-// options (--root X, --log X, --log-format X, --systemd-cgroup).
-function commandOf(argv: string[]): string {
-  for (let i = 0; i < argv.length; i++) {
-    if (['--root', '--log', '--log-format', '--criu'].includes(argv[i])) i++;
-    else if (!argv[i].startsWith('-')) return argv[i] === 'kill' && argv.includes('--all') ? 'kill --all' : argv[i];
-  }
-  return '?';
-}
-
-interface Call {
-  handler: string;
-  t0: number;
-  t1: number;
-  command: string;
-  argv: string;
-}
-function readCalls(log: string): Call[] {
-  if (!fs.existsSync(log)) return [];
-  return fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => {
-    const [handler, t0, t1, ...argv] = l.split(' ');
-    return { handler, t0: Number(t0) / 1e6, t1: Number(t1) / 1e6, command: commandOf(argv), argv: argv.join(' ') };
-  });
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -104,7 +63,7 @@ async function main() {
   process.stderr.write(`bench-cri: starting the node (${N} samples per row)\n`);
   const traceDir = TRACE ? fs.mkdtempSync(path.join(os.tmpdir(), 'runts-bench-cri-trace-')) : undefined;
   if (traceDir) fs.chmodSync(traceDir, 0o755);
-  const node = await startNode({ binaries: traceDir ? traceWrappers(traceDir) : undefined });
+  const node = await startNode({ binaries: traceDir ? traceWrappers(traceDir, { runts: RUNTS, runc: which('runc') ?? '/usr/sbin/runc' }) : undefined });
   // The windows (start, end) of the measured operations, for --trace.
   const windows: { row: string; handler: string; t0: number; t1: number }[] = [];
   const stop = () => stopNode(node);
@@ -148,17 +107,17 @@ async function main() {
   // --trace: the runtime calls inside each measured window (wall clock, ms).
   const trace: Record<string, Record<string, Record<string, { perOp: number; medianMs: number; example: string }>>> = {};
   if (traceDir) {
-    const calls = readCalls(path.join(traceDir, 'calls.log'));
+    const calls = readCalls(traceDir);
     fs.rmSync(traceDir, { recursive: true, force: true });
     for (const row of Object.keys(samples)) {
       trace[row] = {};
       for (const h of HANDLERS) {
         const ws = windows.filter((w) => w.row === row && w.handler === h);
-        const inside = calls.filter((c) => c.handler === h && ws.some((w) => c.t0 >= w.t0 - 1 && c.t1 <= w.t1 + 1));
+        const inside = calls.filter((c) => c.handler === h && c.t1 !== undefined && ws.some((w) => c.t0 >= w.t0 - 1 && c.t1! <= w.t1 + 1));
         const by: Record<string, number[]> = {};
         const example: Record<string, string> = {};
         for (const c of inside) {
-          (by[c.command] ??= []).push(c.t1 - c.t0);
+          (by[c.command] ??= []).push(c.t1! - c.t0);
           example[c.command] ??= c.argv;
         }
         trace[row][h] = Object.fromEntries(Object.entries(by).map(([cmd, ms]) => [cmd, { perOp: ms.length / ws.length, medianMs: median(ms), example: example[cmd] }]));

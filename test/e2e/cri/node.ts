@@ -37,6 +37,9 @@ export interface CriNode {
   slicePrefix: string; // systemd: the slice name pods' slices start with
   roots: Record<string, string>; // runtime handler -> the --root its shim gives the runtime
   log: string;
+  // How long bringing the node up took, step by step (ms): the daemon
+  // serving, the image made, the image imported.
+  took: Record<string, number>;
 }
 
 export function which(cmd: string): string | undefined {
@@ -127,9 +130,13 @@ function hasCap(bit: bigint): boolean {
 // systemd: the systemd cgroup driver, for a host whose PID 1 is systemd (the
 // stock-host VM); there /run stays the host's (the system bus, systemd's
 // own directory), the VM being the test's alone. binaries: another
-// BinaryName for a handler (bench/cri.ts --trace: a wrapper that times
-// each call).
-export async function startNode(opts: { systemd?: boolean; binaries?: Record<string, string> } = {}): Promise<CriNode> {
+// BinaryName for a handler (trace.ts: a wrapper that times each call).
+// applets: an image with only these busybox applets (made here, without a
+// process per applet: under emulation make-rootfs.sh's few hundred `ln`
+// are most of the image's time), else make-rootfs.sh's whole busybox.
+export async function startNode(opts: { systemd?: boolean; binaries?: Record<string, string>; applets?: string[] } = {}): Promise<CriNode> {
+  const t0 = Date.now();
+  const took: Record<string, number> = {};
   const systemd = !!opts.systemd;
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-e2e-cri-'));
   fs.chmodSync(base, 0o755);
@@ -169,6 +176,7 @@ export async function startNode(opts: { systemd?: boolean; binaries?: Record<str
       return { slicePrefix, cgroupParent: systemd ? `/${slicePrefix}.slice` : `/runts-cri-${hex}` };
     })(),
     roots: { runts: path.join(base, 'runts-root', 'k8s.io'), runc: path.join(base, 'runc-root', 'k8s.io') },
+    took,
   };
   const tail = () => fs.readFileSync(log, 'utf8').split('\n').slice(-8).join('\n');
   let ready: Record<string, any> | undefined;
@@ -186,15 +194,20 @@ export async function startNode(opts: { systemd?: boolean; binaries?: Record<str
     stopNode(node);
     throw new Error(`containerd's CRI did not come up ready:\n${tail()}`);
   }
+  took.daemon = Date.now() - t0;
   const tar = path.join(base, 'image.tar');
   const rootfs = path.join(base, 'image-rootfs');
-  const mk = spawnSync(MAKE_ROOTFS, [rootfs], { encoding: 'utf8' });
-  if (mk.status !== 0) {
-    stopNode(node);
-    throw new Error(`make-rootfs.sh failed: ${mk.stderr}`);
+  if (opts.applets) leanRootfs(rootfs, opts.applets);
+  else {
+    const mk = spawnSync(MAKE_ROOTFS, [rootfs], { encoding: 'utf8' });
+    if (mk.status !== 0) {
+      stopNode(node);
+      throw new Error(`make-rootfs.sh failed: ${mk.stderr}`);
+    }
   }
   makeOciTar(rootfs, tar, IMAGE, base, ['sleep', '1000000000']);
   fs.rmSync(rootfs, { recursive: true, force: true });
+  took.image = Date.now() - t0 - took.daemon;
   const imp = spawnSync('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', tar], { encoding: 'utf8', timeout: 120000 });
   fs.rmSync(tar, { force: true });
   let seen = false;
@@ -206,7 +219,21 @@ export async function startNode(opts: { systemd?: boolean; binaries?: Record<str
     stopNode(node);
     throw new Error(`ctr images import failed (${imp.status}): ${imp.stderr}`);
   }
+  took.import = Date.now() - t0 - took.daemon - took.image;
   return node;
+}
+
+// A root filesystem of busybox with only the given applets, and what a
+// container expects (the directories, root in /etc/passwd and /etc/group),
+// as make-rootfs.sh makes it.
+function leanRootfs(dir: string, applets: string[]): void {
+  for (const d of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'var', 'usr/bin']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
+  fs.copyFileSync('/bin/busybox', path.join(dir, 'bin', 'busybox'));
+  fs.chmodSync(path.join(dir, 'bin', 'busybox'), 0o755);
+  for (const a of applets) fs.symlinkSync('busybox', path.join(dir, 'bin', a));
+  fs.writeFileSync(path.join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  fs.writeFileSync(path.join(dir, 'etc', 'group'), 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n');
 }
 
 // The pids whose command line holds every word.
