@@ -177,3 +177,41 @@ t.test('rootless in a user namespace: the bus hears the host uid (uid_map)', asy
   t.equal(process.getuid!(), me, 'and its own afterwards');
   t.equal(authAsHostUid(`${me} ${me} 1\n`), undefined, 'nothing to change where they agree');
 });
+
+// The unit's stop (delete, and a create that failed) against a stand-in for
+// the bus, its errors worded as SystemdBus words them.
+t.test('stop: a unit systemd has not loaded costs one call; a loaded one is killed, stopped and reset', async (t) => {
+  const { stop } = await import('../../src/cgroups/systemd');
+  const busErr = (member: string, name: string) => new Error(`systemd: ${member}: some text (${name})`);
+  const fake = (kill: Error | undefined, stopResult: string) => {
+    const calls: string[] = [];
+    return {
+      calls,
+      bus: {
+        killUnit: async (u: string) => {
+          calls.push(`kill ${u}`);
+          if (kill) throw kill;
+        },
+        stopUnit: async (u: string) => {
+          calls.push(`stop ${u}`);
+          return stopResult;
+        },
+        resetFailedUnit: async (u: string) => {
+          calls.push(`reset ${u}`);
+        },
+      },
+    };
+  };
+  const gone = fake(busErr('KillUnit', 'org.freedesktop.systemd1.NoSuchUnit'), 'done');
+  t.same(await stop(gone.bus, 'a.scope'), [], 'not loaded: nothing failed');
+  t.same(gone.calls, ['kill a.scope'], 'not loaded: no stop job, no reset');
+  const live = fake(undefined, 'done');
+  t.same(await stop(live.bus, 'b.scope'), []);
+  t.same(live.calls, ['kill b.scope', 'stop b.scope', 'reset b.scope'], 'loaded: killed, stopped, reset');
+  // A failed unit is loaded: KillUnit finds no process, the stop and the reset follow.
+  const failed = fake(busErr('KillUnit', 'org.freedesktop.systemd1.NoSuchProcess'), 'done');
+  await stop(failed.bus, 'c.scope');
+  t.same(failed.calls, ['kill c.scope', 'stop c.scope', 'reset c.scope'], 'failed (loaded, no process): stopped and reset');
+  const slow = fake(undefined, 'timeout');
+  t.same(await stop(slow.bus, 'd.scope'), ['d.scope: stop job timeout'], 'a stop job that did not finish is reported');
+});
