@@ -16,6 +16,10 @@ import type { CriNode } from './node';
 
 export interface PodOptions {
   pid?: 'POD' | 'CONTAINER';
+  // The node's network namespace (hostNetwork: true): no CNI plugin runs,
+  // and, as the kubelet does for such pods, no hostname is sent (the pod
+  // has the node's UTS namespace, where a runtime may set none).
+  hostNetwork?: boolean;
   sysctls?: Record<string, string>;
   security?: Record<string, unknown>; // more of LinuxSandboxSecurityContext
 }
@@ -38,7 +42,7 @@ export function podConfig(node: CriNode, opts: PodOptions = {}): PodSpec {
   const name = `pod-${uid.slice(0, 6)}`;
   const config = {
     metadata: { name, uid, namespace: 'runts-e2e', attempt: 0 },
-    hostname: name,
+    hostname: opts.hostNetwork ? '' : name,
     log_directory: logDir,
     dns_config: { servers: [], searches: [], options: [] },
     labels: { app: 'runts-e2e' },
@@ -46,7 +50,7 @@ export function podConfig(node: CriNode, opts: PodOptions = {}): PodSpec {
     linux: {
       cgroup_parent: parent,
       sysctls: opts.sysctls ?? {},
-      security_context: { namespace_options: { network: 'POD', pid: opts.pid ?? 'CONTAINER', ipc: 'POD' }, ...(opts.security ?? {}) },
+      security_context: { namespace_options: { network: opts.hostNetwork ? 'NODE' : 'POD', pid: opts.pid ?? 'CONTAINER', ipc: 'POD' }, ...(opts.security ?? {}) },
     },
   };
   return { config, uid, cgroup, parent, logDir };
