@@ -80,7 +80,9 @@ export function readCalls(dir: string): Call[] {
 // exit status or that it never ended.
 export function describeCalls(calls: Call[], since: number): string[] {
   return calls.map((c) => {
-    const id = c.argv.split(' ').pop() ?? '';
+    // The container: the CRI's ids are 64 hex digits (kill's signal comes after).
+    const words = c.argv.split(' ');
+    const id = [...words].reverse().find((w) => /^[0-9a-f]{64}$/.test(w)) ?? words[words.length - 1] ?? '';
     const took = c.t1 === undefined ? 'never ended (killed by the shim?)' : `${((c.t1 - c.t0) / 1000).toFixed(1)} s, exit ${c.rc}`;
     return `${((c.t0 - since) / 1000).toFixed(0).padStart(5)} s  ${c.handler} ${c.command.padEnd(10)} ${id.slice(0, 12).padEnd(12)} ${took}`;
   });
