@@ -603,8 +603,9 @@ int compile_exec(const struct exec_input *in, struct plan *pl)
 	arg(pl, search);
 	if (p->no_new_privs && in->seccomp_bpf)
 		seccomp_steps(pl, in);
-	begin(pl, 1, "notify", "report ready");
+	begin(pl, 2, "notify", "report ready");
 	arg(pl, "ready");
+	arg(pl, "keep"); /* as src/plan/exec.ts: to close at the execve */
 	begin(pl, 2 + 1 + p->nargs + 1 + nenv, "exec", label);
 	argf(pl, "%d", in->preserve_fds);
 	arg(pl, p->args[0]);

@@ -87,8 +87,6 @@ extern int sigpipe_ignored; /* SIGPIPE is SIG_IGN (start-up), for exec to restor
 extern char *payload;      /* payload of the last `ok <payload>` reply */
 extern size_t payload_len;
 extern int plan_pending;   /* stage 0 has not read the plan yet */
-/* plan.c */
-extern const char *next_op; /* the name of the op after the running one; NULL: none */
 /* barrier.c */
 extern int barrier_fd;     /* O_PATH fifo set by `open-barrier` */
 extern const char *made_fifo; /* `mkfifo PATH`: barrier_fd is already open on it */

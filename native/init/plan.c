@@ -5,14 +5,12 @@
  * lsm.c for AppArmor and SELinux, say) adds its rows here and its
  * prototypes to internal.h.
  *
- * Owns: the op table, next_op. May assume: main() has read nothing of the plan yet
+ * Owns: the op table. May assume: main() has read nothing of the plan yet
  * (plan_pending); each op checks its own arguments beyond their number.
  */
 #include "internal.h"
 
 #define MAX_PLAN (64u << 20)  /* sanity cap on the plan size */
-
-const char *next_op;
 
 /* The instruction set. nargs is the number of arguments after the label;
  * -1: the op checks them itself. Stage 0 runs up to `fork`, stage 1 after
@@ -26,7 +24,7 @@ static const struct {
 	/* protocol.c: the runtime and the stage split */
 	{"fork", 0, op_fork},
 	{"sync", 1, op_sync},
-	{"notify", 1, op_notify},
+	{"notify", 2, op_notify},
 	/* namespaces.c */
 	{"setns", 2, op_setns},
 	{"unshare", 1, op_unshare},
@@ -177,7 +175,6 @@ void run_plan(void)
 			fail_text(LABEL(o), EINVAL, "unknown op");
 		if (ops[j].nargs >= 0 && NARGS(o) != ops[j].nargs)
 			fail_text(LABEL(o), EINVAL, "wrong number of arguments");
-		next_op = k + 1 < nops ? plan[k + 1].f[0] : NULL;
 		ops[j].fn(o);
 	}
 }

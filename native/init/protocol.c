@@ -239,16 +239,21 @@ void op_sync(const struct op *o)
 
 void op_notify(const struct op *o)
 {
+	/* The plan says what becomes of the socket after `ready`, as only its
+	 * compiler knows what the process does next. `close`: the init closes
+	 * it (create's plan: the init waits on at the barrier, holding no fd
+	 * but stdio and the barrier). `keep`: it is left to close at the
+	 * execve (close-on-exec), unwritten (exec's plan): its EOF tells a
+	 * runtime that waits for it (bin/runts's exec --detach) that the
+	 * program runs, under its label, or that the process is gone. */
+	int keep = !strcmp(ARG(o, 1), "keep");
+	if (!keep && strcmp(ARG(o, 1), "close"))
+		fail_text(LABEL(o), EINVAL, "socket must be close or keep");
 	send_line("notify %s", ARG(o, 0));
 	/* After `ready` the runtime stops listening (create has returned):
-	 * later failures go to the container's stderr instead. Where `exec`
-	 * comes next (exec's plan), the socket is not closed but left to the
-	 * execve (close-on-exec), unwritten: its EOF tells a runtime that waits
-	 * for it (bin/runts's exec --detach) that the program runs, under its
-	 * label, or that the process is gone. A waiting init (create's plan)
-	 * closes it: it holds no fd but stdio and the barrier. */
+	 * later failures go to the container's stderr instead. */
 	if (!strcmp(ARG(o, 0), "ready")) {
-		if (!next_op || strcmp(next_op, "exec"))
+		if (!keep)
 			close(sync_fd);
 		sync_fd = -1;
 		tell_reaper_ready();

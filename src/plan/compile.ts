@@ -346,7 +346,8 @@ export function compile(input: CompileInput): Instruction[] {
   // privileges, and before ready so that create still reports a failure; the
   // barrier, the startContainer hooks and exec then run under it (as in runc).
   if (proc.noNewPrivileges && input.seccomp) plan.push(...seccompStep(input.seccomp));
-  add(ins('notify', 'report ready', 'ready'));
+  // The init then waits at the barrier: it closes the socket.
+  add(ins('notify', 'report ready', 'ready', 'close'));
   add(ins('wait-barrier', 'wait for start'));
   (hooks.startContainer ?? []).forEach((h, i) => add(hookIns('startContainer', i, h, hookPath)));
   plan.push(...exec);

@@ -66,6 +66,8 @@ export function compileExec(input: ExecInput): Instruction[] {
   const { lookup, exec } = execSteps(proc, { homeOf: input.homeOf }, input.preserveFds, '/args/0');
   plan.push(lookup);
   if (proc.noNewPrivileges && input.seccomp) plan.push(...seccompStep(input.seccomp));
-  plan.push(ins('notify', 'report ready', 'ready'), ...exec);
+  // The socket is kept to close at the execve: its EOF tells the C exec
+  // --detach that the program runs (docs/init-protocol.md, `notify`).
+  plan.push(ins('notify', 'report ready', 'ready', 'keep'), ...exec);
   return plan;
 }

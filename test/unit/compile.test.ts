@@ -7,6 +7,7 @@ import { defaultSpec } from '../../src/spec/default';
 import { parseMountOptions, MS } from '../../src/plan/mountflags';
 import type { Config } from '../../src/spec/types';
 import { parseSignal } from '../../src/container/kill';
+import { compileExec } from '../../src/plan/exec';
 
 const facts: HostFacts = {
   hasKcore: true,
@@ -49,6 +50,17 @@ t.test('the default spec: namespaces first, then fork, mounts, pivot, privileges
   t.equal(p[p.length - 1].op, 'exec');
   t.same(p[p.length - 1].args.slice(0, 4), ['0', 'sh', '1', 'sh']);
   t.ok(p[p.length - 1].args.includes('HOME=/root'), 'HOME from the container passwd');
+});
+
+t.test('`notify ready` says what becomes of the socket, whatever op follows: create closes it, exec keeps it for the execve', async (t) => {
+  const create = plan(config());
+  t.same(find(create, 'notify').map((i) => i.args), [['ready', 'close']], 'create: closed (the init waits at the barrier)');
+  t.equal(create[indexOf(create, 'notify') + 1].op, 'wait-barrier');
+  const proc = { ...config().process!, execCPUAffinity: { final: '0' } };
+  const exec = compileExec({ pid: 42, namespaces: ['mnt', 'pid'], process: proc, preserveFds: 0, homeOf: () => '/' });
+  const at = indexOf(exec, 'notify');
+  t.same(exec[at].args, ['ready', 'keep'], 'exec: kept');
+  t.same(exec.slice(at + 1).map((i) => i.op), ['cpu-affinity', 'exec'], 'though the final CPU affinity comes between it and exec');
 });
 
 t.test('the round trip for the create hooks: only when a hook needs it, after the mounts and before the pivot', async (t) => {

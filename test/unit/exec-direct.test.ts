@@ -136,6 +136,33 @@ t.test('the C path makes the same plan as Node, byte for byte', async (t) => {
   }
 });
 
+// A plan's records, each as its fields (docs/init-protocol.md, "The plan").
+function records(plan: Buffer): string[][] {
+  const out: string[][] = [];
+  for (let p = 4; p < plan.length; ) {
+    const n = plan.readUInt32LE(p);
+    p += 4;
+    const fields: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const len = plan.readUInt32LE(p);
+      fields.push(plan.subarray(p + 4, p + 4 + len).toString('latin1'));
+      p += 4 + len;
+    }
+    out.push(fields);
+  }
+  return out;
+}
+
+t.test('both say `notify ready keep`: the socket is left for the execve to close (exec --detach waits for its EOF)', async (t) => {
+  for (const [what, c] of SAME) {
+    const ours = cPlan(c);
+    if (!ours) continue;
+    const notify = records(ours).filter((f) => f[0] === 'notify');
+    t.same(notify, [['notify', 'report ready', 'ready', 'keep']], `${what}: the C path`);
+    t.same(records(nodePlan(c)).filter((f) => f[0] === 'notify'), notify, `${what}: Node`);
+  }
+});
+
 // What the C path must leave to Node (which then accepts it or says why).
 const REFUSED: [string, string][] = [
   ['an unknown field', j({ ...base, foo: 1 })],
