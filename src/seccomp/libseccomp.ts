@@ -135,26 +135,23 @@ function throughAddon(a: RuntsAddon): Libseccomp {
   };
 }
 
-// struct scmp_arg_cmp[], as libseccomp reads it: arg, op (4 bytes each),
-// datum_a, datum_b (8 each), in the host's byte order.
+// struct scmp_arg_cmp[] as libseccomp (seccomp.h) lays it out: unsigned int
+// arg, enum scmp_compare op (4 bytes each), then uint64_t datum_a and datum_b
+// (8 each, at offsets 8 and 16: no padding), 24 bytes. Typed arrays are in
+// the host's byte order, as the C struct is in memory: one writer serves
+// every host, as koffi's struct of the same fields does on its path.
 function argCmps(args: ArgCmp[]): Buffer {
-  const b = Buffer.alloc(24 * args.length);
-  const le = os.endianness() === 'LE';
+  const mem = new ArrayBuffer(24 * args.length);
+  const u32 = new Uint32Array(mem);
+  const i32 = new Int32Array(mem);
+  const u64 = new BigUint64Array(mem);
   args.forEach((c, i) => {
-    const o = 24 * i;
-    if (le) {
-      b.writeUInt32LE(c.arg, o);
-      b.writeInt32LE(c.op, o + 4);
-      b.writeBigUInt64LE(c.datum_a, o + 8);
-      b.writeBigUInt64LE(c.datum_b, o + 16);
-    } else {
-      b.writeUInt32BE(c.arg, o);
-      b.writeInt32BE(c.op, o + 4);
-      b.writeBigUInt64BE(c.datum_a, o + 8);
-      b.writeBigUInt64BE(c.datum_b, o + 16);
-    }
+    u32[6 * i] = c.arg;
+    i32[6 * i + 1] = c.op;
+    u64[3 * i + 1] = c.datum_a;
+    u64[3 * i + 2] = c.datum_b;
   });
-  return b;
+  return Buffer.from(mem);
 }
 
 const MFD_CLOEXEC = 1;

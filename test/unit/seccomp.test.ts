@@ -257,6 +257,23 @@ t.test('argument conditions', async (t) => {
   t.equal(run(ops.bpf, { nr: p, args: [0xffffffffn] }), SCMP_ACT_ALLOW, 'not NE');
   t.equal(run(ops.bpf, { nr: p, args: [0n] }), SCMP_ACT_ERRNO(EPERM), 'NE');
 
+  // Several conditions with 64-bit data whose halves differ: each datum
+  // reaches libseccomp whole, in its place (struct scmp_arg_cmp).
+  const MASK = 0x000f00000000ffffn; // both halves non-zero, exact as a JSON number (< 2^53)
+  const WANT = 0x0001000000000004n;
+  const wide = compile({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    syscalls: [{ names: ['mmap'], action: 'SCMP_ACT_ERRNO', args: [{ index: 2, value: Number(MASK), valueTwo: Number(WANT), op: 'SCMP_CMP_MASKED_EQ' }, { index: 3, value: 2 ** 63, op: 'SCMP_CMP_GE' }, { index: 5, value: 0x100000001, op: 'SCMP_CMP_NE' }] }],
+  });
+  const m = nr('mmap');
+  const call = (prot: bigint, flags: bigint, off: bigint) => run(wide.bpf, { nr: m, args: [0n, 4096n, prot, flags, 0n, off] });
+  t.equal(call(WANT | 0xfff0000000000000n, 1n << 63n, 0n), SCMP_ACT_ERRNO(EPERM), 'all three hold (bits outside the mask ignored)');
+  t.equal(call(WANT ^ (1n << 48n), 1n << 63n, 0n), SCMP_ACT_ALLOW, 'MASKED_EQ: the high half differs');
+  t.equal(call(WANT ^ 4n, 1n << 63n, 0n), SCMP_ACT_ALLOW, 'MASKED_EQ: the low half differs');
+  t.equal(call(WANT, (1n << 63n) - 1n, 0n), SCMP_ACT_ALLOW, 'GE 2^63 does not hold');
+  t.equal(call(WANT, 1n << 63n, 0x100000001n), SCMP_ACT_ALLOW, 'NE does not hold');
+  t.equal(call(WANT, 1n << 63n, 1n), SCMP_ACT_ERRNO(EPERM), 'NE: only the low half equal');
+
   const big = compile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 18446744073709551615, op: 'SCMP_CMP_EQ' }] }] });
   t.equal(run(big.bpf, { nr: p, args: [(1n << 64n) - 1n] }), SCMP_ACT_ERRNO(EPERM), '2^64-1 (a JSON number rounded to 2^64) stays the largest u64');
 });
@@ -435,6 +452,13 @@ t.test('the addon and koffi compile the same program', async (t) => {
         { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0xffffffff, op: 'SCMP_CMP_NE' }] },
         { names: ['clone'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] },
         { names: ['mkdirat', 'no_such_syscall'], action: 'SCMP_ACT_KILL_PROCESS' },
+      ],
+    },
+    'several conditions in one rule, 64-bit data (struct scmp_arg_cmp)': {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [
+        { names: ['mmap'], action: 'SCMP_ACT_ERRNO', args: [{ index: 2, value: 0x000f00000000ffff, valueTwo: 0x0001000000000004, op: 'SCMP_CMP_MASKED_EQ' }, { index: 3, value: 2 ** 63, op: 'SCMP_CMP_GE' }, { index: 5, value: 0x100000001, op: 'SCMP_CMP_NE' }] },
+        { names: ['clone'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0xffff000000000000, valueTwo: 0x8000000000000000, op: 'SCMP_CMP_MASKED_EQ' }, { index: 1, value: 3, op: 'SCMP_CMP_LT' }] },
       ],
     },
   };
