@@ -52,7 +52,9 @@ __attribute__((format(printf, 1, 2))) void send_line(const char *fmt, ...)
 	if (sync_fd < 0) { /* no socket (any more): stderr, and start if it listens */
 		if (start_fd >= 0)
 			dprintf(start_fd, "%s\n", s);
-		dprintf(2, "runts-init: %s\n", s);
+		/* People read stderr: the message without the protocol's
+		 * keyword (`error running ... hook`, not `error error ...`). */
+		dprintf(2, "runts-init: %s\n", strncmp(s, "error ", 6) ? s : s + 6);
 		_exit(1);
 	}
 	s[n] = '\n'; /* overwrites the NUL; length is n + 1 */
