@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 int sync_fd = -1;    /* the socket to the runtime (CLOEXEC) */
+int exec_fd = -1;    /* the same socket after `ready`, kept for exec (op_notify) */
 char *payload;       /* payload of the last `ok <payload>` reply */
 size_t payload_len;
 
@@ -247,11 +248,14 @@ void op_notify(const struct op *o)
 	 * comes next (exec's plan), the socket is not closed but left to the
 	 * execve (close-on-exec), unwritten: its EOF tells a runtime that waits
 	 * for it (bin/runts's exec --detach) that the program runs, under its
-	 * label, or that the process is gone. A waiting init (create's plan)
-	 * closes it: it holds no fd but stdio and the barrier. */
+	 * label, or that the process is gone; a failed execve says so on it
+	 * first (exec.c). A waiting init (create's plan) closes it: it holds
+	 * no fd but stdio and the barrier. */
 	if (!strcmp(ARG(o, 0), "ready")) {
 		if (!next_op || strcmp(next_op, "exec"))
 			close(sync_fd);
+		else
+			exec_fd = sync_fd;
 		sync_fd = -1;
 		tell_reaper_ready();
 	}
