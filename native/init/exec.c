@@ -176,9 +176,10 @@ void op_exec(const struct op *o)
 	} else if (exec_fd >= 0) {
 		char *s;
 		int n = asprintf(&s, "error exec %s: %s: %s\n", found, e, LABEL(o));
-		/* MSG_NOSIGNAL: SIGPIPE is the program's default again by now */
-		if (n > 0 && send(exec_fd, s, (size_t)n, MSG_NOSIGNAL) < 0)
-			_exit(255);
+		/* MSG_NOSIGNAL: SIGPIPE is the program's default again by now;
+		 * a runtime that stopped listening is told nothing */
+		if (n > 0)
+			(void)send(exec_fd, s, (size_t)n, MSG_NOSIGNAL);
 	} else if (start_fd >= 0) {
 		dprintf(start_fd, "error exec %s: %s: %s\n", found, e, LABEL(o));
 	}
