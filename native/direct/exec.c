@@ -446,10 +446,12 @@ static _Noreturn void run_exec(const struct command *c, const struct exec_record
 	 * its execve closes it: at EOF the program runs, under its label
 	 * (/proc/<pid>/attr/current), or the process is gone. Returning at
 	 * `ready` instead let a caller that read the pid file look at the init
-	 * still: the SELinux boot saw the caller's domain (issue 32). */
+	 * still: the SELinux boot saw the caller's domain (issue 32). A failed
+	 * execve says so first: then exec fails, and writes no pid file. */
 	if (c->detach)
-		while (next_line(&in))
-			;
+		for (char *line; (line = next_line(&in));)
+			if (!strncmp(line, "error ", 6))
+				fail_exec("exec: %s", line + 6);
 	/* src/sys/pidfd-socket.ts's sendPidfd: "setns", an exec'd process */
 	if (held >= 0 && send_fd(pidfd_sock, held, "setns", 5) < 0)
 		fail_exec("--pidfd-socket: sendmsg: %s", strerrorname_np(errno));

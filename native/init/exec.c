@@ -10,6 +10,7 @@
 #include "internal.h"
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -164,14 +165,24 @@ void op_exec(const struct op *o)
 	execve(found, argv, envp);
 	/* As runc's init: `exec /run.sh: no such file or directory` on the
 	 * process's stderr, status 255 (runc 1.5); and, with the field, to
-	 * runts (start, or exec) if it still listens. */
+	 * runts (start, or exec) if it still listens: on the socket kept past
+	 * `ready` (exec --detach reads it to EOF, so it writes no pid file for
+	 * a process that never ran its program), or the barrier fifo. */
 	char e[128];
 	go_strerror(errno, e, sizeof e);
 	dprintf(2, "exec %s: %s\n", found, e);
-	if (sync_fd >= 0)
+	if (sync_fd >= 0) {
 		send_line("error exec %s: %s: %s", found, e, LABEL(o));
-	else if (start_fd >= 0)
+	} else if (exec_fd >= 0) {
+		char *s;
+		int n = asprintf(&s, "error exec %s: %s: %s\n", found, e, LABEL(o));
+		/* MSG_NOSIGNAL: SIGPIPE is the program's default again by now;
+		 * a runtime that stopped listening is told nothing */
+		if (n > 0)
+			(void)send(exec_fd, s, (size_t)n, MSG_NOSIGNAL);
+	} else if (start_fd >= 0) {
 		dprintf(start_fd, "error exec %s: %s: %s\n", found, e, LABEL(o));
+	}
 	_exit(255);
 }
 

@@ -83,6 +83,7 @@ struct startup {
 /* State shared between files, by owner. */
 /* protocol.c */
 extern int sync_fd;        /* the socket to the runtime (CLOEXEC) */
+extern int exec_fd;        /* after `ready` in exec's plan: the socket, left to the execve */
 extern int sigpipe_ignored; /* SIGPIPE is SIG_IGN (start-up), for exec to restore */
 extern char *payload;      /* payload of the last `ok <payload>` reply */
 extern size_t payload_len;

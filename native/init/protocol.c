@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 int sync_fd = -1;    /* the socket to the runtime (CLOEXEC) */
+int exec_fd = -1;    /* the same socket after `ready`, kept for exec (op_notify) */
 char *payload;       /* payload of the last `ok <payload>` reply */
 size_t payload_len;
 
@@ -52,7 +53,9 @@ __attribute__((format(printf, 1, 2))) void send_line(const char *fmt, ...)
 	if (sync_fd < 0) { /* no socket (any more): stderr, and start if it listens */
 		if (start_fd >= 0)
 			dprintf(start_fd, "%s\n", s);
-		dprintf(2, "runts-init: %s\n", s);
+		/* People read stderr: the message without the protocol's
+		 * keyword (`error running ... hook`, not `error error ...`). */
+		dprintf(2, "runts-init: %s\n", strncmp(s, "error ", 6) ? s : s + 6);
 		_exit(1);
 	}
 	s[n] = '\n'; /* overwrites the NUL; length is n + 1 */
@@ -243,9 +246,10 @@ void op_notify(const struct op *o)
 	 * compiler knows what the process does next. `close`: the init closes
 	 * it (create's plan: the init waits on at the barrier, holding no fd
 	 * but stdio and the barrier). `keep`: it is left to close at the
-	 * execve (close-on-exec), unwritten (exec's plan): its EOF tells a
+	 * execve (close-on-exec; exec's plan): its EOF tells a
 	 * runtime that waits for it (bin/runts's exec --detach) that the
-	 * program runs, under its label, or that the process is gone. */
+	 * program runs, under its label, or that the process is gone; a failed
+	 * execve says so on it first (exec.c). */
 	int keep = !strcmp(ARG(o, 1), "keep");
 	if (!keep && strcmp(ARG(o, 1), "close"))
 		fail_text(LABEL(o), EINVAL, "socket must be close or keep");
@@ -255,6 +259,8 @@ void op_notify(const struct op *o)
 	if (!strcmp(ARG(o, 0), "ready")) {
 		if (!keep)
 			close(sync_fd);
+		else
+			exec_fd = sync_fd;
 		sync_fd = -1;
 		tell_reaper_ready();
 	}

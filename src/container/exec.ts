@@ -217,7 +217,7 @@ async function launchAndWait(opts: ExecOptions, saved: Saved, config: Config, pl
   }
   const pidfd = pidfdSock === undefined ? undefined : (require('../sys/pidfd-socket') as typeof import('../sys/pidfd-socket'));
   let held: number | undefined;
-  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs, waiter: !opts.detach, cgroup2Now });
+  const init = spawnInit({ preserveFds: opts.preserveFds ?? 0, cgroupDirs, waiter: !opts.detach, untilExec: opts.detach, cgroup2Now });
   const launched = await init.run(plan, {
     sync: (name, ctx) => {
       // The process waits in this sync while its pidfd is opened: it

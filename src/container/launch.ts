@@ -46,6 +46,11 @@ export interface SpawnOptions {
   // our child, inherits the container's process and exits with its status
   // (docs/init-protocol.md), so runts needs no subreaper and no waitpid.
   waiter?: boolean;
+  // exec --detach: after `ready`, read on to the socket's EOF, which the
+  // process's execve makes (close-on-exec): run() resolves once the program
+  // runs, under its label, or fails with the init's word that the execve
+  // failed. The C path (native/direct/exec.c) waits the same way.
+  untilExec?: boolean;
   // run --no-subreaper: the waiter drops its subreaper flag once it has the
   // container's process, so the container's orphans are not reparented to it.
   noSubreaper?: boolean;
@@ -161,7 +166,7 @@ function forkInit(opts: SpawnOptions): SpawnedInit {
       sock.once('close', onClose);
     });
   };
-  return { abort, stage0, cgroup: () => record, run: (plan, handlers) => follow({ child, sock, status, spawnError: () => spawnError, abort, preread: () => preread }, plan, handlers) };
+  return { abort, stage0, cgroup: () => record, run: (plan, handlers) => follow({ child, sock, status, spawnError: () => spawnError, abort, preread: () => preread }, plan, handlers, opts.untilExec) };
 }
 
 // What one line from the init means (init-protocol.md), for both ways of
@@ -201,7 +206,14 @@ interface Started {
   preread: () => string; // lines stage0() read already
 }
 
-function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandlers): Promise<Launched> {
+// SpawnOptions.untilExec: the lines after `ready` up to EOF; what a failed
+// execve said, if it did.
+function execFailure(next: () => string | undefined): string | undefined {
+  for (let line = next(); line !== undefined; line = next()) if (line.startsWith('error ')) return line.slice(6);
+  return undefined;
+}
+
+function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandlers, untilExec?: boolean): Promise<Launched> {
   const { child, sock, status } = init;
   return new Promise<Launched>((resolve, reject) => {
     const ids: InitIds = { stage0Pid: child.pid! }; // our child, unless it became the waiter
@@ -225,18 +237,30 @@ function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandl
     if (!child.pid) return; // 'error' follows
     sock.write(Buffer.isBuffer(plan) ? plan : encodePlan(plan));
     const handle = lineHandler(handlers, ids, (text) => sock.write(text));
+    let ready = false; // untilExec: ready, waiting for the execve's EOF
+    const finish = () => {
+      done = true;
+      sock.destroy();
+      if (!ids.pid) return reject(new RuntsError('the init reported ready without a pid'));
+      resolve({ pid: ids.pid, status });
+    };
     const onLines = () => {
       let nl: number;
       while (!done && (nl = buffered.indexOf('\n')) >= 0) {
-        const step = handle(buffered.slice(0, nl));
+        const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
-        if (step && 'error' in step) fail(step.error);
-        else if (step) {
-          done = true;
-          sock.destroy();
-          if (!ids.pid) return reject(new RuntsError('the init reported ready without a pid'));
-          resolve({ pid: ids.pid, status });
+        if (ready) {
+          if (line.startsWith('error ')) {
+            done = true;
+            sock.destroy();
+            reject(Object.assign(new RuntsError(line.slice(6)), { pid: ids.pid }));
+          }
+          continue;
         }
+        const step = handle(line);
+        if (step && 'error' in step) fail(step.error);
+        else if (step && untilExec && ids.pid) ready = true;
+        else if (step) finish();
       }
     };
     sock.on('data', (chunk: Buffer) => {
@@ -246,7 +270,9 @@ function follow(init: Started, plan: Instruction[] | Buffer, handlers: InitHandl
     onLines();
     sock.resume();
     sock.on('close', () => {
-      if (!done) {
+      // untilExec: EOF after ready, and no error line: the program runs.
+      if (ready) setImmediate(() => done || finish());
+      else if (!done) {
         // Let a last error line win over the bare EOF.
         setImmediate(() => fail(`the init exited before the container was ready${child.exitCode !== null ? ` (status ${child.exitCode})` : ''}`));
       }
@@ -356,7 +382,9 @@ function useEarlyInit(init: Early, opts: SpawnOptions): SpawnedInit | undefined 
     }
     if (!ids.pid) return fail('the init reported ready without a pid');
     if (!opts.waiter) {
+      const failed = opts.untilExec ? execFailure(nextLine) : undefined;
       init.close();
+      if (failed) return Promise.reject(Object.assign(new RuntsError(failed), { pid: ids.pid }));
       return Promise.resolve({ pid: ids.pid });
     }
     // From here on only the waiter holds its end: it writes the exit status

@@ -115,6 +115,75 @@ t.test('exec --detach --pid-file without Node: the process joins every namespace
   t.not(procStatus(epid)!.NSpid.split(/\s+/)[1], '1', 'not PID 1');
 });
 
+t.test('exec --detach of a missing program, of one whose execve fails, and of a good one: the same through C, Node with the early init and Node with its own (status, message, a pid file only for a process that runs its program), runc beside', async (t) => {
+  const bin = withoutNode(t);
+  const { b, id } = started(t);
+  fs.writeFileSync(path.join(b.rootfs, 'run.sh'), '#!/bin/bash\necho never\n', { mode: 0o755 }); // no bash in busybox
+  const dir = tempDir(t);
+  // stdout and stderr in files: a detached program inherits them, and a pipe would stay open while it runs
+  let n = 0;
+  const viaFiles = (cmd: string, args: string[]) => {
+    const out = path.join(dir, `out${n}`), err = path.join(dir, `err${n++}`);
+    const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
+    const r = spawnSync(cmd, args, { timeout: 20000, cwd: REPO, stdio: ['ignore', fds[0], fds[1]] });
+    fds.forEach((fd) => fs.closeSync(fd));
+    return { status: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+  };
+  // --cwd is an option the C path leaves to Node; node bin/runts.js has no early init and forks its own.
+  t.match(fast(bin, ['exec', '--detach', '--cwd', '/', id, 'true']).stdout, /^node ran$/m, 'exec --detach --cwd is Node\'s');
+  const paths: [string, (pidFile: string, cmd: string[]) => ReturnType<typeof viaFiles>][] = [
+    ['C', (pf, cmd) => viaFiles(bin, ['--root', stateDir(), 'exec', '--detach', '--pid-file', pf, id, ...cmd])],
+    ['Node, early init', (pf, cmd) => viaFiles(path.join(REPO, 'bin', 'runts'), ['--root', stateDir(), 'exec', '--detach', '--cwd', '/', '--pid-file', pf, id, ...cmd])],
+    ['Node, its own init', (pf, cmd) => viaFiles(process.execPath, [path.join(REPO, 'bin', 'runts.js'), '--root', stateDir(), 'exec', '--detach', '--cwd', '/', '--pid-file', pf, id, ...cmd])],
+  ];
+  for (const [how, exec] of paths) {
+    let pf = path.join(dir, `${n}.pid`);
+    let r = exec(pf, ['no-such-program']);
+    t.equal(r.status, 255, `${how}, missing program: exec's own failure, 255`);
+    t.equal(r.stderr, 'runts: exec: unable to start container process: exec: "no-such-program": executable file not found in $PATH: /args/0\n', `${how}, missing program: runc's words, the field`);
+    t.notOk(fs.existsSync(pf), `${how}, missing program: no pid file`);
+
+    pf = path.join(dir, `${n}.pid`);
+    r = exec(pf, ['/run.sh']);
+    t.equal(r.status, 255, `${how}, execve fails: 255`);
+    t.equal(r.stderr, 'exec /run.sh: no such file or directory\nrunts: exec: exec /run.sh: no such file or directory: /args/0\n', `${how}, execve fails: the process's line (runc's init's), then exec's`);
+    t.notOk(fs.existsSync(pf), `${how}, execve fails: no pid file`);
+
+    // The pid file names the program at once: exec returned at its execve, not at the init's `ready` before it.
+    const early: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      pf = path.join(dir, `${n}.pid`);
+      r = exec(pf, ['sleep', '31']);
+      const pid = fs.existsSync(pf) ? Number(fs.readFileSync(pf, 'utf8')) : 0;
+      const cmd = pid ? procCmdline(pid).join(' ') : '';
+      if (r.status !== 0 || r.stdout + r.stderr !== '' || cmd !== 'sleep 31') early.push(`status ${r.status}, cmdline "${cmd}", ${r.stdout}${r.stderr}`);
+    }
+    t.same(early, [], `${how}, a good program: status 0, nothing said, the pid file names it running, five times`);
+  }
+
+  if (spawnSync('runc', ['--version']).status !== 0) return t.skip('runc is not installed: no comparison');
+  const rb = makeBundle(t, { args: ['sleep', '60'] });
+  fs.writeFileSync(path.join(rb.rootfs, 'run.sh'), '#!/bin/bash\necho never\n', { mode: 0o755 });
+  const root = tempDir(t, 'runts-e2e-runc-root-');
+  const rid = `e2e-runc-${path.basename(dir).slice(-6)}`;
+  t.teardown(() => void spawnSync('runc', ['--root', root, 'delete', '--force', rid]));
+  t.equal(viaFiles('runc', ['--root', root, 'run', '--detach', '--bundle', rb.dir, rid]).status, 0, 'runc run --detach');
+  let pf = path.join(dir, 'runc-missing.pid');
+  let r = viaFiles('runc', ['--root', root, 'exec', '--detach', '--pid-file', pf, rid, 'no-such-program']);
+  t.equal(r.status, 255, 'runc, missing program: 255');
+  t.match(r.stderr, 'unable to start container process: exec: \\"no-such-program\\": executable file not found in $PATH', 'runc, missing program: the same words');
+  t.notOk(fs.existsSync(pf), 'runc, missing program: no pid file');
+  // runc 1.5 closes its pipe before the execve: a failed one is only on the process's stderr (docs/runc-differences.md)
+  pf = path.join(dir, 'runc-execve.pid');
+  r = viaFiles('runc', ['--root', root, 'exec', '--detach', '--pid-file', pf, rid, '/run.sh']);
+  t.equal(r.status, 0, 'runc, execve fails: 0, unlike runts');
+  t.equal(r.stderr, 'exec /run.sh: no such file or directory\n', 'runc, execve fails: the same line from the process');
+  pf = path.join(dir, 'runc-good.pid');
+  r = viaFiles('runc', ['--root', root, 'exec', '--detach', '--pid-file', pf, rid, 'sleep', '31']);
+  t.equal(r.status, 0, 'runc, a good program: 0');
+  t.ok(await waitFor(() => procCmdline(Number(fs.readFileSync(pf, 'utf8'))).join(' ') === 'sleep 31'), 'runc, a good program: the pid file names it');
+});
+
 t.test('exec --preserve-fds without Node: fds 3.. reach the process, and no other fd', async (t) => {
   const bin = withoutNode(t);
   const { id } = started(t);

@@ -100,6 +100,27 @@ function startDetached(t: T, b: { dir: string }, id: string): number {
   return pid;
 }
 
+// bin/runts with a stand-in for node that only says it ran (exit 99): a
+// command it carries to its end ran on the C path (native/direct/exec.c);
+// one that falls back to Node prints "node ran". stdout and stderr in
+// files: an exec'd program inherits them, and a pipe would stay open while
+// it runs. Built once for the file (the root test's, removed at its end):
+// under emulation the compiler takes a while.
+type Ran = { status: number | null; stdout: string; stderr: string };
+let sharedLauncher: ((args: string[]) => Ran) | undefined;
+function withoutNode(): (args: string[]) => Ran {
+  if (sharedLauncher) return sharedLauncher;
+  const bin = launcherWithoutNode(t);
+  const dir = tempDir(t);
+  return (sharedLauncher = (args) => {
+    const out = path.join(dir, 'out'), err = path.join(dir, 'err');
+    const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
+    const r = spawnSync(bin, ['--root', stateDir(), ...args], { timeout: 120000, stdio: ['ignore', fds[0], fds[1]] });
+    fds.forEach((fd) => fs.closeSync(fd));
+    return { status: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+  });
+}
+
 // ---------------------------------------------------------------- AppArmor
 
 t.test(shaped(aaName('apparmorProfile confines the container from its first instruction: denied with the profile, allowed without, attr/current names it in enforce mode')), { skip: !!aaReason }, async (t) => {
@@ -121,36 +142,51 @@ t.test(shaped(aaName('apparmorProfile confines the container from its first inst
   t.ok(await waitFor(() => aaCurrent(pid) === `${PROFILE} (enforce)`), `after start: ${aaCurrent(pid)}`);
 });
 
-t.test(shaped(aaName('exec: --apparmor, process.json and the container\'s own profile confine the exec\'d process')), { skip: !!aaReason }, async (t) => {
+t.test(shaped(aaName('exec: --apparmor (Node), process.json and the container\'s own profile (the C path, checked to be it) confine the exec\'d process')), { skip: !!aaReason }, async (t) => {
+  const fast = withoutNode(); // built first: under emulation the compiler takes a while
   loadProfile(t);
   const dir = tempDir(t);
   // A container without a profile; exec --apparmor confines just that process.
   const free = newId(t);
   const fpid = startDetached(t, bundle(t, ['sleep', '30']), free);
+  // --apparmor is Node's: the C path hands it over, having started nothing.
+  const handed = fast(['exec', '--apparmor', PROFILE, free, 'true']);
+  t.equal(handed.status, 99, 'exec --apparmor goes to Node', { stderr: handed.stderr });
+  t.match(handed.stdout, /^node ran$/m, 'exec --apparmor: Node runs it');
   const flag = runts(['exec', '--apparmor', PROFILE, free, ...CAT]);
-  t.match(flag.stdout, /cat exit 1/, 'exec --apparmor: denied');
+  t.match(flag.stdout, /cat exit 1/, 'exec --apparmor (Node): denied');
   const pidFile = path.join(dir, 'flag.pid');
   t.equal(runts(['exec', '--detach', '--pid-file', pidFile, '--apparmor', PROFILE, free, 'sleep', '30']).status, 0);
-  t.equal(aaCurrent(Number(read(pidFile))), `${PROFILE} (enforce)`, 'exec --apparmor: attr/current of the exec\'d process');
+  t.equal(aaCurrent(Number(read(pidFile))), `${PROFILE} (enforce)`, 'exec --apparmor (Node): attr/current of the exec\'d process');
   t.equal(aaCurrent(fpid), 'unconfined', 'the container\'s first process stays unconfined');
-  t.match(runts(['exec', free, ...CAT]).stdout, /the secret\ncat exit 0/, 'plain exec there: allowed');
+  // Engines' forms take the C path: through the launcher whose node only
+  // says it ran, a fallback would print "node ran" and exit 99.
+  const plain = fast(['exec', free, ...CAT]);
+  t.notMatch(plain.stdout, /node ran/, 'plain exec: the C path ran it');
+  t.match(plain.stdout, /the secret\ncat exit 0/, 'plain exec there (C path): allowed');
 
   // process.json carrying the profile
   const proc = { terminal: false, user: { uid: 0, gid: 0 }, args: ['sleep', '30'], cwd: '/', apparmorProfile: PROFILE };
   const procFile = path.join(dir, 'process.json');
   fs.writeFileSync(procFile, JSON.stringify(proc));
   const pf = path.join(dir, 'pj.pid');
-  t.equal(runts(['exec', '--detach', '--pid-file', pf, '--process', procFile, free]).status, 0);
-  t.equal(aaCurrent(Number(read(pf))), `${PROFILE} (enforce)`, 'process.json apparmorProfile');
+  const pj = fast(['exec', '--detach', '--pid-file', pf, '--process', procFile, free]);
+  t.equal(pj.status, 0, 'exec --process with apparmorProfile', { stdout: pj.stdout, stderr: pj.stderr });
+  t.notMatch(pj.stdout, /node ran/, 'exec --process with apparmorProfile: the C path ran it');
+  t.equal(aaCurrent(Number(read(pf))), `${PROFILE} (enforce)`, 'process.json apparmorProfile (C path)');
 
   // A confined container: exec without flags inherits its profile (as runc).
   const conf = newId(t);
   startDetached(t, bundle(t, ['sleep', '30'], (c) => (c.process.apparmorProfile = PROFILE)), conf);
-  t.match(runts(['exec', conf, ...CAT]).stdout, /cat exit 1/, 'exec into a confined container: denied');
+  const denied = fast(['exec', conf, ...CAT]);
+  t.notMatch(denied.stdout, /node ran/, 'exec into a confined container: the C path ran it');
+  t.match(denied.stdout, /cat exit 1/, 'exec into a confined container (C path): denied');
   const ip = path.join(dir, 'inherit.pid');
   fs.writeFileSync(procFile, JSON.stringify({ ...proc, apparmorProfile: undefined }));
-  t.equal(runts(['exec', '--detach', '--pid-file', ip, '--process', procFile, conf]).status, 0);
-  t.equal(aaCurrent(Number(read(ip))), `${PROFILE} (enforce)`, 'process.json without a profile gets the container\'s');
+  const inherit = fast(['exec', '--detach', '--pid-file', ip, '--process', procFile, conf]);
+  t.equal(inherit.status, 0, 'exec --process without a profile', { stdout: inherit.stdout, stderr: inherit.stderr });
+  t.notMatch(inherit.stdout, /node ran/, 'exec --process without a profile: the C path ran it');
+  t.equal(aaCurrent(Number(read(ip))), `${PROFILE} (enforce)`, 'process.json without a profile gets the container\'s (C path)');
 });
 
 t.test(shaped(aaName('an AppArmor profile that is not loaded: create and exec fail naming the profile and the field, nothing left')), { skip: !!aaReason }, async (t) => {
@@ -224,8 +260,7 @@ function xattr(file: string): string | undefined {
 }
 
 t.test(shaped(seName('selinuxLabel and mountLabel: the process runs in the label, the mounts runts makes carry the mount label')), { skip: !!seReason }, async (t) => {
-  // built first: under emulation the compiler takes a while
-  const bin = launcherWithoutNode(t);
+  const fast = withoutNode(); // built first: under emulation the compiler takes a while
   const id = newId(t);
   const b = bundle(t, ['sleep', '300'], (c) => {
     c.process.selinuxLabel = LABEL;
@@ -250,15 +285,6 @@ t.test(shaped(seName('selinuxLabel and mountLabel: the process runs in the label
   // exec as engines send it goes without Node (native/direct/exec.c): run
   // here through a launcher whose stand-in for node only says it ran. The
   // label is read as soon as exec returns: the process has exec'd by then.
-  // stdout and stderr in files: the exec'd program inherits them, and a
-  // pipe would stay open while it runs
-  const fast = (args: string[]) => {
-    const out = path.join(dir, 'out'), err = path.join(dir, 'err');
-    const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
-    const r = spawnSync(bin, ['--root', stateDir(), ...args], { timeout: 120000, stdio: ['ignore', fds[0], fds[1]] });
-    fds.forEach((fd) => fs.closeSync(fd));
-    return { status: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
-  };
   const c = fast(['exec', '--detach', '--pid-file', pf, id, 'sleep', '30']);
   t.equal(c.status, 0, 'exec ID CMD (C path)', { stdout: c.stdout, stderr: c.stderr });
   t.notMatch(c.stdout, /node ran/, 'exec ID CMD: Node never started');
@@ -318,8 +344,11 @@ t.test(shaped(`exec joins the container's session keyring (runc's setns init), o
   t.ok(rings[0] && rings[0].perm & 0x080000, 'the init made it searchable by its user (runc: 0x080000), so exec finds it by name');
   const before = rings[0]?.usage ?? 0;
   const dir = tempDir(t);
-  // Plain exec -d --pid-file: bin/runts without Node; --cwd: Node's exec.
-  t.equal(runts(['exec', '--detach', '--pid-file', path.join(dir, 'c.pid'), id, 'sleep', '60']).status, 0, 'exec (C path)');
+  // Plain exec -d --pid-file: bin/runts without Node (checked: through the
+  // launcher whose node only says it ran); --cwd: Node's exec.
+  const c = withoutNode()(['exec', '--detach', '--pid-file', path.join(dir, 'c.pid'), id, 'sleep', '60']);
+  t.equal(c.status, 0, 'exec (C path)', { stdout: c.stdout, stderr: c.stderr });
+  t.notMatch(c.stdout, /node ran/, 'exec: the C path ran it');
   t.equal(runts(['exec', '--detach', '--cwd', '/', '--pid-file', path.join(dir, 'n.pid'), id, 'sleep', '60']).status, 0, 'exec --cwd (Node)');
   rings = sessionKeyrings(id);
   t.equal(rings.length, 1, 'still one: the exec\'d processes joined it, made none');

@@ -420,6 +420,48 @@ t.test('a failing hook\'s stdout and stderr are in the error, as runc reports th
   }
 });
 
+t.test('a failing hook of each kind: stderr word for word, "error running <kind> hook" once (the init\'s line for startContainer as runc\'s init prints its own)', async (t) => {
+  const said = (kind: string) => `error running ${kind} hook #0: /hooks/${kind}/0 (/bin/sh): exit status 3, stdout: out-of-hook, stderr: err-of-hook`;
+  const expected: Record<string, [number, string]> = {
+    prestart: [1, `runts: create: ${said('prestart')}\n`],
+    createRuntime: [1, `runts: create: ${said('createRuntime')}\n`],
+    createContainer: [1, `runts: create: ${said('createContainer')}\n`],
+    // The init's own line (its stderr is run's), then start's.
+    startContainer: [1, `runts-init: ${said('startContainer')}\nrunts: start: ${said('startContainer')}\n`],
+    poststart: [0, `runts: warning: ${said('poststart')}\n`],
+    poststop: [0, `runts: warning: ${said('poststop')}\n`],
+  };
+  const failing = { path: '/bin/sh', args: ['sh', '-c', 'echo out-of-hook; echo err-of-hook >&2; exit 3'] };
+  for (const [kind, [status, stderr]] of Object.entries(expected)) {
+    const b = makeBundle(t, { args: ['true'], edit: (c) => (c.hooks = { [kind]: [failing] }) });
+    const id = newId(t);
+    const r = runts(['run', '--bundle', b.dir, id]);
+    t.equal(r.status, status, `${kind}: exit ${status}`);
+    t.equal(r.stderr, stderr, `${kind}: the whole stderr`);
+    t.equal(state(id), undefined, `${kind}: no container`);
+  }
+  // create, then start: the init's line is on the container's stderr (create's), alone.
+  const b = makeBundle(t, { args: ['true'], edit: (c) => (c.hooks = { startContainer: [failing] }) });
+  const id = newId(t);
+  const c = runts(['create', '--bundle', b.dir, id]);
+  t.equal(c.status, 0, c.stderr);
+  const s = runts(['start', id]);
+  t.equal(s.status, 1, 'start fails');
+  t.equal(s.stderr, `runts: start: ${said('startContainer')}\n`, 'start says it once');
+  t.ok(await waitFor(() => state(id)?.status === 'stopped'), 'the init is gone');
+  t.equal(fs.readFileSync(c.errFile, 'utf8'), `runts-init: ${said('startContainer')}\n`, 'the container\'s stderr: the init\'s line');
+  if (spawnSync('runc', ['--version']).status !== 0) return t.skip('runc is not installed: no comparison');
+  // runc's init prints its error alone (Go's err, "error running hook #0: ..." in 1.1, "error running startContainer hook #0: ..." in 1.5).
+  const rb = makeBundle(t, { args: ['true'], edit: (c) => (c.hooks = { startContainer: [failing] }) });
+  const root = tempDir(t, 'runts-e2e-runc-root-');
+  const rid = `e2e-runc-${randomBytes(4).toString('hex')}`;
+  t.teardown(() => void spawnSync('runc', ['--root', root, 'delete', '--force', rid]));
+  const x = spawnSync('runc', ['--root', root, 'run', '--bundle', rb.dir, rid], { encoding: 'utf8', timeout: 20000 });
+  t.not(x.status, 0, 'runc fails too');
+  t.match(x.stderr, /^error running (startContainer )?hook #0: /, `runc's init: "error running" once, first (${JSON.stringify(x.stderr)})`);
+  t.notMatch(x.stderr, /error error/, 'runc never doubles it');
+});
+
 t.test('a hook that succeeds writes nowhere the container\'s caller sees (runc keeps hooks\' output for errors only)', async (t) => {
   const hook = { path: '/bin/sh', args: ['sh', '-c', 'echo hook-out; echo hook-err >&2'] };
   const b = makeBundle(t, { args: ['echo', 'main'], edit: (c) => (c.hooks = { createContainer: [hook], startContainer: [hook], prestart: [hook] }) });
