@@ -104,7 +104,7 @@ demo: deps build bundles/busybox/config.json
 # 1, pure cgroup v2, AppArmor) booted for the stock-host suite
 # (STOCK_HOST_TESTS in scripts/run-tests.mjs), then booted again as a hybrid
 # host with SELinux (RUNTS_V2_MODE=hybrid RUNTS_V2_SELINUX=1) for
-# STOCK_HOST_HYBRID_SELINUX_TESTS (lsm.test.ts); one summary line for all.
+# STOCK_HOST_HYBRID_SELINUX_TESTS (lsm.test.ts, systemd.test.ts); one summary line for all.
 # RUNTS_SKIP_VM=1 leaves the VM out (never when CI=true).
 test: deps build
 	scripts/test-deps.sh

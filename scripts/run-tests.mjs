@@ -7,7 +7,7 @@
 // AppArmor) and runs the stock-host suite there (STOCK_HOST_TESTS), then
 // boots it a second time as the other stock host (systemd in its hybrid
 // cgroup layout: v1 controllers and name=systemd; SELinux permissive instead
-// of AppArmor) for STOCK_HOST_HYBRID_SELINUX_TESTS (the SELinux tests), counting the guests' tap
+// of AppArmor) for STOCK_HOST_HYBRID_SELINUX_TESTS (the SELinux tests and the systemd driver), counting the guests' tap
 // output the same way: one summary line covers all three. RUNTS_SKIP_VM=1
 // leaves the VM out for a quick local loop, never when CI=true.
 // With arguments (test files or directories), only those, on the host.
@@ -34,13 +34,10 @@ export const STOCK_HOST_TESTS = [
 // pod's whole life through containerd's CRI with SystemdCgroup = true) joined
 // after a fresh clone's make test took 22 minutes with the rest (issue 31).
 
-// The second boot: SELinux, on a hybrid host. systemd.test.ts is written for
-// hybrid hosts too (its names say the shape) and fits in time (this boot took
-// 287 s with it, 2026-12-07), but is not in this list: there two of its tests
-// fail (the create test finds the process in no v1 hierarchy through
-// /proc/PID/cgroup; criu refuses to dump the container's v1 cgroup mounts in
-// the restore test): docs/cgroups.md, "Not there yet".
-export const STOCK_HOST_HYBRID_SELINUX_TESTS = ['test/e2e/lsm.test.ts'];
+// The second boot: SELinux, on a hybrid host: the SELinux tests, and the
+// systemd driver on the other shape of stock host (v1 controllers and
+// name=systemd; systemd.test.ts's names say the shape).
+export const STOCK_HOST_HYBRID_SELINUX_TESTS = ['test/e2e/lsm.test.ts', 'test/e2e/systemd.test.ts'];
 
 const args = process.argv.slice(2);
 const dirs = args.length ? args : ['test/unit', 'test/e2e'];

@@ -28,9 +28,12 @@ export function detectLayout(mountinfo = '/proc/self/mountinfo'): Layout {
     const mountpoint = line.slice(0, sep).split(' ')[4];
     const [fstype, , superOpts] = line.slice(sep + 3).split(' ');
     if (fstype === 'cgroup') {
+      // Not controllers: the mount's own options, and SELinux's (seclabel,
+      // the *context= ones), which a host with SELinux adds to every cgroup
+      // mount, as /proc/PID/cgroup never names them.
       const controllers = superOpts
         .split(',')
-        .filter((o) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec', 'clone_children', 'xattr', 'noprefix', 'cpuset_v2_mode', 'favordynmods'].includes(o) && !o.startsWith('release_agent='));
+        .filter((o) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec', 'clone_children', 'xattr', 'noprefix', 'cpuset_v2_mode', 'favordynmods', 'seclabel'].includes(o) && !/^(release_agent|context|fscontext|defcontext|rootcontext)=/.test(o));
       hierarchies.push({ mountpoint, version: 1, controllers });
     } else if (fstype === 'cgroup2') {
       let controllers: string[] = [];

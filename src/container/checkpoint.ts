@@ -8,6 +8,7 @@ import type { Config } from '../spec/types';
 import { dumpArgs, DumpOptions, externalFileKey, StdioFile } from '../criu/args';
 import { findCriu, runCriu } from '../criu/run';
 import { hostSourcedMounts } from '../plan/compile';
+import { cgroupMountSources } from '../plan/facts';
 import { inInitialUserNs } from '../rootless';
 import { detectLayout } from '../cgroups/layout';
 import { Placement } from '../cgroups/placement';
@@ -88,7 +89,7 @@ export async function checkpoint(o: CheckpointOptions): Promise<void> {
       opts: { ...o, imagePath, workPath },
       pid: saved.pid,
       rootfs: saved.rootfs,
-      binds: hostSourcedMounts(config, saved.bundle, !inInitialUserNs()),
+      binds: hostSourcedMounts(config, saved.bundle, !inInitialUserNs(), cgroupMountSources(saved.cgroup)),
       stdio,
       netnsInode: netns ? fs.statSync(netns.path!).ino : undefined,
       freezeCgroup: freezer?.dir,

@@ -11,6 +11,7 @@ import { loadBundleConfig } from '../spec/load';
 import { restoreArgs, RestoreOptions, StdioFile } from '../criu/args';
 import { findCriu, runCriu } from '../criu/run';
 import { hostSourcedMounts, namespacesOf } from '../plan/compile';
+import { cgroupMountSources } from '../plan/facts';
 import { inInitialUserNs } from '../rootless';
 import { createCgroup, plannedDirs, plannedRecord, resolveCgroupPath, CgroupRecord } from '../cgroups/dirs';
 import { applyResources } from '../cgroups/apply';
@@ -142,7 +143,7 @@ export async function restore(o: RestoreCommandOptions): Promise<number> {
     const args = restoreArgs({
       opts: { ...o, imagePath, workPath },
       rootfs,
-      binds: hostSourcedMounts(config, bundle, !inInitialUserNs()),
+      binds: hostSourcedMounts(config, bundle, !inInitialUserNs(), cgroupMountSources(cgroup)),
       stdio,
       pidFile,
       cgroupPath: cgPath,

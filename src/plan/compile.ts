@@ -109,16 +109,24 @@ export function containerDevices(config: Config): Map<string, { type: string; ma
 
 // Every mount whose source is on the host (criu names them external at
 // checkpoint and binds them again at restore): the config's bind mounts,
-// the fallbacks above, and in a user namespace the devices, bound from the
-// host (compileMount and the device step below make exactly these).
-export function hostSourcedMounts(config: Config, bundle: string, inUserNs = false): { destination: string; source: string }[] {
+// the fallbacks above, in a user namespace the devices, bound from the
+// host, and without a cgroup namespace the binds a cgroup mount is made of
+// (compileMount, compileCgroupMount and the device step below make exactly
+// these). cgroupMounts: the container's cgroup directories (facts.ts's
+// cgroupMountSources of its record, the one made at restore for restore).
+// In a cgroup namespace the binds show the namespace's root, which criu
+// takes for a cgroup file system of its own to mount afresh.
+export function hostSourcedMounts(config: Config, bundle: string, inUserNs = false, cgroupMounts: CgroupMountSource[] = []): { destination: string; source: string }[] {
   const restricted = isRestricted(config, inUserNs);
-  const { created } = namespacesOf(config);
+  const { created, joined } = namespacesOf(config);
+  const cgroupns = created.has('cgroup') || joined.some((n) => n.type === 'cgroup');
   const out: { destination: string; source: string }[] = [];
   for (const m of config.mounts ?? []) {
     const destination = clean(m.destination).replace(/(.)\/+$/, '$1'); // as the kernel shows a mount point
     const fallback = hostFallback(m.type ?? '', created, restricted);
-    if (isBindMount(m)) out.push({ destination, source: path.resolve(bundle, m.source ?? '') });
+    if (m.type === 'cgroup' || m.type === 'cgroup2') {
+      if (!cgroupns) out.push(...cgroupBinds(destination, cgroupMounts));
+    } else if (isBindMount(m)) out.push({ destination, source: path.resolve(bundle, m.source ?? '') });
     else if (fallback) out.push({ destination, source: fallback });
   }
   if (restricted) for (const [p, dev] of containerDevices(config)) if (dev.type !== 'p') out.push({ destination: p, source: p });
@@ -611,23 +619,30 @@ function privateCgroup(dest: string): Instruction {
   return ins('propagate', `make ${dest} private`, dest, MS.PRIVATE);
 }
 
+// The binds a cgroup mount on dest is made of: the single v2 hierarchy on
+// dest itself, else one per hierarchy on dest/<its directory's name>.
+export function cgroupBinds(dest: string, sources: CgroupMountSource[]): { destination: string; source: string }[] {
+  if (sources.length === 1 && sources[0].name === '') return [{ destination: dest, source: sources[0].hostDir }];
+  return sources.map((s) => ({ destination: `${dest}/${s.name}`, source: s.hostDir }));
+}
+
 function compileCgroupMount(dest: string, flags: number, input: CompileInput): Instruction[] {
   const out: Instruction[] = [];
   const ro = flags & MS.RDONLY;
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC);
   const sources = input.facts.cgroupMounts;
+  const binds = cgroupBinds(dest, sources);
   out.push(ins('mkdirs', `create mount point ${dest}`, dest, 0o755));
-  if (sources.length === 1 && sources[0].name === '') {
-    out.push(ins('mount', `bind the container's cgroup on ${dest}`, sources[0].hostDir, dest, '', MS.BIND, ''));
+  if (binds.length === 1 && binds[0].destination === dest) {
+    out.push(ins('mount', `bind the container's cgroup on ${dest}`, binds[0].source, dest, '', MS.BIND, ''));
     out.push(privateCgroup(dest));
     out.push(ins('remount', `remount ${dest} with its options`, dest, MS.BIND | base | ro));
     return out;
   }
   out.push(ins('mount', `mount tmpfs on ${dest}`, 'tmpfs', dest, 'tmpfs', base, withContext('mode=755', 'tmpfs', input.config.linux?.mountLabel)));
-  for (const s of sources) {
-    const sub = `${dest}/${s.name}`;
+  for (const { destination: sub, source } of binds) {
     out.push(ins('mkdirs', `create mount point ${sub}`, sub, 0o755));
-    out.push(ins('mount', `bind the container's cgroup on ${sub}`, s.hostDir, sub, '', MS.BIND, ''));
+    out.push(ins('mount', `bind the container's cgroup on ${sub}`, source, sub, '', MS.BIND, ''));
     out.push(privateCgroup(sub));
     out.push(ins('remount', `remount ${sub} with its options`, sub, MS.BIND | base | ro));
   }

@@ -7,7 +7,9 @@ import { inInitialUserNs } from '../rootless';
 import type { LsmFacts } from './lsm';
 import { onlineNodes } from './mempolicy';
 
-function cgroupMountSources(record: CgroupRecord | undefined): CgroupMountSource[] {
+// The container's cgroup directories as its cgroup mount binds them (compile.ts's
+// compileCgroupMount; hostSourcedMounts for criu).
+export function cgroupMountSources(record: CgroupRecord | undefined): CgroupMountSource[] {
   if (!record) return [];
   return record.dirs.map((dir) => {
     const mountpoint = dir.slice(0, dir.length - record.path.length);

@@ -700,6 +700,18 @@ t.test('layout: hierarchies and versions from a mount table, and nsdelegate on c
   }
 });
 
+t.test('layout: SELinux\'s mount options are not controllers (they are not in /proc/PID/cgroup)', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runts-layout-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'mountinfo');
+  fs.writeFileSync(file, [
+    '41 39 0:37 / /nowhere/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:8 - cgroup cgroup rw,seclabel,xattr,name=systemd',
+    '49 39 0:45 / /nowhere/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:25 - cgroup cgroup rw,seclabel,cpu,cpuacct',
+    '',
+  ].join('\n'));
+  t.same(detectLayout(file).hierarchies.map((h) => h.controllers.join(',')), ['name=systemd', 'cpu,cpuacct'], 'as /proc/PID/cgroup names them');
+});
+
 t.test('delete removes the parents its create made, and /runts with the last container', async (t) => {
   // Two v1 hierarchies as plain directories (rmdir of an empty one works as in cgroupfs).
   const root = makeTree(t, { memory: {}, pids: {} });

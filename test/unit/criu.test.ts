@@ -95,6 +95,25 @@ t.test('host binds: the config\'s bind mounts; in a user namespace also devices 
   t.ok(binds.some((b) => b.destination === '/sys' && b.source === '/sys') === !r.linux.namespaces.some((n: any) => n.type === 'network'), 'sysfs is the host\'s without a network namespace');
 });
 
+t.test('host binds: a cgroup mount without a cgroup namespace is its binds, one per hierarchy; with one, criu mounts it afresh', async (t) => {
+  const sources = [
+    { name: 'memory', hostDir: '/sys/fs/cgroup/memory/system.slice/runts-x.scope' },
+    { name: 'systemd', hostDir: '/sys/fs/cgroup/systemd/system.slice/runts-x.scope' },
+  ];
+  const v1: any = defaultSpec({ rootless: false, cgroup2: false });
+  t.notOk(v1.linux.namespaces.some((n: any) => n.type === 'cgroup'), 'the v1 default has no cgroup namespace');
+  t.same(hostSourcedMounts(v1, '/bundle', false, sources).filter((b) => b.destination.startsWith('/sys/fs/cgroup')), [
+    { destination: '/sys/fs/cgroup/memory', source: sources[0].hostDir },
+    { destination: '/sys/fs/cgroup/systemd', source: sources[1].hostDir },
+  ], 'each hierarchy bound from the container\'s directory');
+  const single = [{ name: '', hostDir: '/sys/fs/cgroup/runts/x' }];
+  t.same(hostSourcedMounts(v1, '/bundle', false, single).filter((b) => b.destination.startsWith('/sys/fs/cgroup')), [{ destination: '/sys/fs/cgroup', source: '/sys/fs/cgroup/runts/x' }], 'v2 without a cgroup namespace: the one bind');
+  const v2: any = defaultSpec({ rootless: false, cgroup2: true });
+  t.same(hostSourcedMounts(v2, '/bundle', false, single).filter((b) => b.destination.startsWith('/sys/fs/cgroup')), [], 'in a cgroup namespace: none');
+  v1.linux.namespaces.push({ type: 'cgroup', path: '/proc/1/ns/cgroup' });
+  t.same(hostSourcedMounts(v1, '/bundle', false, sources).filter((b) => b.destination.startsWith('/sys/fs/cgroup')), [], 'a joined cgroup namespace too');
+});
+
 t.test('stdio keys and criu\'s log', async (t) => {
   t.equal(inheritKey({ fd: 1, link: 'pipe:[12]' }), 'pipe:[12]');
   t.equal(inheritKey({ fd: 1, link: 'socket:[12]' }), 'socket:[12]');
