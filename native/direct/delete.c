@@ -14,7 +14,7 @@
 
 /* The system manager keeps a transient unit's file here while the unit is
  * loaded, and removes it when it drops the unit (as it does a scope whose
- * processes have all gone): docs/cgroups.md, "delete". */
+ * processes have all gone): docs/cgroups.md, "delete without Node". */
 #define SYSTEMD_TRANSIENT "/run/systemd/transient"
 
 /* How long to give systemd to drop a unit whose cgroups are empty already:
