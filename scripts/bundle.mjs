@@ -47,7 +47,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 
 const root = path.resolve(process.argv[2] ?? 'build');
 const srcDir = path.resolve(process.argv[3] ?? path.join(root, '..', 'src'));
@@ -60,6 +60,11 @@ const BUNDLES = [
 ];
 // The chunks, each with the warm-up that loads its modules.
 const CHUNKS = [{ name: 'systemd', warmUp: ['warmup-systemd.js', 'warmUpSystemd'] }];
+// A package a node_modules package requires, and what it gets instead in a
+// chunk (a module of build/): xml2js, with the xmlbuilder and sax it
+// requires, serves only dbus-next's introspection, which runts never does
+// (src/cgroups/systemd-bus-xml.ts says so if it ever were).
+const ALIASES = [{ request: 'xml2js', from: 'dbus-next', to: 'cgroups/systemd-bus-xml.js' }];
 const fileOf = (name, kind) => path.join(root, kind === 'entry' ? `${name}.js` : `runts-${name}.${kind}`);
 // Make's target is the full entry: it is written last, so that it exists
 // only if everything else does. runts.blob, snapshot.js, runts-light.blob:
@@ -280,6 +285,14 @@ removeOutputs();
 
 // Resolves koffi and yargs as the entries' require does at run time.
 const requireInBuild = createRequire(path.join(root, 'index.js'));
+// The aliases, for all of Node's resolving in this process: the warm-ups
+// (which load node_modules through Node) and bindChunkRequires.
+const aliasTargets = new Set(ALIASES.map((a) => path.join(root, a.to)));
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  const alias = ALIASES.find((a) => a.request === request && parent?.filename?.includes(`${path.sep}node_modules${path.sep}${a.from}${path.sep}`));
+  return alias ? path.join(root, alias.to) : resolveFilename.call(this, request, parent, ...rest);
+};
 // What each chunk's warm-up loads, found first, before any other warm-up
 // has put node_modules files in Node's module cache.
 // A chunk whose packages cannot be found from build/ (a copy of build/
@@ -299,7 +312,8 @@ console.log(`bundle: wrote build/light.js and build/full.js: ${[...made.map((m) 
 
 // The modules a chunk's warm-up loads: those of build/ (keys as the
 // bundles', relative to build/) and the node_modules files Node loaded for
-// it (keys relative to build/ too: ../node_modules/...). The warm-up is one
+// it, with the aliases' modules they got (keys relative to build/ too:
+// ../node_modules/...). The warm-up is one
 // of them, so that its requires are bound to the chunk's modules as theirs
 // are (a command never loads it).
 function discoverChunk({ name, warmUp: [warmUpModule, warmUpFunction] }) {
@@ -307,7 +321,7 @@ function discoverChunk({ name, warmUp: [warmUpModule, warmUpFunction] }) {
   try {
     const probe = new vm.Script(bundleSource(rels), { filename: fileOf(name, 'js') }).runInThisContext()(requireInBuild, root);
     probe.load(warmUpModule)[warmUpFunction]();
-    const external = Object.keys(requireInBuild.cache).filter((f) => !before.has(f) && f.includes(`${path.sep}node_modules${path.sep}`));
+    const external = Object.keys(requireInBuild.cache).filter((f) => !before.has(f) && (f.includes(`${path.sep}node_modules${path.sep}`) || aliasTargets.has(f)));
     return [...probe.loaded(), ...external.map((f) => path.relative(root, f).split(path.sep).join('/'))].sort();
   } catch (err) {
     if (err.code === 'MODULE_NOT_FOUND' && !/Cannot find module '[./]/.test(err.message)) return undefined;

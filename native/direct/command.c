@@ -61,10 +61,11 @@ void direct_command(int argc, char **argv)
 	 * any whose record names its cgroups and freezer (what is left in a
 	 * stopped one's cgroup is signalled, as kill.ts). Else Node says why.
 	 * A systemd unit's container is deleted by Node, which stops the unit
-	 * over D-Bus (src/cgroups/systemd.ts). */
+	 * over D-Bus (src/cgroups/systemd.ts), unless it is stopped and systemd
+	 * has dropped the unit already (delete.c, systemd_dropped). */
 	int kill_ok = c.all ? r.ncgroups > 0 && r.freezer_version : live;
 	if (!usable || (c.verb == START && (!live || access(barrier, F_OK) < 0)) ||
-	    (c.verb == DELETE && ((live && !c.force) || r.systemd_unit)) || (c.verb == KILL && !kill_ok)) {
+	    (c.verb == DELETE && ((live && !c.force) || (r.systemd_unit && (live || !systemd_dropped(&r))))) || (c.verb == KILL && !kill_ok)) {
 		if (lock >= 0)
 			close(lock);
 		return;

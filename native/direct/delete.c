@@ -1,13 +1,71 @@
 /*
  * `runts delete` (src/container/delete.ts): the process and whatever is
  * left in its cgroup killed (--force), the cgroups runts made removed, then
- * the state directory.
+ * the state directory. A systemd unit's container only when it is stopped
+ * and systemd has dropped its unit (systemd_dropped): then there is no unit
+ * left to stop, and nothing else differs from a cgroupfs container's.
  *
  * Owns: nothing. May assume: direct_command holds the container's lock and
  * has checked the container is stopped, or --force.
  */
 #include "internal.h"
 #include <dirent.h>
+#include <sys/stat.h>
+
+/* The system manager keeps a transient unit's file here while the unit is
+ * loaded, and removes it when it drops the unit (as it does a scope whose
+ * processes have all gone): docs/cgroups.md, "delete without Node". */
+#define SYSTEMD_TRANSIENT "/run/systemd/transient"
+
+/* How long to give systemd to drop a unit whose cgroups are empty already:
+ * it hears of it a moment after the last process went. */
+#define SYSTEMD_DROP_WAIT_MS 500
+
+/* No process in any of the container's cgroups (or the cgroup gone). */
+static int cgroups_empty(const struct record *r)
+{
+	for (int k = 0; k < r->ncgroups; k++) {
+		char path[4200], c;
+		snprintf(path, sizeof path, "%s/cgroup.procs", r->cgroups[k]);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return 0;
+		}
+		ssize_t n = read(fd, &c, 1);
+		close(fd);
+		if (n != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether systemd has dropped the container's unit, so that there is no
+ * unit to stop and delete is what it is for a cgroupfs container: the
+ * system manager's unit (a user manager's transient files are under the
+ * $XDG_RUNTIME_DIR of whoever made it, which this cannot be sure of), its
+ * file gone from SYSTEMD_TRANSIENT, which must be there. Anything else:
+ * 0, and Node's delete stops the unit over D-Bus. */
+int systemd_dropped(const struct record *r)
+{
+	const char *unit = r->systemd_unit;
+	struct stat st;
+	if (!r->systemd_system || !unit[0] || unit[0] == '.' || strchr(unit, '/'))
+		return 0;
+	if (stat(SYSTEMD_TRANSIENT, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	char path[4200];
+	if (snprintf(path, sizeof path, "%s/%s", SYSTEMD_TRANSIENT, unit) >= (int)sizeof path)
+		return 0;
+	for (long deadline = now_ms() + SYSTEMD_DROP_WAIT_MS;; sleep_us(1000)) {
+		if (lstat(path, &st) < 0)
+			return errno == ENOENT;
+		/* Processes left in it: systemd keeps the unit; Node kills them. */
+		if (now_ms() >= deadline || !cgroups_empty(r))
+			return 0;
+	}
+}
 
 /* The pids in the container's cgroup, from the first hierarchy that
  * answers, each sent SIGKILL (as delete.ts: a container without its own

@@ -18,7 +18,9 @@
  * a state the command refuses (not created, for start; running without
  * --force, for delete; stopped, for kill without --all), a signal it does
  * not know, kill --all without the cgroups and freezer in the record, a
- * delete of a container whose cgroup is a systemd unit (stopped over D-Bus). Once it has begun, it finishes the command as
+ * delete of a container whose cgroup is a systemd unit that systemd may
+ * still have loaded (stopped over D-Bus; delete.c, systemd_dropped). Once
+ * it has begun, it finishes the command as
  * src/container/start.ts, delete.ts and kill.ts would, with the same
  * messages and --log lines (src/log.ts).
  *
@@ -82,8 +84,11 @@ struct record {
 	char *oci, *bundle, *rootfs_json, *created, *owner, *freezer_dir;
 	char *annotations[MAX_ANNOTATIONS];
 	/* the systemd unit made for it (--systemd-cgroup); NULL: cgroupfs.
-	 * delete must stop the unit over D-Bus: Node's. */
+	 * A unit systemd still has loaded is stopped over D-Bus, by Node's
+	 * delete; systemd_system: the unit is the system manager's (not a
+	 * user's, rootless, nor unknown: an older record). */
 	const char *systemd_unit;
+	int systemd_system;
 	char text[65536];
 };
 
@@ -188,6 +193,7 @@ void flush_out(const struct out *o);
  * changed nothing, when Node must run the command). */
 void start(const char *dir, const struct record *r, const char *id); /* start.c */
 void delete(const char *dir, const struct record *r);                /* delete.c */
+int systemd_dropped(const struct record *r);                         /* delete.c */
 int signal_number(const char *text);                                 /* kill.c */
 void kill_process(const struct record *r, int sig);                  /* kill.c */
 void kill_all(const struct record *r, int sig);                      /* kill.c */

@@ -38,6 +38,7 @@ int read_record(const char *dir, struct record *r)
 	r->listed = r->freezer_version = r->nannotations = 0;
 	r->oci = r->bundle = r->rootfs_json = r->created = r->owner = r->freezer_dir = NULL;
 	r->systemd_unit = NULL;
+	r->systemd_system = 0;
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		if (!strcmp(line, "listed")) {
 			r->listed = r->oci && r->bundle && r->rootfs_json && r->created && r->owner;
@@ -70,8 +71,13 @@ int read_record(const char *dir, struct record *r)
 			strcpy(r->starttime, value);
 		else if (!strcmp(line, "cgroup") && r->ncgroups < MAX_DIRS)
 			r->cgroups[r->ncgroups++] = value;
-		else if (!strcmp(line, "systemd") && value[0])
-			r->systemd_unit = value;
+		else if (!strcmp(line, "systemd") && value[0]) {
+			/* "system UNIT" or "user UNIT"; a record from before the
+			 * manager was written says only "UNIT" (manager unknown). */
+			char *unit = strchr(value, ' ');
+			r->systemd_system = unit && !strncmp(value, "system ", 7);
+			r->systemd_unit = unit ? unit + 1 : value;
+		}
 		else if (!strcmp(line, "parent") && r->nparents < MAX_DIRS)
 			r->parents[r->nparents++] = value;
 		else

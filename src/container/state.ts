@@ -113,9 +113,11 @@ export function removeStateDir(dir: string): void {
 // have nothing to do that needs the TypeScript, that is no poststart or
 // poststop hooks, no mounts left in the host's mount namespace, no network
 // devices to move back, and only cgroup directories runts made (or the
-// systemd unit made for it: then a `systemd UNIT` line, and delete, which
-// must stop the unit over D-Bus, stays Node's; start, kill, kill --all and
-// state read and signal the unit's cgroup as any other). Plain "key value" lines, so that the C side
+// systemd unit made for it: then a `systemd system|user UNIT` line; start,
+// kill, kill --all and state read and signal the unit's cgroup as any
+// other, and delete, which must stop the unit over D-Bus, stays Node's
+// unless the container has stopped and the system manager has dropped the
+// unit already: native/direct/delete.c). Plain "key value" lines, so that the C side
 // reads no JSON: what state and list print is written here already as JSON
 // (JSON.stringify's own escapes), or as text where it needs none.
 export interface FreezerDir {
@@ -132,9 +134,11 @@ export function directRecord(saved: Saved, freezer?: FreezerDir): string | undef
   if (cg) {
     if (!madeEverywhere(cg)) return undefined;
     // A systemd unit is stopped over D-Bus, which the C side does not
-    // speak: the line sends delete to Node (an older launcher, which does
-    // not know the line, takes the whole record for none).
-    if (cg.systemd) lines.push(`systemd ${cg.systemd.unit}`);
+    // speak: the line sends delete to Node while systemd has the unit (an
+    // older launcher, which does not know the line, takes the whole record
+    // for none; one that knows only `systemd UNIT` takes "system UNIT" for
+    // a unit's name, and always leaves delete to Node).
+    if (cg.systemd) lines.push(`systemd ${cg.systemd.user ? 'user' : 'system'} ${cg.systemd.unit}`);
     for (const d of cg.dirs) lines.push(`cgroup ${d}`);
     for (const d of cgroupParents(cg)) lines.push(`parent ${d}`);
   }

@@ -362,16 +362,21 @@ t.test('org.systemd.property.* annotations without --systemd-cgroup: not read, a
   for (const h of detectLayout().hierarchies) t.notOk(fs.existsSync(path.join(h.mountpoint, 'system.slice', `runts-${id}.scope`)), `no unit's cgroup in ${h.mountpoint}`);
 });
 
+// The file the system manager keeps while it has a transient unit loaded.
+const transientFile = (unit: string) => `/run/systemd/transient/${unit}`;
+
 // Engines on systemd hosts (containerd with SystemdCgroup = true, podman,
-// docker) call start, state and kill for every container: those run in C
-// (native/direct/) for a unit's container too; delete stays Node's, which
-// stops the unit over D-Bus. The launcher here has a stand-in for node that
-// says "node ran": whatever does not say so ran without Node.
-t.test(named('a systemd unit\'s container: start, state, kill and kill --all without Node; delete in Node stops the unit'), { skip }, async (t) => {
+// docker) call start, state, kill and delete for every container: those run
+// in C (native/direct/) for a unit's container too, delete once the
+// container has stopped and systemd has dropped its unit (there is then no
+// unit to stop); while systemd has it, delete is Node's, which stops it over
+// D-Bus. The launcher here has a stand-in for node that says "node ran":
+// whatever does not say so ran without Node.
+t.test(named('a systemd unit\'s container: start, state, kill, kill --all and, once systemd has dropped the unit, delete without Node'), { skip }, async (t) => {
   const { id, unit, r } = createWithSystemd(t);
   t.equal(r.status, 0, `create: ${r.stderr}`);
   const record = fs.readFileSync(path.join(stateDir(), id, 'direct'), 'utf8');
-  t.match(record, new RegExp(`^systemd ${unit.replace(/\./g, '\\.')}$`, 'm'), 'create wrote the direct record, naming the unit');
+  t.match(record, new RegExp(`^systemd system ${unit.replace(/\./g, '\\.')}$`, 'm'), 'create wrote the direct record, naming the unit and its manager');
   const noNode = launcherWithoutNode(t);
   const c = (...args: string[]) => spawnSync(noNode, ['--root', stateDir(), ...args], { encoding: 'utf8', timeout: 60_000 });
   const cg = show(unit, ['ControlGroup']).ControlGroup;
@@ -415,14 +420,61 @@ t.test(named('a systemd unit\'s container: start, state, kill and kill --all wit
   await waitFor(() => procsLeft() === '', 30_000);
   t.equal(procsLeft(), '', "nothing is left in the scope's cgroup");
   t.equal(JSON.parse(c('state', id).stdout).status, 'stopped', 'state: stopped, without Node');
+  // systemd drops a scope whose processes are all gone (LoadState=not-found).
+  await waitFor(() => show(unit, ['LoadState']).LoadState === 'not-found', 30_000);
+  t.equal(show(unit, ['LoadState']).LoadState, 'not-found', 'systemd has dropped the unit');
+  t.notOk(fs.existsSync(transientFile(unit)), `and its file ${transientFile(unit)}`);
   const del = c('delete', id);
-  t.equal(del.stdout, 'node ran\n', 'delete: Node\'s (the unit is stopped over D-Bus)');
-  t.ok(fs.existsSync(path.join(stateDir(), id)), 'the C touched nothing');
-  const d = runts(['delete', id], SLOW);
-  t.equal(d.status, 0, `delete: ${d.stderr}`);
+  t.same([del.status, del.stdout, del.stderr], [0, '', ''], 'delete: exit 0, without Node');
   t.notOk(fs.existsSync(path.join(stateDir(), id)), 'no state directory');
   t.notOk(listed(unit), 'the unit is gone from systemctl list-units --all');
   for (const dir of allDirs(cg)) t.notOk(fs.existsSync(dir), `and its cgroup: ${dir}`);
+});
+
+// delete --force of a running unit's container, and delete of a stopped one
+// whose unit systemd still has (a process left in it: the container had no
+// pid namespace), are Node's: it stops the unit over D-Bus.
+t.test(named('delete while systemd has the unit: Node\'s, which stops it (--force of a running container; a stopped one with a process left)'), { skip }, async (t) => {
+  const noNode = launcherWithoutNode(t);
+  const c = (...args: string[]) => spawnSync(noNode, ['--root', stateDir(), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const running = createWithSystemd(t);
+  t.equal(running.r.status, 0, `create: ${running.r.stderr}`);
+  const cg = show(running.unit, ['ControlGroup']).ControlGroup;
+  t.equal(runts(['start', running.id], SLOW).status, 0, 'start');
+  t.ok(fs.existsSync(transientFile(running.unit)), `systemd has the unit (${transientFile(running.unit)})`);
+  const del = c('delete', '--force', running.id);
+  t.equal(del.stdout, 'node ran\n', 'delete --force of the running container: Node\'s');
+  t.ok(fs.existsSync(path.join(stateDir(), running.id)), 'the C touched nothing');
+  t.equal(show(running.unit, ['ActiveState']).ActiveState, 'active', 'the unit still runs');
+  const d = runts(['delete', '--force', running.id], SLOW);
+  t.equal(d.status, 0, `delete --force: ${d.stderr}`);
+  t.notOk(fs.existsSync(path.join(stateDir(), running.id)), 'no state directory');
+  t.notOk(listed(running.unit), 'the unit is gone from systemctl list-units --all');
+  for (const dir of allDirs(cg)) t.notOk(fs.existsSync(dir), `and its cgroup: ${dir}`);
+
+  // No pid namespace: the shell exits, its background sleep stays in the unit.
+  const left = createWithSystemd(t, (cfg) => {
+    limits(cfg);
+    cfg.linux.namespaces = cfg.linux.namespaces.filter((n) => n.type !== 'pid');
+    cfg.process.args = ['sh', '-c', 'sleep 600 & exit 0'];
+  });
+  t.equal(left.r.status, 0, `create: ${left.r.stderr}`);
+  const leftCg = show(left.unit, ['ControlGroup']).ControlGroup;
+  t.equal(runts(['start', left.id], SLOW).status, 0, 'start');
+  await waitFor(() => JSON.parse(c('state', left.id).stdout).status === 'stopped', 30_000);
+  t.equal(JSON.parse(c('state', left.id).stdout).status, 'stopped', 'the container has stopped');
+  const procs = read(cgDir('pids', leftCg), 'cgroup.procs').trim().split('\n').filter(Boolean);
+  t.equal(procs.length, 1, 'its sleep is left in the unit\'s cgroup');
+  t.ok(fs.existsSync(transientFile(left.unit)), 'and systemd has the unit');
+  const del2 = c('delete', left.id);
+  t.equal(del2.stdout, 'node ran\n', 'delete: Node\'s');
+  t.ok(fs.existsSync(path.join(stateDir(), left.id)), 'the C touched nothing');
+  const d2 = runts(['delete', left.id], SLOW);
+  t.equal(d2.status, 0, `delete: ${d2.stderr}`);
+  t.notOk(fs.existsSync(`/proc/${procs[0]}`), 'the process left behind is killed');
+  t.notOk(fs.existsSync(path.join(stateDir(), left.id)), 'no state directory');
+  t.notOk(listed(left.unit), 'the unit is gone from systemctl list-units --all');
+  for (const dir of allDirs(leftCg)) t.notOk(fs.existsSync(dir), `and its cgroup: ${dir}`);
 });
 
 // Without systemd as PID 1 (this project's development host, a v1 or hybrid

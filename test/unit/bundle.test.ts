@@ -264,10 +264,48 @@ t.test('the systemd chunk: loaded by either bundle only when the systemd manager
   for (const name of ['full', 'light']) {
     // The manager's SystemdBus requires dbus-next, bound to the chunk's copy.
     const sd = probe(name, ['cgroups/systemd.js', '../node_modules/dbus-next/index.js']);
-    t.ok(sd.fromChunk.includes('../node_modules/dbus-next/index.js') && sd.fromChunk.includes('../node_modules/xml2js/lib/xml2js.js'), `${name}: dbus-next and what it requires, from the chunk`, { found: sd.fromChunk });
+    t.ok(sd.fromChunk.includes('../node_modules/dbus-next/index.js') && sd.fromChunk.includes('../node_modules/jsbi/dist/jsbi-cjs.js'), `${name}: dbus-next and what it requires, from the chunk`, { found: sd.fromChunk });
+    t.same(sd.fromChunk.filter((k) => /^\.\.\/node_modules\/(xml2js|xmlbuilder|sax)\//.test(k)), [], `${name}: not xml2js, xmlbuilder or sax (introspection only)`);
+    t.ok(sd.fromChunk.includes('cgroups/systemd-bus-xml.js'), `${name}: dbus-next's require('xml2js') got runts's stand-in`);
     t.ok(['cgroups/systemd.js', 'cgroups/systemd-bus.js', 'cgroups/systemd-units.js'].every((k) => sd.fromChunk.includes(k)), `${name}: the manager's modules too`);
     t.same(sd.byNode, [], `${name}: no file of node_modules found, read and compiled by Node`);
     t.equal(sd.rejected, false, 'node accepts the chunk\'s code cache');
   }
-  t.ok(fs.readFileSync(path.join(build, 'runts-systemd.js'), 'latin1').includes('require("runts:../node_modules/dbus-next/index.js")'), 'systemd-bus.js\'s require of dbus-next is bound to it');
+  const chunk = fs.readFileSync(path.join(build, 'runts-systemd.js'), 'latin1');
+  t.ok(chunk.includes('require("runts:../node_modules/dbus-next/index.js")'), 'systemd-bus.js\'s require of dbus-next is bound to it');
+  t.notMatch(chunk, /node_modules\/(xml2js|xmlbuilder|sax)\//, 'the chunk holds nothing of xml2js, xmlbuilder or sax');
+});
+
+// dbus-next requires xml2js at load time, for introspection only (a bus
+// answering Introspect on objects it exports, getProxyObject); runts does
+// neither, and the chunk gives it src/cgroups/systemd-bus-xml.ts instead
+// (scripts/bundle.mjs, ALIASES). A bus made through the chunk loads none of
+// xml2js, xmlbuilder and sax; introspection, were it ever asked for, fails
+// with an error that says why.
+t.test('the systemd chunk: dbus-next without xml2js; introspection refused clearly', async (t) => {
+  const build = path.join(REPO, 'build');
+  const script = `const fs = require('fs'), vm = require('vm'), path = require('path');
+    const build = ${JSON.stringify(build)};
+    const file = path.join(build, 'runts-full.js');
+    const b = new vm.Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData: fs.readFileSync(path.join(build, 'runts-full.cache')) }).runInThisContext()(require('module').createRequire(path.join(build, 'full.js')), build);
+    const dbus = b.load('../node_modules/dbus-next/index.js');
+    // A bus, made as every command makes one, on a socket that is not there.
+    const bus = dbus.sessionBus({ busAddress: 'unix:path=/nonexistent/runts-test-bus' });
+    bus.on('error', () => undefined);
+    let introspect, proxy;
+    try { bus._introspect('/'); } catch (err) { introspect = err.message; }
+    const ProxyObject = b.load('../node_modules/dbus-next/lib/client/proxy-object.js');
+    new ProxyObject(bus, 'org.example', '/')._init('<node/>').catch((err) => {
+      proxy = err.message;
+      console.log(JSON.stringify({ introspect, proxy, byNode: Object.keys(require.cache).filter((f) => /node_modules[/](xml2js|xmlbuilder|sax)[/]/.test(f)), loaded: b.loaded().filter((k) => /xml/.test(k)) }));
+      process.exit(0);
+    });`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+  t.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  const why = /^runts: D-Bus introspection is not available: xml2js is left out of the systemd chunk/;
+  t.match(out.introspect, why, 'a bus answering Introspect: the error says why');
+  t.match(out.proxy, why, 'getProxyObject: rejected, saying why');
+  t.same(out.byNode, [], 'nothing of xml2js, xmlbuilder or sax loaded by Node');
+  t.same(out.loaded, ['cgroups/systemd-bus-xml.js'], 'only the stand-in, from the chunk');
 });
