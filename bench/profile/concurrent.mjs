@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cgroupDirsWhere, mountsMentioning } from '../leaks.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -157,30 +158,17 @@ function main() {
   }
 }
 
-// State directories, cgroup directories and mounts left by the round's IDs.
+// State directories, cgroup directories and mounts left by the round's IDs
+// (bench/leaks.mjs's walkers, by the round's prefix instead of a list).
 function leaks(root, prefix) {
+  const ours = (name) => name.startsWith(prefix + '-');
   let count = 0;
   try {
-    count += fs.readdirSync(root).filter((e) => e.startsWith(prefix + '-')).length;
+    count += fs.readdirSync(root).filter(ours).length;
   } catch {
     /* no root */
   }
-  const walk = (dir, depth) => {
-    let es = [];
-    try {
-      es = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of es) {
-      if (!e.isDirectory()) continue;
-      if (e.name.startsWith(prefix + '-')) count++;
-      if (depth < 8) walk(path.join(dir, e.name), depth + 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 0);
-  count += fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(prefix + '-')).length;
-  return count;
+  return count + cgroupDirsWhere(ours).length + mountsMentioning(prefix + '-').length;
 }
 
 function usage() {
