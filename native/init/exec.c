@@ -134,7 +134,11 @@ void op_exec(const struct op *o)
 	unsigned long long nfds = num(o, 0);
 	const char *path = prog.path;
 	char **argv = prog.argv, **envp = prog.envp;
-	if (nfds > (unsigned long long)INT_MAX - 3 || (unsigned long long)sync_fd < 3 + nfds)
+	/* The socket still open: sync_fd before `ready`, exec_fd after it
+	 * (`notify ready keep`). Among the preserved fds it would outlive the
+	 * execve, and exec --detach would wait for an EOF that never comes. */
+	int sock = sync_fd >= 0 ? sync_fd : exec_fd;
+	if (nfds > (unsigned long long)INT_MAX - 3 || (sock >= 0 && (unsigned long long)sock < 3 + nfds))
 		fail_text(LABEL(o), EBADF, "the sync fd is among the preserved fds");
 
 	/* Preserved fds are inherited as they are; every other fd above 2

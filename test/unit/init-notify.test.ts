@@ -112,3 +112,27 @@ t.test('notify: the socket argument is required and checked before anything is s
   await old.eof;
   t.same(old.lines, ['error report ready: EINVAL: wrong number of arguments'], 'a plan of the one-argument form');
 });
+
+// exec's guard (native/init/exec.c): a socket still open must not be among
+// the fds the program inherits. After `notify ready keep` the open socket is
+// the one kept for the execve (here fd 3, the first preserved one): passed
+// on, it would stay open in the program, and exec --detach would wait for
+// an EOF that comes only when the program ends.
+t.test('exec refuses to pass on the socket kept past ready among the preserved fds', async (t) => {
+  const stderr: string[] = [];
+  const child = spawn(INIT, [], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { _RUNTS_SYNC: '3' } });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
+  const sock = child.stdio[3] as Socket;
+  let text = '';
+  sock.on('data', (c: Buffer) => (text += c.toString()));
+  sock.on('error', () => {});
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const argv = ['/bin/sleep', '30'];
+  sock.write(encodePlan([ins('notify', 'report ready', 'ready', 'keep'), ins('exec', '/process/args', 1, argv[0], argv.length, ...argv, 0)]));
+  t.equal(await exit, 1, 'the init fails instead of running sleep with the socket');
+  t.equal(text, 'notify ready\n', 'ready, then nothing on the socket (its runtime stopped listening)');
+  t.match(stderr.join(''), /the sync fd is among the preserved fds/, 'the reason on stderr');
+});
